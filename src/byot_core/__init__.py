@@ -1,0 +1,57 @@
+"""byot-core: Bring Your Own Trunk for a voice-AI platform.
+
+Register customers' SIP trunks, add their DIDs, map numbers to agents for inbound calls, place outbound calls through
+the customer's gateways with failover, and keep the media layer configured to match. Compose the application with
+:func:`build`, then call its use cases::
+
+    app = byot_core.build()
+    details = await app.trunks.create("account-1", {...})
+"""
+
+from byot_core.composition import build
+from byot_core.domain.errors import (
+    AgentNotFound,
+    ByotError,
+    CallRefused,
+    Conflict,
+    ErrorKind,
+    ExecutionNotFound,
+    NotFound,
+    NotMappedToAgent,
+    PhoneNumberConflict,
+    PhoneNumberNotFound,
+    PhoneNumberOnTrunk,
+    PhoneNumberRemoved,
+    Problem,
+    TelephonyUnavailable,
+    TrunkNameConflict,
+    TrunkNotFound,
+    ValidationFailed,
+)
+from byot_core.services import Byot, Dependencies, Message, TrunkDeleted, TrunkDetails
+
+__all__ = [
+    "AgentNotFound",
+    "Byot",
+    "ByotError",
+    "CallRefused",
+    "Conflict",
+    "Dependencies",
+    "ErrorKind",
+    "ExecutionNotFound",
+    "Message",
+    "NotFound",
+    "NotMappedToAgent",
+    "PhoneNumberConflict",
+    "PhoneNumberNotFound",
+    "PhoneNumberOnTrunk",
+    "PhoneNumberRemoved",
+    "Problem",
+    "TelephonyUnavailable",
+    "TrunkDeleted",
+    "TrunkDetails",
+    "TrunkNameConflict",
+    "TrunkNotFound",
+    "ValidationFailed",
+    "build",
+]

@@ -1,0 +1,182 @@
+"""A fake telephony: records the configuration it is given and plays scripted call outcomes as events.
+
+Outcomes are scripted per gateway address and, optionally, per dialled number. Each one emits the events Asterisk
+emits for it, with Asterisk's causes (recorded from Asterisk 22: a 486 is cause 17 with ``tech_cause`` 486, a 503 is
+cause 34, a remote BYE after answer is cause 0). Events queue up until delivered, either by :meth:`deliver`
+(tests: deterministic, one step at a time) or through the :meth:`events` stream (a running application).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import itertools
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import attrs
+
+from byot_core.domain.errors import TelephonyUnavailable
+from byot_core.domain.events import CallAnswered, CallEnded, CallEvent, CallRinging, InboundCallArrived
+from byot_core.domain.telephony import OriginateRequest, TrunkConfig
+
+__all__ = ["FakeTelephony", "Outcome", "PlacedCall"]
+
+
+class Outcome(enum.Enum):
+    """What the far end does with an attempt."""
+
+    ANSWER = "answer"
+    ANSWER_AND_HOLD = "answer-and-hold"
+    BUSY = "busy"
+    NO_ANSWER = "no-answer"
+    REJECT = "reject"
+    INVALID_NUMBER = "invalid-number"
+    CONGESTION = "congestion"
+    TIMEOUT = "timeout"
+    UNREACHABLE = "unreachable"
+
+
+# (rings first, answered, Q.850 cause, SIP response, cause text) per outcome.
+_PLAYS: dict[Outcome, tuple[bool, bool, int | None, int | None, str]] = {
+    Outcome.ANSWER: (True, True, 0, None, "Unknown"),
+    Outcome.BUSY: (False, False, 17, 486, "User busy"),
+    Outcome.NO_ANSWER: (True, False, 19, 480, "No answer"),
+    Outcome.REJECT: (False, False, 21, 603, "Call Rejected"),
+    Outcome.INVALID_NUMBER: (False, False, 1, 404, "Unallocated (unassigned) number"),
+    Outcome.CONGESTION: (False, False, 34, 503, "Circuit/channel congestion"),
+    Outcome.TIMEOUT: (False, False, 18, 408, "No user responding"),
+    Outcome.UNREACHABLE: (False, False, 27, None, "Destination out of order"),
+}
+
+
+@attrs.define
+class PlacedCall:
+    """An attempt the fake was asked to place, and what it played."""
+
+    request: OriginateRequest
+    outcome: Outcome
+
+
+class FakeTelephony:
+    """A telephony adapter without a media layer.
+
+    Set ``down = True`` to make every call raise, as an unreachable Asterisk would.
+    """
+
+    def __init__(self, default_outcome: Outcome = Outcome.ANSWER) -> None:
+        self.default_outcome = default_outcome
+        self.down = False
+        self.configs: dict[str, TrunkConfig] = {}
+        self.placed: list[PlacedCall] = []
+        self.answered: list[str] = []
+        self.hangups: dict[str, int] = {}
+        self._scripts: dict[tuple[str, str | None], deque[Outcome]] = {}
+        self._live: set[str] = set()
+        self._queue: deque[CallEvent] = deque()
+        self._arrived = asyncio.Event()
+        self._inbound_ids = itertools.count(1)
+
+    def script(self, gateway_address: str, *outcomes: Outcome, dialled: str | None = None) -> None:
+        """Queue outcomes for the next attempts through a gateway (to one dialled number, or to any).
+
+        The last outcome repeats once the others are used.
+        """
+        self._scripts[(gateway_address, dialled)] = deque(outcomes)
+
+    def _outcome_for(self, request: OriginateRequest) -> Outcome:
+        for key in ((request.gateway.address, request.dialled), (request.gateway.address, None)):
+            outcomes = self._scripts.get(key)
+            if outcomes:
+                return outcomes.popleft() if len(outcomes) > 1 else outcomes[0]
+        return self.default_outcome
+
+    def _check_up(self) -> None:
+        if self.down:
+            raise TelephonyUnavailable("Telephony is unreachable")
+
+    def _emit(self, *events: CallEvent) -> None:
+        self._queue.extend(events)
+        self._arrived.set()
+
+    async def apply_trunk(self, config: TrunkConfig) -> None:
+        """Record the trunk's configuration."""
+        self._check_up()
+        self.configs[config.trunk.id] = config
+
+    async def remove_trunk(self, trunk_id: str) -> None:
+        """Forget the trunk's configuration."""
+        self._check_up()
+        self.configs.pop(trunk_id, None)
+
+    async def originate(self, request: OriginateRequest) -> None:
+        """Play the scripted outcome of this attempt as events."""
+        self._check_up()
+        outcome = self._outcome_for(request)
+        self.placed.append(PlacedCall(request, outcome))
+        channel = request.channel_id
+        self._live.add(channel)
+        if outcome is Outcome.ANSWER_AND_HOLD:
+            self._emit(CallRinging(channel), CallAnswered(channel))
+            return
+        rings, answered, cause, sip, text = _PLAYS[outcome]
+        events: list[CallEvent] = [CallRinging(channel)] if rings else []
+        if answered:
+            events.append(CallAnswered(channel))
+        events.append(CallEnded(channel, cause, sip, text))
+        self._live.discard(channel)
+        self._emit(*events)
+
+    def incoming_call(
+        self,
+        called: str,
+        *,
+        source: str | None = None,
+        caller: str | None = None,
+        arrived_on_trunk_id: str | None = None,
+    ) -> str:
+        """Make a call arrive from a carrier; returns its channel id."""
+        channel = f"inbound-{next(self._inbound_ids)}"
+        self._live.add(channel)
+        self._emit(InboundCallArrived(channel, called, source, caller, arrived_on_trunk_id))
+        return channel
+
+    def remote_hang_up(self, channel_id: str) -> None:
+        """The far end hangs up a live channel (a BYE without a Reason header: cause 0, as Asterisk reports)."""
+        if channel_id in self._live:
+            self._live.discard(channel_id)
+            self._emit(CallEnded(channel_id, 0, None, "Unknown"))
+
+    async def answer(self, channel_id: str) -> None:
+        """Answer an inbound channel."""
+        self._check_up()
+        if channel_id in self._live:
+            self.answered.append(channel_id)
+            self._emit(CallAnswered(channel_id))
+
+    async def hang_up(self, channel_id: str, q850_cause: int = 16) -> None:
+        """End a channel with a cause."""
+        self._check_up()
+        self.hangups[channel_id] = q850_cause
+        if channel_id in self._live:
+            self._live.discard(channel_id)
+            self._emit(CallEnded(channel_id, q850_cause, None, None))
+
+    async def deliver(self, handle: Callable[[CallEvent], Awaitable[None]]) -> int:
+        """Hand queued events to ``handle`` one by one until none are left; return how many were delivered.
+
+        Events that handling causes (a failover's next attempt, an answer) are delivered in the same call.
+        """
+        count = 0
+        while self._queue:
+            await handle(self._queue.popleft())
+            count += 1
+        return count
+
+    async def events(self) -> AsyncIterator[CallEvent]:
+        """Queued events as a never-ending stream."""
+        while True:
+            while self._queue:
+                yield self._queue.popleft()
+            self._arrived.clear()
+            await self._arrived.wait()

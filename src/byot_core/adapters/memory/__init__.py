@@ -1,0 +1,15 @@
+"""In-memory adapters: storage, agents, secrets, balance and an inbound handler, for tests and embedding."""
+
+from byot_core.adapters.memory.agents import MemoryAgentDirectory
+from byot_core.adapters.memory.misc import FixedBalance, RecordingInboundHandler
+from byot_core.adapters.memory.secrets import MemorySecretBox
+from byot_core.adapters.memory.storage import MemoryStorage, MemoryUnitOfWork
+
+__all__ = [
+    "FixedBalance",
+    "MemoryAgentDirectory",
+    "MemorySecretBox",
+    "MemoryStorage",
+    "MemoryUnitOfWork",
+    "RecordingInboundHandler",
+]

@@ -1,0 +1,30 @@
+"""Small in-memory adapters: a balance check and an inbound call handler that records what it is given."""
+
+from __future__ import annotations
+
+from byot_core.domain.telephony import InboundOffer
+
+__all__ = ["FixedBalance", "RecordingInboundHandler"]
+
+
+class FixedBalance:
+    """A balance check with one answer per account (``allowed`` for accounts not listed)."""
+
+    def __init__(self, allowed: bool = True) -> None:
+        self.allowed = allowed
+        self.per_account: dict[str, bool] = {}
+
+    async def allows_call(self, account_id: str, agent_id: str) -> bool:
+        """The configured answer."""
+        return self.per_account.get(account_id, self.allowed)
+
+
+class RecordingInboundHandler:
+    """Takes every routed inbound call and records the offer, for tests and demos."""
+
+    def __init__(self) -> None:
+        self.offers: list[InboundOffer] = []
+
+    async def on_inbound_call(self, offer: InboundOffer) -> None:
+        """Record the offer."""
+        self.offers.append(offer)

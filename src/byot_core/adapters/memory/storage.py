@@ -1,0 +1,298 @@
+"""In-memory storage that keeps exactly the invariants a SQL database keeps.
+
+Units of work are serialised by one lock (as a single-writer database would), write straight into the state, and
+journal every change so that leaving without commit undoes it. Uniqueness is enforced by indexes at write time:
+
+- ``_names``: (account, trunk name key) → trunk id, for live trunks;
+- ``_holders``: canonical DID → number id, for live numbers on active trunks (at most one, platform-wide);
+- ``_on_trunk``: (trunk id, canonical DID) → number id, for live numbers (no DID twice on one trunk);
+- ``_by_key``: canonical DID → live number ids, for routing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import MutableMapping, Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Self
+
+import attrs
+
+from byot_core.domain.errors import PhoneNumberConflict, PhoneNumberOnTrunk, TrunkNameConflict
+from byot_core.domain.execution import Execution
+from byot_core.domain.phone_number import PhoneNumber
+from byot_core.domain.routing import RouteCandidate, allowed_sources
+from byot_core.domain.sources import SourceMatcher
+from byot_core.domain.trunk import SyncState, Trunk
+from byot_core.domain.uniqueness import first_held_elsewhere, holds_did, name_key
+from byot_core.ports.storage import TrunkSummary
+
+__all__ = ["MemoryStorage", "MemoryUnitOfWork"]
+
+_ABSENT: Any = object()
+
+
+class _State:
+    """The stored data and its indexes."""
+
+    def __init__(self) -> None:
+        self.trunks: dict[str, Trunk] = {}
+        self.numbers: dict[str, PhoneNumber] = {}
+        self.executions: dict[str, Execution] = {}
+        self.names: dict[tuple[str, str], str] = {}
+        self.holders: dict[str, str] = {}
+        self.on_trunk: dict[tuple[str, str], str] = {}
+        self.by_key: dict[str, dict[str, None]] = {}
+        self.by_trunk: dict[str, dict[str, None]] = {}
+        self.by_channel: dict[str, str] = {}
+        self.by_agent: dict[tuple[str, str], dict[str, None]] = {}
+        # Derived, rebuilt on demand; dropped whenever a trunk changes or a transaction rolls back.
+        self.sources: dict[str, SourceMatcher] = {}
+
+
+class _Journal:
+    """Records each change to a mapping so that it can be undone, newest first."""
+
+    def __init__(self) -> None:
+        self.entries: list[tuple[MutableMapping[Any, Any], Any, Any]] = []
+
+    def set(self, mapping: MutableMapping[Any, Any], key: Any, value: Any) -> None:
+        self.entries.append((mapping, key, mapping.get(key, _ABSENT)))
+        mapping[key] = value
+
+    def delete(self, mapping: MutableMapping[Any, Any], key: Any) -> None:
+        if key in mapping:
+            self.entries.append((mapping, key, mapping[key]))
+            del mapping[key]
+
+    def add_to(self, index: dict[Any, dict[str, None]], key: Any, member: str) -> None:
+        members = index.get(key)
+        if members is None:
+            members = {}
+            self.set(index, key, members)
+        self.set(members, member, None)
+
+    def remove_from(self, index: dict[Any, dict[str, None]], key: Any, member: str) -> None:
+        members = index.get(key)
+        if members is not None:
+            self.delete(members, member)
+
+    def undo(self) -> None:
+        for mapping, key, old in reversed(self.entries):
+            if old is _ABSENT:
+                mapping.pop(key, None)
+            else:
+                mapping[key] = old
+        self.entries.clear()
+
+
+@attrs.define
+class _Repositories:
+    state: _State
+    journal: _Journal
+
+    def live_numbers_of(self, trunk_id: str) -> list[PhoneNumber]:
+        ids = self.state.by_trunk.get(trunk_id, {})
+        return [n for i in ids if not (n := self.state.numbers[i]).deleted]
+
+
+class _TrunkRepo(_Repositories):
+    async def add(self, trunk: Trunk) -> None:
+        self._put(trunk)
+
+    async def get(self, account_id: str, trunk_id: str) -> Trunk | None:
+        trunk = self.state.trunks.get(trunk_id)
+        if trunk is None or trunk.account_id != account_id or trunk.deleted:
+            return None
+        return trunk
+
+    async def get_any(self, trunk_id: str) -> Trunk | None:
+        return self.state.trunks.get(trunk_id)
+
+    async def list(self, account_id: str, is_active: bool | None = None) -> Sequence[TrunkSummary]:
+        found = [
+            TrunkSummary(t, len(self.live_numbers_of(t.id)))
+            for t in self.state.trunks.values()
+            if t.account_id == account_id and not t.deleted and (is_active is None or t.is_active == is_active)
+        ]
+        return sorted(found, key=lambda s: (s.trunk.created_at, s.trunk.id))
+
+    async def update(self, trunk: Trunk) -> None:
+        self._put(trunk)
+
+    async def set_sync_state(self, trunk_id: str, state: SyncState) -> None:
+        trunk = self.state.trunks.get(trunk_id)
+        if trunk is not None:
+            self.journal.set(self.state.trunks, trunk_id, attrs.evolve(trunk, sync_state=state))
+
+    async def all_ids(self) -> Sequence[str]:
+        return list(self.state.trunks)
+
+    def _put(self, trunk: Trunk) -> None:
+        state, journal = self.state, self.journal
+        old = state.trunks.get(trunk.id)
+        new_name = (trunk.account_id, name_key(trunk.name))
+        if not trunk.deleted and state.names.get(new_name, trunk.id) != trunk.id:
+            raise TrunkNameConflict()
+        numbers = self.live_numbers_of(trunk.id)
+        if trunk.routes_calls and not (old is not None and old.routes_calls):
+            clash = first_held_elsewhere(numbers, lambda key: self._holder_trunk(key), trunk.id)
+            if clash is not None:
+                raise PhoneNumberConflict(clash.phone_number)
+        # Checks passed: from here on nothing raises.
+        if old is not None and not old.deleted:
+            journal.delete(state.names, (old.account_id, name_key(old.name)))
+        if not trunk.deleted:
+            journal.set(state.names, new_name, trunk.id)
+        journal.set(state.trunks, trunk.id, trunk)
+        for number in numbers:
+            self._index_holder(number, trunk)
+        state.sources.pop(trunk.id, None)
+
+    def _holder_trunk(self, key: str) -> str | None:
+        holder = self.state.holders.get(key)
+        return None if holder is None else self.state.numbers[holder].trunk_id
+
+    def _index_holder(self, number: PhoneNumber, trunk: Trunk) -> None:
+        holders = self.state.holders
+        if holds_did(number, trunk):
+            self.journal.set(holders, number.canonical_key, number.id)
+        elif holders.get(number.canonical_key) == number.id:
+            self.journal.delete(holders, number.canonical_key)
+
+
+class _NumberRepo(_Repositories):
+    def __init__(self, state: _State, journal: _Journal, trunks: _TrunkRepo) -> None:
+        super().__init__(state, journal)
+        self.trunks = trunks
+
+    async def add(self, number: PhoneNumber) -> None:
+        self._put(number)
+
+    async def get(self, account_id: str, number_id: str) -> PhoneNumber | None:
+        number = self.state.numbers.get(number_id)
+        return number if number is not None and number.account_id == account_id else None
+
+    async def list_for_trunk(self, account_id: str, trunk_id: str) -> Sequence[PhoneNumber]:
+        return [n for n in self.live_numbers_of(trunk_id) if n.account_id == account_id]
+
+    async def update(self, number: PhoneNumber) -> None:
+        self._put(number)
+
+    async def remove_all_for_trunk(self, trunk_id: str, now: datetime) -> int:
+        numbers = self.live_numbers_of(trunk_id)
+        for number in numbers:
+            self._put(attrs.evolve(number, deleted=True, agent_id=None, updated_at=now))
+        return len(numbers)
+
+    async def routing_candidates(self, key: str) -> Sequence[RouteCandidate]:
+        state = self.state
+        found = []
+        for number_id in state.by_key.get(key, ()):
+            number = state.numbers[number_id]
+            trunk = state.trunks[number.trunk_id]
+            if trunk.deleted:
+                continue
+            sources = state.sources.get(trunk.id)
+            if sources is None:
+                sources = state.sources[trunk.id] = allowed_sources(trunk)
+            found.append(RouteCandidate(number, trunk, sources))
+        return found
+
+    def _put(self, number: PhoneNumber) -> None:
+        state, journal = self.state, self.journal
+        trunk = state.trunks[number.trunk_id]
+        old = state.numbers.get(number.id)
+        was_live = old is not None and not old.deleted
+        if not number.deleted and not was_live:
+            if (number.trunk_id, number.canonical_key) in state.on_trunk:
+                raise PhoneNumberOnTrunk()
+            holder = self.trunks._holder_trunk(number.canonical_key)
+            if holds_did(number, trunk) and holder is not None and holder != number.trunk_id:
+                raise PhoneNumberConflict()
+        journal.set(state.numbers, number.id, number)
+        journal.add_to(state.by_trunk, number.trunk_id, number.id)
+        if number.deleted:
+            journal.delete(state.on_trunk, (number.trunk_id, number.canonical_key))
+            journal.remove_from(state.by_key, number.canonical_key, number.id)
+        else:
+            journal.set(state.on_trunk, (number.trunk_id, number.canonical_key), number.id)
+            journal.add_to(state.by_key, number.canonical_key, number.id)
+        self.trunks._index_holder(number, trunk)
+
+
+class _ExecutionRepo(_Repositories):
+    async def add(self, execution: Execution) -> None:
+        await self.update(execution)
+
+    async def get(self, account_id: str, execution_id: str) -> Execution | None:
+        execution = self.state.executions.get(execution_id)
+        return execution if execution is not None and execution.account_id == account_id else None
+
+    async def update(self, execution: Execution) -> None:
+        state, journal = self.state, self.journal
+        journal.set(state.executions, execution.id, execution)
+        for attempt in execution.attempts:
+            if attempt.channel_id not in state.by_channel:
+                journal.set(state.by_channel, attempt.channel_id, execution.id)
+        journal.add_to(state.by_agent, (execution.account_id, execution.agent_id), execution.id)
+
+    async def find_by_channel(self, channel_id: str) -> Execution | None:
+        execution_id = self.state.by_channel.get(channel_id)
+        return None if execution_id is None else self.state.executions[execution_id]
+
+    async def list_for_agent(self, account_id: str, agent_id: str, limit: int = 100) -> Sequence[Execution]:
+        ids = self.state.by_agent.get((account_id, agent_id), {})
+        executions = [self.state.executions[i] for i in ids]
+        executions.sort(key=lambda e: (e.created_at, e.id), reverse=True)
+        return executions[:limit]
+
+
+class MemoryUnitOfWork:
+    """One transaction on :class:`MemoryStorage`: exclusive while open, undone unless committed."""
+
+    def __init__(self, state: _State, lock: asyncio.Lock) -> None:
+        self._state = state
+        self._lock = lock
+        self._journal = _Journal()
+        self.trunks = _TrunkRepo(state, self._journal)
+        self.numbers = _NumberRepo(state, self._journal, self.trunks)
+        self.executions = _ExecutionRepo(state, self._journal)
+
+    async def __aenter__(self) -> Self:
+        await self._lock.acquire()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            await self.rollback()
+        finally:
+            self._lock.release()
+
+    async def commit(self) -> None:
+        """Keep every change made so far."""
+        self._journal.entries.clear()
+
+    async def rollback(self) -> None:
+        """Undo every change made since the last commit."""
+        if self._journal.entries:
+            self._journal.undo()
+            self._state.sources.clear()
+
+
+class MemoryStorage:
+    """Storage kept in this process's memory: for tests, demos and embedders' own test suites."""
+
+    def __init__(self) -> None:
+        self._state = _State()
+        self._lock = asyncio.Lock()
+
+    def unit_of_work(self) -> MemoryUnitOfWork:
+        """A new unit of work."""
+        return MemoryUnitOfWork(self._state, self._lock)

@@ -1,0 +1,63 @@
+"""The one place where adapters are chosen and wired to the use cases."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from byot_core.ports import (
+    AgentDirectory,
+    BalanceCheck,
+    Clock,
+    IdFactory,
+    InboundCallHandler,
+    SecretBox,
+    Storage,
+    Telephony,
+)
+from byot_core.services.app import Byot
+from byot_core.services.deps import Dependencies
+
+__all__ = ["build"]
+
+
+def build(
+    *,
+    storage: Storage | None = None,
+    telephony: Telephony | None = None,
+    agents: AgentDirectory | None = None,
+    secrets: SecretBox | None = None,
+    clock: Clock | None = None,
+    ids: IdFactory | None = None,
+    balance: BalanceCheck | None = None,
+    inbound_handler: InboundCallHandler | None = None,
+    default_region: str | None = None,
+    draw: Callable[[], float] | None = None,
+) -> Byot:
+    """Compose the application from the adapters given; anything not given is the in-memory or fake one.
+
+    Each call makes fresh adapters, so two applications never share state by accident.
+    """
+    from byot_core.adapters.fake_telephony import FakeTelephony
+    from byot_core.adapters.memory import (
+        FixedBalance,
+        MemoryAgentDirectory,
+        MemorySecretBox,
+        MemoryStorage,
+        RecordingInboundHandler,
+    )
+    from byot_core.adapters.system import SystemClock, UlidFactory
+
+    return Byot(
+        Dependencies(
+            storage=storage if storage is not None else MemoryStorage(),
+            telephony=telephony if telephony is not None else FakeTelephony(),
+            agents=agents if agents is not None else MemoryAgentDirectory(),
+            secrets=secrets if secrets is not None else MemorySecretBox(),
+            clock=clock if clock is not None else SystemClock(),
+            ids=ids if ids is not None else UlidFactory(),
+            balance=balance if balance is not None else FixedBalance(),
+            inbound_handler=inbound_handler if inbound_handler is not None else RecordingInboundHandler(),
+            default_region=default_region,
+            draw=draw,
+        )
+    )

@@ -1,0 +1,22 @@
+"""What the library needs to know of an agent, which lives in the platform's own agent directory."""
+
+from __future__ import annotations
+
+import attrs
+
+__all__ = ["SIP_TRUNK_PROVIDER", "ULAW", "Agent"]
+
+#: The telephony provider an agent must use to place calls through a customer's trunk.
+SIP_TRUNK_PROVIDER = "sip-trunk"
+#: The audio format Asterisk's side of an inbound SIP-trunk call needs.
+ULAW = "ulaw"
+
+
+@attrs.frozen
+class Agent:
+    """An AI agent as seen by this library: its owner, telephony provider and audio format."""
+
+    id: str
+    account_id: str
+    telephony_provider: str | None = None
+    audio_format: str | None = None

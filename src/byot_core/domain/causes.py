@@ -1,0 +1,131 @@
+"""Call-ending causes: SIP responses, Q.850 causes and their names, and the guide's hangup reasons.
+
+``sip_to_q850`` is Asterisk's own map (``hangup_sip2cause``), so a cause computed here agrees with the one Asterisk
+reports; when a carrier sends a ``Reason: Q.850`` header, its cause wins and should be passed in as such.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+__all__ = [
+    "FALLBACK_REASON",
+    "Q850_NAMES",
+    "HangupReason",
+    "hangup_reason",
+    "q850_from_name",
+    "sip_to_q850",
+]
+
+#: Q.850 cause numbers and the names carriers and switches use for them (the guide's table uses these names).
+Q850_NAMES: dict[int, str] = {
+    0: "UNSPECIFIED",
+    1: "UNALLOCATED_NUMBER",
+    2: "NO_ROUTE_TRANSIT_NET",
+    3: "NO_ROUTE_DESTINATION",
+    16: "NORMAL_CLEARING",
+    17: "USER_BUSY",
+    18: "NO_USER_RESPONSE",
+    19: "NO_ANSWER",
+    20: "SUBSCRIBER_ABSENT",
+    21: "CALL_REJECTED",
+    22: "NUMBER_CHANGED",
+    27: "DESTINATION_OUT_OF_ORDER",
+    28: "INVALID_NUMBER_FORMAT",
+    29: "FACILITY_REJECTED",
+    31: "NORMAL_UNSPECIFIED",
+    34: "NORMAL_CIRCUIT_CONGESTION",
+    38: "NETWORK_OUT_OF_ORDER",
+    41: "NORMAL_TEMPORARY_FAILURE",
+    42: "SWITCH_CONGESTION",
+    47: "RESOURCE_UNAVAILABLE",
+    58: "BEARERCAPABILITY_NOTAVAIL",
+    88: "INCOMPATIBLE_DESTINATION",
+    102: "RECOVERY_ON_TIMER_EXPIRE",
+    127: "INTERWORKING",
+}
+_NAME_TO_Q850 = {name: number for number, name in Q850_NAMES.items()}
+
+# Asterisk's hangup_sip2cause (res_pjsip_session / chan_pjsip): SIP final response → Q.850 cause.
+_SIP_TO_Q850 = {
+    401: 21, 403: 21, 404: 1, 407: 21, 408: 18, 409: 41, 480: 19, 483: 19, 484: 28, 485: 1, 486: 17,
+    487: 127, 500: 38, 502: 27, 503: 34, 504: 102, 600: 17, 603: 21, 604: 1,
+}  # fmt: skip
+
+#: The reason recorded when no rule of the guide's table applies.
+FALLBACK_REASON = "Call failed"
+
+
+@attrs.frozen
+class HangupReason:
+    """Why a call ended: the guide's sentence, and the cause it came from."""
+
+    text: str
+    cause_name: str | None = None
+    q850_cause: int | None = None
+    sip_code: int | None = None
+
+
+# The guide's "Hangup Reasons" table, keyed by cause name.
+_REASONS = {
+    "NORMAL_CLEARING": "Call ended normally",
+    "USER_BUSY": "Call recipient was busy",
+    "NO_ANSWER": "Call unanswered",
+    "CALL_REJECTED": "Call recipient rejected",
+    "ORIGINATOR_CANCEL": "Call canceled by originator",
+    "NORMAL_TEMPORARY_FAILURE": "Temporary network failure",
+    "UNALLOCATED_NUMBER": "Call recipient number invalid",
+    "NETWORK_OUT_OF_ORDER": "Network error",
+    "INVALID_NUMBER_FORMAT": "Invalid phone number format",
+}
+# Causes that mean the same to a caller as one of the table's names.
+_ALIASES = {
+    "NO_USER_RESPONSE": "NO_ANSWER",
+    "SUBSCRIBER_ABSENT": "NO_ANSWER",
+    "NO_ROUTE_DESTINATION": "UNALLOCATED_NUMBER",
+    "NUMBER_CHANGED": "UNALLOCATED_NUMBER",
+    "DESTINATION_OUT_OF_ORDER": "NETWORK_OUT_OF_ORDER",
+    "NORMAL_CIRCUIT_CONGESTION": "NORMAL_TEMPORARY_FAILURE",
+    "SWITCH_CONGESTION": "NORMAL_TEMPORARY_FAILURE",
+    "RECOVERY_ON_TIMER_EXPIRE": "NORMAL_TEMPORARY_FAILURE",
+}
+
+
+def sip_to_q850(sip_code: int) -> int:
+    """The Q.850 cause Asterisk gives a SIP final response (other 5xx → 34, other 4xx/6xx → 21 as Asterisk)."""
+    if sip_code in _SIP_TO_Q850:
+        return _SIP_TO_Q850[sip_code]
+    if 500 <= sip_code < 600:
+        return 34
+    if 400 <= sip_code < 700:
+        return 21
+    return 16
+
+
+def q850_from_name(name: str) -> int | None:
+    """The Q.850 number of a cause name (``USER_BUSY``, ``user busy`` and ``AST_CAUSE_USER_BUSY`` alike)."""
+    key = name.strip().upper().replace(" ", "_").removeprefix("AST_CAUSE_")
+    return _NAME_TO_Q850.get(key)
+
+
+def hangup_reason(
+    *, q850_cause: int | None = None, sip_code: int | None = None, cause_name: str | None = None
+) -> HangupReason:
+    """The guide's hangup reason for a cause given as a Q.850 number, a SIP response, or a name.
+
+    A SIP 487 is ``ORIGINATOR_CANCEL``; a name is used as given when no number is known; the SIP response decides
+    when there is no Q.850 cause (or only 0, "unknown"). Causes outside the table give :data:`FALLBACK_REASON`.
+    """
+    name: str | None = None
+    if sip_code == 487:
+        name = "ORIGINATOR_CANCEL"
+    elif q850_cause is not None and q850_cause != 0:
+        name = Q850_NAMES.get(q850_cause)
+    elif sip_code is not None:
+        q850_cause = sip_to_q850(sip_code)
+        name = Q850_NAMES.get(q850_cause)
+    if name is None and cause_name is not None:
+        name = cause_name.strip().upper().replace(" ", "_").removeprefix("AST_CAUSE_")
+        q850_cause = q850_cause or _NAME_TO_Q850.get(name)
+    text = _REASONS.get(_ALIASES.get(name, name) if name else "", FALLBACK_REASON)
+    return HangupReason(text=text, cause_name=name, q850_cause=q850_cause, sip_code=sip_code)

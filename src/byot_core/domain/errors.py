@@ -1,0 +1,205 @@
+"""The library's one error hierarchy.
+
+Every error carries a stable machine ``code`` and a human ``message``; where the guide fixes a message, the message is
+the guide's, to the letter. Each error also has a ``kind`` (validation, not found, conflict, refused, unavailable) so
+that a driving adapter can choose a status without ever matching on message text.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+
+import attrs
+
+__all__ = [
+    "AgentNotFound",
+    "ByotError",
+    "CallRefused",
+    "Conflict",
+    "ErrorKind",
+    "ExecutionNotFound",
+    "NotFound",
+    "NotMappedToAgent",
+    "PhoneNumberConflict",
+    "PhoneNumberNotFound",
+    "PhoneNumberOnTrunk",
+    "PhoneNumberRemoved",
+    "Problem",
+    "TelephonyUnavailable",
+    "TrunkNameConflict",
+    "TrunkNotFound",
+    "ValidationFailed",
+]
+
+
+class ErrorKind(enum.Enum):
+    """What sort of failure an error is; adapters map this to their own status codes."""
+
+    VALIDATION = "validation"
+    NOT_FOUND = "not_found"
+    CONFLICT = "conflict"
+    REFUSED = "refused"
+    UNAVAILABLE = "unavailable"
+
+
+class ByotError(Exception):
+    """Root of every error the library raises on purpose.
+
+    ``code`` is stable and meant for machines; ``message`` is for people. Messages never contain secrets.
+    """
+
+    kind: ErrorKind = ErrorKind.REFUSED
+    code: str = "byot_error"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(code={self.code!r}, message={self.message!r})"
+
+
+@attrs.frozen
+class Problem:
+    """One thing wrong with an input: where (a dotted path such as ``gateways[0].port``), a code, and a message."""
+
+    path: str
+    code: str
+    message: str
+
+
+class ValidationFailed(ByotError):
+    """The input was refused; ``problems`` lists every problem found, the first one gives the message and code."""
+
+    kind = ErrorKind.VALIDATION
+    code = "validation_error"
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        if not problems:
+            raise ValueError("ValidationFailed needs at least one problem")
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        super().__init__(self.problems[0].message, code=self.problems[0].code)
+
+    @classmethod
+    def single(cls, path: str, code: str, message: str) -> ValidationFailed:
+        """Build the error for a single problem."""
+        return cls([Problem(path, code, message)])
+
+
+class NotFound(ByotError):
+    """The object does not exist, or belongs to another account (the two are indistinguishable on purpose)."""
+
+    kind = ErrorKind.NOT_FOUND
+    code = "not_found"
+
+
+class TrunkNotFound(NotFound):
+    """No trunk with that id in the calling account."""
+
+    code = "trunk_not_found"
+
+    def __init__(self) -> None:
+        super().__init__("SIP trunk not found")
+
+
+class PhoneNumberNotFound(NotFound):
+    """A phone number id that is unknown, or another account's (the guide's message)."""
+
+    code = "phone_number_not_found"
+
+    def __init__(self) -> None:
+        super().__init__("Phone number doesn't exist.")
+
+
+class PhoneNumberRemoved(NotFound):
+    """A phone number that was removed from its trunk, or whose trunk was deleted (the guide's message)."""
+
+    code = "sip_trunk_number_not_found"
+
+    def __init__(self) -> None:
+        super().__init__("SIP trunk phone number not found in database")
+
+
+class AgentNotFound(NotFound):
+    """No agent with that id in the calling account."""
+
+    code = "agent_not_found"
+
+    def __init__(self) -> None:
+        super().__init__("Agent not found")
+
+
+class ExecutionNotFound(NotFound):
+    """No execution with that id in the calling account."""
+
+    code = "execution_not_found"
+
+    def __init__(self) -> None:
+        super().__init__("Execution not found")
+
+
+class Conflict(ByotError):
+    """The request contradicts a uniqueness rule or the current state."""
+
+    kind = ErrorKind.CONFLICT
+    code = "conflict"
+
+
+class PhoneNumberConflict(Conflict):
+    """The DID already lives on another active trunk (the guide's message).
+
+    ``phone_number`` names the number when the conflict concerns one of several (reactivating a trunk).
+    """
+
+    code = "phone_number_conflict"
+
+    def __init__(self, phone_number: str | None = None) -> None:
+        self.phone_number = phone_number
+        if phone_number is None:
+            super().__init__("Phone number already exists on another active trunk")
+        else:
+            super().__init__(f"Phone number {phone_number} already exists on another active trunk")
+
+
+class PhoneNumberOnTrunk(Conflict):
+    """The DID is already on this very trunk."""
+
+    code = "phone_number_exists_on_trunk"
+
+    def __init__(self) -> None:
+        super().__init__("Phone number already exists on this trunk")
+
+
+class NotMappedToAgent(Conflict):
+    """An unlink named an agent that the number is not mapped to."""
+
+    code = "phone_number_not_mapped_to_agent"
+
+    def __init__(self) -> None:
+        super().__init__("Phone number is not mapped to this agent")
+
+
+class TrunkNameConflict(Conflict):
+    """The account already has a trunk of that name."""
+
+    code = "trunk_name_conflict"
+
+    def __init__(self) -> None:
+        super().__init__("A trunk with this name already exists")
+
+
+class CallRefused(ByotError):
+    """An outbound call could not be placed for a stated reason (agent, number or trunk not usable)."""
+
+    kind = ErrorKind.REFUSED
+    code = "call_refused"
+
+
+class TelephonyUnavailable(ByotError):
+    """The telephony layer could not be reached or refused the request."""
+
+    kind = ErrorKind.UNAVAILABLE
+    code = "telephony_unavailable"

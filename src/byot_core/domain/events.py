@@ -1,0 +1,55 @@
+"""Call events, as any telephony adapter reports them in domain terms."""
+
+from __future__ import annotations
+
+import attrs
+
+__all__ = ["AgentDisconnected", "CallAnswered", "CallEnded", "CallEvent", "CallRinging", "InboundCallArrived"]
+
+
+@attrs.frozen
+class CallRinging:
+    """The far end is alerting the callee (SIP 180/183; Asterisk state Ringing)."""
+
+    channel_id: str
+
+
+@attrs.frozen
+class CallAnswered:
+    """The call was answered (SIP 200; Asterisk state Up)."""
+
+    channel_id: str
+
+
+@attrs.frozen
+class CallEnded:
+    """The channel is gone, with the Q.850 cause, the raw SIP response where known, and the cause's text."""
+
+    channel_id: str
+    q850_cause: int | None = None
+    sip_code: int | None = None
+    cause_text: str | None = None
+
+
+@attrs.frozen
+class AgentDisconnected:
+    """The agent's media connection dropped; the call is being cleaned up (status ``call-disconnected``)."""
+
+    channel_id: str
+
+
+@attrs.frozen
+class InboundCallArrived:
+    """A call to one of our DIDs reached the platform and waits for a decision.
+
+    ``arrived_on_trunk_id`` is the trunk whose endpoint Asterisk matched, when the adapter can tell.
+    """
+
+    channel_id: str
+    called: str
+    source: str | None = None
+    caller: str | None = None
+    arrived_on_trunk_id: str | None = None
+
+
+CallEvent = CallRinging | CallAnswered | CallEnded | AgentDisconnected | InboundCallArrived

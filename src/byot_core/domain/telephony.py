@@ -1,0 +1,43 @@
+"""What the library asks of telephony, in domain terms."""
+
+from __future__ import annotations
+
+import attrs
+
+from byot_core.domain.secret import Secret
+from byot_core.domain.trunk import Gateway, Trunk
+
+__all__ = ["InboundOffer", "OriginateRequest", "TrunkConfig"]
+
+
+@attrs.frozen
+class TrunkConfig:
+    """A trunk to configure in telephony, with its password opened (the only place it is plain)."""
+
+    trunk: Trunk
+    password: Secret | None = None
+
+
+@attrs.frozen
+class OriginateRequest:
+    """Place one attempt through one gateway. ``channel_id`` is chosen by the library, so events can be matched."""
+
+    channel_id: str
+    trunk_id: str
+    gateway: Gateway
+    dialled: str
+    caller_id: str
+    timeout_seconds: int = 60
+
+
+@attrs.frozen
+class InboundOffer:
+    """An inbound call handed to an agent: the answered channel and the execution that records it."""
+
+    channel_id: str
+    execution_id: str
+    account_id: str
+    agent_id: str
+    phone_number_id: str
+    called: str
+    caller: str | None = None

@@ -1,0 +1,91 @@
+"""The trunk aggregate: a trunk with its gateways and IP identifiers."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import attrs
+
+from byot_core.domain.secret import SealedSecret
+
+__all__ = ["AuthType", "Gateway", "IpIdentifier", "SyncState", "Trunk", "TrunkSettings"]
+
+
+class AuthType(enum.Enum):
+    """How the trunk authenticates: digest credentials, or the carrier trusting our source address."""
+
+    USERPASS = "userpass"
+    IP_BASED = "ip-based"
+
+
+class SyncState(enum.Enum):
+    """Whether the trunk's telephony configuration matches what storage says."""
+
+    PENDING = "pending"
+    APPLIED = "applied"
+    FAILED = "failed"
+
+
+@attrs.frozen
+class Gateway:
+    """One SIP gateway of a trunk. Lower ``priority`` is tried first; ``weight`` shares load among equal priorities."""
+
+    id: str
+    address: str
+    port: int = 5060
+    priority: int = 1
+    weight: int = 1
+    created_at: datetime | None = None
+
+
+@attrs.frozen
+class IpIdentifier:
+    """An address or CIDR range that the carrier's traffic comes from, exactly as given."""
+
+    id: str
+    ip_address: str
+    created_at: datetime | None = None
+
+
+@attrs.frozen
+class TrunkSettings:
+    """The media and signalling options of a trunk, with the guide's defaults."""
+
+    allow: str = "ulaw,alaw"
+    disallow: str = "all"
+    transport: str = "transport-udp"
+    direct_media: bool = False
+    rtp_symmetric: bool = True
+    force_rport: bool = True
+    ice_support: bool = True
+    qualify_frequency: int = 60
+    inbound_enabled: bool = False
+    outbound_leading_plus_enabled: bool = True
+
+
+@attrs.frozen
+class Trunk:
+    """A customer's SIP trunk. ``auth_password`` is sealed: it can only be opened through the secrets port."""
+
+    id: str
+    account_id: str
+    name: str
+    provider: str
+    auth_type: AuthType
+    gateways: tuple[Gateway, ...]
+    created_at: datetime
+    updated_at: datetime
+    description: str | None = None
+    auth_username: str | None = None
+    auth_password: SealedSecret | None = None
+    ip_identifiers: tuple[IpIdentifier, ...] = ()
+    settings: TrunkSettings = TrunkSettings()
+    is_active: bool = True
+    deleted: bool = False
+    sync_state: SyncState = SyncState.PENDING
+
+    @property
+    def routes_calls(self) -> bool:
+        """Whether the trunk's numbers take part in routing (active and not deleted)."""
+        return self.is_active and not self.deleted

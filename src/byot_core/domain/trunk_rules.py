@@ -1,0 +1,126 @@
+"""Building a trunk from a validated body, and applying a partial update with the cross-field rules."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from byot_core.domain.errors import Problem, ValidationFailed
+from byot_core.domain.fields import Missing
+from byot_core.domain.secret import SealedSecret
+from byot_core.domain.trunk import AuthType, Gateway, IpIdentifier, SyncState, Trunk, TrunkSettings
+from byot_core.domain.trunk_input import (
+    MSG_AUTH_NOT_USED,
+    MSG_IP_IDENTIFIERS_REQUIRED,
+    MSG_USERPASS_REQUIRED,
+    GatewayDraft,
+    TrunkChanges,
+    TrunkDraft,
+)
+
+__all__ = ["apply_changes", "build_trunk"]
+
+NewId = Callable[[], str]
+
+
+def _gateways(drafts: Sequence[GatewayDraft], new_id: NewId, now: datetime) -> tuple[Gateway, ...]:
+    return tuple(
+        Gateway(
+            id=new_id(),
+            address=draft.address,
+            port=draft.port,
+            priority=draft.priority,
+            weight=draft.weight,
+            created_at=now,
+        )
+        for draft in drafts
+    )
+
+
+def _identifiers(addresses: Sequence[str], new_id: NewId, now: datetime) -> tuple[IpIdentifier, ...]:
+    return tuple(IpIdentifier(id=new_id(), ip_address=address, created_at=now) for address in addresses)
+
+
+def _settings(base: TrunkSettings, changes: Mapping[str, bool | int | str]) -> TrunkSettings:
+    # The readers only produce setting names and types that TrunkSettings declares.
+    values: dict[str, Any] = dict(changes)
+    return attrs.evolve(base, **values)
+
+
+def build_trunk(
+    draft: TrunkDraft,
+    *,
+    trunk_id: str,
+    account_id: str,
+    new_id: NewId,
+    now: datetime,
+    sealed_password: SealedSecret | None,
+) -> Trunk:
+    """Make a new trunk from a validated create body. The password arrives already sealed."""
+    return Trunk(
+        id=trunk_id,
+        account_id=account_id,
+        name=draft.name,
+        provider=draft.provider,
+        description=draft.description,
+        auth_type=draft.auth_type,
+        auth_username=draft.auth_username,
+        auth_password=sealed_password,
+        gateways=_gateways(draft.gateways, new_id, now),
+        ip_identifiers=_identifiers(draft.ip_identifiers, new_id, now),
+        settings=_settings(TrunkSettings(), draft.settings),
+        created_at=now,
+        updated_at=now,
+        sync_state=SyncState.PENDING,
+    )
+
+
+def apply_changes(
+    trunk: Trunk,
+    changes: TrunkChanges,
+    *,
+    new_id: NewId,
+    now: datetime,
+    sealed_password: SealedSecret | None,
+) -> Trunk:
+    """Return the trunk with the changes applied, after the rules that need both (auth fields, identifiers).
+
+    ``sealed_password`` is the sealed form of ``changes.auth_password`` when one was sent. Gateways and identifiers
+    are replaced whole when sent. Raises :class:`ValidationFailed` with the guide's messages.
+    """
+    problems: list[Problem] = []
+    sent_username = not isinstance(changes.auth_username, Missing)
+    sent_password = not isinstance(changes.auth_password, Missing)
+    if trunk.auth_type is AuthType.IP_BASED:
+        if (sent_username and changes.auth_username) or (sent_password and changes.auth_password):
+            problems.append(Problem("auth_username", "auth_not_used", MSG_AUTH_NOT_USED))
+        if isinstance(changes.ip_identifiers, tuple) and not changes.ip_identifiers:
+            problems.append(Problem("ip_identifiers", "ip_identifiers_required", MSG_IP_IDENTIFIERS_REQUIRED))
+    else:
+        blank_username = sent_username and not changes.auth_username
+        blank_password = sent_password and (
+            changes.auth_password is None
+            or (not isinstance(changes.auth_password, Missing) and not changes.auth_password.reveal())
+        )
+        if blank_username or blank_password:
+            problems.append(Problem("auth_username", "userpass_credentials_required", MSG_USERPASS_REQUIRED))
+    if problems:
+        raise ValidationFailed(problems)
+
+    updates: dict[str, Any] = {"updated_at": now, "sync_state": SyncState.PENDING}
+    for name in ("name", "provider", "description", "is_active", "auth_username"):
+        value = getattr(changes, name)
+        if not isinstance(value, Missing):
+            updates[name] = value
+    if sent_password and sealed_password is not None:
+        updates["auth_password"] = sealed_password
+    if not isinstance(changes.gateways, Missing):
+        updates["gateways"] = _gateways(changes.gateways, new_id, now)
+    if not isinstance(changes.ip_identifiers, Missing):
+        updates["ip_identifiers"] = _identifiers(changes.ip_identifiers, new_id, now)
+    if changes.settings:
+        updates["settings"] = _settings(trunk.settings, changes.settings)
+    return attrs.evolve(trunk, **updates)

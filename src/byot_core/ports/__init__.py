@@ -1,0 +1,33 @@
+"""Ports: the interfaces the use cases need from the world, in domain types only."""
+
+from byot_core.ports.agents import AgentDirectory
+from byot_core.ports.balance import BalanceCheck
+from byot_core.ports.clock import Clock
+from byot_core.ports.ids import IdFactory
+from byot_core.ports.inbound_handler import InboundCallHandler
+from byot_core.ports.secrets import SecretBox
+from byot_core.ports.storage import (
+    ExecutionRepository,
+    PhoneNumberRepository,
+    Storage,
+    TrunkRepository,
+    TrunkSummary,
+    UnitOfWork,
+)
+from byot_core.ports.telephony import Telephony
+
+__all__ = [
+    "AgentDirectory",
+    "BalanceCheck",
+    "Clock",
+    "ExecutionRepository",
+    "IdFactory",
+    "InboundCallHandler",
+    "PhoneNumberRepository",
+    "SecretBox",
+    "Storage",
+    "Telephony",
+    "TrunkRepository",
+    "TrunkSummary",
+    "UnitOfWork",
+]

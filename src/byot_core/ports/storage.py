@@ -1,0 +1,157 @@
+"""The storage port: a unit of work with one repository per aggregate.
+
+A unit of work is an async context manager. Everything done inside it is one transaction: :meth:`UnitOfWork.commit`
+makes it durable, leaving the block without committing (or with an exception) rolls it back, and nothing half-done is
+ever visible. Repositories enforce :mod:`byot_core.domain.uniqueness` at write time, under concurrency (constraints or
+serialised writes, never only a read before the write), raising the domain's conflict errors.
+
+Every read and write takes the calling account where the guide scopes it; another account's object reads as absent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+import attrs
+
+from byot_core.domain.execution import Execution
+from byot_core.domain.phone_number import PhoneNumber
+from byot_core.domain.routing import RouteCandidate
+from byot_core.domain.trunk import SyncState, Trunk
+
+__all__ = [
+    "ExecutionRepository",
+    "PhoneNumberRepository",
+    "Storage",
+    "TrunkRepository",
+    "TrunkSummary",
+    "UnitOfWork",
+]
+
+
+@attrs.frozen
+class TrunkSummary:
+    """A trunk with the count of its live phone numbers, for listings."""
+
+    trunk: Trunk
+    phone_numbers_count: int
+
+
+class TrunkRepository(Protocol):
+    """Trunks, with their gateways and IP identifiers, as whole aggregates."""
+
+    async def add(self, trunk: Trunk) -> None:
+        """Store a new trunk. Raises ``TrunkNameConflict`` if the account has a live trunk of that name."""
+
+    async def get(self, account_id: str, trunk_id: str) -> Trunk | None:
+        """The account's live (undeleted) trunk with that id, or ``None``."""
+
+    async def get_any(self, trunk_id: str) -> Trunk | None:
+        """A trunk by id whatever its account, deleted ones included (for telephony and reconcile)."""
+
+    async def list(self, account_id: str, is_active: bool | None = None) -> Sequence[TrunkSummary]:
+        """The account's live trunks, oldest first, optionally only active or inactive, with number counts."""
+
+    async def update(self, trunk: Trunk) -> None:
+        """Replace a stored trunk (gateways and identifiers whole). Deleting is an update with ``deleted=True``.
+
+        Raises ``TrunkNameConflict`` on a taken name, and ``PhoneNumberConflict`` naming the number when the trunk
+        becomes active while one of its DIDs is held by another active trunk.
+        """
+
+    async def set_sync_state(self, trunk_id: str, state: SyncState) -> None:
+        """Record whether telephony matches the stored trunk; never changes ``updated_at``."""
+
+    async def all_ids(self) -> Sequence[str]:
+        """Every trunk id, deleted ones included (for reconcile)."""
+
+
+class PhoneNumberRepository(Protocol):
+    """Phone numbers (DIDs) with their inbound mapping."""
+
+    async def add(self, number: PhoneNumber) -> None:
+        """Store a new number.
+
+        Raises ``PhoneNumberConflict`` if its DID is held by another active trunk, ``PhoneNumberOnTrunk`` if it is
+        already on the same trunk.
+        """
+
+    async def get(self, account_id: str, number_id: str) -> PhoneNumber | None:
+        """The account's number with that id, soft-deleted ones included, or ``None``."""
+
+    async def list_for_trunk(self, account_id: str, trunk_id: str) -> Sequence[PhoneNumber]:
+        """The live numbers of one trunk, oldest first."""
+
+    async def update(self, number: PhoneNumber) -> None:
+        """Replace a stored number (mapping, flags, soft deletion)."""
+
+    async def remove_all_for_trunk(self, trunk_id: str, now: datetime) -> int:
+        """Soft-delete every live number of a trunk and clear their mappings; return how many were removed.
+
+        ``now`` is recorded as the numbers' ``updated_at``.
+        """
+
+    async def routing_candidates(self, key: str) -> Sequence[RouteCandidate]:
+        """Every live number with that canonical key, with its (undeleted) trunk and the trunk's allowed sources."""
+
+
+class ExecutionRepository(Protocol):
+    """Execution records of calls."""
+
+    async def add(self, execution: Execution) -> None:
+        """Store a new execution."""
+
+    async def get(self, account_id: str, execution_id: str) -> Execution | None:
+        """The account's execution with that id, or ``None``."""
+
+    async def update(self, execution: Execution) -> None:
+        """Replace a stored execution."""
+
+    async def find_by_channel(self, channel_id: str) -> Execution | None:
+        """The execution one of whose attempts uses that channel, or ``None``."""
+
+    async def list_for_agent(self, account_id: str, agent_id: str, limit: int = 100) -> Sequence[Execution]:
+        """An agent's executions, newest first."""
+
+
+class UnitOfWork(Protocol):
+    """One transaction over the repositories."""
+
+    @property
+    def trunks(self) -> TrunkRepository:
+        """The trunks, seen through this transaction."""
+
+    @property
+    def numbers(self) -> PhoneNumberRepository:
+        """The phone numbers, seen through this transaction."""
+
+    @property
+    def executions(self) -> ExecutionRepository:
+        """The executions, seen through this transaction."""
+
+    async def __aenter__(self) -> Self:
+        """Begin the transaction."""
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """End it, rolling back whatever was not committed."""
+
+    async def commit(self) -> None:
+        """Make the transaction's writes durable and visible."""
+
+    async def rollback(self) -> None:
+        """Discard the transaction's writes."""
+
+
+class Storage(Protocol):
+    """A source of units of work."""
+
+    def unit_of_work(self) -> UnitOfWork:
+        """A new, not yet entered, unit of work."""

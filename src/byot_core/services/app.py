@@ -1,0 +1,41 @@
+"""The application: every use case of the guide, built on one set of ports."""
+
+from __future__ import annotations
+
+import attrs
+
+from byot_core.services.calls import CallService
+from byot_core.services.deps import Dependencies
+from byot_core.services.events import CallEventDispatcher
+from byot_core.services.inbound import InboundService
+from byot_core.services.numbers import NumberService
+from byot_core.services.trunks import TrunkService
+
+__all__ = ["Byot"]
+
+
+@attrs.frozen(init=False)
+class Byot:
+    """The library's entry point once composed: ``trunks``, ``numbers``, ``inbound``, ``calls`` and ``events``.
+
+    Every use case takes the calling ``account_id`` first; objects of other accounts read as not found.
+    """
+
+    deps: Dependencies
+    trunks: TrunkService
+    numbers: NumberService
+    inbound: InboundService
+    calls: CallService
+    events: CallEventDispatcher
+
+    def __init__(self, deps: Dependencies) -> None:
+        calls = CallService(deps)
+        inbound = InboundService(deps)
+        self.__attrs_init__(
+            deps=deps,
+            trunks=TrunkService(deps),
+            numbers=NumberService(deps),
+            inbound=inbound,
+            calls=calls,
+            events=CallEventDispatcher(deps, calls, inbound),
+        )

@@ -1,0 +1,41 @@
+"""The ports a use case may call, bundled once by the composition function."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import attrs
+
+from byot_core.ports import (
+    AgentDirectory,
+    BalanceCheck,
+    Clock,
+    IdFactory,
+    InboundCallHandler,
+    SecretBox,
+    Storage,
+    Telephony,
+)
+
+__all__ = ["Dependencies"]
+
+
+@attrs.frozen
+class Dependencies:
+    """Everything the use cases need from the world.
+
+    ``default_region`` (an ISO 3166 code such as ``"IN"``) lets national number spellings be read. ``draw``, when
+    given, returns uniform numbers in (0, 1] to share load among gateways of equal priority by weight; without it the
+    order among equals is fixed (heavier weight first).
+    """
+
+    storage: Storage
+    telephony: Telephony
+    agents: AgentDirectory
+    secrets: SecretBox
+    clock: Clock
+    ids: IdFactory
+    balance: BalanceCheck
+    inbound_handler: InboundCallHandler
+    default_region: str | None = None
+    draw: Callable[[], float] | None = None

@@ -1,0 +1,40 @@
+"""Dispatching telephony's call events to the use cases that own them."""
+
+from __future__ import annotations
+
+import logging
+
+import attrs
+
+from byot_core.domain.events import CallEvent, InboundCallArrived
+from byot_core.services.calls import CallService
+from byot_core.services.deps import Dependencies
+from byot_core.services.inbound import InboundService
+
+__all__ = ["CallEventDispatcher"]
+
+log = logging.getLogger(__name__)
+
+
+@attrs.frozen
+class CallEventDispatcher:
+    """Sends each call event to inbound routing or to execution tracking."""
+
+    deps: Dependencies
+    calls: CallService
+    inbound: InboundService
+
+    async def handle(self, event: CallEvent) -> None:
+        """Handle one event; errors propagate (see :meth:`run` for the loop that survives them)."""
+        if isinstance(event, InboundCallArrived):
+            await self.inbound.handle_call(event)
+        else:
+            await self.calls.handle_event(event)
+
+    async def run(self) -> None:
+        """Handle telephony's events until the stream ends. One event failing is logged, never fatal to the loop."""
+        async for event in self.deps.telephony.events():
+            try:
+                await self.handle(event)
+            except Exception:  # one bad event must not stop every later call from being tracked
+                log.exception("call event %s could not be handled", type(event).__name__)

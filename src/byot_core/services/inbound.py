@@ -1,0 +1,144 @@
+"""Use cases for inbound calls: map a number to an agent, unlink it, and route a call that arrives."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import attrs
+
+from byot_core.domain.agent import ULAW
+from byot_core.domain.call_input import parse_mapping
+from byot_core.domain.errors import (
+    AgentNotFound,
+    NotMappedToAgent,
+    PhoneNumberNotFound,
+    PhoneNumberRemoved,
+)
+from byot_core.domain.events import InboundCallArrived
+from byot_core.domain.execution import Attempt, Direction, Execution
+from byot_core.domain.numbers import candidate_keys
+from byot_core.domain.phone_number import PhoneNumber
+from byot_core.domain.routing import InboundCall, Rejection, RouteCandidate, RoutingDecision, route_inbound
+from byot_core.domain.status import ExecutionStatus
+from byot_core.domain.telephony import InboundOffer
+from byot_core.ports.storage import UnitOfWork
+from byot_core.services.deps import Dependencies
+from byot_core.services.views import Message
+
+__all__ = ["InboundService"]
+
+log = logging.getLogger(__name__)
+
+
+@attrs.frozen
+class InboundService:
+    """Inbound mapping and routing use cases."""
+
+    deps: Dependencies
+
+    async def _mapped_number(self, uow: UnitOfWork, account_id: str, number_id: str) -> PhoneNumber:
+        number = await uow.numbers.get(account_id, number_id)
+        if number is None:
+            raise PhoneNumberNotFound()
+        if number.deleted:
+            raise PhoneNumberRemoved()
+        return number
+
+    async def setup(self, account_id: str, payload: object) -> Message:
+        """Map a number to an agent (moving it from any previous agent) and set the agent's audio to ulaw.
+
+        Raises ``ValidationFailed``, ``AgentNotFound``, ``PhoneNumberNotFound`` ("Phone number doesn't exist.") or
+        ``PhoneNumberRemoved`` ("SIP trunk phone number not found in database").
+        """
+        request = parse_mapping(payload)
+        if await self.deps.agents.get(account_id, request.agent_id) is None:
+            raise AgentNotFound()
+        async with self.deps.storage.unit_of_work() as uow:
+            number = await self._mapped_number(uow, account_id, request.phone_number_id)
+            mapped = attrs.evolve(number, agent_id=request.agent_id, updated_at=self.deps.clock.now())
+            await uow.numbers.update(mapped)
+            # The agent is changed before the mapping commits: a mapping never exists with the wrong audio format.
+            await self.deps.agents.set_audio_format(account_id, request.agent_id, ULAW)
+            await uow.commit()
+        return Message("SIP trunk number successfully mapped to agent")
+
+    async def unlink(self, account_id: str, payload: object) -> Message:
+        """Remove a number's agent mapping, keeping the number on its trunk.
+
+        Raises as :meth:`setup`, and ``NotMappedToAgent`` when the number is not mapped to that agent.
+        """
+        request = parse_mapping(payload)
+        async with self.deps.storage.unit_of_work() as uow:
+            number = await self._mapped_number(uow, account_id, request.phone_number_id)
+            if number.agent_id != request.agent_id:
+                raise NotMappedToAgent()
+            await uow.numbers.update(attrs.evolve(number, agent_id=None, updated_at=self.deps.clock.now()))
+            await uow.commit()
+        return Message("SIP trunk number successfully unlinked from agent")
+
+    async def _candidates(self, uow: UnitOfWork, called: str) -> Sequence[RouteCandidate]:
+        for key in candidate_keys(called, self.deps.default_region):
+            found = await uow.numbers.routing_candidates(key)
+            if found:
+                return found
+        return ()
+
+    async def explain(
+        self, called: str, source: str | None = None, arrived_on_trunk_id: str | None = None
+    ) -> RoutingDecision:
+        """Decide, without side effects, what would happen to a call: for troubleshooting (``decision.explain()``)."""
+        async with self.deps.storage.unit_of_work() as uow:
+            candidates = await self._candidates(uow, called)
+        return route_inbound(InboundCall(called, source, arrived_on_trunk_id), candidates)
+
+    async def handle_call(self, event: InboundCallArrived) -> RoutingDecision:
+        """Route an arriving call.
+
+        A rejection hangs the channel up with the decision's cause; a route records an inbound execution, answers
+        the channel and hands it to the inbound call handler.
+        """
+        now = self.deps.clock.now()
+        async with self.deps.storage.unit_of_work() as uow:
+            candidates = await self._candidates(uow, event.called)
+            decision = route_inbound(InboundCall(event.called, event.source, event.arrived_on_trunk_id), candidates)
+            if isinstance(decision, Rejection):
+                execution = None
+            else:
+                execution = Execution(
+                    id=self.deps.ids.new_id(),
+                    account_id=decision.account_id,
+                    agent_id=decision.agent_id,
+                    direction=Direction.INBOUND,
+                    status=ExecutionStatus.RINGING,
+                    from_number=event.caller or "",
+                    to_number=event.called,
+                    trunk_id=decision.trunk_id,
+                    phone_number_id=decision.number_id,
+                    attempts=(Attempt(channel_id=event.channel_id, started_at=now, reached_ringing=True),),
+                    created_at=now,
+                    updated_at=now,
+                )
+                await uow.executions.add(execution)
+                await uow.commit()
+        if isinstance(decision, Rejection):
+            log.info("inbound call %s refused: %s", event.channel_id, decision.reason.code)
+            await self.deps.telephony.hang_up(event.channel_id, decision.q850_cause)
+            return decision
+        assert execution is not None  # a route always records its execution above
+        offer = InboundOffer(
+            channel_id=event.channel_id,
+            execution_id=execution.id,
+            account_id=execution.account_id,
+            agent_id=execution.agent_id,
+            phone_number_id=decision.number_id,
+            called=event.called,
+            caller=event.caller,
+        )
+        try:
+            await self.deps.telephony.answer(event.channel_id)
+            await self.deps.inbound_handler.on_inbound_call(offer)
+        except Exception:  # the embedder's handler may fail in any way; the caller must not be left ringing
+            log.exception("inbound call %s could not be handed to agent %s", event.channel_id, offer.agent_id)
+            await self.deps.telephony.hang_up(event.channel_id, 41)
+        return decision

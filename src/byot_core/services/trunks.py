@@ -1,0 +1,162 @@
+"""Use cases for trunks: create, list, get, update, delete, and keeping telephony in step."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import attrs
+
+from byot_core.domain.errors import TelephonyUnavailable, TrunkNotFound
+from byot_core.domain.number_input import NumberDraft
+from byot_core.domain.phone_number import PhoneNumber
+from byot_core.domain.secret import SealedSecret, Secret
+from byot_core.domain.telephony import TrunkConfig
+from byot_core.domain.trunk import SyncState, Trunk
+from byot_core.domain.trunk_input import parse_trunk_create, parse_trunk_update
+from byot_core.domain.trunk_rules import apply_changes, build_trunk
+from byot_core.ports.storage import TrunkSummary
+from byot_core.services.deps import Dependencies
+from byot_core.services.views import TrunkDeleted, TrunkDetails
+
+__all__ = ["TrunkService", "new_number"]
+
+log = logging.getLogger(__name__)
+
+
+def new_number(deps: Dependencies, account_id: str, trunk_id: str, draft: NumberDraft) -> PhoneNumber:
+    """A new phone number record from a validated draft."""
+    now = deps.clock.now()
+    return PhoneNumber(
+        id=deps.ids.new_id(),
+        account_id=account_id,
+        trunk_id=trunk_id,
+        phone_number=draft.phone_number,
+        canonical_key=draft.canonical_key,
+        name=draft.name,
+        e164_check_enabled=draft.e164_check_enabled,
+        is_active=draft.is_active,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+@attrs.frozen
+class TrunkService:
+    """Trunk use cases, scoped to the calling account. Storage is the source of truth; telephony follows it."""
+
+    deps: Dependencies
+
+    def _seal(self, secret: Secret | None) -> SealedSecret | None:
+        return self.deps.secrets.seal(secret) if secret is not None else None
+
+    async def create(self, account_id: str, payload: object) -> TrunkDetails:
+        """Create a trunk (and any ``phone_numbers`` given with it) and configure it in telephony.
+
+        Raises ``ValidationFailed`` with the guide's messages, ``TrunkNameConflict``, ``PhoneNumberConflict``.
+        If telephony is unreachable the trunk is still created, with ``sync_state`` FAILED.
+        """
+        draft = parse_trunk_create(payload, self.deps.default_region)
+        trunk = build_trunk(
+            draft,
+            trunk_id=self.deps.ids.new_id(),
+            account_id=account_id,
+            new_id=self.deps.ids.new_id,
+            now=self.deps.clock.now(),
+            sealed_password=self._seal(draft.auth_password),
+        )
+        numbers = tuple(new_number(self.deps, account_id, trunk.id, d) for d in draft.phone_numbers)
+        async with self.deps.storage.unit_of_work() as uow:
+            await uow.trunks.add(trunk)
+            for number in numbers:
+                await uow.numbers.add(number)
+            await uow.commit()
+        trunk = await self.sync(trunk)
+        return TrunkDetails(trunk, numbers)
+
+    async def list(self, account_id: str, is_active: bool | None = None) -> Sequence[TrunkSummary]:
+        """The account's trunks with their number counts, optionally filtered by ``is_active``."""
+        async with self.deps.storage.unit_of_work() as uow:
+            return await uow.trunks.list(account_id, is_active)
+
+    async def get(self, account_id: str, trunk_id: str) -> TrunkDetails:
+        """A trunk with its gateways, identifiers and live numbers. Raises ``TrunkNotFound``."""
+        async with self.deps.storage.unit_of_work() as uow:
+            trunk = await uow.trunks.get(account_id, trunk_id)
+            if trunk is None:
+                raise TrunkNotFound()
+            numbers = await uow.numbers.list_for_trunk(account_id, trunk_id)
+        return TrunkDetails(trunk, tuple(numbers))
+
+    async def update(self, account_id: str, trunk_id: str, payload: object) -> TrunkDetails:
+        """Partially update a trunk (gateways and identifiers replaced whole) and bring telephony in step.
+
+        Deactivating removes the trunk's telephony configuration; reactivating is refused with
+        ``PhoneNumberConflict`` naming the number when one of its DIDs now lives on another active trunk.
+        """
+        changes = parse_trunk_update(payload)
+        sealed = None if not isinstance(changes.auth_password, Secret) else self._seal(changes.auth_password)
+        async with self.deps.storage.unit_of_work() as uow:
+            trunk = await uow.trunks.get(account_id, trunk_id)
+            if trunk is None:
+                raise TrunkNotFound()
+            updated = apply_changes(
+                trunk, changes, new_id=self.deps.ids.new_id, now=self.deps.clock.now(), sealed_password=sealed
+            )
+            await uow.trunks.update(updated)
+            numbers = await uow.numbers.list_for_trunk(account_id, trunk_id)
+            await uow.commit()
+        updated = await self.sync(updated)
+        return TrunkDetails(updated, tuple(numbers))
+
+    async def delete(self, account_id: str, trunk_id: str) -> TrunkDeleted:
+        """Delete a trunk and everything that hangs on it.
+
+        Gateways and identifiers are removed, numbers soft-deleted with their mappings cleared (one transaction),
+        then the telephony configuration is removed. Raises ``TrunkNotFound``.
+        """
+        async with self.deps.storage.unit_of_work() as uow:
+            trunk = await uow.trunks.get(account_id, trunk_id)
+            if trunk is None:
+                raise TrunkNotFound()
+            now = self.deps.clock.now()
+            removed = await uow.numbers.remove_all_for_trunk(trunk_id, now)
+            deleted = attrs.evolve(
+                trunk, deleted=True, gateways=(), ip_identifiers=(), updated_at=now, sync_state=SyncState.PENDING
+            )
+            await uow.trunks.update(deleted)
+            await uow.commit()
+        await self.sync(deleted)
+        return TrunkDeleted(removed)
+
+    async def sync(self, trunk: Trunk) -> Trunk:
+        """Make telephony match a stored trunk and record the outcome as its ``sync_state``.
+
+        A trunk that routes calls is configured, any other is removed. Telephony being down is recorded (FAILED),
+        not raised: a later :meth:`resync` retries.
+        """
+        try:
+            if trunk.routes_calls:
+                password = self.deps.secrets.open(trunk.auth_password) if trunk.auth_password else None
+                await self.deps.telephony.apply_trunk(TrunkConfig(trunk, password))
+            else:
+                await self.deps.telephony.remove_trunk(trunk.id)
+            state = SyncState.APPLIED
+        except TelephonyUnavailable as error:
+            log.warning("trunk %s not applied to telephony: %s", trunk.id, error.message)
+            state = SyncState.FAILED
+        async with self.deps.storage.unit_of_work() as uow:
+            await uow.trunks.set_sync_state(trunk.id, state)
+            await uow.commit()
+        return attrs.evolve(trunk, sync_state=state)
+
+    async def resync(self) -> dict[SyncState, int]:
+        """Sync every trunk whose telephony state is not known to be applied; return how many ended in each state."""
+        async with self.deps.storage.unit_of_work() as uow:
+            trunks = [t for i in await uow.trunks.all_ids() if (t := await uow.trunks.get_any(i)) is not None]
+        outcome: dict[SyncState, int] = {}
+        for trunk in trunks:
+            if trunk.sync_state is not SyncState.APPLIED:
+                state = (await self.sync(trunk)).sync_state
+                outcome[state] = outcome.get(state, 0) + 1
+        return outcome

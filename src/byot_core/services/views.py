@@ -1,0 +1,37 @@
+"""What the use cases return, beyond the domain values themselves."""
+
+from __future__ import annotations
+
+import attrs
+
+from byot_core.domain.phone_number import PhoneNumber
+from byot_core.domain.trunk import Trunk
+
+__all__ = ["Message", "TrunkDeleted", "TrunkDetails"]
+
+
+@attrs.frozen
+class TrunkDetails:
+    """A trunk with its live phone numbers (the guide's full trunk object)."""
+
+    trunk: Trunk
+    phone_numbers: tuple[PhoneNumber, ...] = ()
+
+
+@attrs.frozen
+class Message:
+    """A confirmation, worded as the guide words it."""
+
+    message: str
+
+
+@attrs.frozen
+class TrunkDeleted:
+    """The result of deleting a trunk: the guide's message and how many numbers were removed."""
+
+    numbers_removed: int
+
+    @property
+    def message(self) -> str:
+        """The guide's confirmation."""
+        return f"Trunk deleted successfully. {self.numbers_removed} phone number(s) removed."
