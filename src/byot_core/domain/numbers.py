@@ -22,6 +22,7 @@ __all__ = [
     "canonical_key",
     "e164",
     "is_strict_e164",
+    "plain_key",
     "validate_phone_number",
 ]
 
@@ -94,6 +95,17 @@ def validate_phone_number(raw: str, *, e164_check: bool, default_region: str | N
     return canonical_key(raw, default_region)
 
 
+def plain_key(raw: str) -> str | None:
+    """The called number's digits when it is written plainly (digits, optionally after ``+``), else ``None``.
+
+    Carriers send called numbers this way, so this is the lookup key routing tries first, at no parsing cost.
+    """
+    digits = raw[1:] if raw.startswith("+") else raw
+    if digits.isascii() and digits.isdigit() and digits[0] != "0":
+        return digits
+    return None
+
+
 def candidate_keys(raw: str, default_region: str | None = None) -> Iterator[str]:
     """Yield keys to look a called number up by, cheapest first: its plain digits, then its canonical key if different.
 
@@ -101,8 +113,11 @@ def candidate_keys(raw: str, default_region: str | None = None) -> Iterator[str]
     a number that cannot be read simply yields nothing more. Because canonical keys are fixed points, a hit on the
     plain digits is the answer the canonical key would give.
     """
-    compact = _compact(raw) if isinstance(raw, str) else ""
-    digits = compact[1:] if compact.startswith("+") else compact
+    digits = raw[1:] if raw.startswith("+") else raw
+    if not (digits.isascii() and digits.isdigit()):
+        # Carriers send plain digits; only other spellings pay for removing separators.
+        compact = _compact(raw)
+        digits = compact[1:] if compact.startswith("+") else compact
     plain = digits if digits.isascii() and digits.isdigit() and not digits.startswith("0") else None
     if plain is not None:
         yield plain

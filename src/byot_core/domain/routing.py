@@ -1,8 +1,12 @@
 """Inbound routing: which agent answers a call to a DID, or why the call is refused.
 
 The decision is pure: storage finds the candidates (every live number with the called DID's canonical key, and its
-trunk), and :func:`route_inbound` applies the rules in a fixed order, recording each check so that the answer can be
-explained. The write path guarantees at most one candidate on an active trunk, so the answer is never ambiguous.
+trunk), and :func:`route_inbound` applies the rules in a fixed order. The write path guarantees at most one candidate
+on an active trunk, so the answer is never ambiguous.
+
+Every decision can explain itself (``decision.checks``, ``decision.explain()``): which rules passed and which one
+decided. The explanation is derived from what the decision saw only when asked for, so that routing a call costs
+no string formatting.
 """
 
 from __future__ import annotations
@@ -77,15 +81,85 @@ class RuleCheck:
     detail: str
 
 
+# The rules in the order they are applied; a decision records how far it got.
+_RULES = ("number registered", "trunk active", "inbound enabled", "source allowed", "number active",
+          "mapped to an agent")  # fmt: skip
+_FAILED_RULE = {
+    RejectReason.UNKNOWN_NUMBER: 0,
+    RejectReason.TRUNK_INACTIVE: 1,
+    RejectReason.INBOUND_DISABLED: 2,
+    RejectReason.SOURCE_NOT_ALLOWED: 3,
+    RejectReason.NUMBER_INACTIVE: 4,
+    RejectReason.NUMBER_NOT_MAPPED: 5,
+}
+
+
+def _checks(call: InboundCall, candidate: RouteCandidate | None, failed: int | None) -> tuple[RuleCheck, ...]:
+    """The checks a decision made, worded for people: every rule up to the one that failed (or all of them)."""
+    if candidate is None:
+        return (RuleCheck(_RULES[0], False, f"no live number matches {call.called!r}"),)
+    number, trunk = candidate.number, candidate.trunk
+    if trunk.auth_type is not AuthType.IP_BASED:
+        source = "not checked: only ip-based trunks are identified by source address"
+    elif call.arrived_on_trunk_id == trunk.id:
+        source = "arrived on the trunk's own endpoint"
+    elif failed == 3:
+        source = f"{call.source or 'an unknown address'} is not among the trunk's gateways or ip_identifiers"
+    else:
+        source = f"{call.source} is in the trunk's identifiers"
+    passed = [
+        f"{number.phone_number!r} on trunk {trunk.id}",
+        f"trunk {trunk.id} is active",
+        "inbound_enabled is true",
+        source,
+        "the number is active",
+        f"agent {number.agent_id}",
+    ]
+    refused = [
+        "",
+        f"trunk {trunk.id} is inactive",
+        "inbound_enabled is false on the trunk",
+        source,
+        "the number's is_active is false",
+        "no agent is mapped to the number",
+    ]
+    last = len(_RULES) - 1 if failed is None else failed
+    return tuple(RuleCheck(_RULES[i], i != failed, passed[i] if i != failed else refused[i]) for i in range(last + 1))
+
+
 @attrs.frozen
 class Route:
-    """Hand the call to ``agent_id``."""
+    """Hand the call to ``agent_id``: the agent mapped to the candidate number."""
 
-    agent_id: str
-    account_id: str
-    number_id: str
-    trunk_id: str
-    checks: tuple[RuleCheck, ...]
+    call: InboundCall
+    candidate: RouteCandidate = attrs.field(repr=False)
+
+    @property
+    def agent_id(self) -> str:
+        """The agent that answers."""
+        agent_id = self.candidate.number.agent_id
+        assert agent_id is not None  # a route is only made for a mapped number
+        return agent_id
+
+    @property
+    def account_id(self) -> str:
+        """The account the number belongs to."""
+        return self.candidate.number.account_id
+
+    @property
+    def number_id(self) -> str:
+        """The number called."""
+        return self.candidate.number.id
+
+    @property
+    def trunk_id(self) -> str:
+        """The number's trunk."""
+        return self.candidate.trunk.id
+
+    @property
+    def checks(self) -> tuple[RuleCheck, ...]:
+        """The rules applied, all passed."""
+        return _checks(self.call, self.candidate, None)
 
     def explain(self) -> str:
         """The checks that led here, one per line."""
@@ -97,9 +171,18 @@ class Rejection:
     """Refuse the call for ``reason``, answering with its SIP response and Q.850 cause."""
 
     reason: RejectReason
-    checks: tuple[RuleCheck, ...]
-    number_id: str | None = None
-    trunk_id: str | None = None
+    call: InboundCall = attrs.field(repr=False)
+    candidate: RouteCandidate | None = attrs.field(default=None, repr=False)
+
+    @property
+    def number_id(self) -> str | None:
+        """The number the call was for, if one was found."""
+        return self.candidate.number.id if self.candidate else None
+
+    @property
+    def trunk_id(self) -> str | None:
+        """The trunk of that number, if one was found."""
+        return self.candidate.trunk.id if self.candidate else None
 
     @property
     def sip_code(self) -> int:
@@ -110,6 +193,11 @@ class Rejection:
     def q850_cause(self) -> int:
         """The Q.850 cause to hang up with."""
         return self.reason.q850_cause
+
+    @property
+    def checks(self) -> tuple[RuleCheck, ...]:
+        """The rules applied, the last one failed."""
+        return _checks(self.call, self.candidate, _FAILED_RULE[self.reason])
 
     def explain(self) -> str:
         """The checks that led here, one per line."""
@@ -146,45 +234,22 @@ def route_inbound(call: InboundCall, candidates: Sequence[RouteCandidate]) -> Ro
     The rules, in order: number known, trunk active, inbound enabled, source allowed (ip-based trunks), number
     active, number mapped to an agent. The first that fails names the rejection.
     """
-    checks: list[RuleCheck] = []
     if not candidates:
-        checks.append(RuleCheck("number registered", False, f"no live number matches {call.called!r}"))
-        return Rejection(RejectReason.UNKNOWN_NUMBER, tuple(checks))
+        return Rejection(RejectReason.UNKNOWN_NUMBER, call)
     candidate = _pick(call, candidates)
     number, trunk = candidate.number, candidate.trunk
-    checks.append(RuleCheck("number registered", True, f"{number.phone_number!r} on trunk {trunk.id}"))
-
-    def reject(reason: RejectReason, rule: str, detail: str) -> Rejection:
-        checks.append(RuleCheck(rule, False, detail))
-        return Rejection(reason, tuple(checks), number_id=number.id, trunk_id=trunk.id)
-
     if not trunk.routes_calls:
-        return reject(RejectReason.TRUNK_INACTIVE, "trunk active", f"trunk {trunk.id} is inactive")
-    checks.append(RuleCheck("trunk active", True, f"trunk {trunk.id} is active"))
+        return Rejection(RejectReason.TRUNK_INACTIVE, call, candidate)
     if not trunk.settings.inbound_enabled:
-        return reject(RejectReason.INBOUND_DISABLED, "inbound enabled", "inbound_enabled is false on the trunk")
-    checks.append(RuleCheck("inbound enabled", True, "inbound_enabled is true"))
-    if trunk.auth_type is AuthType.IP_BASED:
-        if call.arrived_on_trunk_id is not None and call.arrived_on_trunk_id == trunk.id:
-            checks.append(RuleCheck("source allowed", True, "arrived on the trunk's own endpoint"))
-        elif candidate.sources.allows(call.source):
-            checks.append(RuleCheck("source allowed", True, f"{call.source} is in the trunk's identifiers"))
-        else:
-            return reject(
-                RejectReason.SOURCE_NOT_ALLOWED,
-                "source allowed",
-                f"{call.source or 'an unknown address'} is not among the trunk's gateways or ip_identifiers",
-            )
+        return Rejection(RejectReason.INBOUND_DISABLED, call, candidate)
+    if (
+        trunk.auth_type is AuthType.IP_BASED
+        and not (call.arrived_on_trunk_id is not None and call.arrived_on_trunk_id == trunk.id)
+        and not candidate.sources.allows(call.source)
+    ):
+        return Rejection(RejectReason.SOURCE_NOT_ALLOWED, call, candidate)
     if not number.is_active:
-        return reject(RejectReason.NUMBER_INACTIVE, "number active", "the number's is_active is false")
-    checks.append(RuleCheck("number active", True, "the number is active"))
+        return Rejection(RejectReason.NUMBER_INACTIVE, call, candidate)
     if number.agent_id is None:
-        return reject(RejectReason.NUMBER_NOT_MAPPED, "mapped to an agent", "no agent is mapped to the number")
-    checks.append(RuleCheck("mapped to an agent", True, f"agent {number.agent_id}"))
-    return Route(
-        agent_id=number.agent_id,
-        account_id=number.account_id,
-        number_id=number.id,
-        trunk_id=trunk.id,
-        checks=tuple(checks),
-    )
+        return Rejection(RejectReason.NUMBER_NOT_MAPPED, call, candidate)
+    return Route(call, candidate)

@@ -17,7 +17,7 @@ from byot_core.domain.errors import (
 )
 from byot_core.domain.events import InboundCallArrived
 from byot_core.domain.execution import Attempt, Direction, Execution
-from byot_core.domain.numbers import candidate_keys
+from byot_core.domain.numbers import candidate_keys, plain_key
 from byot_core.domain.phone_number import PhoneNumber
 from byot_core.domain.routing import InboundCall, Rejection, RouteCandidate, RoutingDecision, route_inbound
 from byot_core.domain.status import ExecutionStatus
@@ -78,8 +78,15 @@ class InboundService:
         return Message("SIP trunk number successfully unlinked from agent")
 
     async def _candidates(self, uow: UnitOfWork, called: str) -> Sequence[RouteCandidate]:
-        for key in candidate_keys(called, self.deps.default_region):
+        key = plain_key(called)
+        if key is not None:
             found = await uow.numbers.routing_candidates(key)
+            if found:
+                return found
+        for other in candidate_keys(called, self.deps.default_region):
+            if other == key:
+                continue
+            found = await uow.numbers.routing_candidates(other)
             if found:
                 return found
         return ()

@@ -49,6 +49,9 @@ class _State:
         self.by_agent: dict[tuple[str, str], dict[str, None]] = {}
         # Derived, rebuilt on demand; dropped whenever a trunk changes or a transaction rolls back.
         self.sources: dict[str, SourceMatcher] = {}
+        # Routing candidates by canonical key; an entry is dropped whenever a number with that key or its trunk is
+        # written, and everything is dropped when a transaction rolls back.
+        self.candidates: dict[str, list[RouteCandidate]] = {}
 
 
 class _Journal:
@@ -87,10 +90,12 @@ class _Journal:
         self.entries.clear()
 
 
-@attrs.define
 class _Repositories:
-    state: _State
-    journal: _Journal
+    __slots__ = ("journal", "state")
+
+    def __init__(self, state: _State, journal: _Journal) -> None:
+        self.state = state
+        self.journal = journal
 
     def live_numbers_of(self, trunk_id: str) -> list[PhoneNumber]:
         ids = self.state.by_trunk.get(trunk_id, {})
@@ -98,6 +103,8 @@ class _Repositories:
 
 
 class _TrunkRepo(_Repositories):
+    __slots__ = ()
+
     async def add(self, trunk: Trunk) -> None:
         self._put(trunk)
 
@@ -148,6 +155,7 @@ class _TrunkRepo(_Repositories):
         journal.set(state.trunks, trunk.id, trunk)
         for number in numbers:
             self._index_holder(number, trunk)
+            state.candidates.pop(number.canonical_key, None)
         state.sources.pop(trunk.id, None)
 
     def _holder_trunk(self, key: str) -> str | None:
@@ -163,6 +171,8 @@ class _TrunkRepo(_Repositories):
 
 
 class _NumberRepo(_Repositories):
+    __slots__ = ("trunks",)
+
     def __init__(self, state: _State, journal: _Journal, trunks: _TrunkRepo) -> None:
         super().__init__(state, journal)
         self.trunks = trunks
@@ -188,6 +198,9 @@ class _NumberRepo(_Repositories):
 
     async def routing_candidates(self, key: str) -> Sequence[RouteCandidate]:
         state = self.state
+        cached = state.candidates.get(key)
+        if cached is not None:
+            return cached
         found = []
         for number_id in state.by_key.get(key, ()):
             number = state.numbers[number_id]
@@ -198,6 +211,9 @@ class _NumberRepo(_Repositories):
             if sources is None:
                 sources = state.sources[trunk.id] = allowed_sources(trunk)
             found.append(RouteCandidate(number, trunk, sources))
+        # Misses are not cached: unknown numbers would otherwise grow the cache without bound.
+        if found:
+            state.candidates[key] = found
         return found
 
     def _put(self, number: PhoneNumber) -> None:
@@ -212,6 +228,7 @@ class _NumberRepo(_Repositories):
             if holds_did(number, trunk) and holder is not None and holder != number.trunk_id:
                 raise PhoneNumberConflict()
         journal.set(state.numbers, number.id, number)
+        state.candidates.pop(number.canonical_key, None)
         journal.add_to(state.by_trunk, number.trunk_id, number.id)
         if number.deleted:
             journal.delete(state.on_trunk, (number.trunk_id, number.canonical_key))
@@ -223,6 +240,8 @@ class _NumberRepo(_Repositories):
 
 
 class _ExecutionRepo(_Repositories):
+    __slots__ = ()
+
     async def add(self, execution: Execution) -> None:
         await self.update(execution)
 
@@ -256,9 +275,31 @@ class MemoryUnitOfWork:
         self._state = state
         self._lock = lock
         self._journal = _Journal()
-        self.trunks = _TrunkRepo(state, self._journal)
-        self.numbers = _NumberRepo(state, self._journal, self.trunks)
-        self.executions = _ExecutionRepo(state, self._journal)
+        # Repositories are made on first use: most units of work touch one or two of them.
+        self._trunks: _TrunkRepo | None = None
+        self._numbers: _NumberRepo | None = None
+        self._executions: _ExecutionRepo | None = None
+
+    @property
+    def trunks(self) -> _TrunkRepo:
+        """The trunks, seen through this transaction."""
+        if self._trunks is None:
+            self._trunks = _TrunkRepo(self._state, self._journal)
+        return self._trunks
+
+    @property
+    def numbers(self) -> _NumberRepo:
+        """The phone numbers, seen through this transaction."""
+        if self._numbers is None:
+            self._numbers = _NumberRepo(self._state, self._journal, self.trunks)
+        return self._numbers
+
+    @property
+    def executions(self) -> _ExecutionRepo:
+        """The executions, seen through this transaction."""
+        if self._executions is None:
+            self._executions = _ExecutionRepo(self._state, self._journal)
+        return self._executions
 
     async def __aenter__(self) -> Self:
         await self._lock.acquire()
@@ -271,7 +312,7 @@ class MemoryUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         try:
-            await self.rollback()
+            self._undo()
         finally:
             self._lock.release()
 
@@ -281,9 +322,13 @@ class MemoryUnitOfWork:
 
     async def rollback(self) -> None:
         """Undo every change made since the last commit."""
+        self._undo()
+
+    def _undo(self) -> None:
         if self._journal.entries:
             self._journal.undo()
             self._state.sources.clear()
+            self._state.candidates.clear()
 
 
 class MemoryStorage:

@@ -1,0 +1,307 @@
+"""The storage contract: behaviour every storage adapter must show, whatever it stores data in.
+
+Each check is an async function taking a factory of fresh, empty storages. Run them all from any test runner::
+
+    @pytest.mark.parametrize("check", STORAGE_CONTRACT, ids=lambda c: c.__name__)
+    async def test_contract(check):
+        await check(MyStorage.empty)
+
+A check raises ``AssertionError`` saying what broke.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+
+import attrs
+
+from byot_core.domain.errors import PhoneNumberConflict, PhoneNumberOnTrunk, TrunkNameConflict
+from byot_core.domain.execution import Attempt, Direction, Execution
+from byot_core.domain.phone_number import PhoneNumber
+from byot_core.domain.status import ExecutionStatus
+from byot_core.domain.trunk import AuthType, Gateway, IpIdentifier, SyncState, Trunk
+from byot_core.ports.storage import Storage
+
+__all__ = ["STORAGE_CONTRACT", "StorageFactory", "sample_number", "sample_trunk"]
+
+StorageFactory = Callable[[], Awaitable[Storage]]
+_T0 = datetime(2025, 1, 15, 10, 0, tzinfo=UTC)
+
+
+def sample_trunk(trunk_id: str, account_id: str = "acct-1", *, name: str | None = None, active: bool = True) -> Trunk:
+    """A valid ip-based trunk with two gateways and one identifier."""
+    return Trunk(
+        id=trunk_id,
+        account_id=account_id,
+        name=name or f"trunk {trunk_id}",
+        provider="custom",
+        auth_type=AuthType.IP_BASED,
+        gateways=(
+            Gateway(f"{trunk_id}-g1", "203.0.113.10", 5060, 1, 1, _T0),
+            Gateway(f"{trunk_id}-g2", "sip.example.com", 5060, 2, 1, _T0),
+        ),
+        ip_identifiers=(IpIdentifier(f"{trunk_id}-i1", "198.51.100.0/24", _T0),),
+        created_at=_T0,
+        updated_at=_T0,
+        is_active=active,
+    )
+
+
+def sample_number(number_id: str, trunk: Trunk, key: str = "919876543210") -> PhoneNumber:
+    """A live number on the trunk with the given canonical key."""
+    return PhoneNumber(
+        id=number_id,
+        account_id=trunk.account_id,
+        trunk_id=trunk.id,
+        phone_number="+" + key,
+        canonical_key=key,
+        created_at=_T0,
+        updated_at=_T0,
+    )
+
+
+async def _expect(error: type[Exception], action: Awaitable[object], what: str) -> None:
+    try:
+        await action
+    except error:
+        return
+    raise AssertionError(f"{what}: expected {error.__name__}")
+
+
+async def trunk_round_trip(new: StorageFactory) -> None:
+    """A stored trunk reads back equal, within its account only."""
+    storage = await new()
+    trunk = sample_trunk("t1")
+    async with storage.unit_of_work() as uow:
+        await uow.trunks.add(trunk)
+        await uow.commit()
+    async with storage.unit_of_work() as uow:
+        assert await uow.trunks.get("acct-1", "t1") == trunk, "trunk did not read back equal"
+        assert await uow.trunks.get("acct-2", "t1") is None, "another account's trunk was visible"
+        assert await uow.trunks.get_any("t1") == trunk
+
+
+async def uncommitted_work_is_rolled_back(new: StorageFactory) -> None:
+    """Leaving a unit of work without commit, or by an exception, leaves nothing behind."""
+    storage = await new()
+    async with storage.unit_of_work() as uow:
+        await uow.trunks.add(sample_trunk("t1"))
+    try:
+        async with storage.unit_of_work() as uow:
+            await uow.trunks.add(sample_trunk("t2"))
+            await uow.numbers.add(sample_number("n2", sample_trunk("t2")))
+            raise RuntimeError("boom")
+    except RuntimeError:
+        pass
+    async with storage.unit_of_work() as uow:
+        assert await uow.trunks.get_any("t1") is None, "uncommitted trunk was kept"
+        assert await uow.trunks.get_any("t2") is None, "trunk of a failed unit of work was kept"
+        assert not await uow.numbers.routing_candidates("919876543210"), "number of a failed unit of work was kept"
+
+
+async def trunk_names_unique_per_account(new: StorageFactory) -> None:
+    """Names are unique per account, without case; other accounts and deleted trunks do not count."""
+    storage = await new()
+    async with storage.unit_of_work() as uow:
+        await uow.trunks.add(sample_trunk("t1", name="Main"))
+        await uow.trunks.add(sample_trunk("t2", "acct-2", name="Main"))
+        await uow.commit()
+    async with storage.unit_of_work() as uow:
+        await _expect(TrunkNameConflict, uow.trunks.add(sample_trunk("t3", name=" main ")), "same name, same account")
+    async with storage.unit_of_work() as uow:
+        first = await uow.trunks.get("acct-1", "t1")
+        assert first is not None
+        await uow.trunks.update(attrs.evolve(first, deleted=True))
+        await uow.trunks.add(sample_trunk("t3", name="Main"))
+        await uow.commit()
+    async with storage.unit_of_work() as uow:
+        renamed = attrs.evolve(sample_trunk("t4", name="Other"))
+        await uow.trunks.add(renamed)
+        await _expect(TrunkNameConflict, uow.trunks.update(attrs.evolve(renamed, name="MAIN")), "rename onto a name")
+
+
+async def did_held_once_among_active_trunks(new: StorageFactory) -> None:
+    """A canonical DID lives on one active trunk platform-wide; inactive trunks may hold copies."""
+    storage = await new()
+    t1, t2, t3 = sample_trunk("t1"), sample_trunk("t2", "acct-2"), sample_trunk("t3", active=False)
+    async with storage.unit_of_work() as uow:
+        for trunk in (t1, t2, t3):
+            await uow.trunks.add(trunk)
+        await uow.numbers.add(sample_number("n1", t1))
+        await uow.commit()
+    async with storage.unit_of_work() as uow:
+        await _expect(PhoneNumberConflict, uow.numbers.add(sample_number("n2", t2)), "DID on a second active trunk")
+    async with storage.unit_of_work() as uow:
+        await _expect(PhoneNumberOnTrunk, uow.numbers.add(sample_number("n2", t1)), "DID twice on one trunk")
+    async with storage.unit_of_work() as uow:
+        await uow.numbers.add(sample_number("n3", t3))
+        await uow.commit()
+    async with storage.unit_of_work() as uow:
+        inactive = await uow.trunks.get("acct-1", "t3")
+        assert inactive is not None
+        await _expect(
+            PhoneNumberConflict, uow.trunks.update(attrs.evolve(inactive, is_active=True)), "reactivation onto a DID"
+        )
+    async with storage.unit_of_work() as uow:
+        number = await uow.numbers.get("acct-1", "n1")
+        assert number is not None
+        await uow.numbers.update(attrs.evolve(number, deleted=True))
+        await uow.numbers.add(sample_number("n4", t2))
+        await uow.commit()
+    async with storage.unit_of_work() as uow:
+        candidates = await uow.numbers.routing_candidates("919876543210")
+        active = [c for c in candidates if c.trunk.routes_calls]
+        assert [c.number.id for c in active] == ["n4"], f"expected only n4 active, got {active}"
+
+
+async def deactivation_frees_the_did(new: StorageFactory) -> None:
+    """Deactivating a trunk releases its DIDs to another trunk; reactivating it then is refused."""
+    storage = await new()
+    t1, t2 = sample_trunk("t1"), sample_trunk("t2")
+    async with storage.unit_of_work() as uow:
+        await uow.trunks.add(t1)
+        await uow.trunks.add(t2)
+        await uow.numbers.add(sample_number("n1", t1))
+        await uow.trunks.update(attrs.evolve(t1, is_active=False))
+        await uow.numbers.add(sample_number("n2", t2))
+        await uow.commit()
+    async with storage.unit_of_work() as uow:
+        await _expect(PhoneNumberConflict, uow.trunks.update(attrs.evolve(t1, is_active=True)), "reactivation")
+
+
+async def listing_counts_live_numbers(new: StorageFactory) -> None:
+    """Listings filter by ``is_active``, skip deleted trunks and count only live numbers."""
+    storage = await new()
+    t1, t2, t3 = sample_trunk("t1"), sample_trunk("t2", active=False), sample_trunk("t3")
+    async with storage.unit_of_work() as uow:
+        for trunk in (t1, t2, t3):
+            await uow.trunks.add(trunk)
+        await uow.numbers.add(sample_number("n1", t1, "15550000001"))
+        await uow.numbers.add(sample_number("n2", t1, "15550000002"))
+        await uow.numbers.add(sample_number("n3", t2, "15550000003"))
+        await uow.trunks.update(attrs.evolve(t3, deleted=True))
+        await uow.commit()
+    async with storage.unit_of_work() as uow:
+        number = await uow.numbers.get("acct-1", "n2")
+        assert number is not None
+        await uow.numbers.update(attrs.evolve(number, deleted=True))
+        await uow.commit()
+    async with storage.unit_of_work() as uow:
+        everything = {s.trunk.id: s.phone_numbers_count for s in await uow.trunks.list("acct-1")}
+        active = [s.trunk.id for s in await uow.trunks.list("acct-1", True)]
+        inactive = [s.trunk.id for s in await uow.trunks.list("acct-1", False)]
+        numbers = [n.id for n in await uow.numbers.list_for_trunk("acct-1", "t1")]
+    assert everything == {"t1": 1, "t2": 1}, everything
+    assert active == ["t1"]
+    assert inactive == ["t2"]
+    assert numbers == ["n1"]
+
+
+async def removing_a_trunks_numbers(new: StorageFactory) -> None:
+    """Removing a trunk's numbers soft-deletes them, clears their mappings and counts them."""
+    storage = await new()
+    trunk = sample_trunk("t1")
+    async with storage.unit_of_work() as uow:
+        await uow.trunks.add(trunk)
+        await uow.numbers.add(attrs.evolve(sample_number("n1", trunk, "15550000001"), agent_id="agent-1"))
+        await uow.numbers.add(sample_number("n2", trunk, "15550000002"))
+        await uow.commit()
+    later = _T0 + timedelta(minutes=5)
+    async with storage.unit_of_work() as uow:
+        assert await uow.numbers.remove_all_for_trunk("t1", later) == 2
+        await uow.commit()
+    async with storage.unit_of_work() as uow:
+        number = await uow.numbers.get("acct-1", "n1")
+        assert number is not None
+        assert number.deleted
+        assert number.agent_id is None
+        assert number.updated_at == later
+        assert not await uow.numbers.routing_candidates("15550000001")
+        assert await uow.numbers.remove_all_for_trunk("t1", later) == 0
+
+
+async def sync_state_is_recorded(new: StorageFactory) -> None:
+    """A trunk's sync state is stored without touching ``updated_at``."""
+    storage = await new()
+    async with storage.unit_of_work() as uow:
+        await uow.trunks.add(sample_trunk("t1"))
+        await uow.trunks.set_sync_state("t1", SyncState.FAILED)
+        await uow.commit()
+    async with storage.unit_of_work() as uow:
+        trunk = await uow.trunks.get("acct-1", "t1")
+        assert trunk is not None
+        assert trunk.sync_state is SyncState.FAILED
+        assert trunk.updated_at == _T0
+        assert list(await uow.trunks.all_ids()) == ["t1"]
+
+
+async def executions_by_channel_and_agent(new: StorageFactory) -> None:
+    """Executions are found by any attempt's channel and listed per agent, newest first, per account."""
+    storage = await new()
+    base = Execution(
+        id="e1",
+        account_id="acct-1",
+        agent_id="agent-1",
+        direction=Direction.OUTBOUND,
+        status=ExecutionStatus.INITIATED,
+        from_number="+15550000001",
+        to_number="+15550000002",
+        attempts=(Attempt(channel_id="c1", started_at=_T0),),
+        created_at=_T0,
+        updated_at=_T0,
+    )
+    second = attrs.evolve(base, id="e2", created_at=_T0 + timedelta(seconds=1), attempts=())
+    async with storage.unit_of_work() as uow:
+        await uow.executions.add(base)
+        await uow.executions.add(second)
+        await uow.commit()
+    retried = attrs.evolve(base, attempts=(*base.attempts, Attempt(channel_id="c2", started_at=_T0)))
+    async with storage.unit_of_work() as uow:
+        await uow.executions.update(retried)
+        await uow.commit()
+    async with storage.unit_of_work() as uow:
+        assert await uow.executions.find_by_channel("c2") == retried
+        assert await uow.executions.find_by_channel("c1") == retried
+        assert await uow.executions.find_by_channel("nope") is None
+        assert await uow.executions.get("acct-2", "e1") is None
+        listed = [e.id for e in await uow.executions.list_for_agent("acct-1", "agent-1")]
+        assert listed == ["e2", "e1"], listed
+        assert list(await uow.executions.list_for_agent("acct-2", "agent-1")) == []
+
+
+async def routing_candidates_carry_sources(new: StorageFactory) -> None:
+    """Routing candidates come with their trunk and its allowed sources, kept current when the trunk changes."""
+    storage = await new()
+    trunk = sample_trunk("t1")
+    async with storage.unit_of_work() as uow:
+        await uow.trunks.add(trunk)
+        await uow.numbers.add(sample_number("n1", trunk))
+        await uow.commit()
+    async with storage.unit_of_work() as uow:
+        (candidate,) = await uow.numbers.routing_candidates("919876543210")
+        assert candidate.sources.allows("198.51.100.7")
+        assert candidate.sources.allows("203.0.113.10")
+        assert not candidate.sources.allows("192.0.2.1")
+        changed = attrs.evolve(trunk, ip_identifiers=(IpIdentifier("i2", "192.0.2.0/28", _T0),))
+        await uow.trunks.update(changed)
+        await uow.commit()
+    async with storage.unit_of_work() as uow:
+        (candidate,) = await uow.numbers.routing_candidates("919876543210")
+        assert candidate.sources.allows("192.0.2.1")
+        assert not candidate.sources.allows("198.51.100.7")
+
+
+#: Every check of the contract, in a stable order.
+STORAGE_CONTRACT: tuple[Callable[[StorageFactory], Awaitable[None]], ...] = (
+    trunk_round_trip,
+    uncommitted_work_is_rolled_back,
+    trunk_names_unique_per_account,
+    did_held_once_among_active_trunks,
+    deactivation_frees_the_did,
+    listing_counts_live_numbers,
+    removing_a_trunks_numbers,
+    sync_state_is_recorded,
+    executions_by_channel_and_agent,
+    routing_candidates_carry_sources,
+)

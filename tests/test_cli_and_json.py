@@ -1,0 +1,63 @@
+"""The `byot` command and the guide's JSON shapes."""
+
+from __future__ import annotations
+
+import pytest
+
+from byot_core.adapters.guide_json import execution_json, number_json, trunk_json, trunk_summary_json
+from byot_core.cli import main
+from tests.support import ACCOUNT, USERPASS_TRUNK, World
+
+# The fields of the guide's "Complete Trunk Object" and "Complete Phone Number Object".
+GUIDE_TRUNK_FIELDS = {
+    "id", "user_id", "name", "provider", "description", "auth_type", "auth_username", "gateways", "ip_identifiers",
+    "phone_numbers", "allow", "disallow", "transport", "direct_media", "rtp_symmetric", "force_rport", "ice_support",
+    "qualify_frequency", "inbound_enabled", "outbound_leading_plus_enabled", "is_active", "created_at", "updated_at",
+}  # fmt: skip
+GUIDE_NUMBER_FIELDS = {
+    "id", "phone_number", "user_id", "byot_trunk_id", "telephony_provider", "agent_id", "deleted", "created_at",
+    "updated_at",
+}  # fmt: skip
+
+
+async def test_trunk_and_number_json_carry_the_guides_fields(world: World) -> None:
+    """Trunk and number objects have every field of the guide's tables, never a password."""
+    details = await world.app.trunks.create(ACCOUNT, USERPASS_TRUNK)
+    number = await world.app.numbers.add(ACCOUNT, details.trunk.id, {"phone_number": "919876543210"})
+    trunk = trunk_json(details)
+    assert trunk.keys() >= GUIDE_TRUNK_FIELDS
+    assert "auth_password" not in trunk
+    assert "SuperSecurePassword123" not in repr(trunk)
+    assert set(trunk["gateways"][0]) >= {"id", "gateway_address", "port", "priority", "created_at"}
+    assert trunk["created_at"] == "2025-01-15T10:00:00Z"
+    assert number_json(number).keys() >= GUIDE_NUMBER_FIELDS
+    assert number_json(number)["telephony_provider"] == "sip-trunk"
+    (summary,) = await world.app.trunks.list(ACCOUNT)
+    assert trunk_summary_json(summary)["phone_numbers_count"] == 1
+
+
+async def test_execution_json_names_status_and_reason(world: World) -> None:
+    """Executions show the guide's status string and hangup reason."""
+    details = await world.app.trunks.create(ACCOUNT, USERPASS_TRUNK)
+    await world.app.numbers.add(ACCOUNT, details.trunk.id, {"phone_number": "919876543210"})
+    world.balance.allowed = False
+    call = {"agent_id": "agt-11111111-1111-1111-1111-111111111111", "recipient": {"phone_number": "+15550001234"},
+            "from_number": "919876543210"}  # fmt: skip
+    shown = execution_json(await world.app.calls.place(ACCOUNT, call))
+    assert (shown["status"], shown["direction"], shown["hangup_reason"]) == ("balance-low", "outbound", None)
+
+
+def test_demo_runs_the_guides_flow(capsys: pytest.CaptureFixture[str]) -> None:
+    """`byot demo` exits 0 and shows each step's answer, ending with a completed outbound call."""
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    assert '"message": "SIP trunk number successfully mapped to agent"' in out
+    assert out.count('"status": "completed"') == 2
+    assert "SuperSecurePassword123" not in out
+
+
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    """An unknown command is a usage error."""
+    with pytest.raises(SystemExit) as caught:
+        main(["nope"])
+    assert caught.value.code == 2

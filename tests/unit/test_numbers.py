@@ -1,0 +1,81 @@
+"""Phone numbers: canonical keys, strict E.164, national spellings, garbage."""
+
+from __future__ import annotations
+
+import pytest
+
+from byot_core.domain.errors import ValidationFailed
+from byot_core.domain.number_input import parse_number
+from byot_core.domain.numbers import InvalidPhoneNumber, candidate_keys, canonical_key, validate_phone_number
+
+
+@pytest.mark.parametrize("spelling", ["+919876543210", "919876543210", "+91 98765-43210", "+91 (98765) 43.210"])
+def test_spellings_share_one_key(spelling: str) -> None:
+    """The guide's spellings of one DID, with or without '+', with separators, have one key."""
+    assert canonical_key(spelling) == "919876543210"
+
+
+def test_national_prefix_after_country_code_is_normalised() -> None:
+    """'+44 020 …' and '+44 20 …' are the same London number."""
+    assert canonical_key("+44 020 7946 0000") == canonical_key("+442079460000") == "442079460000"
+
+
+def test_national_spelling_needs_a_region() -> None:
+    """A leading 0 is national: refused without a region, converted with one."""
+    with pytest.raises(InvalidPhoneNumber, match="default region"):
+        canonical_key("09876543210")
+    assert canonical_key("09876543210", "IN") == "919876543210"
+    assert canonical_key("00919876543210", "GB") == "919876543210"
+
+
+@pytest.mark.parametrize("garbage", ["", "abc", "1-800-FLOWERS", "12", "+", "++919876543210", "+999123456", "9" * 40])
+def test_garbage_is_refused(garbage: str) -> None:
+    """Letters, too-short numbers, unknown country codes and overlong text are refused."""
+    with pytest.raises(InvalidPhoneNumber):
+        canonical_key(garbage)
+
+
+def test_strict_e164() -> None:
+    """With the check on, only '+', country code and digits, as written, pass."""
+    assert validate_phone_number("+919876543210", e164_check=True) == "919876543210"
+    for loose in ("919876543210", "+91 98765 43210", "+0919876543210"):
+        with pytest.raises(InvalidPhoneNumber, match=r"strict E\.164"):
+            validate_phone_number(loose, e164_check=True)
+
+
+def test_number_body_keeps_the_text_as_given() -> None:
+    """The number is stored exactly as provided, its key alongside."""
+    draft = parse_number({"phone_number": "919876543210", "name": "Mumbai Support Line"})
+    assert (draft.phone_number, draft.canonical_key, draft.name) == (
+        "919876543210",
+        "919876543210",
+        "Mumbai Support Line",
+    )
+    assert (draft.e164_check_enabled, draft.is_active) == (False, True)
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        ({}, "phone_number is required"),
+        ({"phone_number": None}, "phone_number must be a string"),
+        ({"phone_number": 919876543210}, "phone_number must be a string"),
+        ({"phone_number": "919876543210", "e164_check_enabled": True}, "phone_number: phone number must be in strict"),
+        ({"phone_number": "919876543210", "label": "x"}, "Unknown field 'label'"),
+        ({"phone_number": "919876543210", "is_active": "yes"}, "is_active must be true or false"),
+    ],
+)
+def test_number_body_refusals(payload: dict[str, object], message: str) -> None:
+    """Number bodies get clear messages for missing, mistyped and unknown fields."""
+    with pytest.raises(ValidationFailed) as caught:
+        parse_number(payload)
+    assert caught.value.message.startswith(message)
+
+
+def test_candidate_keys_try_plain_digits_first_and_parse_lazily() -> None:
+    """Routing looks up the plain digits first; parsing happens only if the caller asks for more."""
+    keys = candidate_keys("+44 020 7946 0000")
+    assert next(keys) == "4402079460000"
+    assert next(keys) == "442079460000"
+    assert list(candidate_keys("+919876543210")) == ["919876543210"]
+    assert list(candidate_keys("s")) == []

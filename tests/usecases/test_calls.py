@@ -1,0 +1,192 @@
+"""Outbound calls: checks before dialling, failover across gateways, statuses and hangup reasons."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from byot_core import AgentNotFound, CallRefused, ExecutionNotFound
+from byot_core.adapters.fake_telephony import Outcome
+from byot_core.domain.events import CallAnswered, CallEnded, CallRinging
+from byot_core.domain.execution import AttemptResult, Direction
+from byot_core.domain.status import ExecutionStatus
+from tests.support import ACCOUNT, AGENT, OTHER_ACCOUNT, USERPASS_TRUNK, World, body
+
+THREE_GATEWAYS = [
+    {"gateway_address": "gw3.example.com", "priority": 3},
+    {"gateway_address": "gw1.example.com", "priority": 1},
+    {"gateway_address": "gw2.example.com", "priority": 2},
+]
+CALL: dict[str, Any] = {
+    "agent_id": AGENT,
+    "recipient": {"phone_number": "+918800001234", "name": "Rahul Sharma"},
+    "from_number": "+919876543210",
+}
+
+
+async def trunk_with_number(world: World, **changes: Any) -> str:
+    trunk_id = (
+        await world.app.trunks.create(ACCOUNT, body(USERPASS_TRUNK, gateways=THREE_GATEWAYS, **changes))
+    ).trunk.id
+    await world.app.numbers.add(ACCOUNT, trunk_id, {"phone_number": "919876543210"})
+    return trunk_id
+
+
+async def test_failover_to_the_third_gateway(world: World) -> None:
+    """503 on the first, timeout on the second, answer on the third: one completed call, three attempts."""
+    await trunk_with_number(world)
+    world.telephony.script("gw1.example.com", Outcome.CONGESTION)
+    world.telephony.script("gw2.example.com", Outcome.TIMEOUT)
+    placed = await world.app.calls.place(ACCOUNT, CALL)
+    assert placed.status is ExecutionStatus.INITIATED
+    await world.settle()
+    execution = await world.app.calls.get(ACCOUNT, placed.id)
+    assert execution.status is ExecutionStatus.COMPLETED
+    assert [p.request.gateway.address for p in world.telephony.placed] == [
+        "gw1.example.com", "gw2.example.com", "gw3.example.com",
+    ]  # fmt: skip
+    assert [a.result for a in execution.attempts] == [
+        AttemptResult.ROUTE_FAILURE, AttemptResult.ROUTE_FAILURE, AttemptResult.ANSWERED,
+    ]  # fmt: skip
+    assert [a.sip_code for a in execution.attempts[:2]] == [503, 408]
+    assert execution.gateway_id == execution.attempts[2].gateway_id
+    assert execution.hangup_reason is not None
+    assert execution.hangup_reason.text == "Call ended normally"
+    assert execution.answered_at is not None
+    assert execution.ended_at is not None
+
+
+@pytest.mark.parametrize(
+    ("outcome", "status", "reason"),
+    [
+        (Outcome.BUSY, ExecutionStatus.BUSY, "Call recipient was busy"),
+        (Outcome.NO_ANSWER, ExecutionStatus.NO_ANSWER, "Call unanswered"),
+        (Outcome.REJECT, ExecutionStatus.FAILED, "Call recipient rejected"),
+        (Outcome.INVALID_NUMBER, ExecutionStatus.FAILED, "Call recipient number invalid"),
+    ],
+)
+async def test_final_answers_never_fail_over(
+    world: World, outcome: Outcome, status: ExecutionStatus, reason: str
+) -> None:
+    """Busy, no answer, rejected and invalid number end the call on the first gateway."""
+    await trunk_with_number(world)
+    world.telephony.script("gw1.example.com", outcome)
+    placed = await world.app.calls.place(ACCOUNT, CALL)
+    await world.settle()
+    execution = await world.app.calls.get(ACCOUNT, placed.id)
+    assert len(world.telephony.placed) == 1
+    assert (execution.status, execution.hangup_reason and execution.hangup_reason.text) == (status, reason)
+
+
+async def test_every_gateway_failing_fails_the_call(world: World) -> None:
+    """When every gateway fails to route, the call fails with the last cause."""
+    await trunk_with_number(world)
+    world.telephony.default_outcome = Outcome.CONGESTION
+    placed = await world.app.calls.place(ACCOUNT, CALL)
+    await world.settle()
+    execution = await world.app.calls.get(ACCOUNT, placed.id)
+    assert len(execution.attempts) == 3
+    assert execution.status is ExecutionStatus.FAILED
+    assert execution.hangup_reason is not None
+    assert execution.hangup_reason.text == "Temporary network failure"
+
+
+async def test_unreachable_telephony_fails_the_call_without_losing_it(world: World) -> None:
+    """If telephony cannot take the originate at all, every gateway is tried and the call is recorded failed."""
+    await trunk_with_number(world)
+    world.telephony.down = True
+    placed = await world.app.calls.place(ACCOUNT, CALL)
+    assert placed.status is ExecutionStatus.FAILED
+    assert len(placed.attempts) == 3
+
+
+@pytest.mark.parametrize(("plus", "dialled"), [(True, "+918800001234"), (False, "918800001234")])
+async def test_dialled_number_and_caller_id(world: World, plus: bool, dialled: str) -> None:
+    """The Request-URI number follows outbound_leading_plus_enabled; caller id is the from_number in E.164."""
+    await trunk_with_number(world, outbound_leading_plus_enabled=plus)
+    await world.app.calls.place(ACCOUNT, body(CALL, recipient={"phone_number": "918800001234"}))
+    request = world.telephony.placed[0].request
+    assert (request.dialled, request.caller_id) == (dialled, "+919876543210")
+
+
+async def test_balance_low_dials_nothing(world: World) -> None:
+    """A refused balance check records a balance-low execution and places no call."""
+    await trunk_with_number(world)
+    world.balance.allowed = False
+    execution = await world.app.calls.place(ACCOUNT, CALL)
+    assert execution.status is ExecutionStatus.BALANCE_LOW
+    assert execution.attempts == ()
+    assert world.telephony.placed == []
+
+
+async def test_refusals_before_dialling(world: World) -> None:
+    """Unknown agents, agents not on sip-trunk, and unregistered or inactive from_numbers are refused."""
+    trunk_id = await trunk_with_number(world)
+    with pytest.raises(AgentNotFound):
+        await world.app.calls.place(ACCOUNT, body(CALL, agent_id="agt-unknown"))
+    world.agents.register(ACCOUNT, "agt-plivo", telephony_provider="plivo")
+    with pytest.raises(CallRefused) as not_sip:
+        await world.app.calls.place(ACCOUNT, body(CALL, agent_id="agt-plivo"))
+    assert not_sip.value.code == "agent_not_sip_trunk"
+    with pytest.raises(CallRefused) as unregistered:
+        await world.app.calls.place(ACCOUNT, body(CALL, from_number="+15550000000"))
+    assert unregistered.value.code == "from_number_not_registered"
+    world.agents.register(OTHER_ACCOUNT, "agt-x", telephony_provider="sip-trunk")
+    with pytest.raises(CallRefused):
+        await world.app.calls.place(OTHER_ACCOUNT, body(CALL, agent_id="agt-x"))
+    await world.app.trunks.update(ACCOUNT, trunk_id, {"is_active": False})
+    with pytest.raises(CallRefused):
+        await world.app.calls.place(ACCOUNT, CALL)
+    assert world.telephony.placed == []
+
+
+async def test_duplicate_and_late_events_change_nothing(world: World) -> None:
+    """Repeated and out-of-order events never move a status backwards or revive an ended call."""
+    await trunk_with_number(world)
+    world.telephony.script("gw1.example.com", Outcome.ANSWER_AND_HOLD)
+    placed = await world.app.calls.place(ACCOUNT, CALL)
+    await world.settle()
+    channel = placed.attempts[0].channel_id
+    assert (await world.app.calls.get(ACCOUNT, placed.id)).status is ExecutionStatus.IN_PROGRESS
+    await world.app.events.handle(CallRinging(channel))
+    assert (await world.app.calls.get(ACCOUNT, placed.id)).status is ExecutionStatus.IN_PROGRESS
+    await world.app.calls.hang_up(ACCOUNT, placed.id)
+    await world.settle()
+    done = await world.app.calls.get(ACCOUNT, placed.id)
+    assert done.status is ExecutionStatus.COMPLETED
+    for late in (CallEnded(channel, 17, 486), CallAnswered(channel), CallRinging(channel)):
+        await world.app.events.handle(late)
+    assert await world.app.calls.get(ACCOUNT, placed.id) == done
+    await world.app.events.handle(CallEnded("unknown-channel", 16))
+
+
+async def test_executions_are_listed_per_agent_newest_first(world: World) -> None:
+    """An agent's executions, inbound and outbound, newest first; other accounts see none."""
+    await trunk_with_number(world)
+    first = await world.app.calls.place(ACCOUNT, CALL)
+    world.clock.advance(5)
+    second = await world.app.calls.place(ACCOUNT, CALL)
+    await world.settle()
+    listed = await world.app.calls.list_for_agent(ACCOUNT, AGENT)
+    assert [e.id for e in listed] == [second.id, first.id]
+    assert {e.direction for e in listed} == {Direction.OUTBOUND}
+    with pytest.raises(ExecutionNotFound):
+        await world.app.calls.get(OTHER_ACCOUNT, first.id)
+    with pytest.raises(AgentNotFound):
+        await world.app.calls.list_for_agent(OTHER_ACCOUNT, AGENT)
+
+
+async def test_event_stream_runs_the_same_flow(world: World) -> None:
+    """The long-running event loop handles what deliver() handles in tests."""
+    import asyncio
+
+    await trunk_with_number(world)
+    task = asyncio.create_task(world.app.events.run())
+    placed = await world.app.calls.place(ACCOUNT, CALL)
+    for _ in range(50):
+        await asyncio.sleep(0)
+        if (await world.app.calls.get(ACCOUNT, placed.id)).status.is_terminal:
+            break
+    task.cancel()
+    assert (await world.app.calls.get(ACCOUNT, placed.id)).status is ExecutionStatus.COMPLETED

@@ -1,0 +1,182 @@
+"""Numbers, inbound mapping, and routing of arriving calls."""
+
+from __future__ import annotations
+
+import pytest
+
+from byot_core import (
+    AgentNotFound,
+    NotMappedToAgent,
+    PhoneNumberConflict,
+    PhoneNumberNotFound,
+    PhoneNumberOnTrunk,
+    PhoneNumberRemoved,
+    TrunkNotFound,
+)
+from byot_core.domain.execution import Direction
+from byot_core.domain.routing import Rejection, RejectReason, Route
+from byot_core.domain.status import ExecutionStatus
+from tests.support import ACCOUNT, AGENT, IP_TRUNK, OTHER_ACCOUNT, USERPASS_TRUNK, World, body, make_world
+
+
+async def mapped(
+    world: World, template: dict[str, object] = USERPASS_TRUNK, number: str = "919876543210"
+) -> tuple[str, str]:
+    trunk_id = (await world.app.trunks.create(ACCOUNT, template)).trunk.id
+    number_id = (await world.app.numbers.add(ACCOUNT, trunk_id, {"phone_number": number})).id
+    await world.app.inbound.setup(ACCOUNT, {"agent_id": AGENT, "phone_number_id": number_id})
+    return trunk_id, number_id
+
+
+async def test_add_list_remove(world: World) -> None:
+    """A number is added as given, listed with its mapping, and removed with the guide's message."""
+    trunk_id = (await world.app.trunks.create(ACCOUNT, USERPASS_TRUNK)).trunk.id
+    number = await world.app.numbers.add(
+        ACCOUNT, trunk_id, {"phone_number": "919876543210", "name": "Mumbai Support Line"}
+    )
+    assert (number.phone_number, number.trunk_id, number.agent_id, number.deleted) == (
+        "919876543210",
+        trunk_id,
+        None,
+        False,
+    )
+    await world.app.inbound.setup(ACCOUNT, {"agent_id": AGENT, "phone_number_id": number.id})
+    assert [n.agent_id for n in await world.app.numbers.list(ACCOUNT, trunk_id)] == [AGENT]
+    removed = await world.app.numbers.remove(ACCOUNT, trunk_id, number.id)
+    assert removed.message == "Phone number removed successfully"
+    assert list(await world.app.numbers.list(ACCOUNT, trunk_id)) == []
+    with pytest.raises(PhoneNumberRemoved):
+        await world.app.numbers.remove(ACCOUNT, trunk_id, number.id)
+
+
+async def test_add_refusals(world: World) -> None:
+    """Unknown trunks, DIDs held elsewhere (any spelling, any account) and duplicates are refused."""
+    trunk_id = (await world.app.trunks.create(ACCOUNT, USERPASS_TRUNK)).trunk.id
+    other = (await world.app.trunks.create(OTHER_ACCOUNT, IP_TRUNK)).trunk.id
+    await world.app.numbers.add(ACCOUNT, trunk_id, {"phone_number": "+919876543210"})
+    with pytest.raises(PhoneNumberConflict) as caught:
+        await world.app.numbers.add(OTHER_ACCOUNT, other, {"phone_number": "91-98765-43210"})
+    assert caught.value.message == "Phone number already exists on another active trunk"
+    with pytest.raises(PhoneNumberOnTrunk):
+        await world.app.numbers.add(ACCOUNT, trunk_id, {"phone_number": "919876543210"})
+    with pytest.raises(TrunkNotFound):
+        await world.app.numbers.add(OTHER_ACCOUNT, trunk_id, {"phone_number": "15550001111"})
+
+
+async def test_remove_a_number_of_another_trunk_is_not_found(world: World) -> None:
+    """A number id that is not on the trunk in the path is 'Phone number doesn't exist.'."""
+    first = (await world.app.trunks.create(ACCOUNT, USERPASS_TRUNK)).trunk.id
+    second = (await world.app.trunks.create(ACCOUNT, IP_TRUNK)).trunk.id
+    number = await world.app.numbers.add(ACCOUNT, first, {"phone_number": "919876543210"})
+    with pytest.raises(PhoneNumberNotFound) as caught:
+        await world.app.numbers.remove(ACCOUNT, second, number.id)
+    assert caught.value.message == "Phone number doesn't exist."
+
+
+async def test_setup_messages(world: World) -> None:
+    """Inbound setup: the guide's success message, and its two 404 messages for unknown and removed numbers."""
+    trunk_id, number_id = await mapped(world)
+    with pytest.raises(PhoneNumberNotFound) as unknown:
+        await world.app.inbound.setup(ACCOUNT, {"agent_id": AGENT, "phone_number_id": "01HQNUMBER111222333"})
+    assert unknown.value.message == "Phone number doesn't exist."
+    world.agents.register(OTHER_ACCOUNT, "agt-other")
+    with pytest.raises(PhoneNumberNotFound):
+        await world.app.inbound.setup(OTHER_ACCOUNT, {"agent_id": "agt-other", "phone_number_id": number_id})
+    await world.app.trunks.delete(ACCOUNT, trunk_id)
+    with pytest.raises(PhoneNumberRemoved) as removed:
+        await world.app.inbound.setup(ACCOUNT, {"agent_id": AGENT, "phone_number_id": number_id})
+    assert removed.value.message == "SIP trunk phone number not found in database"
+    with pytest.raises(AgentNotFound):
+        await world.app.inbound.setup(ACCOUNT, {"agent_id": "agt-other", "phone_number_id": number_id})
+
+
+async def test_setup_sets_ulaw_and_moves_the_mapping(world: World) -> None:
+    """Mapping sets the agent's audio to ulaw; mapping to a new agent unmaps the previous one."""
+    trunk_id, number_id = await mapped(world)
+    agent = await world.agents.get(ACCOUNT, AGENT)
+    assert agent is not None
+    assert agent.audio_format == "ulaw"
+    world.agents.register(ACCOUNT, "agt-2")
+    message = await world.app.inbound.setup(ACCOUNT, {"agent_id": "agt-2", "phone_number_id": number_id})
+    assert message.message == "SIP trunk number successfully mapped to agent"
+    assert [n.agent_id for n in await world.app.numbers.list(ACCOUNT, trunk_id)] == ["agt-2"]
+
+
+async def test_unlink(world: World) -> None:
+    """Unlink clears the mapping and keeps the number; the wrong agent is refused."""
+    trunk_id, number_id = await mapped(world)
+    with pytest.raises(NotMappedToAgent):
+        await world.app.inbound.unlink(ACCOUNT, {"agent_id": "agt-nobody", "phone_number_id": number_id})
+    await world.app.inbound.unlink(ACCOUNT, {"agent_id": AGENT, "phone_number_id": number_id})
+    assert [(n.id, n.agent_id) for n in await world.app.numbers.list(ACCOUNT, trunk_id)] == [(number_id, None)]
+
+
+@pytest.mark.parametrize("called", ["+919876543210", "919876543210", "+91 98765 43210"])
+async def test_inbound_call_reaches_the_agent(world: World, called: str) -> None:
+    """A call to the DID, with or without '+', is answered and handed to the mapped agent as an execution."""
+    _, number_id = await mapped(world)
+    channel = world.telephony.incoming_call(called, source="192.0.2.50", caller="+14155550100")
+    await world.settle()
+    (offer,) = world.handler.offers
+    assert (offer.agent_id, offer.phone_number_id, offer.channel_id) == (AGENT, number_id, channel)
+    execution = await world.app.calls.get(ACCOUNT, offer.execution_id)
+    assert (execution.direction, execution.status) == (Direction.INBOUND, ExecutionStatus.IN_PROGRESS)
+    world.telephony.remote_hang_up(channel)
+    await world.settle()
+    ended = await world.app.calls.get(ACCOUNT, offer.execution_id)
+    assert (ended.status, ended.hangup_reason and ended.hangup_reason.text) == (
+        ExecutionStatus.COMPLETED,
+        "Call ended normally",
+    )
+
+
+async def test_national_called_number_with_region() -> None:
+    """With a default region, a carrier's national spelling of the DID still routes."""
+    world = make_world(default_region="IN")
+    await mapped(world)
+    world.telephony.incoming_call("09876543210", source="192.0.2.50")
+    await world.settle()
+    assert len(world.handler.offers) == 1
+
+
+async def test_refusals_hang_up_with_the_decisions_cause(world: World) -> None:
+    """Unknown, unmapped, inactive-trunk, inbound-disabled and wrong-source calls are refused with their causes."""
+    ip_trunk, _ = await mapped(world, IP_TRUNK, "15550001001")
+    disabled = (await world.app.trunks.create(ACCOUNT, body(USERPASS_TRUNK, inbound_enabled=False))).trunk.id
+    await world.app.numbers.add(ACCOUNT, disabled, {"phone_number": "15550001002"})
+    unmapped = (await world.app.trunks.create(ACCOUNT, body(USERPASS_TRUNK, name="Unmapped"))).trunk.id
+    await world.app.numbers.add(ACCOUNT, unmapped, {"phone_number": "15550001003"})
+    inactive, _ = await mapped(world, body(USERPASS_TRUNK, name="Inactive"), "15550001004")
+    await world.app.trunks.update(ACCOUNT, inactive, {"is_active": False})
+    cases = {
+        ("+15550009999", None): RejectReason.UNKNOWN_NUMBER,
+        ("+15550001001", "192.0.2.1"): RejectReason.SOURCE_NOT_ALLOWED,
+        ("+15550001002", None): RejectReason.INBOUND_DISABLED,
+        ("+15550001003", None): RejectReason.NUMBER_NOT_MAPPED,
+        ("+15550001004", None): RejectReason.TRUNK_INACTIVE,
+    }
+    for (called, source), reason in cases.items():
+        decision = await world.app.inbound.explain(called, source)
+        assert isinstance(decision, Rejection)
+        assert decision.reason is reason, decision.explain()
+        channel = world.telephony.incoming_call(called, source=source)
+        await world.settle()
+        assert world.telephony.hangups[channel] == reason.q850_cause
+    assert world.handler.offers == []
+    # The right source gets through.
+    assert isinstance(await world.app.inbound.explain("15550001001", "15.207.90.193"), Route)
+    assert ip_trunk
+
+
+async def test_failing_handler_hangs_up(world: World) -> None:
+    """If the embedder's handler raises, the caller is not left ringing: the channel is hung up."""
+
+    class Broken:
+        async def on_inbound_call(self, offer: object) -> None:
+            raise RuntimeError("agent runtime down")
+
+    object.__setattr__(world.app.deps, "inbound_handler", Broken())
+    await mapped(world)
+    channel = world.telephony.incoming_call("+919876543210")
+    await world.settle()
+    assert world.telephony.hangups[channel] == 41
