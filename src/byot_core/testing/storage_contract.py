@@ -222,12 +222,19 @@ async def removing_a_trunks_numbers(new: StorageFactory) -> None:
 
 
 async def sync_state_is_recorded(new: StorageFactory) -> None:
-    """A trunk's sync state is stored without touching ``updated_at``."""
+    """A trunk's sync state is stored without touching ``updated_at``, and every read sees it."""
     storage = await new()
     async with storage.unit_of_work() as uow:
         await uow.trunks.add(sample_trunk("t1"))
+        await uow.numbers.add(sample_number("n1", sample_trunk("t1")))
+        await uow.commit()
+    async with storage.unit_of_work() as uow:
+        assert [c.trunk.sync_state for c in await uow.numbers.routing_candidates("919876543210")] == [SyncState.PENDING]
         await uow.trunks.set_sync_state("t1", SyncState.FAILED)
         await uow.commit()
+    async with storage.unit_of_work() as uow:
+        (candidate,) = await uow.numbers.routing_candidates("919876543210")
+        assert candidate.trunk.sync_state is SyncState.FAILED, "a routing read returned a stale trunk"
     async with storage.unit_of_work() as uow:
         trunk = await uow.trunks.get("acct-1", "t1")
         assert trunk is not None

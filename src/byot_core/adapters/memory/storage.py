@@ -6,7 +6,8 @@ journal every change so that leaving without commit undoes it. Uniqueness is enf
 - ``_names``: (account, trunk name key) → trunk id, for live trunks;
 - ``_holders``: canonical DID → number id, for live numbers on active trunks (at most one, platform-wide);
 - ``_on_trunk``: (trunk id, canonical DID) → number id, for live numbers (no DID twice on one trunk);
-- ``_by_key``: canonical DID → live number ids, for routing.
+- ``_by_key``: canonical DID → its live numbers (id → the stored number), for routing: one dictionary read finds
+  the numbers themselves, and their trunks come from the small trunk dictionary.
 """
 
 from __future__ import annotations
@@ -43,15 +44,12 @@ class _State:
         self.names: dict[tuple[str, str], str] = {}
         self.holders: dict[str, str] = {}
         self.on_trunk: dict[tuple[str, str], str] = {}
-        self.by_key: dict[str, dict[str, None]] = {}
+        self.by_key: dict[str, dict[str, PhoneNumber]] = {}
         self.by_trunk: dict[str, dict[str, None]] = {}
         self.by_channel: dict[str, str] = {}
         self.by_agent: dict[tuple[str, str], dict[str, None]] = {}
         # Derived, rebuilt on demand; dropped whenever a trunk changes or a transaction rolls back.
         self.sources: dict[str, SourceMatcher] = {}
-        # Routing candidates by canonical key; an entry is dropped whenever a number with that key or its trunk is
-        # written, and everything is dropped when a transaction rolls back.
-        self.candidates: dict[str, list[RouteCandidate]] = {}
 
 
 class _Journal:
@@ -69,17 +67,19 @@ class _Journal:
             self.entries.append((mapping, key, mapping[key]))
             del mapping[key]
 
-    def add_to(self, index: dict[Any, dict[str, None]], key: Any, member: str) -> None:
+    def add_to(self, index: dict[Any, dict[str, Any]], key: Any, member: str, value: Any = None) -> None:
         members = index.get(key)
         if members is None:
             members = {}
             self.set(index, key, members)
-        self.set(members, member, None)
+        self.set(members, member, value)
 
-    def remove_from(self, index: dict[Any, dict[str, None]], key: Any, member: str) -> None:
+    def remove_from(self, index: dict[Any, dict[str, Any]], key: Any, member: str) -> None:
         members = index.get(key)
         if members is not None:
             self.delete(members, member)
+            if not members:
+                self.delete(index, key)
 
     def undo(self) -> None:
         for mapping, key, old in reversed(self.entries):
@@ -155,8 +155,8 @@ class _TrunkRepo(_Repositories):
         journal.set(state.trunks, trunk.id, trunk)
         for number in numbers:
             self._index_holder(number, trunk)
-            state.candidates.pop(number.canonical_key, None)
-        state.sources.pop(trunk.id, None)
+        if old is None or (old.gateways, old.ip_identifiers) != (trunk.gateways, trunk.ip_identifiers):
+            state.sources.pop(trunk.id, None)
 
     def _holder_trunk(self, key: str) -> str | None:
         holder = self.state.holders.get(key)
@@ -198,12 +198,11 @@ class _NumberRepo(_Repositories):
 
     async def routing_candidates(self, key: str) -> Sequence[RouteCandidate]:
         state = self.state
-        cached = state.candidates.get(key)
-        if cached is not None:
-            return cached
+        numbers = state.by_key.get(key)
+        if not numbers:
+            return ()
         found = []
-        for number_id in state.by_key.get(key, ()):
-            number = state.numbers[number_id]
+        for number in numbers.values():
             trunk = state.trunks[number.trunk_id]
             if trunk.deleted:
                 continue
@@ -211,9 +210,6 @@ class _NumberRepo(_Repositories):
             if sources is None:
                 sources = state.sources[trunk.id] = allowed_sources(trunk)
             found.append(RouteCandidate(number, trunk, sources))
-        # Misses are not cached: unknown numbers would otherwise grow the cache without bound.
-        if found:
-            state.candidates[key] = found
         return found
 
     def _put(self, number: PhoneNumber) -> None:
@@ -228,14 +224,13 @@ class _NumberRepo(_Repositories):
             if holds_did(number, trunk) and holder is not None and holder != number.trunk_id:
                 raise PhoneNumberConflict()
         journal.set(state.numbers, number.id, number)
-        state.candidates.pop(number.canonical_key, None)
         journal.add_to(state.by_trunk, number.trunk_id, number.id)
         if number.deleted:
             journal.delete(state.on_trunk, (number.trunk_id, number.canonical_key))
             journal.remove_from(state.by_key, number.canonical_key, number.id)
         else:
             journal.set(state.on_trunk, (number.trunk_id, number.canonical_key), number.id)
-            journal.add_to(state.by_key, number.canonical_key, number.id)
+            journal.add_to(state.by_key, number.canonical_key, number.id, number)
         self.trunks._index_holder(number, trunk)
 
 
@@ -328,7 +323,6 @@ class MemoryUnitOfWork:
         if self._journal.entries:
             self._journal.undo()
             self._state.sources.clear()
-            self._state.candidates.clear()
 
 
 class MemoryStorage:
