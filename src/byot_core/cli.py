@@ -95,7 +95,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands.add_parser(
         "demo",
         help="walk the guide's four steps on in-memory storage and a fake telephony",
-        description=__doc__.split("\n\n")[1] if __doc__ else None,
+        description="Walk the guide's four steps on in-memory storage and a fake telephony, printing each request"
+        " and the guide's JSON answer: create a trunk, add a number, map it to an agent, take an inbound call, and"
+        " place an outbound call that fails over from a congested gateway to a working one.",
     )
     args = parser.parse_args(argv)
     runners = {"demo": _demo}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from byot_core.domain.call_input import parse_call
 from byot_core.domain.errors import ValidationFailed
 from byot_core.domain.number_input import parse_number
 from byot_core.domain.numbers import InvalidPhoneNumber, candidate_keys, canonical_key, validate_phone_number
@@ -79,3 +80,39 @@ def test_candidate_keys_try_plain_digits_first_and_parse_lazily() -> None:
     assert next(keys) == "442079460000"
     assert list(candidate_keys("+919876543210")) == ["919876543210"]
     assert list(candidate_keys("s")) == []
+
+
+def call(**fields: object) -> dict[str, object]:
+    """A call body with a valid agent and from_number, and the given fields."""
+    return {"agent_id": "a", "from_number": "+15550001111", **fields}
+
+
+@pytest.mark.parametrize(
+    ("payload", "path", "message"),
+    [
+        ({}, "agent_id", "agent_id is required"),
+        (call(), "recipient", "recipient is required"),
+        (call(recipient="+1555"), "recipient", "recipient must be an object"),
+        (call(recipient={}), "recipient.phone_number", "recipient.phone_number is required"),
+        (call(recipient={"phone_number": "x"}), "recipient.phone_number", "recipient.phone_number: phone number may"),
+        (call(recipient={"phone_number": "+15550002222", "nm": "x"}), "recipient.nm", "Unknown field 'recipient.nm'"),
+        ({"agent_id": "a", "recipient": {"phone_number": "+15550002222"}}, "from_number", "from_number is required"),
+    ],
+)
+def test_call_body_refusals(payload: dict[str, object], path: str, message: str) -> None:
+    """Call bodies name the nested field at fault."""
+    with pytest.raises(ValidationFailed) as caught:
+        parse_call(payload)
+    problem = next(p for p in caught.value.problems if p.path == path)
+    assert problem.message.startswith(message)
+
+
+def test_call_body_reads_numbers_in_any_spelling() -> None:
+    """Recipient and from_number keep their text and gain canonical keys."""
+    request = parse_call({"agent_id": "a", "recipient": {"phone_number": "+91 88000 01234", "name": "Rahul Sharma"},
+                          "from_number": "919876543210"})  # fmt: skip
+    assert (request.recipient_key, request.from_key, request.recipient_name) == (
+        "918800001234",
+        "919876543210",
+        "Rahul Sharma",
+    )

@@ -65,12 +65,10 @@ def parse_call(payload: object, default_region: str | None = None) -> CallReques
     agent_id = _required_id(fields, "agent_id")
     recipient_number: tuple[str, str] | None = None
     recipient_name: str | None = None
-    recipient_data = fields.data.get("recipient")
-    recipient = fields.item_reader("recipient", 0, recipient_data) if recipient_data is not None else None
-    if recipient_data is None:
+    recipient = fields.object_reader("recipient") if fields.data.get("recipient") is not None else None
+    if fields.data.get("recipient") is None:
         fields.fail("recipient", "recipient_required", "recipient is required")
     elif recipient is not None:
-        recipient.prefix = "recipient"
         recipient_number = _number(recipient, "phone_number", default_region)
         name = recipient.text("name", check=text_problem)
         recipient_name = name if isinstance(name, str) else None

@@ -126,11 +126,17 @@ class FieldReader:
 
     def item_reader(self, name: str, index: int, item: object) -> FieldReader | None:
         """A reader for one object inside a list field, or ``None`` (with a problem) if the item is not an object."""
-        path = f"{self.path(name)}[{index}]"
-        if not isinstance(item, Mapping) or not all(isinstance(key, str) for key in item):
+        return self._nested(f"{self.path(name)}[{index}]", item)
+
+    def object_reader(self, name: str) -> FieldReader | None:
+        """A reader for an object field, or ``None`` (with a problem) if it is not an object; absent is not checked."""
+        return self._nested(self.path(name), self.data.get(name))
+
+    def _nested(self, path: str, value: object) -> FieldReader | None:
+        if not isinstance(value, Mapping) or not all(isinstance(key, str) for key in value):
             self.problems.append(Problem(path, "invalid_field", f"{path} must be an object"))
             return None
-        return FieldReader(item, path, self.problems)
+        return FieldReader(value, path, self.problems)
 
     def refuse_unknown(self, allowed: frozenset[str], hint: str = "") -> None:
         """Record a problem for every field not in ``allowed``, so that a typo is never silently ignored."""

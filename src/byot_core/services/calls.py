@@ -55,21 +55,23 @@ class CallService:
                 "Agent's telephony_provider must be 'sip-trunk' to call through a SIP trunk",
                 code="agent_not_sip_trunk",
             )
-        now = self.deps.clock.now()
         async with self.deps.storage.unit_of_work() as uow:
             candidates = await uow.numbers.routing_candidates(request.from_key)
-            owned = [c for c in candidates if c.number.account_id == account_id and c.trunk.routes_calls]
-            if not owned:
-                raise CallRefused(
-                    "from_number is not registered on an active SIP trunk of this account",
-                    code="from_number_not_registered",
-                )
-            number, trunk = owned[0].number, owned[0].trunk
-            if not number.is_active:
-                raise CallRefused("from_number is not active", code="from_number_inactive")
-            draws = None if self.deps.draw is None else [self.deps.draw() for _ in trunk.gateways]
-            plan = order_gateways(trunk.gateways, draws)
-            allowed = await self.deps.balance.allows_call(account_id, agent.id)
+        owned = [c for c in candidates if c.number.account_id == account_id and c.trunk.routes_calls]
+        if not owned:
+            raise CallRefused(
+                "from_number is not registered on an active SIP trunk of this account",
+                code="from_number_not_registered",
+            )
+        number, trunk = owned[0].number, owned[0].trunk
+        if not number.is_active:
+            raise CallRefused("from_number is not active", code="from_number_inactive")
+        # The balance service is outside storage: ask it with no transaction open.
+        allowed = await self.deps.balance.allows_call(account_id, agent.id)
+        draws = None if self.deps.draw is None else [self.deps.draw() for _ in trunk.gateways]
+        plan = order_gateways(trunk.gateways, draws)
+        now = self.deps.clock.now()
+        async with self.deps.storage.unit_of_work() as uow:
             execution = Execution(
                 id=self.deps.ids.new_id(),
                 account_id=account_id,
