@@ -17,6 +17,7 @@ from byot_core.adapters.memory import (
     RecordingInboundHandler,
 )
 from byot_core.adapters.system import FrozenClock, UlidFactory
+from byot_core.ports.storage import Storage
 
 ACCOUNT = "user_abc123"
 OTHER_ACCOUNT = "user_other"
@@ -66,7 +67,7 @@ class World:
     """The application and every fake behind it."""
 
     app: byot_core.Byot
-    storage: MemoryStorage
+    storage: Storage
     telephony: FakeTelephony
     agents: MemoryAgentDirectory
     secrets: MemorySecretBox
@@ -79,9 +80,10 @@ class World:
         return await self.telephony.deliver(self.app.events.handle)
 
 
-def make_world(default_region: str | None = None) -> World:
-    """A fresh world with one SIP-trunk agent in ``ACCOUNT``."""
-    storage, telephony, agents = MemoryStorage(), FakeTelephony(), MemoryAgentDirectory()
+def make_world(default_region: str | None = None, storage: Storage | None = None) -> World:
+    """A fresh world with one SIP-trunk agent in ``ACCOUNT``, on the storage given (memory by default)."""
+    storage = storage if storage is not None else MemoryStorage()
+    telephony, agents = FakeTelephony(), MemoryAgentDirectory()
     secrets, clock, balance, handler = MemorySecretBox(), FrozenClock(), FixedBalance(), RecordingInboundHandler()
     app = byot_core.build(
         storage=storage,

@@ -6,20 +6,12 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from byot_core.adapters.memory import MemoryStorage
-from byot_core.ports.storage import Storage
 from byot_core.testing import STORAGE_CONTRACT, StorageFactory
 
 
-async def memory_storage() -> Storage:
-    return MemoryStorage()
-
-
-FACTORIES: dict[str, StorageFactory] = {"memory": memory_storage}
-
-
-@pytest.mark.parametrize("factory", FACTORIES.values(), ids=FACTORIES.keys())
 @pytest.mark.parametrize("check", STORAGE_CONTRACT, ids=lambda check: check.__name__)
-async def test_storage_contract(factory: StorageFactory, check: Callable[[StorageFactory], Awaitable[None]]) -> None:
-    """Each adapter passes each check of the shared contract."""
-    await check(factory)
+async def test_storage_contract(
+    storage_factory: StorageFactory, check: Callable[[StorageFactory], Awaitable[None]]
+) -> None:
+    """Each adapter (memory, SQLite, PostgreSQL) passes each check of the shared contract."""
+    await check(storage_factory)

@@ -20,6 +20,7 @@ import attrs
 from byot_core.domain.execution import Execution
 from byot_core.domain.phone_number import PhoneNumber
 from byot_core.domain.routing import RouteCandidate
+from byot_core.domain.secret import SealedSecret
 from byot_core.domain.trunk import SyncState, Trunk
 
 __all__ = [
@@ -67,6 +68,9 @@ class TrunkRepository(Protocol):
 
     async def all_ids(self) -> Sequence[str]:
         """Every trunk id, deleted ones included (for reconcile)."""
+
+    async def any_sealed_password(self) -> SealedSecret | None:
+        """One stored sealed password, if any trunk has one: opened at start to prove the secret keys are right."""
 
 
 class PhoneNumberRepository(Protocol):

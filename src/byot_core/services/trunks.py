@@ -150,6 +150,13 @@ class TrunkService:
             await uow.commit()
         return attrs.evolve(trunk, sync_state=state)
 
+    async def check_secrets(self) -> None:
+        """Open one stored password, so that a wrong secret key is an error at start rather than on a later call."""
+        async with self.deps.storage.unit_of_work() as uow:
+            sealed = await uow.trunks.any_sealed_password()
+        if sealed is not None:
+            self.deps.secrets.open(sealed)
+
     async def resync(self) -> dict[SyncState, int]:
         """Sync every trunk whose telephony state is not known to be applied; return how many ended in each state."""
         async with self.deps.storage.unit_of_work() as uow:

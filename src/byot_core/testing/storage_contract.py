@@ -19,6 +19,7 @@ import attrs
 from byot_core.domain.errors import PhoneNumberConflict, PhoneNumberOnTrunk, TrunkNameConflict
 from byot_core.domain.execution import Attempt, Direction, Execution
 from byot_core.domain.phone_number import PhoneNumber
+from byot_core.domain.secret import SealedSecret
 from byot_core.domain.status import ExecutionStatus
 from byot_core.domain.trunk import AuthType, Gateway, IpIdentifier, SyncState, Trunk
 from byot_core.ports.storage import Storage
@@ -221,6 +222,17 @@ async def removing_a_trunks_numbers(new: StorageFactory) -> None:
         assert await uow.numbers.remove_all_for_trunk("t1", later) == 0
 
 
+async def a_sealed_password_can_be_found(new: StorageFactory) -> None:
+    """Storage hands out one stored sealed password, for checking the secret keys at start."""
+    storage = await new()
+    async with storage.unit_of_work() as uow:
+        assert await uow.trunks.any_sealed_password() is None
+        await uow.trunks.add(attrs.evolve(sample_trunk("t1"), auth_password=SealedSecret("sealed-token")))
+        await uow.commit()
+    async with storage.unit_of_work() as uow:
+        assert await uow.trunks.any_sealed_password() == SealedSecret("sealed-token")
+
+
 async def sync_state_is_recorded(new: StorageFactory) -> None:
     """A trunk's sync state is stored without touching ``updated_at``, and every read sees it."""
     storage = await new()
@@ -309,6 +321,7 @@ STORAGE_CONTRACT: tuple[Callable[[StorageFactory], Awaitable[None]], ...] = (
     listing_counts_live_numbers,
     removing_a_trunks_numbers,
     sync_state_is_recorded,
+    a_sealed_password_can_be_found,
     executions_by_channel_and_agent,
     routing_candidates_carry_sources,
 )

@@ -24,6 +24,7 @@ from byot_core.domain.errors import PhoneNumberConflict, PhoneNumberOnTrunk, Tru
 from byot_core.domain.execution import Execution
 from byot_core.domain.phone_number import PhoneNumber
 from byot_core.domain.routing import RouteCandidate, allowed_sources
+from byot_core.domain.secret import SealedSecret
 from byot_core.domain.sources import SourceMatcher
 from byot_core.domain.trunk import SyncState, Trunk
 from byot_core.domain.uniqueness import first_held_elsewhere, holds_did, name_key
@@ -135,6 +136,9 @@ class _TrunkRepo(_Repositories):
 
     async def all_ids(self) -> Sequence[str]:
         return list(self.state.trunks)
+
+    async def any_sealed_password(self) -> SealedSecret | None:
+        return next((t.auth_password for t in self.state.trunks.values() if t.auth_password), None)
 
     def _put(self, trunk: Trunk) -> None:
         state, journal = self.state, self.journal

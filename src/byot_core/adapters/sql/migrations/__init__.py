@@ -1,0 +1,1 @@
+"""Alembic migrations of the byot schema, shipped with the package."""

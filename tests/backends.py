@@ -1,0 +1,108 @@
+"""Storage backends for the tests: memory, SQLite (a file per test) and PostgreSQL (a fresh database per test).
+
+PostgreSQL is reached through ``BYOT_TEST_POSTGRES_URL`` (``.ci/run`` starts a throwaway server and sets it). Without
+it the PostgreSQL tests skip, saying why; with ``CI=true`` that skip is a failure instead.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from byot_core.adapters.memory import MemoryStorage
+from byot_core.adapters.sql import SqlStorage, make_engine, upgrade
+from byot_core.ports.storage import Storage
+
+BACKENDS = ["memory", "sqlite", "postgres"]
+SQL_BACKENDS = ["sqlite", "postgres"]
+POSTGRES_URL = os.environ.get("BYOT_TEST_POSTGRES_URL")
+_TEMPLATE = "byot_template"
+_template_ready = False
+
+
+def require_postgres() -> str:
+    """The PostgreSQL URL, or skip (fail under CI) when there is none."""
+    if POSTGRES_URL:
+        return POSTGRES_URL
+    reason = "BYOT_TEST_POSTGRES_URL is not set (scripts/postgres.sh starts a throwaway server)"
+    if os.environ.get("CI"):
+        pytest.fail(f"PostgreSQL tests cannot be skipped in CI: {reason}")
+    pytest.skip(reason)
+
+
+def _with_database(url: str, name: str) -> str:
+    return sa.engine.make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+async def _admin(url: str, *statements: str) -> None:
+    engine = make_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            for statement in statements:
+                await conn.execute(sa.text(statement))
+    finally:
+        await engine.dispose()
+
+
+async def fresh_postgres_url() -> str:
+    """A new, migrated, empty database (copied from a template migrated once per session)."""
+    global _template_ready
+    base = require_postgres()
+    if not _template_ready:
+        await _admin(base, f"DROP DATABASE IF EXISTS {_TEMPLATE}", f"CREATE DATABASE {_TEMPLATE}")
+        engine = make_engine(_with_database(base, _TEMPLATE))
+        try:
+            await upgrade(engine)
+        finally:
+            await engine.dispose()
+        _template_ready = True
+    name = f"byot_test_{uuid.uuid4().hex[:12]}"
+    await _admin(base, f"CREATE DATABASE {name} TEMPLATE {_TEMPLATE}")
+    return _with_database(base, name)
+
+
+def sqlite_url(folder: Path) -> str:
+    """A new SQLite file in the folder."""
+    return f"sqlite:///{folder / f'byot-{uuid.uuid4().hex[:8]}.sqlite3'}"
+
+
+async def database_url(backend: str, folder: Path) -> str:
+    """A URL of a new, migrated, empty database of that backend."""
+    if backend == "postgres":
+        return await fresh_postgres_url()
+    url = sqlite_url(folder)
+    engine = make_engine(url)
+    try:
+        await upgrade(engine)
+    finally:
+        await engine.dispose()
+    return url
+
+
+@asynccontextmanager
+async def open_storages(backend: str, folder: Path) -> AsyncIterator[list[Storage]]:
+    """Yields a list that :func:`new_storage` fills; closes them all at the end."""
+    opened: list[Storage] = []
+    try:
+        yield opened
+    finally:
+        for storage in opened:
+            if isinstance(storage, SqlStorage):
+                await storage.close()
+
+
+async def new_storage(backend: str, folder: Path, opened: list[Storage]) -> Storage:
+    """A fresh, empty storage of that backend."""
+    storage: Storage
+    if backend == "memory":
+        storage = MemoryStorage()
+    else:
+        storage = await SqlStorage.open(await database_url(backend, folder))
+    opened.append(storage)
+    return storage
