@@ -14,9 +14,11 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from byot_core.adapters.memory import MemoryStorage
-from byot_core.adapters.sql import SqlStorage, make_engine, upgrade
+from byot_core.adapters.sql import Database, SqlStorage, upgrade
+from byot_core.adapters.sql.engine import normalise_url
 from byot_core.ports.storage import Storage
 
 BACKENDS = ["memory", "sqlite", "postgres"]
@@ -41,7 +43,8 @@ def _with_database(url: str, name: str) -> str:
 
 
 async def _admin(url: str, *statements: str) -> None:
-    engine = make_engine(url, isolation_level="AUTOCOMMIT")
+    """Run statements outside a transaction (CREATE DATABASE cannot run inside one)."""
+    engine = create_async_engine(normalise_url(url), isolation_level="AUTOCOMMIT")
     try:
         async with engine.connect() as conn:
             for statement in statements:
@@ -50,17 +53,22 @@ async def _admin(url: str, *statements: str) -> None:
         await engine.dispose()
 
 
+async def migrate(url: str) -> None:
+    """Bring a database to the code's schema."""
+    database = Database(url)
+    try:
+        await upgrade(database)
+    finally:
+        await database.dispose()
+
+
 async def fresh_postgres_url() -> str:
     """A new, migrated, empty database (copied from a template migrated once per session)."""
     global _template_ready
     base = require_postgres()
     if not _template_ready:
         await _admin(base, f"DROP DATABASE IF EXISTS {_TEMPLATE}", f"CREATE DATABASE {_TEMPLATE}")
-        engine = make_engine(_with_database(base, _TEMPLATE))
-        try:
-            await upgrade(engine)
-        finally:
-            await engine.dispose()
+        await migrate(_with_database(base, _TEMPLATE))
         _template_ready = True
     name = f"byot_test_{uuid.uuid4().hex[:12]}"
     await _admin(base, f"CREATE DATABASE {name} TEMPLATE {_TEMPLATE}")
@@ -77,11 +85,7 @@ async def database_url(backend: str, folder: Path) -> str:
     if backend == "postgres":
         return await fresh_postgres_url()
     url = sqlite_url(folder)
-    engine = make_engine(url)
-    try:
-        await upgrade(engine)
-    finally:
-        await engine.dispose()
+    await migrate(url)
     return url
 
 

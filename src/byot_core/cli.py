@@ -1,8 +1,10 @@
 """The ``byot`` command.
 
-``byot demo`` walks the guide's four steps on in-memory storage and a fake telephony, printing each request and the
-JSON the guide documents for its answer: create a trunk, add a number, map it to an agent, take an inbound call, and
-place an outbound call that fails over from a congested gateway to a working one.
+- ``byot demo`` walks the guide's four steps on in-memory storage and a fake telephony, printing each request and the
+  JSON the guide documents for its answer.
+- ``byot db upgrade`` brings a database's schema up to this version's (SQLite file or PostgreSQL).
+
+Settings: ``--database-url`` or ``BYOT_DATABASE_URL``; without either, ``byot.sqlite3`` in the current folder.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -18,6 +21,7 @@ from byot_core.domain.errors import ByotError
 
 __all__ = ["main"]
 
+DEFAULT_DATABASE_URL = "sqlite:///byot.sqlite3"
 _AGENT = "agt-11111111-1111-1111-1111-111111111111"
 _ACCOUNT = "user_abc123"
 
@@ -88,6 +92,28 @@ async def _demo() -> int:
     return 0
 
 
+def _database_url(args: argparse.Namespace) -> str:
+    return str(args.database_url or os.environ.get("BYOT_DATABASE_URL") or DEFAULT_DATABASE_URL)
+
+
+async def _db_upgrade(args: argparse.Namespace) -> int:
+    try:
+        from byot_core.adapters.sql import Database, upgrade
+    except ImportError:
+        print("byot: SQL storage needs the 'sql' extra: pip install 'byot-core[sql]'", file=sys.stderr)
+        return 1
+    database = Database(_database_url(args))
+    try:
+        before, after = await upgrade(database)
+    finally:
+        await database.dispose()
+    if before == after:
+        print(f"The database is already at schema revision {after}.")
+    else:
+        print(f"Database upgraded from schema revision {before or '(empty)'} to {after}.")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``byot`` command; return its exit code (0 success, 1 a library error, 2 a usage error)."""
     parser = argparse.ArgumentParser(prog="byot", description="Bring Your Own Trunk: SIP trunks for voice AI agents.")
@@ -99,12 +125,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         " and the guide's JSON answer: create a trunk, add a number, map it to an agent, take an inbound call, and"
         " place an outbound call that fails over from a congested gateway to a working one.",
     )
+    db = commands.add_parser("db", help="manage the database schema", description="Manage the database schema.")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
+    db_upgrade = db_commands.add_parser(
+        "upgrade",
+        help="upgrade the schema to this version's",
+        description="Apply the schema migrations this version of byot-core needs; safe to run again.",
+    )
+    db_upgrade.add_argument(
+        "--database-url",
+        help=f"sqlite:///path or postgresql://user@host/db (default: BYOT_DATABASE_URL, else {DEFAULT_DATABASE_URL})",
+    )
     args = parser.parse_args(argv)
-    runners = {"demo": _demo}
     try:
-        return asyncio.run(runners[args.command]())
+        if args.command == "db":
+            return asyncio.run(_db_upgrade(args))
+        return asyncio.run(_demo())
     except ByotError as error:
         print(f"byot: {error.message} ({error.code})", file=sys.stderr)
+        return 1
+    except (OSError, ValueError) as error:
+        # An unreachable database or a malformed URL: say so plainly (the URL's password is never printed).
+        print(f"byot: {type(error).__name__}: {error}", file=sys.stderr)
         return 1
 
 

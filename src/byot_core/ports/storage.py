@@ -50,6 +50,9 @@ class TrunkRepository(Protocol):
     async def get(self, account_id: str, trunk_id: str) -> Trunk | None:
         """The account's live (undeleted) trunk with that id, or ``None``."""
 
+    async def exists(self, account_id: str, trunk_id: str) -> bool:
+        """Whether the account has a live trunk with that id (cheaper than :meth:`get`: no gateways or identifiers)."""
+
     async def get_any(self, trunk_id: str) -> Trunk | None:
         """A trunk by id whatever its account, deleted ones included (for telephony and reconcile)."""
 

@@ -30,7 +30,7 @@ class NumberService:
         """
         draft = parse_number(payload, self.deps.default_region)
         async with self.deps.storage.unit_of_work() as uow:
-            if await uow.trunks.get(account_id, trunk_id) is None:
+            if not await uow.trunks.exists(account_id, trunk_id):
                 raise TrunkNotFound()
             number = new_number(self.deps, account_id, trunk_id, draft)
             await uow.numbers.add(number)
@@ -40,7 +40,7 @@ class NumberService:
     async def list(self, account_id: str, trunk_id: str) -> Sequence[PhoneNumber]:
         """The trunk's live numbers with their agent mappings. Raises ``TrunkNotFound``."""
         async with self.deps.storage.unit_of_work() as uow:
-            if await uow.trunks.get(account_id, trunk_id) is None:
+            if not await uow.trunks.exists(account_id, trunk_id):
                 raise TrunkNotFound()
             return await uow.numbers.list_for_trunk(account_id, trunk_id)
 
@@ -51,7 +51,7 @@ class NumberService:
         ``PhoneNumberRemoved`` (already removed).
         """
         async with self.deps.storage.unit_of_work() as uow:
-            if await uow.trunks.get(account_id, trunk_id) is None:
+            if not await uow.trunks.exists(account_id, trunk_id):
                 raise TrunkNotFound()
             number = await uow.numbers.get(account_id, number_id)
             if number is None or number.trunk_id != trunk_id:

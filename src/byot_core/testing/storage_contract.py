@@ -80,6 +80,9 @@ async def trunk_round_trip(new: StorageFactory) -> None:
     async with storage.unit_of_work() as uow:
         assert await uow.trunks.get("acct-1", "t1") == trunk, "trunk did not read back equal"
         assert await uow.trunks.get("acct-2", "t1") is None, "another account's trunk was visible"
+        assert await uow.trunks.exists("acct-1", "t1")
+        assert not await uow.trunks.exists("acct-2", "t1")
+        assert not await uow.trunks.exists("acct-1", "t2")
         assert await uow.trunks.get_any("t1") == trunk
 
 

@@ -115,6 +115,9 @@ class _TrunkRepo(_Repositories):
             return None
         return trunk
 
+    async def exists(self, account_id: str, trunk_id: str) -> bool:
+        return await self.get(account_id, trunk_id) is not None
+
     async def get_any(self, trunk_id: str) -> Trunk | None:
         return self.state.trunks.get(trunk_id)
 

@@ -1,20 +1,28 @@
-"""Making an async engine for SQLite (aiosqlite) or PostgreSQL (asyncpg), with timeouts and SQLite's quirks handled.
+"""Engines for SQLite (the standard library's ``sqlite3``, driven from worker threads) and PostgreSQL (asyncpg).
 
 SQLite: WAL journal (readers never block the writer), a busy timeout, foreign keys on, and every transaction begun
 with ``BEGIN IMMEDIATE`` so that concurrent writers queue for the lock instead of failing when a read transaction
-tries to become a write one. SQLAlchemy is told not to let the driver begin transactions itself, which also makes
-savepoints work. PostgreSQL: connection and statement timeouts on every connection.
+tries to become a write one. SQLAlchemy, not the driver, begins transactions, which also makes savepoints work.
+PostgreSQL: connection and statement timeouts on every connection; connections are recycled rather than pinged
+before each use (a ping costs a round trip on every unit of work).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-__all__ = ["CONNECT_TIMEOUT_SECONDS", "STATEMENT_TIMEOUT_SECONDS", "make_engine", "normalise_url"]
+__all__ = [
+    "CONNECT_TIMEOUT_SECONDS",
+    "STATEMENT_TIMEOUT_SECONDS",
+    "backend_of",
+    "make_postgres_engine",
+    "make_sqlite_engine",
+    "normalise_url",
+]
 
 #: Seconds to wait for a connection (and, on SQLite, for the write lock).
 CONNECT_TIMEOUT_SECONDS = 10
@@ -23,44 +31,56 @@ STATEMENT_TIMEOUT_SECONDS = 30
 
 
 def normalise_url(url: str) -> str:
-    """Accept ``sqlite:///file``, ``postgresql://…`` and ``postgres://…`` and name the async drivers."""
+    """Accept ``sqlite:///file`` and ``postgresql://…`` (or ``postgres://``) and name the drivers used."""
     parsed = make_url(url)
-    if parsed.drivername in ("sqlite", "sqlite+pysqlite"):
-        parsed = parsed.set(drivername="sqlite+aiosqlite")
+    if parsed.get_backend_name() == "sqlite":
+        parsed = parsed.set(drivername="sqlite+pysqlite")
     elif parsed.drivername in ("postgresql", "postgres", "postgresql+psycopg2", "postgresql+psycopg"):
         parsed = parsed.set(drivername="postgresql+asyncpg")
     return parsed.render_as_string(hide_password=False)
 
 
-def make_engine(url: str, **options: Any) -> AsyncEngine:
-    """An engine for the URL, configured for this library's transactions."""
-    url = normalise_url(url)
+def backend_of(url: str) -> str:
+    """``"sqlite"`` or ``"postgresql"``; anything else is refused."""
     backend = make_url(url).get_backend_name()
-    if backend == "sqlite":
-        engine = create_async_engine(url, connect_args={"timeout": CONNECT_TIMEOUT_SECONDS}, **options)
+    if backend not in ("sqlite", "postgresql"):
+        raise ValueError(f"unsupported database {backend!r}: use sqlite:///path or postgresql://…")
+    return backend
 
-        @event.listens_for(engine.sync_engine, "connect")
-        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-            dbapi_connection.isolation_level = None  # SQLAlchemy, not the driver, begins transactions
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute(f"PRAGMA busy_timeout={CONNECT_TIMEOUT_SECONDS * 1000}")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.close()
 
-        @event.listens_for(engine.sync_engine, "begin")
-        def _on_begin(connection: Any) -> None:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+def make_sqlite_engine(url: str, **options: Any) -> Engine:
+    """A synchronous SQLite engine, to be driven from worker threads."""
+    engine = create_engine(
+        normalise_url(url),
+        connect_args={"timeout": CONNECT_TIMEOUT_SECONDS, "check_same_thread": False},
+        **options,
+    )
 
-        return engine
-    if backend == "postgresql":
-        connect_args = {
-            "timeout": CONNECT_TIMEOUT_SECONDS,
-            "command_timeout": STATEMENT_TIMEOUT_SECONDS,
-            "server_settings": {"statement_timeout": str(STATEMENT_TIMEOUT_SECONDS * 1000)},
-        }
-        options.setdefault("pool_pre_ping", True)
-        options.setdefault("pool_timeout", CONNECT_TIMEOUT_SECONDS)
-        return create_async_engine(url, connect_args=connect_args, **options)
-    raise ValueError(f"unsupported database {backend!r}: use sqlite:///path or postgresql://…")
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # SQLAlchemy, not the driver, begins transactions
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={CONNECT_TIMEOUT_SECONDS * 1000}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def make_postgres_engine(url: str, **options: Any) -> AsyncEngine:
+    """An asyncpg engine with timeouts."""
+    connect_args = {
+        "timeout": CONNECT_TIMEOUT_SECONDS,
+        "command_timeout": STATEMENT_TIMEOUT_SECONDS,
+        "server_settings": {"statement_timeout": str(STATEMENT_TIMEOUT_SECONDS * 1000)},
+    }
+    options.setdefault("pool_recycle", 1800)
+    options.setdefault("pool_timeout", CONNECT_TIMEOUT_SECONDS)
+    options.setdefault("pool_size", 10)
+    return create_async_engine(normalise_url(url), connect_args=connect_args, **options)

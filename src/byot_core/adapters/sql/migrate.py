@@ -1,7 +1,6 @@
 """Schema migrations: upgrade a database to the code's schema, and refuse to use one that is behind.
 
-The Alembic scripts ship inside the package; no ``alembic.ini`` is needed. ``byot db upgrade`` calls
-:func:`upgrade`.
+The Alembic scripts ship inside the package; no ``alembic.ini`` is needed. ``byot db upgrade`` calls :func:`upgrade`.
 """
 
 from __future__ import annotations
@@ -12,9 +11,9 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import Connection
 
+from byot_core.adapters.sql.database import Database
 from byot_core.domain.errors import ByotError, ErrorKind
 
 __all__ = ["SchemaOutOfDate", "check_schema", "head_revision", "upgrade"]
@@ -47,24 +46,26 @@ def _current(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
-async def upgrade(engine: AsyncEngine) -> tuple[str | None, str]:
-    """Upgrade the database to the code's schema; return the revisions before and after."""
-    async with engine.begin() as connection:
-        before = await connection.run_sync(_current)
-        await connection.run_sync(lambda sync: command.upgrade(_config(sync), "head"))
-        after = await connection.run_sync(_current)
+def _upgrade(connection: Connection) -> tuple[str | None, str]:
+    before = _current(connection)
+    command.upgrade(_config(connection), "head")
+    after = _current(connection)
     assert after is not None
     return before, after
 
 
-async def check_schema(engine: AsyncEngine) -> None:
+async def upgrade(database: Database) -> tuple[str | None, str]:
+    """Upgrade the database to the code's schema (one transaction); return the revisions before and after."""
+    return await database.run(_upgrade)
+
+
+async def check_schema(database: Database) -> None:
     """Raise :class:`SchemaOutOfDate`, saying how to upgrade, unless the database is at the code's revision."""
-    async with engine.connect() as connection:
-        current = await connection.run_sync(_current)
+    current = await database.run(_current)
     head = head_revision()
     if current != head:
         state = "has no byot schema yet" if current is None else f"is at schema revision {current}"
         raise SchemaOutOfDate(
             f"The database {state}; this version of byot-core needs revision {head}. "
-            "Run `byot db upgrade` (or `await byot_core.adapters.sql.upgrade(engine)`) first."
+            "Run `byot db upgrade` (or `await SqlStorage.open(url, upgrade_schema=True)`) first."
         )

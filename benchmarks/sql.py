@@ -1,0 +1,145 @@
+"""SQL storage: trunk and number creation through the use cases, and the routing decision, on SQLite and PostgreSQL.
+
+Creates 10,000 trunks and 100,000 numbers (10 a trunk) through ``app.trunks.create`` and ``app.numbers.add``, eight
+requests at a time as a busy service would, and prints operations per second; then times ``app.inbound.explain`` at
+100,000 numbers (median and p99; target: median at most 1 ms on both databases).
+
+PostgreSQL is used when ``BYOT_TEST_POSTGRES_URL`` is set (``scripts/postgres.sh start DIR`` prints it), in a fresh
+database. Usage: ``python benchmarks/sql.py`` (several minutes), or ``--quick`` for a small smoke run without targets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import create_async_engine
+
+import byot_core
+from byot_core.adapters.fernet_secrets import FernetSecretBox, new_key
+from byot_core.adapters.sql import SqlStorage
+from byot_core.adapters.sql.engine import normalise_url
+from byot_core.domain.routing import Route
+
+ACCOUNT = "bench"
+CONCURRENCY = 8
+
+
+async def in_parallel(count: int, make: Callable[[int], Awaitable[object]]) -> float:
+    """Run ``make(i)`` for i in range(count), CONCURRENCY at a time; return operations per second."""
+    queue = iter(range(count))
+
+    async def worker() -> None:
+        for i in queue:
+            await make(i)
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+    return count / (time.perf_counter() - start)
+
+
+def trunk_body(i: int) -> dict[str, object]:
+    return {
+        "name": f"trunk {i}",
+        "provider": "bench",
+        "auth_type": "ip-based",
+        "gateways": [{"gateway_address": f"10.{i >> 8 & 255}.{i & 255}.1"}],
+        "ip_identifiers": [{"ip_address": f"10.{i >> 8 & 255}.{i & 255}.0/24"}],
+        "inbound_enabled": True,
+    }
+
+
+def number_of(i: int) -> str:
+    return f"+1{200 + i // 10_000_000:03d}{i % 10_000_000:07d}"
+
+
+async def run(label: str, url: str, trunks: int, numbers: int, with_targets: bool) -> bool:
+    storage = await SqlStorage.open(url, upgrade_schema=True)
+    app = byot_core.build(storage=storage, secrets=FernetSecretBox([new_key()]))
+    try:
+        trunk_ids: list[str] = [""] * trunks
+
+        async def create(i: int) -> None:
+            trunk_ids[i] = (await app.trunks.create(ACCOUNT, trunk_body(i))).trunk.id
+
+        trunk_rate = await in_parallel(trunks, create)
+        number_ids: list[str] = [""] * numbers
+
+        async def add(i: int) -> None:
+            number_ids[i] = (await app.numbers.add(ACCOUNT, trunk_ids[i % trunks], {"phone_number": number_of(i)})).id
+
+        number_rate = await in_parallel(numbers, add)
+        agent = "agent-1"
+        app.deps.agents.register(ACCOUNT, agent)  # type: ignore[attr-defined]
+        rng = random.Random(3)
+        for i in rng.sample(range(numbers), min(numbers, 2000)):
+            await app.inbound.setup(ACCOUNT, {"agent_id": agent, "phone_number_id": number_ids[i]})
+        calls = []
+        for _ in range(3000):
+            i = rng.randrange(numbers)
+            trunk = i % trunks
+            calls.append((number_of(i), f"10.{trunk >> 8 & 255}.{trunk & 255}.9"))
+        for called, source in calls[:300]:
+            await app.inbound.explain(called, source)
+        timings = []
+        routed = 0
+        for called, source in calls:
+            start = time.perf_counter_ns()
+            decision = await app.inbound.explain(called, source)
+            timings.append((time.perf_counter_ns() - start) / 1e6)
+            routed += isinstance(decision, Route)
+        median = statistics.median(timings)
+        p99 = statistics.quantiles(timings, n=100)[98]
+        print(
+            f"{label:<10} {trunks:>7,} trunks {trunk_rate:>8,.0f}/s   {numbers:>8,} numbers {number_rate:>8,.0f}/s"
+            f"   routing median {median:.3f} ms  p99 {p99:.3f} ms  ({routed} of {len(calls)} routed to an agent)"
+        )
+        if not with_targets:
+            return True
+        ok = median <= 1.0
+        print(f"{'PASS' if ok else 'FAIL'}  {label}: routing median at {numbers:,} numbers <= 1 ms: {median:.3f} ms")
+        return ok
+    finally:
+        await storage.close()
+
+
+async def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--quick", action="store_true", help="small sizes, no targets (a smoke run)")
+    args = parser.parse_args()
+    trunks, numbers = (100, 1_000) if args.quick else (10_000, 100_000)
+    results = []
+    with tempfile.TemporaryDirectory() as folder:
+        results.append(
+            await run("SQLite", f"sqlite:///{Path(folder) / 'bench.sqlite3'}", trunks, numbers, not args.quick)
+        )
+    postgres = os.environ.get("BYOT_TEST_POSTGRES_URL")
+    if postgres:
+        name = f"byot_bench_{uuid.uuid4().hex[:8]}"
+        admin = create_async_engine(normalise_url(postgres), isolation_level="AUTOCOMMIT")
+        async with admin.connect() as conn:
+            await conn.execute(sa.text(f"CREATE DATABASE {name}"))
+        try:
+            url = sa.engine.make_url(postgres).set(database=name).render_as_string(hide_password=False)
+            results.append(await run("PostgreSQL", url, trunks, numbers, not args.quick))
+        finally:
+            async with admin.connect() as conn:
+                await conn.execute(sa.text(f"DROP DATABASE {name} WITH (FORCE)"))
+            await admin.dispose()
+    else:
+        print("PostgreSQL skipped: BYOT_TEST_POSTGRES_URL is not set")
+    return 0 if all(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))

@@ -1,0 +1,88 @@
+"""Races between service instances: the database, not a read before the write, keeps the rules."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import byot_core
+from byot_core import ByotError, PhoneNumberConflict, TrunkNameConflict
+from byot_core.adapters.fernet_secrets import FernetSecretBox, new_key
+from byot_core.adapters.sql import SqlStorage
+from tests.backends import SQL_BACKENDS, database_url
+from tests.support import ACCOUNT, USERPASS_TRUNK, body
+
+INSTANCES = 4  # separate engines, as separate service instances would have
+
+
+@pytest.fixture(params=SQL_BACKENDS)
+async def apps(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[list[byot_core.Byot]]:
+    """Several applications, each with its own engine (connection pool), on one database, sharing secret keys."""
+    url = await database_url(str(request.param), tmp_path)
+    storages = [await SqlStorage.open(url) for _ in range(INSTANCES)]
+    keys = [new_key()]
+    try:
+        yield [byot_core.build(storage=s, secrets=FernetSecretBox(keys)) for s in storages]
+    finally:
+        for storage in storages:
+            await storage.close()
+
+
+async def outcomes(calls: list[Any]) -> list[object]:
+    return list(await asyncio.gather(*calls, return_exceptions=True))
+
+
+async def test_one_did_on_twenty_trunks_at_once(apps: list[byot_core.Byot]) -> None:
+    """20 concurrent adds of one DID, spelt differently, to 20 active trunks: one success, 19 guide refusals."""
+    trunk_ids = [
+        (await apps[0].trunks.create(ACCOUNT, body(USERPASS_TRUNK, name=f"trunk {i}"))).trunk.id for i in range(20)
+    ]
+    spellings = ["+919876543210", "919876543210", "+91 98765 43210", "91-98765-43210"]
+    results = await outcomes(
+        [
+            apps[i % INSTANCES].numbers.add(ACCOUNT, trunk_id, {"phone_number": spellings[i % len(spellings)]})
+            for i, trunk_id in enumerate(trunk_ids)
+        ]
+    )
+    failures = [r for r in results if isinstance(r, BaseException)]
+    assert len(failures) == 19, failures
+    assert all(isinstance(f, PhoneNumberConflict) for f in failures), failures
+    assert {f.message for f in failures if isinstance(f, ByotError)} == {
+        "Phone number already exists on another active trunk"
+    }
+    decision = await apps[1].inbound.explain("+919876543210")
+    assert decision.checks[0].passed
+
+
+async def test_one_name_twenty_times_at_once(apps: list[byot_core.Byot]) -> None:
+    """20 concurrent creates of one trunk name in one account: exactly one trunk."""
+    results = await outcomes([apps[i % INSTANCES].trunks.create(ACCOUNT, USERPASS_TRUNK) for i in range(20)])
+    failures = [r for r in results if isinstance(r, BaseException)]
+    assert len(failures) == 19
+    assert all(isinstance(f, TrunkNameConflict) for f in failures), failures
+    assert len(await apps[2].trunks.list(ACCOUNT)) == 1
+
+
+async def test_reactivations_sharing_a_did(apps: list[byot_core.Byot]) -> None:
+    """10 concurrent reactivations of inactive trunks that share a DID leave at most one active holder."""
+    trunk_ids = []
+    for i in range(10):
+        created = await apps[0].trunks.create(ACCOUNT, body(USERPASS_TRUNK, name=f"trunk {i}"))
+        await apps[0].trunks.update(ACCOUNT, created.trunk.id, {"is_active": False})
+        await apps[0].numbers.add(ACCOUNT, created.trunk.id, {"phone_number": "+15550001234"})
+        trunk_ids.append(created.trunk.id)
+    results = await outcomes(
+        [apps[i % INSTANCES].trunks.update(ACCOUNT, t, {"is_active": True}) for i, t in enumerate(trunk_ids)]
+    )
+    failures = [r for r in results if isinstance(r, BaseException)]
+    assert all(isinstance(f, PhoneNumberConflict) for f in failures), failures
+    assert all("+15550001234" in f.message for f in failures if isinstance(f, ByotError))
+    active = [s for s in await apps[0].trunks.list(ACCOUNT, is_active=True)]
+    assert len(active) == 10 - len(failures) == 1
+    async with apps[3].deps.storage.unit_of_work() as uow:
+        holders = [c for c in await uow.numbers.routing_candidates("15550001234") if c.trunk.routes_calls]
+    assert len(holders) == 1

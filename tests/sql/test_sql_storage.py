@@ -1,0 +1,255 @@
+"""SQL-specific behaviour: atomic failures, secrets at rest, statement counts, schema versions."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import event
+
+import byot_core
+from byot_core.adapters.fernet_secrets import FernetSecretBox, SecretsNotConfigured, new_key
+from byot_core.adapters.sql import SchemaOutOfDate, SqlStorage, repositories
+from byot_core.adapters.sql.repositories import SqlNumberRepository, SqlTrunkRepository
+from byot_core.adapters.sql.schema import metadata
+from byot_core.domain.errors import ByotError, PhoneNumberRemoved, TrunkNotFound
+from byot_core.domain.secret import Secret
+from tests.backends import SQL_BACKENDS, database_url, sqlite_url
+from tests.support import ACCOUNT, IP_TRUNK, USERPASS_TRUNK, body
+
+PASSWORD = "SuperSecurePassword123"
+
+
+@pytest.fixture(params=SQL_BACKENDS)
+async def sql(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[tuple[byot_core.Byot, SqlStorage]]:
+    """An application on a fresh SQL database, with Fernet secrets."""
+    storage = await SqlStorage.open(await database_url(str(request.param), tmp_path))
+    try:
+        yield byot_core.build(storage=storage, secrets=FernetSecretBox([new_key()])), storage
+    finally:
+        await storage.close()
+
+
+def _all_rows(conn: sa.Connection) -> dict[str, list[tuple[Any, ...]]]:
+    return {
+        table.name: sorted(tuple(map(str, row)) for row in conn.execute(sa.select(table)))
+        for table in metadata.sorted_tables
+    }
+
+
+async def snapshot(storage: SqlStorage) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, in a stable order."""
+    return await storage.database.run(_all_rows)
+
+
+async def raw_trunk_rows(storage: SqlStorage) -> list[Any]:
+    """The trunk table as the database holds it."""
+    return await storage.database.run(lambda conn: list(conn.execute(sa.text("SELECT * FROM byot_trunks")).all()))
+
+
+class Boom(Exception):
+    pass
+
+
+async def test_failure_in_the_middle_of_a_delete_changes_nothing(
+    sql: tuple[byot_core.Byot, SqlStorage], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Numbers are soft-deleted first; a failure before the trunk is rewritten rolls all of it back."""
+    app, storage = sql
+    trunk_id = (await app.trunks.create(ACCOUNT, USERPASS_TRUNK)).trunk.id
+    await app.numbers.add(ACCOUNT, trunk_id, {"phone_number": "919876543210"})
+    before = await snapshot(storage)
+
+    async def fail(self: SqlTrunkRepository, trunk: object) -> None:
+        raise Boom()
+
+    monkeypatch.setattr(SqlTrunkRepository, "update", fail)
+    with pytest.raises(Boom):
+        await app.trunks.delete(ACCOUNT, trunk_id)
+    assert await snapshot(storage) == before
+
+
+async def test_failure_in_the_middle_of_an_update_changes_nothing(
+    sql: tuple[byot_core.Byot, SqlStorage], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The trunk row is rewritten and old gateways deleted before new ones are written; a failure there undoes it."""
+    app, storage = sql
+    trunk_id = (await app.trunks.create(ACCOUNT, IP_TRUNK)).trunk.id
+    before = await snapshot(storage)
+    original = repositories._replace_children
+
+    def half(conn: sa.Connection, trunk: Any, stored: Any) -> None:
+        conn.execute(sa.text("DELETE FROM byot_gateways WHERE trunk_id = :t"), {"t": trunk.id})
+        raise Boom()
+
+    monkeypatch.setattr(repositories, "_replace_children", half)
+    with pytest.raises(Boom):
+        await app.trunks.update(
+            ACCOUNT, trunk_id, {"name": "Renamed", "gateways": [{"gateway_address": "sip.new.example"}]}
+        )
+    assert await snapshot(storage) == before
+    monkeypatch.setattr(repositories, "_replace_children", original)
+    updated = await app.trunks.update(ACCOUNT, trunk_id, {"gateways": [{"gateway_address": "sip.new.example"}]})
+    assert [g.address for g in updated.trunk.gateways] == ["sip.new.example"]
+
+
+async def test_the_database_never_holds_a_plain_password(sql: tuple[byot_core.Byot, SqlStorage]) -> None:
+    """The raw trunk row holds a Fernet token; the password is only recovered through the secret box."""
+    app, storage = sql
+    trunk_id = (await app.trunks.create(ACCOUNT, USERPASS_TRUNK)).trunk.id
+    raw = await raw_trunk_rows(storage)
+    assert PASSWORD not in repr(raw)
+    token = next(value for value in raw[0] if isinstance(value, str) and value.startswith("fernet:"))
+    assert token
+    await app.trunks.update(ACCOUNT, trunk_id, {"auth_password": "NewSecurePassword456"})
+    assert "NewSecurePassword456" not in repr(await raw_trunk_rows(storage))
+
+
+async def test_a_wrong_key_is_an_error_at_start(sql: tuple[byot_core.Byot, SqlStorage]) -> None:
+    """check_secrets() opens a stored password: a different key fails there, clearly, without the password."""
+    app, storage = sql
+    await app.trunks.create(ACCOUNT, USERPASS_TRUNK)
+    await app.trunks.check_secrets()
+    other = byot_core.build(storage=storage, secrets=FernetSecretBox([new_key()]))
+    with pytest.raises(ByotError) as caught:
+        await other.trunks.check_secrets()
+    assert caught.value.code == "secret_unreadable"
+    assert PASSWORD not in str(caught.value)
+
+
+def test_missing_or_malformed_keys_are_refused_when_the_box_is_made() -> None:
+    """No key, or a key that is not Fernet's, is a clear error naming the variable, never echoing the key."""
+    with pytest.raises(SecretsNotConfigured, match="BYOT_SECRET_KEYS"):
+        FernetSecretBox.from_env({})
+    with pytest.raises(SecretsNotConfigured, match="number 2") as caught:
+        FernetSecretBox.from_env({"BYOT_SECRET_KEYS": f"{new_key()},not-a-key-at-all"})
+    assert "not-a-key-at-all" not in str(caught.value)
+
+
+def test_key_rotation() -> None:
+    """A box with a new key first still opens old secrets, and rotate() re-seals them with the new key."""
+    old_key, fresh_key = new_key(), new_key()
+    sealed = FernetSecretBox([old_key]).seal(Secret(PASSWORD))
+    rotated_box = FernetSecretBox([fresh_key, old_key])
+    assert rotated_box.open(sealed).reveal() == PASSWORD
+    resealed = rotated_box.rotate(sealed)
+    assert FernetSecretBox([fresh_key]).open(resealed).reveal() == PASSWORD
+    assert PASSWORD not in repr(rotated_box)
+
+
+class StatementCounter:
+    def __init__(self, storage: SqlStorage) -> None:
+        self.count = 0
+        event.listen(storage.events_target, "before_cursor_execute", self._seen)
+
+    def _seen(self, *args: object) -> None:
+        self.count += 1
+
+
+async def test_listing_and_getting_do_not_query_per_row(sql: tuple[byot_core.Byot, SqlStorage]) -> None:
+    """Listing 1 or 12 trunks, and getting a trunk with 10 numbers, take the same few statements."""
+    app, storage = sql
+
+    async def statements(action: Any) -> int:
+        counter = StatementCounter(storage)
+        await action
+        event.remove(storage.events_target, "before_cursor_execute", counter._seen)
+        return counter.count
+
+    first = (await app.trunks.create(ACCOUNT, IP_TRUNK)).trunk.id
+    one = await statements(app.trunks.list(ACCOUNT))
+    for i in range(11):
+        trunk_id = (await app.trunks.create(ACCOUNT, body(USERPASS_TRUNK, name=f"t{i}"))).trunk.id
+        await app.numbers.add(ACCOUNT, trunk_id, {"phone_number": f"+1555000{i:04d}"})
+    for i in range(10):
+        await app.numbers.add(ACCOUNT, first, {"phone_number": f"+1555100{i:04d}"})
+    twelve = await statements(app.trunks.list(ACCOUNT))
+    assert one == twelve
+    assert await statements(app.trunks.get(ACCOUNT, first)) == one + 1
+
+
+async def test_a_database_behind_the_code_is_refused_with_how_to_upgrade(tmp_path: Path) -> None:
+    """A database without the schema is never half-used: the error says to run `byot db upgrade`."""
+    url = sqlite_url(tmp_path)
+    with pytest.raises(SchemaOutOfDate, match="byot db upgrade"):
+        await SqlStorage.open(url)
+    storage = await SqlStorage.open(url, upgrade_schema=True)
+    await storage.close()
+    reopened = await SqlStorage.open(url)
+    await reopened.close()
+
+
+def test_upgrade_from_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`byot db upgrade --database-url` migrates, and says so; a second run has nothing to do."""
+    import sqlite3
+
+    from byot_core.cli import main
+
+    url = sqlite_url(tmp_path)
+    assert main(["db", "upgrade", "--database-url", url]) == 0
+    assert "upgraded" in capsys.readouterr().out
+    assert main(["db", "upgrade", "--database-url", url]) == 0
+    assert "already at" in capsys.readouterr().out
+    with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
+        tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"byot_trunks", "byot_phone_numbers", "alembic_version"} <= tables
+
+
+async def test_number_repository_refuses_unknown_trunks(sql: tuple[byot_core.Byot, SqlStorage]) -> None:
+    """A number for a trunk that is not stored is a programming error, not a silent insert."""
+    _, storage = sql
+    from byot_core.testing import sample_number, sample_trunk
+
+    async with storage.unit_of_work() as uow:
+        assert isinstance(uow.numbers, SqlNumberRepository)
+        with pytest.raises(LookupError):
+            await uow.numbers.add(sample_number("n1", sample_trunk("nope")))
+
+
+@pytest.fixture
+async def postgres_app(tmp_path: Path) -> AsyncIterator[tuple[byot_core.Byot, SqlStorage]]:
+    """An application on a fresh PostgreSQL database.
+
+    Interleaved units of work are a PostgreSQL matter: on SQLite a unit of work holds the write lock from its first
+    statement, so a second writer waits for it to end and the interleavings below cannot happen.
+    """
+    storage = await SqlStorage.open(await database_url("postgres", tmp_path))
+    try:
+        yield byot_core.build(storage=storage, secrets=FernetSecretBox([new_key()])), storage
+    finally:
+        await storage.close()
+
+
+async def test_a_concurrently_removed_number_is_never_resurrected(
+    postgres_app: tuple[byot_core.Byot, SqlStorage],
+) -> None:
+    """A mapping written after another instance removed the number is refused, not applied to a live copy."""
+    app, storage = postgres_app
+    trunk_id = (await app.trunks.create(ACCOUNT, USERPASS_TRUNK)).trunk.id
+    number = await app.numbers.add(ACCOUNT, trunk_id, {"phone_number": "919876543210"})
+    async with storage.unit_of_work() as slow:
+        stale = await slow.numbers.get(ACCOUNT, number.id)
+        assert stale is not None
+        await app.numbers.remove(ACCOUNT, trunk_id, number.id)
+        with pytest.raises(PhoneNumberRemoved):
+            await slow.numbers.update(attrs.evolve(stale, agent_id="agent-late"))
+    assert list(await app.numbers.list(ACCOUNT, trunk_id)) == []
+
+
+async def test_a_concurrently_deleted_trunk_is_never_resurrected(
+    postgres_app: tuple[byot_core.Byot, SqlStorage],
+) -> None:
+    """An update written after another instance deleted the trunk is refused as not found."""
+    app, storage = postgres_app
+    trunk_id = (await app.trunks.create(ACCOUNT, USERPASS_TRUNK)).trunk.id
+    async with storage.unit_of_work() as slow:
+        stale = await slow.trunks.get(ACCOUNT, trunk_id)
+        assert stale is not None
+        await app.trunks.delete(ACCOUNT, trunk_id)
+        with pytest.raises(TrunkNotFound):
+            await slow.trunks.update(attrs.evolve(stale, description="late"))
+    assert list(await app.trunks.list(ACCOUNT)) == []
