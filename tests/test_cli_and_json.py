@@ -61,3 +61,14 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as caught:
         main(["nope"])
     assert caught.value.code == 2
+
+
+def test_keygen_prints_a_usable_key(capsys: pytest.CaptureFixture[str]) -> None:
+    """`byot keygen` prints a key that a secret box accepts."""
+    from byot_core.adapters.fernet_secrets import FernetSecretBox
+    from byot_core.domain.secret import Secret
+
+    assert main(["keygen"]) == 0
+    key = capsys.readouterr().out.strip()
+    box = FernetSecretBox([key])
+    assert box.open(box.seal(Secret("x"))).reveal() == "x"

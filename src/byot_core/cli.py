@@ -3,6 +3,7 @@
 - ``byot demo`` walks the guide's four steps on in-memory storage and a fake telephony, printing each request and the
   JSON the guide documents for its answer.
 - ``byot db upgrade`` brings a database's schema up to this version's (SQLite file or PostgreSQL).
+- ``byot keygen`` prints a new key for ``BYOT_SECRET_KEYS`` (the key that encrypts trunk passwords at rest).
 
 Settings: ``--database-url`` or ``BYOT_DATABASE_URL``; without either, ``byot.sqlite3`` in the current folder.
 """
@@ -114,6 +115,16 @@ async def _db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+def _keygen() -> int:
+    try:
+        from byot_core.adapters.fernet_secrets import new_key
+    except ImportError:
+        print("byot: encrypted secrets need the 'sql' extra: pip install 'byot-core[sql]'", file=sys.stderr)
+        return 1
+    print(new_key())
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``byot`` command; return its exit code (0 success, 1 a library error, 2 a usage error)."""
     parser = argparse.ArgumentParser(prog="byot", description="Bring Your Own Trunk: SIP trunks for voice AI agents.")
@@ -136,8 +147,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--database-url",
         help=f"sqlite:///path or postgresql://user@host/db (default: BYOT_DATABASE_URL, else {DEFAULT_DATABASE_URL})",
     )
+    commands.add_parser(
+        "keygen",
+        help="print a new key for BYOT_SECRET_KEYS",
+        description="Print a new random key for BYOT_SECRET_KEYS (put it first to rotate; keep older keys after it).",
+    )
     args = parser.parse_args(argv)
     try:
+        if args.command == "keygen":
+            return _keygen()
         if args.command == "db":
             return asyncio.run(_db_upgrade(args))
         return asyncio.run(_demo())

@@ -29,7 +29,9 @@ class Session:
     On PostgreSQL, reads before the first write run in autocommit: under READ COMMITTED each statement sees the
     committed data of its start either way, and a read then costs no BEGIN and ROLLBACK round trips. The first write
     begins the transaction, and every later statement of the session runs inside it (so reads see its writes).
-    On SQLite every session is one ``BEGIN IMMEDIATE`` transaction, begun on first use.
+    On SQLite every session is one ``BEGIN IMMEDIATE`` transaction, begun on first use; sessions of one process take
+    turns (an asyncio lock, held from first use to close). Without that, worker threads could all be waiting in
+    ``BEGIN IMMEDIATE`` for the write lock while the session holding it waits for a free thread.
     """
 
     def __init__(self, database: Database) -> None:
@@ -37,6 +39,7 @@ class Session:
         self._sync: Connection | None = None
         self._async: AsyncConnection | None = None
         self._transactional = False
+        self._holds_turn = False
 
     async def _async_connection(self, write: bool) -> AsyncConnection:
         engine = self._database.async_engine
@@ -58,6 +61,10 @@ class Session:
             conn = await self._async_connection(write)
             return await conn.run_sync(fn, *args)
 
+        if self._sync is None and not self._holds_turn:
+            await database.turn.acquire()
+            self._holds_turn = True
+
         def job() -> T:
             if self._sync is None:
                 assert database.sync_engine is not None
@@ -65,7 +72,17 @@ class Session:
                 self._sync.begin()
             return fn(self._sync, *args)
 
-        return await database.in_thread(job)
+        try:
+            return await database.in_thread(job)
+        except BaseException:
+            if self._sync is None:  # the connection could not even be made: give the turn back now
+                self._release_turn()
+            raise
+
+    def _release_turn(self) -> None:
+        if self._holds_turn:
+            self._holds_turn = False
+            self._database.turn.release()
 
     async def commit(self) -> None:
         """Commit, if anything was begun."""
@@ -94,7 +111,10 @@ class Session:
                 finally:
                     sync.close()
 
-            await self._database.in_thread(end)
+            try:
+                await self._database.in_thread(end)
+            finally:
+                self._release_turn()
 
 
 class Database:
@@ -105,9 +125,11 @@ class Database:
         self.sync_engine: Engine | None = None
         self.async_engine: AsyncEngine | None = None
         self._executor: ThreadPoolExecutor | None = None
+        #: SQLite sessions of this process take turns (see :class:`Session`).
+        self.turn = asyncio.Lock()
         if self.backend == "sqlite":
-            self.sync_engine = make_sqlite_engine(url, pool_size=8, max_overflow=8)
-            self._executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="byot-sqlite")
+            self.sync_engine = make_sqlite_engine(url, pool_size=2, max_overflow=2)
+            self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="byot-sqlite")
         else:
             self.async_engine = make_postgres_engine(url)
 

@@ -56,7 +56,7 @@ class AggregateCache:
     its revision is the stored one, so writes from other processes are seen as soon as their transactions commit.
     """
 
-    def __init__(self, capacity: int = 256) -> None:
+    def __init__(self, capacity: int = 10_000) -> None:
         self.capacity = capacity
         self._entries: OrderedDict[str, tuple[int, Children, SourceMatcher]] = OrderedDict()
         self._lock = threading.Lock()
@@ -89,24 +89,51 @@ def _guarded(conn: Connection, write: Callable[[], None]) -> bool:
     return True
 
 
+_NO_NUMBER = sa.cast(sa.null(), sa.Integer)
+# Gateways and identifiers of the trunks in the "ids" list, in one statement (one round trip).
+_CHILDREN = sa.union_all(
+    sa.select(
+        sa.literal("g").label("kind"),
+        gateways.c.id,
+        gateways.c.trunk_id,
+        gateways.c.position,
+        gateways.c.address.label("text"),
+        gateways.c.port,
+        gateways.c.priority,
+        gateways.c.weight,
+        gateways.c.created_at,
+    ).where(gateways.c.trunk_id.in_(sa.bindparam("ids", expanding=True))),
+    sa.select(
+        sa.literal("i").label("kind"),
+        ip_identifiers.c.id,
+        ip_identifiers.c.trunk_id,
+        ip_identifiers.c.position,
+        ip_identifiers.c.ip_address.label("text"),
+        _NO_NUMBER,
+        _NO_NUMBER,
+        _NO_NUMBER,
+        ip_identifiers.c.created_at,
+    ).where(ip_identifiers.c.trunk_id.in_(sa.bindparam("ids", expanding=True))),
+)
+
+
 def _children(conn: Connection, trunk_ids: Sequence[str]) -> dict[str, Children]:
-    """Gateways and identifiers of several trunks in two statements, whatever their number."""
+    """Gateways and identifiers of several trunks in one statement, whatever their number."""
     if not trunk_ids:
         return {}
-    found: dict[str, tuple[list[Gateway], list[IpIdentifier]]] = {i: ([], []) for i in trunk_ids}
-    gateway_rows = conn.execute(
-        sa.select(gateways).where(gateways.c.trunk_id.in_(trunk_ids)).order_by(gateways.c.trunk_id, gateways.c.position)
-    )
-    for row in gateway_rows.mappings():
-        found[row["trunk_id"]][0].append(rows.gateway_from_row(row))
-    identifier_rows = conn.execute(
-        sa.select(ip_identifiers)
-        .where(ip_identifiers.c.trunk_id.in_(trunk_ids))
-        .order_by(ip_identifiers.c.trunk_id, ip_identifiers.c.position)
-    )
-    for row in identifier_rows.mappings():
-        found[row["trunk_id"]][1].append(rows.identifier_from_row(row))
-    return {i: (tuple(g), tuple(d)) for i, (g, d) in found.items()}
+    found: dict[str, tuple[list[tuple[int, Gateway]], list[tuple[int, IpIdentifier]]]] = {
+        i: ([], []) for i in trunk_ids
+    }
+    for row in conn.execute(_CHILDREN, {"ids": list(trunk_ids)}).mappings():
+        gateway_list, identifier_list = found[row["trunk_id"]]
+        if row["kind"] == "g":
+            gateway_list.append((row["position"], rows.gateway_from_row({**row, "address": row["text"]})))
+        else:
+            identifier_list.append((row["position"], rows.identifier_from_row({**row, "ip_address": row["text"]})))
+    return {
+        i: (tuple(g for _, g in sorted(gs, key=lambda p: p[0])), tuple(d for _, d in sorted(ds, key=lambda p: p[0])))
+        for i, (gs, ds) in found.items()
+    }
 
 
 def _lock_trunk(conn: Connection, trunk_id: str) -> sa.RowMapping | None:
