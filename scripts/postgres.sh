@@ -6,7 +6,21 @@
 set -euo pipefail
 action=${1:?start or stop}
 dir=${2:?a folder for the cluster}
-port=${BYOT_TEST_POSTGRES_PORT:-54329}
+
+free_port() {
+  # The first free port from 54329 up on loopback (another server, or a developer's, may hold one).
+  python3 -c '
+import socket
+for port in range(54329, 54429):
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        print(port)
+        break
+'
+}
 
 pgbin() {
   ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1
@@ -28,6 +42,7 @@ case "$action" in
       fi
     fi
     bin=$(pgbin)
+    port=${BYOT_TEST_POSTGRES_PORT:-$(free_port)}
     mkdir -p "$dir"
     [ "$(id -u)" = 0 ] && chown postgres "$dir"
     if [ ! -f "$dir/data/PG_VERSION" ]; then
@@ -35,6 +50,7 @@ case "$action" in
     fi
     if as_postgres "'$bin/pg_ctl' -D '$dir/data' status" >/dev/null 2>&1; then
       echo "PostgreSQL already running in $dir" >&2
+      port=$(sed -n 4p "$dir/data/postmaster.pid")
     else
     as_postgres "'$bin/pg_ctl' -D '$dir/data' -l '$dir/server.log' -w -t 60 start \
       -o \"-c listen_addresses=127.0.0.1 -p $port -k '$dir' -c fsync=off -c max_connections=200\"" >&2
