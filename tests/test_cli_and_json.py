@@ -57,10 +57,17 @@ def test_demo_runs_the_guides_flow(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
-    """An unknown command is a usage error."""
-    with pytest.raises(SystemExit) as caught:
-        main(["nope"])
-    assert caught.value.code == 2
+    """An unknown command, or a bad option value, is a usage error (exit code 2) with help on stderr."""
+    assert main(["nope"]) == 2
+    assert main(["serve", "--port", "70000"]) == 2
+    assert "Usage" in capsys.readouterr().err
+
+
+def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
+    """`--help` works for each command and says what it does."""
+    for command in (["serve"], ["demo"], ["db", "upgrade"], ["keygen"]):
+        assert main([*command, "--help"]) == 0
+        assert "Usage: byot" in capsys.readouterr().out
 
 
 def test_keygen_prints_a_usable_key(capsys: pytest.CaptureFixture[str]) -> None:

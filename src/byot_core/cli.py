@@ -1,19 +1,18 @@
 """The ``byot`` command.
 
-- ``byot demo`` walks the guide's four steps on in-memory storage and a fake telephony, printing each request and the
-  JSON the guide documents for its answer.
-- ``byot db upgrade`` brings a database's schema up to this version's (SQLite file or PostgreSQL).
-- ``byot keygen`` prints a new key for ``BYOT_SECRET_KEYS`` (the key that encrypts trunk passwords at rest).
+- ``byot serve`` runs the reference HTTP API (the guide's endpoints) on SQLite by default.
+- ``byot demo`` walks the guide's four steps in memory, printing the guide's JSON for every answer.
+- ``byot db upgrade`` brings a database's schema up to this version's.
+- ``byot keygen`` prints a new key for ``BYOT_SECRET_KEYS``.
 
-Settings: ``--database-url`` or ``BYOT_DATABASE_URL``; without either, ``byot.sqlite3`` in the current folder.
+Database settings: ``--database-url`` or ``BYOT_DATABASE_URL``; without either, ``byot.sqlite3`` in the current
+folder. Exit codes: 0 success, 1 a refused operation or an unreachable service, 2 a usage error.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
-import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -25,6 +24,13 @@ __all__ = ["main"]
 DEFAULT_DATABASE_URL = "sqlite:///byot.sqlite3"
 _AGENT = "agt-11111111-1111-1111-1111-111111111111"
 _ACCOUNT = "user_abc123"
+
+try:
+    import click
+
+    _HAS_CLICK = True
+except ImportError:  # the core install has no click; `byot` then says what to install
+    _HAS_CLICK = False
 
 
 def _show(title: str, request: Any, response: Any) -> None:
@@ -85,25 +91,15 @@ async def _demo() -> int:
     placed = await app.calls.place(_ACCOUNT, call)
     await telephony.deliver(app.events.handle)
     outbound = await app.calls.get(_ACCOUNT, placed.id)
-    _show(
-        "Step 4: POST /call; the first gateway answers 503, the second completes the call",
-        call,
-        execution_json(outbound),
-    )
+    title = "Step 4: POST /call; the first gateway answers 503, the second completes the call"
+    _show(title, call, execution_json(outbound))
     return 0
 
 
-def _database_url(args: argparse.Namespace) -> str:
-    return str(args.database_url or os.environ.get("BYOT_DATABASE_URL") or DEFAULT_DATABASE_URL)
+async def _db_upgrade(database_url: str) -> int:
+    from byot_core.adapters.sql import Database, upgrade
 
-
-async def _db_upgrade(args: argparse.Namespace) -> int:
-    try:
-        from byot_core.adapters.sql import Database, upgrade
-    except ImportError:
-        print("byot: SQL storage needs the 'sql' extra: pip install 'byot-core[sql]'", file=sys.stderr)
-        return 1
-    database = Database(_database_url(args))
+    database = Database(database_url)
     try:
         before, after = await upgrade(database)
     finally:
@@ -115,57 +111,104 @@ async def _db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
-def _keygen() -> int:
-    try:
-        from byot_core.adapters.fernet_secrets import new_key
-    except ImportError:
-        print("byot: encrypted secrets need the 'sql' extra: pip install 'byot-core[sql]'", file=sys.stderr)
-        return 1
-    print(new_key())
+def _serve(host: str, port: int, database_url: str | None, api_keys: str | None) -> int:
+    import uvicorn
+
+    from byot_core.adapters.http.server import ServerSettings, open_server
+
+    settings = ServerSettings.from_env(database_url=database_url, api_keys=api_keys)
+
+    async def run() -> None:
+        server = await open_server(settings)
+        try:
+            for note in server.announcements:
+                print(note, flush=True)
+            print(
+                f"byot serving the guide's API on http://{host}:{port} (database: {_redacted(settings.database_url)})"
+            )
+            config = uvicorn.Config(server.app, host=host, port=port, log_level="warning", lifespan="on")
+            await uvicorn.Server(config).serve()
+        finally:
+            await server.close()
+
+    asyncio.run(run())
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``byot`` command; return its exit code (0 success, 1 a library error, 2 a usage error)."""
-    parser = argparse.ArgumentParser(prog="byot", description="Bring Your Own Trunk: SIP trunks for voice AI agents.")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands.add_parser(
-        "demo",
-        help="walk the guide's four steps on in-memory storage and a fake telephony",
-        description="Walk the guide's four steps on in-memory storage and a fake telephony, printing each request"
-        " and the guide's JSON answer: create a trunk, add a number, map it to an agent, take an inbound call, and"
-        " place an outbound call that fails over from a congested gateway to a working one.",
-    )
-    db = commands.add_parser("db", help="manage the database schema", description="Manage the database schema.")
-    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
-    db_upgrade = db_commands.add_parser(
-        "upgrade",
-        help="upgrade the schema to this version's",
-        description="Apply the schema migrations this version of byot-core needs; safe to run again.",
-    )
-    db_upgrade.add_argument(
-        "--database-url",
-        help=f"sqlite:///path or postgresql://user@host/db (default: BYOT_DATABASE_URL, else {DEFAULT_DATABASE_URL})",
-    )
-    commands.add_parser(
-        "keygen",
-        help="print a new key for BYOT_SECRET_KEYS",
-        description="Print a new random key for BYOT_SECRET_KEYS (put it first to rotate; keep older keys after it).",
-    )
-    args = parser.parse_args(argv)
+def _redacted(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _run(work: Any) -> int:
+    """Run a command, turning the library's errors and unreachable services into exit code 1."""
     try:
-        if args.command == "keygen":
-            return _keygen()
-        if args.command == "db":
-            return asyncio.run(_db_upgrade(args))
-        return asyncio.run(_demo())
+        return int(work())
     except ByotError as error:
         print(f"byot: {error.message} ({error.code})", file=sys.stderr)
         return 1
     except (OSError, ValueError) as error:
-        # An unreachable database or a malformed URL: say so plainly (the URL's password is never printed).
+        # An unreachable database or a malformed URL: said plainly, never with a password in it.
         print(f"byot: {type(error).__name__}: {error}", file=sys.stderr)
         return 1
+
+
+def _cli() -> Any:
+    database_option = click.option(
+        "--database-url",
+        envvar="BYOT_DATABASE_URL",
+        default=DEFAULT_DATABASE_URL,
+        show_default=True,
+        help="sqlite:///path or postgresql://user@host/db (also BYOT_DATABASE_URL)",
+    )
+
+    @click.group(help="Bring Your Own Trunk: SIP trunks for voice AI agents.")
+    def group() -> None:
+        pass
+
+    @group.command(help="Walk the guide's four steps on in-memory storage and a fake telephony, printing each "
+                   "request and the guide's JSON answer.")  # fmt: skip
+    def demo() -> None:
+        sys.exit(_run(lambda: asyncio.run(_demo())))
+
+    @group.command(help="Run the reference HTTP API (the guide's endpoints); migrates the database on first start.")
+    @click.option("--host", default="127.0.0.1", show_default=True, help="address to listen on")
+    @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="port to listen on")
+    @database_option
+    @click.option("--api-keys", envvar="BYOT_API_KEYS", default=None, help="key=account,… (also BYOT_API_KEYS)")
+    def serve(host: str, port: int, database_url: str, api_keys: str | None) -> None:
+        sys.exit(_run(lambda: _serve(host, port, database_url, api_keys)))
+
+    @group.group(help="Manage the database schema.")
+    def db() -> None:
+        pass
+
+    @db.command(help="Apply the schema migrations this version needs; safe to run again.")
+    @database_option
+    def upgrade(database_url: str) -> None:
+        sys.exit(_run(lambda: asyncio.run(_db_upgrade(database_url))))
+
+    @group.command(help="Print a new key for BYOT_SECRET_KEYS (put it first to rotate; keep older keys after it).")
+    def keygen() -> None:
+        from byot_core.adapters.fernet_secrets import new_key
+
+        print(new_key())
+        sys.exit(0)
+
+    return group
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``byot`` command and return its exit code."""
+    if not _HAS_CLICK:
+        print("byot: the command needs the 'server' extra: pip install 'byot-core[server]'", file=sys.stderr)
+        return 1
+    try:
+        _cli().main(args=list(argv) if argv is not None else None, prog_name="byot", standalone_mode=True)
+    except SystemExit as stop:
+        return stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
+    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

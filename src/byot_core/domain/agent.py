@@ -20,3 +20,4 @@ class Agent:
     account_id: str
     telephony_provider: str | None = None
     audio_format: str | None = None
+    name: str | None = None

@@ -55,11 +55,16 @@ class InboundService:
         if await self.deps.agents.get(account_id, request.agent_id) is None:
             raise AgentNotFound()
         async with self.deps.storage.unit_of_work() as uow:
+            # Checked first, so that a refused mapping leaves the agent untouched.
+            await self._mapped_number(uow, account_id, request.phone_number_id)
+        # The agent directory is outside storage: it is never called with a transaction open (a directory kept in the
+        # same database would wait on that transaction). Set before the mapping, so a mapping never exists with the
+        # wrong audio format; if the mapping then fails, the agent merely already uses ulaw.
+        await self.deps.agents.set_audio_format(account_id, request.agent_id, ULAW)
+        async with self.deps.storage.unit_of_work() as uow:
             number = await self._mapped_number(uow, account_id, request.phone_number_id)
             mapped = attrs.evolve(number, agent_id=request.agent_id, updated_at=self.deps.clock.now())
             await uow.numbers.update(mapped)
-            # The agent is changed before the mapping commits: a mapping never exists with the wrong audio format.
-            await self.deps.agents.set_audio_format(account_id, request.agent_id, ULAW)
             await uow.commit()
         return Message("SIP trunk number successfully mapped to agent")
 

@@ -22,9 +22,10 @@ class MemoryAgentDirectory:
         *,
         telephony_provider: str | None = None,
         audio_format: str | None = None,
+        name: str | None = None,
     ) -> Agent:
         """Add or replace an agent."""
-        agent = Agent(agent_id, account_id, telephony_provider, audio_format)
+        agent = Agent(agent_id, account_id, telephony_provider, audio_format, name)
         self._agents[agent_id] = agent
         return agent
 
@@ -38,6 +39,14 @@ class MemoryAgentDirectory:
         """The account's agent, or ``None``."""
         agent = self._agents.get(agent_id)
         return agent if agent is not None and agent.account_id == account_id else None
+
+    async def create(self, agent: Agent) -> None:
+        """Store a new agent."""
+        self._agents[agent.id] = agent
+
+    async def update(self, agent: Agent) -> None:
+        """Replace a stored agent."""
+        self._agents[agent.id] = agent
 
     async def set_audio_format(self, account_id: str, agent_id: str, audio_format: str) -> None:
         """Set the agent's audio format."""

@@ -18,6 +18,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
 __all__ = [
+    "agents",
+    "api_keys",
     "execution_channels",
     "executions",
     "gateways",
@@ -185,4 +187,24 @@ execution_channels = sa.Table(
     metadata,
     sa.Column("channel_id", sa.String(128), primary_key=True),
     sa.Column("execution_id", ID, sa.ForeignKey("byot_executions.id", ondelete="CASCADE"), nullable=False, index=True),
+)
+
+# The reference server's own tables: it plays the platform's part (agents, API keys).
+agents = sa.Table(
+    "byot_agents",
+    metadata,
+    sa.Column("id", sa.String(128), primary_key=True),
+    sa.Column("account_id", sa.String(128), nullable=False, index=True),
+    sa.Column("name", sa.String(255)),
+    sa.Column("telephony_provider", sa.String(64)),
+    sa.Column("audio_format", sa.String(32)),
+    sa.Column("created_at", UtcDateTime),
+)
+
+api_keys = sa.Table(
+    "byot_api_keys",
+    metadata,
+    sa.Column("key_hash", sa.String(64), primary_key=True),
+    sa.Column("account_id", sa.String(128), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
 )

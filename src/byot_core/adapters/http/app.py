@@ -1,0 +1,241 @@
+"""The reference HTTP API: every endpoint of the guide, on Starlette, built from the library's use cases.
+
+Mount it in any ASGI application (FastAPI included) or serve it alone (``byot serve``). Beyond the guide's endpoints it
+has the minimum that completes the guide's flow: agents (``/v2/agent``) and executions (``/executions``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+import attrs
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from byot_core.adapters.guide_json import execution_json, number_json, trunk_json, trunk_summary_json
+from byot_core.adapters.http.auth import ApiKeys
+from byot_core.adapters.http.errors import ApiError, error_body, status_for
+from byot_core.adapters.http.openapi import openapi_document
+from byot_core.domain.agent import SIP_TRUNK_PROVIDER, Agent
+from byot_core.domain.config_safety import text_problem
+from byot_core.domain.errors import AgentNotFound, ByotError, Problem, ValidationFailed
+from byot_core.domain.fields import MISSING, FieldReader, as_mapping
+from byot_core.services.app import Byot
+
+__all__ = ["AgentRegistry", "create_app"]
+
+log = logging.getLogger(__name__)
+
+#: The largest request body accepted, in bytes.
+MAX_BODY_BYTES = 1_048_576
+_PROVIDERS = frozenset({SIP_TRUNK_PROVIDER, "twilio", "plivo", "exotel", "vonage", "telnyx"})
+
+
+class AgentRegistry(Protocol):
+    """Where the reference server keeps its agents (it plays the platform's part)."""
+
+    async def get(self, account_id: str, agent_id: str) -> Agent | None:
+        """The account's agent, or ``None``."""
+
+    async def create(self, agent: Agent) -> None:
+        """Store a new agent."""
+
+    async def update(self, agent: Agent) -> None:
+        """Replace a stored agent."""
+
+
+Handler = Callable[[Request, str], Awaitable[Response]]
+
+
+def _agent_json(agent: Agent) -> dict[str, Any]:
+    return {
+        "id": agent.id,
+        "user_id": agent.account_id,
+        "agent_name": agent.name,
+        "agent_config": {"telephony_provider": agent.telephony_provider, "audio_format": agent.audio_format},
+    }
+
+
+def _read_agent_config(payload: object, *, creating: bool) -> dict[str, Any]:
+    """``{"agent_config": {"agent_name": …, "telephony_provider": …}}``, checked like every other body."""
+    problems: list[Problem] = []
+    fields = FieldReader(as_mapping(payload), "", problems)
+    fields.refuse_unknown(frozenset({"agent_config"}))
+    config = fields.object_reader("agent_config") if fields.present("agent_config") else None
+    if config is None and not problems:
+        fields.fail("agent_config", "agent_config_required", "agent_config is required")
+    values: dict[str, Any] = {}
+    if config is not None:
+        name = config.text("agent_name", check=text_problem)
+        provider = config.text("telephony_provider")
+        config.refuse_unknown(frozenset({"agent_name", "telephony_provider"}))
+        if name is not MISSING:
+            values["name"] = name
+        if isinstance(provider, str) and provider not in _PROVIDERS:
+            config.invalid("telephony_provider", f"must be one of {', '.join(sorted(_PROVIDERS))}")
+        elif provider is not MISSING:
+            values["telephony_provider"] = provider
+        if creating and not values.get("name"):
+            config.fail("agent_name", "agent_name_required", "agent_config.agent_name is required")
+    if problems:
+        raise ValidationFailed(problems)
+    return values
+
+
+def create_app(byot: Byot, *, keys: ApiKeys, agents: AgentRegistry, max_body_bytes: int = MAX_BODY_BYTES) -> Starlette:
+    """The ASGI application for ``byot``, authenticating with ``keys`` and keeping agents in ``agents``."""
+
+    async def body(request: Request) -> object:
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > max_body_bytes:
+            raise ApiError(413, "body_too_large", f"Request body is larger than {max_body_bytes} bytes")
+        chunks, size = [], 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > max_body_bytes:
+                raise ApiError(413, "body_too_large", f"Request body is larger than {max_body_bytes} bytes")
+            chunks.append(chunk)
+        raw = b"".join(chunks)
+        if not raw.strip():
+            raise ApiError(400, "invalid_body", "Request body must be a JSON object")
+        try:
+            return json.loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            raise ApiError(400, "malformed_json", f"Request body is not valid JSON: {error}") from None
+
+    def endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+        async def run(request: Request) -> Response:
+            account = keys.account_for(request.headers.get("authorization"))
+            try:
+                if account is None:
+                    raise ApiError(401, "unauthorized", "Invalid or missing API key")
+                return await handler(request, account)
+            except ApiError as error:
+                headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+                return JSONResponse(error_body(error.code, error.detail), error.status, headers=headers)
+            except ByotError as error:
+                return JSONResponse(error_body(error.code, error.message), status_for(error))
+
+        return run
+
+    def path(request: Request, name: str) -> str:
+        return str(request.path_params[name])
+
+    async def create_trunk(request: Request, account: str) -> Response:
+        return JSONResponse(trunk_json(await byot.trunks.create(account, await body(request))), 201)
+
+    async def list_trunks(request: Request, account: str) -> Response:
+        raw = request.query_params.get("is_active")
+        is_active: bool | None = None
+        if raw is not None:
+            if raw.lower() not in ("true", "false"):
+                raise ValidationFailed.single("is_active", "invalid_field", "is_active must be true or false")
+            is_active = raw.lower() == "true"
+        return JSONResponse([trunk_summary_json(s) for s in await byot.trunks.list(account, is_active)])
+
+    async def get_trunk(request: Request, account: str) -> Response:
+        return JSONResponse(trunk_json(await byot.trunks.get(account, path(request, "trunk_id"))))
+
+    async def update_trunk(request: Request, account: str) -> Response:
+        details = await byot.trunks.update(account, path(request, "trunk_id"), await body(request))
+        return JSONResponse(trunk_json(details))
+
+    async def delete_trunk(request: Request, account: str) -> Response:
+        result = await byot.trunks.delete(account, path(request, "trunk_id"))
+        return JSONResponse({"message": result.message})
+
+    async def add_number(request: Request, account: str) -> Response:
+        number = await byot.numbers.add(account, path(request, "trunk_id"), await body(request))
+        return JSONResponse(number_json(number), 201)
+
+    async def list_numbers(request: Request, account: str) -> Response:
+        numbers = await byot.numbers.list(account, path(request, "trunk_id"))
+        return JSONResponse([number_json(n) for n in numbers])
+
+    async def remove_number(request: Request, account: str) -> Response:
+        result = await byot.numbers.remove(account, path(request, "trunk_id"), path(request, "phone_number_id"))
+        return JSONResponse({"message": result.message})
+
+    async def inbound_setup(request: Request, account: str) -> Response:
+        return JSONResponse({"message": (await byot.inbound.setup(account, await body(request))).message})
+
+    async def inbound_unlink(request: Request, account: str) -> Response:
+        return JSONResponse({"message": (await byot.inbound.unlink(account, await body(request))).message})
+
+    async def place_call(request: Request, account: str) -> Response:
+        execution = await byot.calls.place(account, await body(request))
+        return JSONResponse({"message": "done", "status": execution.status.value, "execution_id": execution.id})
+
+    async def get_execution(request: Request, account: str) -> Response:
+        return JSONResponse(execution_json(await byot.calls.get(account, path(request, "execution_id"))))
+
+    async def agent_executions(request: Request, account: str) -> Response:
+        executions = await byot.calls.list_for_agent(account, path(request, "agent_id"))
+        return JSONResponse([execution_json(e) for e in executions])
+
+    async def create_agent(request: Request, account: str) -> Response:
+        values = _read_agent_config(await body(request), creating=True)
+        agent = Agent(id=str(uuid.uuid4()), account_id=account, **values)
+        await agents.create(agent)
+        return JSONResponse({"agent_id": agent.id, "status": "created"}, 201)
+
+    async def get_agent(request: Request, account: str) -> Response:
+        agent = await agents.get(account, path(request, "agent_id"))
+        if agent is None:
+            raise AgentNotFound()
+        return JSONResponse(_agent_json(agent))
+
+    async def update_agent(request: Request, account: str) -> Response:
+        agent = await agents.get(account, path(request, "agent_id"))
+        if agent is None:
+            raise AgentNotFound()
+        values = _read_agent_config(await body(request), creating=False)
+        if values.get("name") is None:
+            values.pop("name", None)
+        agent = attrs.evolve(agent, **values)
+        await agents.update(agent)
+        return JSONResponse(_agent_json(agent))
+
+    async def openapi(request: Request) -> Response:
+        return JSONResponse(openapi_document())
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        status = exc.status_code if isinstance(exc, HTTPException) else 404
+        if status == 405:
+            return JSONResponse(error_body("method_not_allowed", "Method not allowed"), 405)
+        return JSONResponse(error_body("not_found", "Not Found"), status)
+
+    async def server_error(request: Request, exc: Exception) -> Response:
+        log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        return JSONResponse(error_body("internal_error", "Internal server error"), 500)
+
+    trunk = "/sip-trunks/trunks/{trunk_id}"
+    routes = [
+        Route("/openapi.json", openapi, methods=["GET"]),
+        Route("/sip-trunks/trunks", endpoint(create_trunk), methods=["POST"]),
+        Route("/sip-trunks/trunks", endpoint(list_trunks), methods=["GET"]),
+        Route(trunk, endpoint(get_trunk), methods=["GET"]),
+        Route(trunk, endpoint(update_trunk), methods=["PATCH"]),
+        Route(trunk, endpoint(delete_trunk), methods=["DELETE"]),
+        Route(f"{trunk}/numbers", endpoint(add_number), methods=["POST"]),
+        Route(f"{trunk}/numbers", endpoint(list_numbers), methods=["GET"]),
+        Route(f"{trunk}/numbers/{{phone_number_id}}", endpoint(remove_number), methods=["DELETE"]),
+        Route("/inbound/setup", endpoint(inbound_setup), methods=["POST"]),
+        Route("/inbound/unlink", endpoint(inbound_unlink), methods=["POST"]),
+        Route("/call", endpoint(place_call), methods=["POST"]),
+        Route("/executions/{execution_id}", endpoint(get_execution), methods=["GET"]),
+        Route("/v2/agent", endpoint(create_agent), methods=["POST"]),
+        Route("/v2/agent/{agent_id}", endpoint(get_agent), methods=["GET"]),
+        Route("/v2/agent/{agent_id}", endpoint(update_agent), methods=["PATCH"]),
+        Route("/v2/agent/{agent_id}/executions", endpoint(agent_executions), methods=["GET"]),
+        # The guide's own spelling of the agent update (Step 4).
+        Route("/{agent_id}", endpoint(update_agent), methods=["PATCH"]),
+    ]
+    return Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found, 500: server_error})

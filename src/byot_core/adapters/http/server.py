@@ -1,0 +1,138 @@
+"""``byot serve``: the reference API on a database, with its settings, keys and call-event loop.
+
+Settings come from arguments or the environment: ``BYOT_DATABASE_URL`` (default ``sqlite:///byot.sqlite3`` in the
+current folder, migrated on first start), ``BYOT_API_KEYS`` (``key=account,…``; otherwise the keys stored in the
+database, or one generated and printed on first start), ``BYOT_SECRET_KEYS`` (otherwise, for an SQLite file only,
+a key file beside it, made on first start with mode 0600).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from collections.abc import AsyncIterator, Callable, Mapping
+from pathlib import Path
+
+import attrs
+from sqlalchemy.engine import make_url
+from starlette.applications import Starlette
+
+from byot_core.adapters.fake_telephony import FakeTelephony
+from byot_core.adapters.fernet_secrets import ENV_VAR as SECRET_KEYS_VAR
+from byot_core.adapters.fernet_secrets import FernetSecretBox, SecretsNotConfigured, new_key
+from byot_core.adapters.http.app import create_app
+from byot_core.adapters.http.auth import ApiKeys, hash_key, new_api_key, parse_api_keys
+from byot_core.adapters.memory import FixedBalance, RecordingInboundHandler
+from byot_core.adapters.sql import SqlStorage
+from byot_core.adapters.sql.agents import SqlAgentDirectory, SqlApiKeys
+from byot_core.adapters.system import SystemClock, UlidFactory
+from byot_core.composition import build
+
+__all__ = ["DEFAULT_DATABASE_URL", "Server", "ServerSettings", "open_server"]
+
+DEFAULT_DATABASE_URL = "sqlite:///byot.sqlite3"
+FIRST_ACCOUNT = "user_default"
+
+
+@attrs.frozen
+class ServerSettings:
+    """What ``byot serve`` runs on."""
+
+    database_url: str = DEFAULT_DATABASE_URL
+    api_keys: str | None = None
+    secret_keys: str | None = None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: str | None) -> ServerSettings:
+        """Settings from the environment, with explicit values (command-line options) taking precedence."""
+        env = environ if environ is not None else os.environ
+        return cls(
+            database_url=overrides.get("database_url") or env.get("BYOT_DATABASE_URL") or DEFAULT_DATABASE_URL,
+            api_keys=overrides.get("api_keys") or env.get("BYOT_API_KEYS") or None,
+            secret_keys=env.get(SECRET_KEYS_VAR) or None,
+        )
+
+
+@attrs.define
+class Server:
+    """An opened reference server: the ASGI app and what it needs closed."""
+
+    app: Starlette
+    storage: SqlStorage
+    announcements: list[str]
+
+    async def close(self) -> None:
+        """Release the database."""
+        await self.storage.close()
+
+
+def _secret_box(settings: ServerSettings) -> tuple[FernetSecretBox, str | None]:
+    if settings.secret_keys:
+        return FernetSecretBox([k for k in settings.secret_keys.split(",") if k.strip()]), None
+    url = make_url(settings.database_url)
+    if url.get_backend_name() != "sqlite" or not url.database:
+        raise SecretsNotConfigured(f"Set {SECRET_KEYS_VAR} (make a key with `byot keygen`) to use this database")
+    key_file = Path(url.database).with_suffix(".secret-key")
+    note = None
+    if not key_file.exists():
+        key_file.touch(mode=0o600)
+        key_file.write_text(new_key() + "\n")
+        note = f"Made a secret key in {key_file} (mode 0600). In production set {SECRET_KEYS_VAR} instead."
+    return FernetSecretBox([key_file.read_text().strip()]), note
+
+
+async def _api_keys(settings: ServerSettings, stored: SqlApiKeys, clock: SystemClock) -> tuple[ApiKeys, str | None]:
+    if settings.api_keys:
+        return ApiKeys(parse_api_keys(settings.api_keys)), None
+    known = await stored.all()
+    if known:
+        return ApiKeys(known), None
+    key = new_api_key()
+    await stored.add(hash_key(key), FIRST_ACCOUNT, clock.now())
+    return ApiKeys({hash_key(key): FIRST_ACCOUNT}), (
+        f"Made an API key for account {FIRST_ACCOUNT} (shown once, stored hashed): {key}"
+    )
+
+
+async def open_server(settings: ServerSettings, *, on_ready: Callable[[str], None] | None = None) -> Server:
+    """Open the database (migrating it), the keys and the application."""
+    secrets, secret_note = _secret_box(settings)
+    storage = await SqlStorage.open(settings.database_url, upgrade_schema=True)
+    try:
+        clock = SystemClock()
+        agents = SqlAgentDirectory(storage.database)
+        keys, key_note = await _api_keys(settings, SqlApiKeys(storage.database), clock)
+        telephony = FakeTelephony()
+        byot = build(
+            storage=storage,
+            telephony=telephony,
+            agents=agents,
+            secrets=secrets,
+            clock=clock,
+            ids=UlidFactory(),
+            balance=FixedBalance(),
+            inbound_handler=RecordingInboundHandler(),
+        )
+        await byot.trunks.check_secrets()
+    except BaseException:
+        await storage.close()
+        raise
+    app = create_app(byot, keys=keys, agents=agents)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        # Calls progress through events; the loop records them as long as the server runs.
+        events = asyncio.create_task(byot.events.run(), name="byot-call-events")
+        await byot.trunks.resync()
+        try:
+            yield
+        finally:
+            events.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await events
+
+    app.router.lifespan_context = lifespan
+    notes = [n for n in (secret_note, key_note) if n]
+    notes.append("Telephony: fake (calls are answered and completed by the fake telephony).")
+    return Server(app, storage, notes)
