@@ -208,34 +208,41 @@ def create_app(byot: Byot, *, keys: ApiKeys, agents: AgentRegistry, max_body_byt
 
     async def not_found(request: Request, exc: Exception) -> Response:
         status = exc.status_code if isinstance(exc, HTTPException) else 404
+        headers = exc.headers if isinstance(exc, HTTPException) else None  # 405 carries the Allow header
         if status == 405:
-            return JSONResponse(error_body("method_not_allowed", "Method not allowed"), 405)
-        return JSONResponse(error_body("not_found", "Not Found"), status)
+            return JSONResponse(error_body("method_not_allowed", "Method not allowed"), 405, headers=headers)
+        return JSONResponse(error_body("not_found", "Not Found"), status, headers=headers)
 
     async def server_error(request: Request, exc: Exception) -> Response:
         log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
         return JSONResponse(error_body("internal_error", "Internal server error"), 500)
 
     trunk = "/sip-trunks/trunks/{trunk_id}"
-    routes = [
-        Route("/openapi.json", openapi, methods=["GET"]),
-        Route("/sip-trunks/trunks", endpoint(create_trunk), methods=["POST"]),
-        Route("/sip-trunks/trunks", endpoint(list_trunks), methods=["GET"]),
-        Route(trunk, endpoint(get_trunk), methods=["GET"]),
-        Route(trunk, endpoint(update_trunk), methods=["PATCH"]),
-        Route(trunk, endpoint(delete_trunk), methods=["DELETE"]),
-        Route(f"{trunk}/numbers", endpoint(add_number), methods=["POST"]),
-        Route(f"{trunk}/numbers", endpoint(list_numbers), methods=["GET"]),
-        Route(f"{trunk}/numbers/{{phone_number_id}}", endpoint(remove_number), methods=["DELETE"]),
-        Route("/inbound/setup", endpoint(inbound_setup), methods=["POST"]),
-        Route("/inbound/unlink", endpoint(inbound_unlink), methods=["POST"]),
-        Route("/call", endpoint(place_call), methods=["POST"]),
-        Route("/executions/{execution_id}", endpoint(get_execution), methods=["GET"]),
-        Route("/v2/agent", endpoint(create_agent), methods=["POST"]),
-        Route("/v2/agent/{agent_id}", endpoint(get_agent), methods=["GET"]),
-        Route("/v2/agent/{agent_id}", endpoint(update_agent), methods=["PATCH"]),
-        Route("/v2/agent/{agent_id}/executions", endpoint(agent_executions), methods=["GET"]),
+    table: dict[str, dict[str, Handler]] = {
+        "/sip-trunks/trunks": {"POST": create_trunk, "GET": list_trunks},
+        trunk: {"GET": get_trunk, "PATCH": update_trunk, "DELETE": delete_trunk},
+        f"{trunk}/numbers": {"POST": add_number, "GET": list_numbers},
+        f"{trunk}/numbers/{{phone_number_id}}": {"DELETE": remove_number},
+        "/inbound/setup": {"POST": inbound_setup},
+        "/inbound/unlink": {"POST": inbound_unlink},
+        "/call": {"POST": place_call},
+        "/executions/{execution_id}": {"GET": get_execution},
+        "/v2/agent": {"POST": create_agent},
+        "/v2/agent/{agent_id}": {"GET": get_agent, "PATCH": update_agent},
+        "/v2/agent/{agent_id}/executions": {"GET": agent_executions},
         # The guide's own spelling of the agent update (Step 4).
-        Route("/{agent_id}", endpoint(update_agent), methods=["PATCH"]),
-    ]
+        "/{agent_id}": {"PATCH": update_agent},
+    }
+
+    def by_method(handlers: dict[str, Handler]) -> Callable[[Request], Awaitable[Response]]:
+        # One route per path, so that a 405's Allow header names every method the path has.
+        wrapped = {method: endpoint(handler) for method, handler in handlers.items()}
+
+        async def dispatch(request: Request) -> Response:
+            return await wrapped[request.method](request)
+
+        return dispatch
+
+    routes = [Route("/openapi.json", openapi, methods=["GET"])]
+    routes += [Route(p, by_method(handlers), methods=list(handlers)) for p, handlers in table.items()]
     return Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found, 500: server_error})
