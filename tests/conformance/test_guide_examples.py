@@ -296,3 +296,43 @@ def test_number_errors_against_a_live_server(server: LiveServer) -> None:
         f"{server.url}/sip-trunks/trunks/{trunk_ids[1]}/numbers", json={"phone_number": "15550009999"}, headers=headers
     )
     assert (second.status_code, second.json()["detail"]) == (409, "Phone number already exists on another active trunk")
+
+
+def test_an_inbound_call_is_visible_over_http(server: LiveServer) -> None:
+    """A call arriving on a mapped DID (through the fake carrier) becomes the agent's inbound execution."""
+    headers = {"Authorization": f"Bearer {GUIDE_KEY}"}
+    with httpx.Client(base_url=server.url, headers=headers, timeout=10) as client:
+        agent_id = client.post("/v2/agent", json={"agent_config": {"agent_name": "In"}}).json()["agent_id"]
+        trunk = {
+            "name": "inbound",
+            "provider": "x",
+            "auth_type": "ip-based",
+            "inbound_enabled": True,
+            "gateways": [{"gateway_address": "a.example"}],
+            "ip_identifiers": [{"ip_address": "203.0.113.0/24"}],
+        }
+        trunk_id = client.post("/sip-trunks/trunks", json=trunk).json()["id"]
+        number = client.post(f"/sip-trunks/trunks/{trunk_id}/numbers", json={"phone_number": "+15550004242"}).json()
+        assert (
+            client.post("/inbound/setup", json={"agent_id": agent_id, "phone_number_id": number["id"]}).status_code
+            == 200
+        )
+        call = {"called": "15550004242", "source": "203.0.113.9", "caller": "+14155550100"}
+        channel = client.post("/fake/inbound-calls", json=call).json()["channel_id"]
+        deadline = time.monotonic() + 10
+        while True:
+            executions = client.get(f"/v2/agent/{agent_id}/executions").json()
+            if executions and executions[0]["status"] == "in-progress":
+                break
+            assert time.monotonic() < deadline, executions
+            time.sleep(0.05)
+        assert (executions[0]["direction"], executions[0]["to_number"]) == ("inbound", "15550004242")
+        client.post(f"/fake/inbound-calls/{channel}/hangup")
+        while client.get(f"/executions/{executions[0]['id']}").json()["status"] != "completed":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        # From an address outside the trunk's identifiers: refused, so no execution is recorded for it.
+        refused = client.post("/fake/inbound-calls", json={"called": "15550004242", "source": "198.51.100.1"})
+        assert refused.status_code == 201
+        time.sleep(0.5)
+        assert len(client.get(f"/v2/agent/{agent_id}/executions").json()) == 1

@@ -17,12 +17,16 @@ from pathlib import Path
 import attrs
 from sqlalchemy.engine import make_url
 from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
 from byot_core.adapters.fake_telephony import FakeTelephony
 from byot_core.adapters.fernet_secrets import ENV_VAR as SECRET_KEYS_VAR
 from byot_core.adapters.fernet_secrets import FernetSecretBox, SecretsNotConfigured, new_key
 from byot_core.adapters.http.app import create_app
 from byot_core.adapters.http.auth import ApiKeys, hash_key, new_api_key, parse_api_keys
+from byot_core.adapters.http.errors import error_body
 from byot_core.adapters.memory import FixedBalance, RecordingInboundHandler
 from byot_core.adapters.sql import SqlStorage
 from byot_core.adapters.sql.agents import SqlAgentDirectory, SqlApiKeys
@@ -65,6 +69,45 @@ class Server:
     async def close(self) -> None:
         """Release the database."""
         await self.storage.close()
+
+
+def fake_carrier_routes(telephony: FakeTelephony, keys: ApiKeys) -> list[Route]:
+    """Routes that play the carrier's part on the fake telephony, so inbound calls can be seen over HTTP.
+
+    ``POST /fake/inbound-calls`` with ``{"called", "source", "caller"}`` makes a call arrive (answering
+    ``{"channel_id"}``); ``POST /fake/inbound-calls/{channel_id}/hangup`` ends it from the caller's side. They exist
+    only while the telephony is the fake one, and need an API key like every other route.
+    """
+
+    async def arrive(request: Request) -> Response:
+        if keys.account_for(request.headers.get("authorization")) is None:
+            return JSONResponse(error_body("unauthorized", "Invalid or missing API key"), 401)
+        try:
+            payload = await request.json()
+        except ValueError:
+            payload = None
+        called = payload.get("called") if isinstance(payload, dict) else None
+        if not isinstance(called, str) or not called:
+            return JSONResponse(error_body("called_required", "called is required"), 400)
+        source = payload.get("source")
+        caller = payload.get("caller")
+        channel = telephony.incoming_call(
+            called,
+            source=source if isinstance(source, str) else None,
+            caller=caller if isinstance(caller, str) else None,
+        )
+        return JSONResponse({"channel_id": channel}, 201)
+
+    async def hang_up(request: Request) -> Response:
+        if keys.account_for(request.headers.get("authorization")) is None:
+            return JSONResponse(error_body("unauthorized", "Invalid or missing API key"), 401)
+        telephony.remote_hang_up(str(request.path_params["channel_id"]))
+        return JSONResponse({"message": "hung up"})
+
+    return [
+        Route("/fake/inbound-calls", arrive, methods=["POST"]),
+        Route("/fake/inbound-calls/{channel_id}/hangup", hang_up, methods=["POST"]),
+    ]
 
 
 def _secret_box(settings: ServerSettings) -> tuple[FernetSecretBox, str | None]:
@@ -119,6 +162,7 @@ async def open_server(settings: ServerSettings, *, on_ready: Callable[[str], Non
         await storage.close()
         raise
     app = create_app(byot, keys=keys, agents=agents)
+    app.router.routes.extend(fake_carrier_routes(telephony, keys))
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -134,5 +178,7 @@ async def open_server(settings: ServerSettings, *, on_ready: Callable[[str], Non
 
     app.router.lifespan_context = lifespan
     notes = [n for n in (secret_note, key_note) if n]
-    notes.append("Telephony: fake (calls are answered and completed by the fake telephony).")
+    notes.append(
+        "Telephony: fake (outbound calls are answered and completed; POST /fake/inbound-calls makes a call arrive)."
+    )
     return Server(app, storage, notes)
