@@ -162,7 +162,7 @@ async def test_refusals_hang_up_with_the_decisions_cause(world: World) -> None:
         channel = world.telephony.incoming_call(called, source=source)
         await world.settle()
         assert world.telephony.hangups[channel] == reason.q850_cause
-    assert world.handler.offers == []
+    assert list(world.handler.offers) == []
     # The right source gets through.
     assert isinstance(await world.app.inbound.explain("15550001001", "15.207.90.193"), Route)
     assert ip_trunk

@@ -64,8 +64,10 @@ class FakeTelephony:
     Set ``down = True`` to make every call raise, as an unreachable Asterisk would.
     """
 
-    def __init__(self, default_outcome: Outcome = Outcome.ANSWER) -> None:
+    def __init__(self, default_outcome: Outcome = Outcome.ANSWER, *, keep_history: bool = True) -> None:
         self.default_outcome = default_outcome
+        # Tests read what was placed, answered and hung up; a long-running server must not keep it all.
+        self.keep_history = keep_history
         self.down = False
         self.configs: dict[str, TrunkConfig] = {}
         self.placed: list[PlacedCall] = []
@@ -113,7 +115,8 @@ class FakeTelephony:
         """Play the scripted outcome of this attempt as events."""
         self._check_up()
         outcome = self._outcome_for(request)
-        self.placed.append(PlacedCall(request, outcome))
+        if self.keep_history:
+            self.placed.append(PlacedCall(request, outcome))
         channel = request.channel_id
         self._live.add(channel)
         if outcome is Outcome.ANSWER_AND_HOLD:
@@ -151,13 +154,15 @@ class FakeTelephony:
         """Answer an inbound channel."""
         self._check_up()
         if channel_id in self._live:
-            self.answered.append(channel_id)
+            if self.keep_history:
+                self.answered.append(channel_id)
             self._emit(CallAnswered(channel_id))
 
     async def hang_up(self, channel_id: str, q850_cause: int = 16) -> None:
         """End a channel with a cause."""
         self._check_up()
-        self.hangups[channel_id] = q850_cause
+        if self.keep_history:
+            self.hangups[channel_id] = q850_cause
         if channel_id in self._live:
             self._live.discard(channel_id)
             self._emit(CallEnded(channel_id, q850_cause, None, None))

@@ -146,7 +146,7 @@ async def open_server(settings: ServerSettings, *, on_ready: Callable[[str], Non
         clock = SystemClock()
         agents = SqlAgentDirectory(storage.database)
         keys, key_note = await _api_keys(settings, SqlApiKeys(storage.database), clock)
-        telephony = FakeTelephony()
+        telephony = FakeTelephony(keep_history=False)
         byot = build(
             storage=storage,
             telephony=telephony,
@@ -155,7 +155,7 @@ async def open_server(settings: ServerSettings, *, on_ready: Callable[[str], Non
             clock=clock,
             ids=UlidFactory(),
             balance=FixedBalance(),
-            inbound_handler=RecordingInboundHandler(),
+            inbound_handler=RecordingInboundHandler(limit=100),
         )
         await byot.trunks.check_secrets()
     except BaseException:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import deque
+
 from byot_core.domain.telephony import InboundOffer
 
 __all__ = ["FixedBalance", "RecordingInboundHandler"]
@@ -20,10 +22,13 @@ class FixedBalance:
 
 
 class RecordingInboundHandler:
-    """Takes every routed inbound call and records the offer, for tests and demos."""
+    """Takes every routed inbound call and records the offer, for tests and demos.
 
-    def __init__(self) -> None:
-        self.offers: list[InboundOffer] = []
+    ``limit`` keeps only the most recent offers (a long-running server records calls as executions already).
+    """
+
+    def __init__(self, limit: int | None = None) -> None:
+        self.offers: deque[InboundOffer] = deque(maxlen=limit)
 
     async def on_inbound_call(self, offer: InboundOffer) -> None:
         """Record the offer."""
