@@ -4,6 +4,7 @@
 - ``byot demo`` walks the guide's four steps in memory, printing the guide's JSON for every answer.
 - ``byot db upgrade`` brings a database's schema up to this version's.
 - ``byot keygen`` prints a new key for ``BYOT_SECRET_KEYS``.
+- ``byot pjsip render`` prints the ``pjsip.conf`` Asterisk would get, for every active trunk or one.
 
 Database settings: ``--database-url`` or ``BYOT_DATABASE_URL``; without either, ``byot.sqlite3`` in the current
 folder. Exit codes: 0 success, 1 a refused operation or an unreachable service, 2 a usage error.
@@ -111,6 +112,31 @@ async def _db_upgrade(database_url: str) -> int:
     return 0
 
 
+async def _pjsip_render(database_url: str, trunk_id: str | None) -> int:
+    from byot_core.adapters.asterisk import desired_objects, render_conf
+    from byot_core.adapters.http.server import ServerSettings, secret_box
+    from byot_core.adapters.sql import SqlStorage
+
+    settings = ServerSettings.from_env(database_url=database_url)
+    secrets, _ = secret_box(settings, create=False)
+    storage = await SqlStorage.open(settings.database_url)
+    try:
+        async with storage.unit_of_work() as uow:
+            ids = [trunk_id] if trunk_id else list(await uow.trunks.all_ids())
+            trunks = [t for i in ids if (t := await uow.trunks.get_any(i)) is not None and t.routes_calls]
+    finally:
+        await storage.close()
+    if trunk_id and not trunks:
+        print(f"byot: no active trunk {trunk_id}", file=sys.stderr)
+        return 1
+    sections = []
+    for trunk in trunks:
+        password = secrets.open(trunk.auth_password) if trunk.auth_password else None
+        sections.append(render_conf(desired_objects(trunk, password), header=[f"byot-core trunk {trunk.id}"]))
+    print("\n".join(sections), end="")
+    return 0
+
+
 def _serve(host: str, port: int, database_url: str | None, api_keys: str | None) -> int:
     import uvicorn
 
@@ -188,6 +214,16 @@ def _cli() -> Any:
     @database_option
     def upgrade(database_url: str) -> None:
         sys.exit(_run(lambda: asyncio.run(_db_upgrade(database_url))))
+
+    @group.group(help="Asterisk PJSIP configuration.")
+    def pjsip() -> None:
+        pass
+
+    @pjsip.command(help="Print the pjsip.conf Asterisk would get, for every active trunk or one (--trunk).")
+    @database_option
+    @click.option("--trunk", "trunk_id", default=None, help="only this trunk id")
+    def render(database_url: str, trunk_id: str | None) -> None:
+        sys.exit(_run(lambda: asyncio.run(_pjsip_render(database_url, trunk_id))))
 
     @group.command(help="Print a new key for BYOT_SECRET_KEYS (put it first to rotate; keep older keys after it).")
     def keygen() -> None:

@@ -110,7 +110,12 @@ def fake_carrier_routes(telephony: FakeTelephony, keys: ApiKeys) -> list[Route]:
     ]
 
 
-def _secret_box(settings: ServerSettings) -> tuple[FernetSecretBox, str | None]:
+def secret_box(settings: ServerSettings, *, create: bool = True) -> tuple[FernetSecretBox, str | None]:
+    """The secret box of these settings, and a note to print when a key file was made.
+
+    The keys are ``BYOT_SECRET_KEYS``, else (SQLite only) the key file beside the database, made on first use when
+    ``create``.
+    """
     if settings.secret_keys:
         return FernetSecretBox([k for k in settings.secret_keys.split(",") if k.strip()]), None
     url = make_url(settings.database_url)
@@ -118,6 +123,10 @@ def _secret_box(settings: ServerSettings) -> tuple[FernetSecretBox, str | None]:
         raise SecretsNotConfigured(f"Set {SECRET_KEYS_VAR} (make a key with `byot keygen`) to use this database")
     key_file = Path(url.database).with_suffix(".secret-key")
     note = None
+    if not key_file.exists() and not create:
+        raise SecretsNotConfigured(
+            f"No secret key: set {SECRET_KEYS_VAR} or start `byot serve` once to make {key_file}"
+        )
     if not key_file.exists():
         key_file.touch(mode=0o600)
         key_file.write_text(new_key() + "\n")
@@ -140,7 +149,7 @@ async def _api_keys(settings: ServerSettings, stored: SqlApiKeys, clock: SystemC
 
 async def open_server(settings: ServerSettings, *, on_ready: Callable[[str], None] | None = None) -> Server:
     """Open the database (migrating it), the keys and the application."""
-    secrets, secret_note = _secret_box(settings)
+    secrets, secret_note = secret_box(settings)
     storage = await SqlStorage.open(settings.database_url, upgrade_schema=True)
     try:
         clock = SystemClock()
