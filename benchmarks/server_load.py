@@ -14,7 +14,6 @@ import asyncio
 import json
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,6 +29,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from byot_core.adapters.fernet_secrets import new_key
 from byot_core.adapters.sql.engine import normalise_url
+from byot_core.testing import running_server
 
 KEY = "bn-benchmark-key"
 CONCURRENCY = 16
@@ -96,36 +96,13 @@ async def generate(url: str, count: int) -> dict[str, Any]:
     return {"create": created, "get": fetched}
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def measure(label: str, database_url: str, count: int) -> None:
-    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("BYOT_")}
     env.update({"BYOT_API_KEYS": f"{KEY}=bench", "BYOT_SECRET_KEYS": new_key()})
-    command = [sys.executable, "-m", "byot_core.cli", "serve", "--port", str(port), "--database-url", database_url]
-    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # noqa: S603
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/openapi.json", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"byot serve did not start: {server.stderr.read() if server.stderr else ''}")
-            time.sleep(0.1)
-        generator = [sys.executable, __file__, "--generate", url, "--count", str(count)]
+    with running_server(database_url, env=env) as server:
+        generator = [sys.executable, __file__, "--generate", server.url, "--count", str(count)]
         output = subprocess.run(generator, capture_output=True, text=True, check=True, timeout=900)  # noqa: S603
         results = json.loads(output.stdout)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     for operation, figures in results.items():
         print(
             f"{label:<10} {operation:<7} {figures['rps']:>7,.0f} requests/s   median {figures['median_ms']:6.2f} ms"

@@ -9,9 +9,6 @@ from __future__ import annotations
 import json
 import os
 import shlex
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,6 +16,8 @@ from typing import Any
 
 import httpx
 import pytest
+
+from byot_core.testing import LiveServer, running_server
 
 GUIDE_HOST = "https://api.bolna.ai"
 GUIDE_KEY = "bn-xxxxxxxxxxxxxxxx"
@@ -28,57 +27,16 @@ PASSWORDS = ("SuperSecurePassword123", "NewSecurePassword456")
 pytestmark = pytest.mark.slow
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class LiveServer:
-    def __init__(self, url: str, process: subprocess.Popen[str]) -> None:
-        self.url = url
-        self.process = process
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """`byot serve` on a fresh SQLite file, as a newcomer would start it."""
     folder = tmp_path_factory.mktemp("serve")
-    port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("BYOT_")}
     env["BYOT_API_KEYS"] = f"{GUIDE_KEY}=user_abc123"
-    command = [
-        sys.executable,
-        "-m",
-        "byot_core.cli",
-        "serve",
-        "--port",
-        str(port),
-        "--database-url",
-        f"sqlite:///{folder / 'byot.sqlite3'}",
-    ]
-    # The command is this interpreter running the project's own CLI: nothing in it comes from outside.
-    process = subprocess.Popen(  # noqa: S603
-        command, cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"{url}/openapi.json", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError(f"byot serve did not start: {process.communicate()[0]}")
-        time.sleep(0.1)
-    live = LiveServer(url, process)
-    yield live
-    process.terminate()
-    output = process.communicate(timeout=30)[0]
+    with running_server(f"sqlite:///{folder / 'byot.sqlite3'}", env=env, cwd=folder) as live:
+        yield live
     for password in PASSWORDS:
-        assert password not in output, "a password reached the server's output"
+        assert password not in live.output, "a password reached the server's output"
 
 
 def parse_curl(text: str) -> tuple[str, str, dict[str, str], Any]:
