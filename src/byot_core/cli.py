@@ -18,11 +18,11 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from byot_core.adapters.defaults import DEFAULT_DATABASE_URL
 from byot_core.domain.errors import ByotError
 
 __all__ = ["main"]
 
-DEFAULT_DATABASE_URL = "sqlite:///byot.sqlite3"
 _AGENT = "agt-11111111-1111-1111-1111-111111111111"
 _ACCOUNT = "user_abc123"
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 
 import attrs
@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from byot_core.adapters.defaults import DEFAULT_DATABASE_URL
 from byot_core.adapters.fake_telephony import FakeTelephony
 from byot_core.adapters.fernet_secrets import ENV_VAR as SECRET_KEYS_VAR
 from byot_core.adapters.fernet_secrets import FernetSecretBox, SecretsNotConfigured, new_key
@@ -35,7 +36,6 @@ from byot_core.composition import build
 
 __all__ = ["DEFAULT_DATABASE_URL", "Server", "ServerSettings", "open_server"]
 
-DEFAULT_DATABASE_URL = "sqlite:///byot.sqlite3"
 FIRST_ACCOUNT = "user_default"
 
 
@@ -147,13 +147,13 @@ async def _api_keys(settings: ServerSettings, stored: SqlApiKeys, clock: SystemC
     )
 
 
-async def open_server(settings: ServerSettings, *, on_ready: Callable[[str], None] | None = None) -> Server:
+async def open_server(settings: ServerSettings) -> Server:
     """Open the database (migrating it), the keys and the application."""
     secrets, secret_note = secret_box(settings)
     storage = await SqlStorage.open(settings.database_url, upgrade_schema=True)
     try:
         clock = SystemClock()
-        agents = SqlAgentDirectory(storage.database)
+        agents = SqlAgentDirectory(storage.database, clock)
         keys, key_note = await _api_keys(settings, SqlApiKeys(storage.database), clock)
         telephony = FakeTelephony(keep_history=False)
         byot = build(

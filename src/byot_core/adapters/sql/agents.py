@@ -10,6 +10,7 @@ from sqlalchemy import Connection
 from byot_core.adapters.sql.database import Database
 from byot_core.adapters.sql.schema import agents, api_keys
 from byot_core.domain.agent import Agent
+from byot_core.ports.clock import Clock
 
 __all__ = ["SqlAgentDirectory", "SqlApiKeys"]
 
@@ -21,8 +22,9 @@ def _agent(row: sa.RowMapping) -> Agent:
 class SqlAgentDirectory:
     """The agent directory port, and the writes the reference server makes, over the ``byot_agents`` table."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, clock: Clock) -> None:
         self._database = database
+        self._clock = clock
 
     async def get(self, account_id: str, agent_id: str) -> Agent | None:
         """The account's agent, or ``None``."""
@@ -30,15 +32,15 @@ class SqlAgentDirectory:
         row = await self._database.run(lambda conn: conn.execute(query).mappings().first())
         return _agent(row) if row is not None else None
 
-    async def create(self, agent: Agent, now: datetime | None = None) -> None:
-        """Store a new agent."""
+    async def create(self, agent: Agent) -> None:
+        """Store a new agent, stamped with the time it was created."""
         values = {
             "id": agent.id,
             "account_id": agent.account_id,
             "name": agent.name,
             "telephony_provider": agent.telephony_provider,
             "audio_format": agent.audio_format,
-            "created_at": now,
+            "created_at": self._clock.now(),
         }
         await self._database.run(lambda conn: conn.execute(sa.insert(agents).values(**values)))
 
