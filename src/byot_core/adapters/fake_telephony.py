@@ -73,6 +73,7 @@ class FakeTelephony:
         self.placed: list[PlacedCall] = []
         self.answered: list[str] = []
         self.hangups: dict[str, int] = {}
+        self.unreachable: set[tuple[str, int]] = set()
         self._scripts: dict[tuple[str, str | None], deque[Outcome]] = {}
         self._live: set[str] = set()
         self._queue: deque[CallEvent] = deque()
@@ -101,15 +102,33 @@ class FakeTelephony:
         self._queue.extend(events)
         self._arrived.set()
 
-    async def apply_trunk(self, config: TrunkConfig) -> None:
-        """Record the trunk's configuration."""
+    async def apply_trunk(self, config: TrunkConfig) -> int:
+        """Record the trunk's configuration; 1 if it changed, else 0."""
         self._check_up()
+        changed = self.configs.get(config.trunk.id) != config
         self.configs[config.trunk.id] = config
+        return int(changed)
 
-    async def remove_trunk(self, trunk_id: str) -> None:
-        """Forget the trunk's configuration."""
+    async def remove_trunk(self, trunk_id: str) -> int:
+        """Forget the trunk's configuration; 1 if there was one, else 0."""
         self._check_up()
-        self.configs.pop(trunk_id, None)
+        return int(self.configs.pop(trunk_id, None) is not None)
+
+    async def configured_trunks(self) -> frozenset[str]:
+        """The trunks with a recorded configuration."""
+        self._check_up()
+        return frozenset(self.configs)
+
+    def gateway_reachable(self, trunk_id: str, gateway_position: int) -> bool:
+        """Whether the gateway was not marked down with :meth:`set_reachable`."""
+        return (trunk_id, gateway_position) not in self.unreachable
+
+    def set_reachable(self, trunk_id: str, gateway_position: int, reachable: bool) -> None:
+        """Play a health report (what Asterisk's qualify would say about the gateway)."""
+        if reachable:
+            self.unreachable.discard((trunk_id, gateway_position))
+        else:
+            self.unreachable.add((trunk_id, gateway_position))
 
     async def originate(self, request: OriginateRequest) -> None:
         """Play the scripted outcome of this attempt as events."""

@@ -8,8 +8,10 @@ from byot_core.domain.dialplan import (
     EndKind,
     classify_end,
     dialled_number,
+    gateway_positions,
     next_gateway,
     order_gateways,
+    prefer_reachable,
 )
 from byot_core.domain.errors import (
     AgentNotFound,
@@ -37,6 +39,7 @@ from byot_core.domain.events import (
     CallEvent,
     CallRinging,
     InboundCallArrived,
+    TelephonyReconnected,
 )
 from byot_core.domain.execution import Attempt, AttemptResult, Direction, Execution
 from byot_core.domain.number_input import NumberDraft, parse_number
@@ -116,6 +119,7 @@ __all__ = [
     "Secret",
     "SourceMatcher",
     "SyncState",
+    "TelephonyReconnected",
     "TelephonyUnavailable",
     "Trunk",
     "TrunkChanges",
@@ -134,6 +138,7 @@ __all__ = [
     "canonical_key",
     "classify_end",
     "dialled_number",
+    "gateway_positions",
     "hangup_reason",
     "next_gateway",
     "order_gateways",
@@ -142,6 +147,7 @@ __all__ = [
     "parse_number",
     "parse_trunk_create",
     "parse_trunk_update",
+    "prefer_reachable",
     "q850_from_name",
     "route_inbound",
     "sip_to_q850",

@@ -24,8 +24,10 @@ __all__ = [
     "EndKind",
     "classify_end",
     "dialled_number",
+    "gateway_positions",
     "next_gateway",
     "order_gateways",
+    "prefer_reachable",
 ]
 
 #: Q.850 causes that say the route failed, not the callee: congestion, network or destination out of order,
@@ -51,6 +53,26 @@ def order_gateways(gateways: Sequence[Gateway], draws: Sequence[float] | None = 
             for index, (g, draw) in enumerate(zip(gateways, draws, strict=True))
         ]
     return tuple(gateways[index] for *_, index in sorted(keyed))
+
+
+def gateway_positions(gateways: Sequence[Gateway]) -> dict[str, int]:
+    """Each gateway's 1-based position in the trunk's fixed order (:func:`order_gateways` without draws).
+
+    Telephony names a gateway's configuration by this position, so the position is what an attempt carries.
+    """
+    return {gateway.id: index + 1 for index, gateway in enumerate(order_gateways(gateways))}
+
+
+def prefer_reachable(plan: Sequence[Gateway], reachable: Sequence[bool]) -> tuple[Gateway, ...]:
+    """The plan with gateways known to be unreachable moved to the end, keeping the order within each group.
+
+    They are kept rather than dropped: health reports lag, and a call with only unreachable gateways is still tried.
+    """
+    if len(reachable) != len(plan):
+        raise ValueError("one reachability flag per gateway is needed")
+    up = [g for g, ok in zip(plan, reachable, strict=True) if ok]
+    down = [g for g, ok in zip(plan, reachable, strict=True) if not ok]
+    return (*up, *down)
 
 
 def dialled_number(recipient_key: str, leading_plus: bool) -> str:

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import attrs
 
-__all__ = ["AgentDisconnected", "CallAnswered", "CallEnded", "CallEvent", "CallRinging", "InboundCallArrived"]
+__all__ = [
+    "AgentDisconnected",
+    "CallAnswered",
+    "CallEnded",
+    "CallEvent",
+    "CallRinging",
+    "InboundCallArrived",
+    "TelephonyReconnected",
+]
 
 
 @attrs.frozen
@@ -52,4 +60,14 @@ class InboundCallArrived:
     arrived_on_trunk_id: str | None = None
 
 
-CallEvent = CallRinging | CallAnswered | CallEnded | AgentDisconnected | InboundCallArrived
+@attrs.frozen
+class TelephonyReconnected:
+    """A media-layer node is reachable again after being lost (or was reached for the first time).
+
+    A restarted Asterisk forgets configuration pushed at runtime, so this is the cue to reconcile.
+    """
+
+    node: str
+
+
+CallEvent = CallRinging | CallAnswered | CallEnded | AgentDisconnected | InboundCallArrived | TelephonyReconnected

@@ -20,13 +20,18 @@ class TrunkConfig:
 
 @attrs.frozen
 class OriginateRequest:
-    """Place one attempt through one gateway. ``channel_id`` is chosen by the library, so events can be matched."""
+    """Place one attempt through one gateway. ``channel_id`` is chosen by the library, so events can be matched.
+
+    ``gateway_position`` is the gateway's place in the trunk's fixed order (see ``gateway_positions``), by which
+    telephony names the gateway's configuration.
+    """
 
     channel_id: str
     trunk_id: str
     gateway: Gateway
     dialled: str
     caller_id: str
+    gateway_position: int = 1
     timeout_seconds: int = 60
 
 

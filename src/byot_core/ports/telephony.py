@@ -15,14 +15,27 @@ class Telephony(Protocol):
     """A media layer (Asterisk, or a fake). Every method raises ``TelephonyUnavailable`` when it cannot be done.
 
     Configuration calls are idempotent: applying the same trunk twice leaves one configuration, removing an absent
-    trunk does nothing.
+    trunk does nothing. With several media nodes, a configuration call reaches every node it can before raising
+    for those it could not.
     """
 
-    async def apply_trunk(self, config: TrunkConfig) -> None:
-        """Create or replace the trunk's configuration (endpoints, AORs, auth, identify) so it matches ``config``."""
+    async def apply_trunk(self, config: TrunkConfig) -> int:
+        """Make the trunk's configuration (endpoints, AORs, auth, identify) match ``config``.
 
-    async def remove_trunk(self, trunk_id: str) -> None:
-        """Remove everything configured for the trunk."""
+        Compares first and writes only what differs; returns how many objects were written or removed.
+        """
+
+    async def remove_trunk(self, trunk_id: str) -> int:
+        """Remove everything configured for the trunk; returns how many objects were removed."""
+
+    async def configured_trunks(self) -> frozenset[str]:
+        """The ids of the trunks that have configuration on some reachable node (only what the library owns)."""
+
+    def gateway_reachable(self, trunk_id: str, gateway_position: int) -> bool:
+        """Whether the gateway at this position of the trunk's fixed order is believed reachable.
+
+        ``True`` unless health checks (SIP OPTIONS) say otherwise.
+        """
 
     async def originate(self, request: OriginateRequest) -> None:
         """Start one attempt; its progress arrives later as events on ``request.channel_id``."""

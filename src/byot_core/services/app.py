@@ -9,6 +9,7 @@ from byot_core.services.deps import Dependencies
 from byot_core.services.events import CallEventDispatcher
 from byot_core.services.inbound import InboundService
 from byot_core.services.numbers import NumberService
+from byot_core.services.sync import TelephonySync
 from byot_core.services.trunks import TrunkService
 
 __all__ = ["Byot"]
@@ -16,7 +17,7 @@ __all__ = ["Byot"]
 
 @attrs.frozen(init=False)
 class Byot:
-    """The library's entry point once composed: ``trunks``, ``numbers``, ``inbound``, ``calls`` and ``events``.
+    """The library's entry point once composed: ``trunks``, ``numbers``, ``inbound``, ``calls``, ``events``, ``sync``.
 
     Every use case takes the calling ``account_id`` first; objects of other accounts read as not found.
     """
@@ -27,15 +28,19 @@ class Byot:
     inbound: InboundService
     calls: CallService
     events: CallEventDispatcher
+    sync: TelephonySync
 
     def __init__(self, deps: Dependencies) -> None:
         calls = CallService(deps)
         inbound = InboundService(deps)
+        trunks = TrunkService(deps)
+        sync = TelephonySync(deps, trunks)
         self.__attrs_init__(
             deps=deps,
-            trunks=TrunkService(deps),
+            trunks=trunks,
             numbers=NumberService(deps),
             inbound=inbound,
             calls=calls,
-            events=CallEventDispatcher(deps, calls, inbound),
+            events=CallEventDispatcher(deps, calls, inbound, sync),
+            sync=sync,
         )

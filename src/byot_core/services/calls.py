@@ -10,7 +10,15 @@ import attrs
 
 from byot_core.domain.agent import SIP_TRUNK_PROVIDER
 from byot_core.domain.call_input import parse_call
-from byot_core.domain.dialplan import EndKind, classify_end, dialled_number, next_gateway, order_gateways
+from byot_core.domain.dialplan import (
+    EndKind,
+    classify_end,
+    dialled_number,
+    gateway_positions,
+    next_gateway,
+    order_gateways,
+    prefer_reachable,
+)
 from byot_core.domain.errors import AgentNotFound, CallRefused, ExecutionNotFound, TelephonyUnavailable
 from byot_core.domain.events import AgentDisconnected, CallAnswered, CallEnded, CallRinging
 from byot_core.domain.execution import Attempt, Direction, Execution
@@ -70,6 +78,10 @@ class CallService:
         allowed = await self.deps.balance.allows_call(account_id, agent.id)
         draws = None if self.deps.draw is None else [self.deps.draw() for _ in trunk.gateways]
         plan = order_gateways(trunk.gateways, draws)
+        # Gateways that health checks report down are tried last, not first.
+        positions = gateway_positions(trunk.gateways)
+        health = [self.deps.telephony.gateway_reachable(trunk.id, positions[g.id]) for g in plan]
+        plan = prefer_reachable(plan, health)
         now = self.deps.clock.now()
         async with self.deps.storage.unit_of_work() as uow:
             execution = Execution(
@@ -113,6 +125,7 @@ class CallService:
             gateway=gateway,
             dialled=dialled,
             caller_id=e164(caller_key),
+            gateway_position=gateway_positions(trunk.gateways)[gateway.id],
         )
         return attrs.evolve(execution, attempts=(*execution.attempts, attempt), updated_at=now), request
 

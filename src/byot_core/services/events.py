@@ -6,10 +6,11 @@ import logging
 
 import attrs
 
-from byot_core.domain.events import CallEvent, InboundCallArrived
+from byot_core.domain.events import CallEvent, InboundCallArrived, TelephonyReconnected
 from byot_core.services.calls import CallService
 from byot_core.services.deps import Dependencies
 from byot_core.services.inbound import InboundService
+from byot_core.services.sync import TelephonySync
 
 __all__ = ["CallEventDispatcher"]
 
@@ -18,16 +19,20 @@ log = logging.getLogger(__name__)
 
 @attrs.frozen
 class CallEventDispatcher:
-    """Sends each call event to inbound routing or to execution tracking."""
+    """Sends each call event to inbound routing or to execution tracking, and reconnections to the sync loop."""
 
     deps: Dependencies
     calls: CallService
     inbound: InboundService
+    sync: TelephonySync
 
     async def handle(self, event: CallEvent) -> None:
         """Handle one event; errors propagate (see :meth:`run` for the loop that survives them)."""
         if isinstance(event, InboundCallArrived):
             await self.inbound.handle_call(event)
+        elif isinstance(event, TelephonyReconnected):
+            log.info("telephony node %s connected: reconciling", event.node)
+            self.sync.request()
         else:
             await self.calls.handle_event(event)
 

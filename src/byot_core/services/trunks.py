@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 
@@ -43,9 +44,13 @@ def new_number(deps: Dependencies, account_id: str, trunk_id: str, draft: Number
 
 @attrs.frozen
 class TrunkService:
-    """Trunk use cases, scoped to the calling account. Storage is the source of truth; telephony follows it."""
+    """Trunk use cases, scoped to the calling account. Storage is the source of truth; telephony follows it.
+
+    ``retry_wanted`` is set whenever a trunk could not be synced, to wake the sync loop (``TelephonySync.run``).
+    """
 
     deps: Dependencies
+    retry_wanted: asyncio.Event = attrs.field(factory=asyncio.Event, eq=False, repr=False)
 
     def _seal(self, secret: Secret | None) -> SealedSecret | None:
         return self.deps.secrets.seal(secret) if secret is not None else None
@@ -133,22 +138,28 @@ class TrunkService:
         """Make telephony match a stored trunk and record the outcome as its ``sync_state``.
 
         A trunk that routes calls is configured, any other is removed. Telephony being down is recorded (FAILED),
-        not raised: a later :meth:`resync` retries.
+        not raised: a later :meth:`resync` retries. The state is written only when it changes.
         """
+        state, _ = await self.push(trunk)
+        if state is not trunk.sync_state:
+            async with self.deps.storage.unit_of_work() as uow:
+                await uow.trunks.set_sync_state(trunk.id, state)
+                await uow.commit()
+        return attrs.evolve(trunk, sync_state=state)
+
+    async def push(self, trunk: Trunk) -> tuple[SyncState, int]:
+        """Apply (or remove) the trunk in telephony, recording nothing: the state it ends in, and objects written."""
         try:
             if trunk.routes_calls:
                 password = self.deps.secrets.open(trunk.auth_password) if trunk.auth_password else None
-                await self.deps.telephony.apply_trunk(TrunkConfig(trunk, password))
+                written = await self.deps.telephony.apply_trunk(TrunkConfig(trunk, password))
             else:
-                await self.deps.telephony.remove_trunk(trunk.id)
-            state = SyncState.APPLIED
+                written = await self.deps.telephony.remove_trunk(trunk.id)
         except TelephonyUnavailable as error:
             log.warning("trunk %s not applied to telephony: %s", trunk.id, error.message)
-            state = SyncState.FAILED
-        async with self.deps.storage.unit_of_work() as uow:
-            await uow.trunks.set_sync_state(trunk.id, state)
-            await uow.commit()
-        return attrs.evolve(trunk, sync_state=state)
+            self.retry_wanted.set()
+            return SyncState.FAILED, 0
+        return SyncState.APPLIED, written
 
     async def check_secrets(self) -> None:
         """Open one stored password, so that a wrong secret key is an error at start rather than on a later call."""

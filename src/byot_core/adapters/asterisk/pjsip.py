@@ -31,7 +31,15 @@ from byot_core.domain.secret import Secret
 from byot_core.domain.sip_values import is_ip_literal
 from byot_core.domain.trunk import AuthType, Gateway, Trunk
 
-__all__ = ["INBOUND_CONTEXT", "OWNED_PREFIX", "REJECT_CONTEXT", "PjsipObject", "desired_objects", "render_conf"]
+__all__ = [
+    "INBOUND_CONTEXT",
+    "OWNED_PREFIX",
+    "REJECT_CONTEXT",
+    "PjsipObject",
+    "desired_objects",
+    "render_conf",
+    "trunk_object_ids",
+]
 
 #: Every object the library creates has an id starting with this.
 OWNED_PREFIX = "byot-"

@@ -1,0 +1,159 @@
+"""Keeping telephony in step with storage: reconcile every trunk, and retry failures with backoff.
+
+Storage is the source of truth. A reconcile pass applies every trunk that routes calls (telephony compares and
+writes only what differs), removes the configuration of inactive and deleted trunks, and records each trunk's sync
+state. It runs at start, when a media node comes back (a restarted Asterisk has forgotten what was pushed to it),
+on demand, and again after failures, with exponential backoff.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+
+import attrs
+
+from byot_core.domain.errors import TelephonyUnavailable
+from byot_core.domain.trunk import SyncState, Trunk
+from byot_core.services.deps import Dependencies
+from byot_core.services.trunks import TrunkService
+
+__all__ = ["ReconcileReport", "TelephonySync"]
+
+log = logging.getLogger(__name__)
+
+#: Called after each trunk with (trunks done, trunks in all).
+Progress = Callable[[int, int], None]
+
+
+@attrs.frozen
+class ReconcileReport:
+    """What a reconcile pass did.
+
+    ``applied`` trunks now match telephony (``changed`` of them needed writes, ``objects_written`` objects in all),
+    ``failed`` could not be applied and stay marked FAILED, ``removed`` trunks (inactive or deleted) had
+    configuration removed, ``unknown`` are trunk ids found in telephony under the library's prefix that storage does
+    not know: they are reported, never touched (another deployment may own them).
+    """
+
+    applied: int = 0
+    changed: int = 0
+    removed: int = 0
+    failed: int = 0
+    objects_written: int = 0
+    unknown: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """Whether every trunk ended in step."""
+        return self.failed == 0
+
+
+@attrs.define
+class _Tally:
+    applied: int = 0
+    changed: int = 0
+    removed: int = 0
+    failed: int = 0
+    objects_written: int = 0
+
+
+class TelephonySync:
+    """Reconcile passes, on demand or in a loop (:meth:`run`) woken by :meth:`request` and by failures."""
+
+    def __init__(self, deps: Dependencies, trunks: TrunkService, *, concurrency: int = 16) -> None:
+        self._deps = deps
+        self._trunks = trunks
+        self._concurrency = concurrency
+        # One flag for both: a pass asked for, and a trunk that failed to sync and wants a retry.
+        self._wanted = trunks.retry_wanted
+
+    def request(self) -> None:
+        """Ask the running loop for a reconcile pass as soon as it can (several requests make one pass)."""
+        self._wanted.set()
+
+    async def _all_trunks(self) -> list[Trunk]:
+        async with self._deps.storage.unit_of_work() as uow:
+            ids = await uow.trunks.all_ids()
+            return [t for i in ids if (t := await uow.trunks.get_any(i)) is not None]
+
+    async def reconcile(self, progress: Progress | None = None) -> ReconcileReport:
+        """Bring telephony in step with every stored trunk and record each trunk's sync state."""
+        trunks = await self._all_trunks()
+        try:
+            configured = await self._deps.telephony.configured_trunks()
+        except TelephonyUnavailable as error:
+            log.warning("could not list what telephony holds: %s", error.message)
+            configured = frozenset()
+        known = {t.id for t in trunks}
+        # Inactive and deleted trunks need work only if telephony holds them or their removal is not yet recorded.
+        work = [t for t in trunks if t.routes_calls or t.id in configured or t.sync_state is not SyncState.APPLIED]
+        tally = _Tally()
+        done = 0
+        gate = asyncio.Semaphore(self._concurrency)
+
+        async def one(trunk: Trunk) -> None:
+            nonlocal done
+            async with gate:
+                state, written = await self._trunks.push(trunk)
+                if state is not trunk.sync_state:
+                    async with self._deps.storage.unit_of_work() as uow:
+                        await uow.trunks.set_sync_state(trunk.id, state)
+                        await uow.commit()
+            if state is SyncState.FAILED:
+                tally.failed += 1
+            elif trunk.routes_calls:
+                tally.applied += 1
+                tally.changed += written > 0
+            elif written:
+                tally.removed += 1
+            tally.objects_written += written
+            done += 1
+            if progress is not None:
+                progress(done, len(work))
+
+        if progress is not None:
+            progress(0, len(work))
+        await asyncio.gather(*(one(t) for t in work))
+        report = ReconcileReport(
+            applied=tally.applied,
+            changed=tally.changed,
+            removed=tally.removed,
+            failed=tally.failed,
+            objects_written=tally.objects_written,
+            unknown=tuple(sorted(configured - known)),
+        )
+        log.info(
+            "reconcile: %d applied (%d changed), %d removed, %d failed, %d unknown",
+            report.applied,
+            report.changed,
+            report.removed,
+            report.failed,
+            len(report.unknown),
+        )
+        return report
+
+    async def run(self, *, first_retry: float = 1.0, max_retry: float = 60.0, idle: float = 300.0) -> None:
+        """Reconcile now, then whenever asked, after ``idle`` seconds, or (while trunks fail) with backoff.
+
+        Never returns on its own; cancel the task to stop it. A pass that raises is logged and retried.
+        """
+        delay = first_retry
+        while True:
+            self._wanted.clear()
+            try:
+                report = await self.reconcile()
+                healthy = report.ok
+            except Exception:  # a broken pass must not end the loop: storage or telephony may come back
+                log.exception("reconcile pass failed")
+                healthy = False
+            if healthy:
+                delay = first_retry
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wanted.wait(), idle)
+            else:
+                # Backing off: a failure during the wait must not cut it short, or a dead node is hammered.
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, max_retry)

@@ -1,0 +1,177 @@
+"""Calls through fake Asterisk: outbound failover from ARI events, inbound routing from StasisStart."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from byot_core.domain.execution import AttemptResult, Direction
+from byot_core.domain.status import ExecutionStatus
+from byot_core.testing.fake_asterisk import GatewayPlay
+from tests.asterisk.conftest import AsteriskWorld, eventually
+from tests.support import ACCOUNT, AGENT, IP_TRUNK, body
+
+GATEWAYS = [
+    {"gateway_address": "203.0.113.1", "priority": 1},
+    {"gateway_address": "203.0.113.2", "priority": 2},
+    {"gateway_address": "203.0.113.3", "priority": 3},
+]
+CALL: dict[str, Any] = {
+    "agent_id": AGENT,
+    "recipient": {"phone_number": "+918800001234", "name": "Rahul Sharma"},
+    "from_number": "+919876543210",
+}
+
+
+async def trunk_and_number(world: AsteriskWorld, **changes: Any) -> tuple[str, str]:
+    created = await world.app.trunks.create(ACCOUNT, body(IP_TRUNK, gateways=GATEWAYS, **changes))
+    number = await world.app.numbers.add(ACCOUNT, created.trunk.id, {"phone_number": "+919876543210"})
+    return created.trunk.id, number.id
+
+
+async def finished(world: AsteriskWorld, execution_id: str) -> Any:
+    async def ended() -> bool:
+        return (await world.app.calls.get(ACCOUNT, execution_id)).status.is_terminal
+
+    await eventually(ended)
+    return await world.app.calls.get(ACCOUNT, execution_id)
+
+
+async def test_failover_503_then_timeout_then_answer(world: AsteriskWorld) -> None:
+    """Three gateways: 503, no response, answer → one completed execution with three recorded attempts."""
+    trunk_id, _ = await trunk_and_number(world)
+    node = world.nodes[0]
+    node.script("203.0.113.1:5060", GatewayPlay.CONGESTION)
+    node.script("203.0.113.2:5060", GatewayPlay.TIMEOUT)
+    node.script("203.0.113.3:5060", GatewayPlay.ANSWER_THEN_BYE)
+    placed = await world.app.calls.place(ACCOUNT, CALL)
+    execution = await finished(world, placed.id)
+    assert execution.status is ExecutionStatus.COMPLETED
+    assert [a.result for a in execution.attempts] == [
+        AttemptResult.ROUTE_FAILURE, AttemptResult.ROUTE_FAILURE, AttemptResult.ANSWERED,
+    ]  # fmt: skip
+    assert [a.sip_code for a in execution.attempts] == [503, 408, None]
+    assert [a.q850_cause for a in execution.attempts] == [34, 18, 0]
+    assert [d[0] for d in node.dialled] == ["203.0.113.1:5060", "203.0.113.2:5060", "203.0.113.3:5060"]
+    # The dialled number kept its '+': it travelled in a JSON body, not a query string.
+    assert {d[1] for d in node.dialled} == {"+918800001234"}
+    assert execution.gateway_id == execution.attempts[2].gateway_id
+    assert execution.hangup_reason is not None
+    assert execution.hangup_reason.text == "Call ended normally"
+    assert trunk_id in {o[1].split("-")[1] for o in world.owned()}
+
+
+async def test_busy_on_the_first_gateway_ends_the_call(world: AsteriskWorld) -> None:
+    """A 486 is the callee's answer: the call is busy and no other gateway is dialled."""
+    await trunk_and_number(world)
+    world.nodes[0].script("203.0.113.1:5060", GatewayPlay.BUSY)
+    placed = await world.app.calls.place(ACCOUNT, CALL)
+    execution = await finished(world, placed.id)
+    assert execution.status is ExecutionStatus.BUSY
+    assert len(execution.attempts) == 1
+    assert [d[0] for d in world.nodes[0].dialled] == ["203.0.113.1:5060"]
+    assert execution.attempts[0].sip_code == 486
+
+
+async def test_an_unreachable_gateway_is_tried_last(world: AsteriskWorld) -> None:
+    """After qualify reports the first gateway Unreachable, calls start on the second."""
+    trunk_id, _ = await trunk_and_number(world)
+    world.nodes[0].set_contact_status(f"byot-{trunk_id}-gw1", "Unreachable")
+    await eventually(lambda: not world.telephony.gateway_reachable(trunk_id, 1))
+    world.nodes[0].script("203.0.113.2:5060", GatewayPlay.ANSWER_THEN_BYE)
+    placed = await world.app.calls.place(ACCOUNT, CALL)
+    assert (await finished(world, placed.id)).status is ExecutionStatus.COMPLETED
+    assert [d[0] for d in world.nodes[0].dialled] == ["203.0.113.2:5060"]
+    world.nodes[0].set_contact_status(f"byot-{trunk_id}-gw1", "Reachable")
+    await eventually(lambda: world.telephony.gateway_reachable(trunk_id, 1))
+
+
+async def test_hanging_up_an_answered_call_completes_it(world: AsteriskWorld) -> None:
+    """Our DELETE of an answered channel: ChannelDestroyed cause 16, a completed execution."""
+    await trunk_and_number(world)
+    placed = await world.app.calls.place(ACCOUNT, CALL)
+
+    async def in_progress() -> bool:
+        return (await world.app.calls.get(ACCOUNT, placed.id)).status is ExecutionStatus.IN_PROGRESS
+
+    await eventually(in_progress)
+    await world.app.calls.hang_up(ACCOUNT, placed.id)
+    execution = await finished(world, placed.id)
+    assert execution.status is ExecutionStatus.COMPLETED
+    assert execution.attempts[0].q850_cause == 16
+
+
+async def mapped(world: AsteriskWorld, **changes: Any) -> tuple[str, str]:
+    trunk_id, number_id = await trunk_and_number(world, **changes)
+    await world.app.inbound.setup(ACCOUNT, {"agent_id": AGENT, "phone_number_id": number_id})
+    return trunk_id, number_id
+
+
+@pytest.mark.parametrize("did", ["+919876543210", "919876543210"])
+async def test_an_inbound_call_reaches_its_agent(world: AsteriskWorld, did: str) -> None:
+    """A DID with or without '+' from a gateway: answered, handed to the agent, recorded as an execution."""
+    trunk_id, number_id = await mapped(world)
+    channel = world.nodes[0].inbound_call(did, "203.0.113.2")
+    await eventually(lambda: len(world.handler.offers) == 1)
+    offer = world.handler.offers[0]
+    assert (offer.agent_id, offer.phone_number_id, offer.channel_id) == (AGENT, number_id, channel.id)
+
+    async def answered() -> bool:
+        execution = await world.app.calls.get(ACCOUNT, offer.execution_id)
+        return execution.status is ExecutionStatus.IN_PROGRESS
+
+    await eventually(answered)
+    assert channel.sip_answer == 200
+    world.nodes[0].remote_hang_up(channel.id)
+    execution = await finished(world, offer.execution_id)
+    assert execution.direction is Direction.INBOUND
+    assert execution.status is ExecutionStatus.COMPLETED
+    assert execution.trunk_id == trunk_id
+
+
+async def refused(world: AsteriskWorld, did: str, source: str) -> int | None:
+    channel = world.nodes[0].inbound_call(did, source)
+    if channel.sip_answer is None:
+        await eventually(lambda: channel.id in world.nodes[0].ended)
+    assert not world.handler.offers
+    return channel.sip_answer
+
+
+async def test_unknown_and_unmapped_numbers_are_refused(world: AsteriskWorld) -> None:
+    """An unknown DID is answered 404 (cause 1); a known one without an agent 480 (cause 20)."""
+    world.nodes[0].add_file_object("endpoint", "anonymous", {"context": "byot-inbound"})
+    await trunk_and_number(world)
+    assert await refused(world, "+14155550100", "203.0.113.1") == 404
+    assert await refused(world, "+919876543210", "203.0.113.1") == 480
+
+
+async def test_an_inactive_number_is_refused(world: AsteriskWorld) -> None:
+    """A mapped number that is not active answers 480."""
+    created = await world.app.trunks.create(ACCOUNT, body(IP_TRUNK, gateways=GATEWAYS))
+    number = await world.app.numbers.add(
+        ACCOUNT, created.trunk.id, {"phone_number": "+919876543210", "is_active": False}
+    )
+    await world.app.inbound.setup(ACCOUNT, {"agent_id": AGENT, "phone_number_id": number.id})
+    assert await refused(world, "+919876543210", "203.0.113.1") == 480
+
+
+async def test_inbound_disabled_is_refused_by_the_dialplan(world: AsteriskWorld) -> None:
+    """With inbound_enabled false the endpoint's context refuses the call before the application: 403."""
+    await mapped(world, inbound_enabled=False)
+    assert await refused(world, "+919876543210", "203.0.113.1") == 403
+
+
+async def test_a_call_from_an_unknown_source_is_refused(world: AsteriskWorld) -> None:
+    """A source outside the gateways and ip_identifiers reaches only the anonymous endpoint, and is refused 403."""
+    world.nodes[0].add_file_object("endpoint", "anonymous", {"context": "byot-inbound"})
+    await mapped(world)
+    assert await refused(world, "+919876543210", "192.0.2.77") == 403
+
+
+async def test_an_inactive_trunk_refuses_its_calls(world: AsteriskWorld) -> None:
+    """A deactivated trunk has no endpoint; through the anonymous endpoint the call is refused 403."""
+    world.nodes[0].add_file_object("endpoint", "anonymous", {"context": "byot-inbound"})
+    trunk_id, _ = await mapped(world)
+    await world.app.trunks.update(ACCOUNT, trunk_id, {"is_active": False})
+    assert await refused(world, "+919876543210", "203.0.113.1") in (403, 404)

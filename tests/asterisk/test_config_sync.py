@@ -1,0 +1,171 @@
+"""Trunk configuration kept in step with Asterisk over ARI: create, change, delete, restart, a node down."""
+
+from __future__ import annotations
+
+from byot_core.domain.trunk import SyncState
+from tests.asterisk.conftest import AsteriskWorld, asterisk_world, eventually
+from tests.support import ACCOUNT, IP_TRUNK, USERPASS_TRUNK, body
+
+
+async def test_a_created_trunk_appears_as_pjsip_objects(world: AsteriskWorld) -> None:
+    """A userpass trunk becomes its auth, AOR, endpoint, identify and registration, with the owned values."""
+    created = await world.app.trunks.create(ACCOUNT, USERPASS_TRUNK)
+    base = f"byot-{created.trunk.id}"
+    objects = world.owned()
+    assert set(objects) == {
+        ("auth", f"{base}-auth"),
+        ("aor", f"{base}-gw1"),
+        ("endpoint", f"{base}-gw1"),
+        ("identify", f"{base}-identify"),
+        ("registration", f"{base}-reg"),
+    }
+    endpoint = objects[("endpoint", f"{base}-gw1")]
+    assert endpoint["allow"] == "(ulaw|alaw)"
+    assert endpoint["direct_media"] == "false"
+    assert endpoint["outbound_auth"] == f"{base}-auth"
+    assert endpoint["context"] == "byot-inbound"
+    assert objects[("aor", f"{base}-gw1")]["contact"] == "sip:sip.zadarma.com:5060"
+    assert objects[("auth", f"{base}-auth")]["password"] == USERPASS_TRUNK["auth_password"]
+    assert objects[("identify", f"{base}-identify")]["match"] == "185.45.152.42/255.255.255.255"
+    assert created.trunk.sync_state is SyncState.APPLIED
+
+
+async def test_applying_again_writes_nothing(world: AsteriskWorld) -> None:
+    """A trunk already in step costs reads only: no PUT, no DELETE that finds anything."""
+    created = await world.app.trunks.create(ACCOUNT, IP_TRUNK)
+    puts = [r for r in world.nodes[0].requests if r[0] == "PUT"]
+    again = await world.app.trunks.push(created.trunk)
+    assert again[1] == 0
+    assert [r for r in world.nodes[0].requests if r[0] == "PUT"] == puts
+
+
+async def test_an_update_replaces_gateways_and_shrinks_the_cidr_list(world: AsteriskWorld) -> None:
+    """Two gateways become one, and three identifiers become one: stale objects and entries are gone."""
+    trunk = body(IP_TRUNK, gateways=[
+        {"gateway_address": "203.0.113.10", "priority": 1},
+        {"gateway_address": "203.0.113.11", "priority": 2},
+    ])  # fmt: skip
+    created = await world.app.trunks.create(ACCOUNT, trunk)
+    base = f"byot-{created.trunk.id}"
+    assert ("endpoint", f"{base}-gw2") in world.owned()
+    identify = world.owned()[("identify", f"{base}-identify")]["match"].split(",")
+    assert len(identify) == 5
+    await world.app.trunks.update(
+        ACCOUNT,
+        created.trunk.id,
+        {
+            "gateways": [{"gateway_address": "198.51.100.7", "port": 5080}],
+            "ip_identifiers": [{"ip_address": "192.0.2.0/24"}],
+        },
+    )
+    objects = world.owned()
+    assert ("endpoint", f"{base}-gw2") not in objects
+    assert ("aor", f"{base}-gw2") not in objects
+    assert objects[("aor", f"{base}-gw1")]["contact"] == "sip:198.51.100.7:5080"
+    assert objects[("identify", f"{base}-identify")]["match"].split(",") == [
+        "198.51.100.7/255.255.255.255", "192.0.2.0/255.255.255.0",
+    ]  # fmt: skip
+
+
+async def test_deactivating_and_deleting_remove_every_object(world: AsteriskWorld) -> None:
+    """Inactive trunks have no configuration; reactivating brings it back; deleting removes it for good."""
+    created = await world.app.trunks.create(ACCOUNT, USERPASS_TRUNK)
+    await world.app.trunks.update(ACCOUNT, created.trunk.id, {"is_active": False})
+    assert world.owned() == {}
+    await world.app.trunks.update(ACCOUNT, created.trunk.id, {"is_active": True})
+    assert len(world.owned()) == 5
+    await world.app.trunks.delete(ACCOUNT, created.trunk.id)
+    assert world.owned() == {}
+
+
+async def test_objects_the_library_does_not_own_are_never_touched(world: AsteriskWorld) -> None:
+    """An operator's own endpoint survives every reconcile and delete."""
+    world.nodes[0].add_file_object("endpoint", "operator-phone", {"context": "internal"})
+    world.nodes[0].objects[("aor", "byot-lookalike")] = {"contact": "sip:192.0.2.9:5060"}
+    created = await world.app.trunks.create(ACCOUNT, IP_TRUNK)
+    await world.app.trunks.delete(ACCOUNT, created.trunk.id)
+    await world.app.sync.reconcile()
+    assert ("endpoint", "operator-phone") in world.nodes[0].objects
+    assert ("aor", "byot-lookalike") in world.nodes[0].objects
+
+
+async def test_objects_come_back_after_an_asterisk_restart(world: AsteriskWorld) -> None:
+    """A restart forgets pushed objects; the reconnection triggers a reconcile that pushes them again."""
+    await world.app.trunks.create(ACCOUNT, USERPASS_TRUNK)
+    before = world.owned()
+    await world.nodes[0].restart()
+    assert world.owned() == {}
+    await eventually(lambda: world.owned() == before)
+
+
+async def test_a_node_down_marks_the_trunk_out_of_sync_until_it_returns() -> None:
+    """With one of two nodes down the trunk is saved, FAILED, on the live node; applied to both once back."""
+    async with asterisk_world(2) as world:
+        down = world.nodes[1]
+        await down.stop()
+        created = await world.app.trunks.create(ACCOUNT, USERPASS_TRUNK)
+        assert created.trunk.sync_state is SyncState.FAILED
+        assert len(world.owned(0)) == 5
+        stored = await world.app.trunks.get(ACCOUNT, created.trunk.id)
+        assert stored.trunk.name == USERPASS_TRUNK["name"]
+        await down.start()
+        await eventually(lambda: world.owned(1) == world.owned(0))
+
+        async def applied() -> bool:
+            return (await world.app.trunks.get(ACCOUNT, created.trunk.id)).trunk.sync_state is SyncState.APPLIED
+
+        await eventually(applied)
+
+
+async def test_a_failing_node_is_retried_with_backoff() -> None:
+    """Two 500s from Asterisk: the trunk is FAILED at first and applied by the retry loop without a reconnect."""
+    async with asterisk_world() as world:
+        world.nodes[0].fail_next(1, status=500, path_contains="/config/dynamic/")
+        created = await world.app.trunks.create(ACCOUNT, IP_TRUNK)
+        assert created.trunk.sync_state is SyncState.FAILED
+        await eventually(lambda: len(world.owned()) == 3)
+
+
+async def test_a_stalled_asterisk_times_out_instead_of_hanging() -> None:
+    """An answer slower than the client's timeout is a failure recorded on the trunk, not a hung request."""
+    async with asterisk_world(run_sync=False) as world:
+        world.nodes[0].fail_next(1, status=0, stall=2.0, path_contains="/config/dynamic/")
+        created = await world.app.trunks.create(ACCOUNT, IP_TRUNK)
+        assert created.trunk.sync_state is SyncState.FAILED
+
+
+async def test_without_a_writable_wizard_the_trunk_is_kept_and_failed() -> None:
+    """Asterisk's 403 "Cannot create sorcery objects" leaves the trunk stored and FAILED, with the reason logged."""
+    async with asterisk_world(run_sync=False, writable=False) as world:
+        created = await world.app.trunks.create(ACCOUNT, IP_TRUNK)
+        assert created.trunk.sync_state is SyncState.FAILED
+        assert world.owned() == {}
+
+
+async def test_a_dropped_websocket_reconnects_and_reconciles(world: AsteriskWorld) -> None:
+    """An object lost while the event stream was down is put back once the stream reconnects."""
+    created = await world.app.trunks.create(ACCOUNT, IP_TRUNK)
+    before = world.owned()
+    del world.nodes[0].objects[("endpoint", f"byot-{created.trunk.id}-gw1")]
+    await world.nodes[0].drop_websockets()
+    await eventually(lambda: world.owned() == before)
+
+
+async def test_reconcile_reports_what_it_did(world: AsteriskWorld) -> None:
+    """One trunk in step, one changed behind our back, one deleted but still configured: each is counted."""
+    kept = await world.app.trunks.create(ACCOUNT, IP_TRUNK)
+    changed = await world.app.trunks.create(ACCOUNT, body(USERPASS_TRUNK))
+    gone = await world.app.trunks.create(ACCOUNT, body(IP_TRUNK, name="to delete"))
+    node = world.nodes[0]
+    node.objects[("endpoint", f"byot-{changed.trunk.id}-gw1")]["direct_media"] = "true"
+    stash = dict(world.owned())
+    await world.app.trunks.delete(ACCOUNT, gone.trunk.id)
+    node.objects.update({k: v for k, v in stash.items() if gone.trunk.id in k[1]})
+    seen: list[tuple[int, int]] = []
+    report = await world.app.sync.reconcile(progress=lambda done, total: seen.append((done, total)))
+    assert (report.applied, report.changed, report.removed, report.failed) == (2, 1, 1, 0)
+    assert report.unknown == ()
+    assert seen[-1] == (3, 3)
+    assert node.objects[("endpoint", f"byot-{changed.trunk.id}-gw1")]["direct_media"] == "false"
+    assert not [k for k in node.objects if gone.trunk.id in k[1]]
+    assert kept.trunk.id in {k[1].split("-")[1] for k in world.owned()}
