@@ -5,9 +5,12 @@
 - ``byot db upgrade`` brings a database's schema up to this version's.
 - ``byot keygen`` prints a new key for ``BYOT_SECRET_KEYS``.
 - ``byot pjsip render`` prints the ``pjsip.conf`` Asterisk would get, for every active trunk or one.
+- ``byot reconcile`` applies every trunk's configuration to Asterisk, with a progress bar.
 
 Database settings: ``--database-url`` or ``BYOT_DATABASE_URL``; without either, ``byot.sqlite3`` in the current
-folder. Exit codes: 0 success, 1 a refused operation or an unreachable service, 2 a usage error.
+folder. Asterisk: ``--ari-url`` or ``BYOT_ARI_URL`` (nodes, comma-separated), ``--ari-user`` or ``BYOT_ARI_USER``,
+``BYOT_ARI_PASSWORD`` (environment only), ``--ari-app`` or ``BYOT_ARI_APP``. Exit codes: 0 success, 1 a refused
+operation, an unreachable service or trunks left out of sync, 2 a usage error.
 """
 
 from __future__ import annotations
@@ -137,12 +140,35 @@ async def _pjsip_render(database_url: str, trunk_id: str | None) -> int:
     return 0
 
 
-def _serve(host: str, port: int, database_url: str | None, api_keys: str | None) -> int:
+async def _reconcile(settings: Any) -> int:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from byot_core.adapters.http.server import open_core
+
+    if not settings.ari_urls:
+        print("byot: set --ari-url or BYOT_ARI_URL to the Asterisk nodes to reconcile", file=sys.stderr)
+        return 2
+    core = await open_core(settings, create_secret=False)
+    try:
+        columns = (TextColumn("reconciling trunks"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, transient=False) as bar:
+            task = bar.add_task("reconcile", total=None)
+            report = await core.byot.sync.reconcile(lambda done, total: bar.update(task, completed=done, total=total))
+    finally:
+        await core.close()
+    print(
+        f"Trunks: {report.applied} in step ({report.changed} changed, {report.objects_written} objects written), "
+        f"{report.removed} removed, {report.failed} failed"
+    )
+    for trunk_id in report.unknown:
+        print(f"left alone: configuration for trunk {trunk_id}, which this database does not know")
+    return 0 if report.ok else 1
+
+
+def _serve(host: str, port: int, settings: Any) -> int:
     import uvicorn
 
-    from byot_core.adapters.http.server import ServerSettings, open_server
-
-    settings = ServerSettings.from_env(database_url=database_url, api_keys=api_keys)
+    from byot_core.adapters.http.server import open_server
 
     async def run() -> None:
         server = await open_server(settings)
@@ -198,13 +224,47 @@ def _cli() -> Any:
     def demo() -> None:
         sys.exit(_run(lambda: asyncio.run(_demo())))
 
+    def asterisk_options(command: Any) -> Any:
+        options = [
+            click.option(
+                "--ari-url",
+                envvar="BYOT_ARI_URL",
+                default=None,
+                help="Asterisk ARI base URLs, comma-separated, e.g. http://10.0.0.5:8088 (also BYOT_ARI_URL; "
+                "without it the telephony is a fake). The password is read from BYOT_ARI_PASSWORD only.",
+            ),
+            click.option("--ari-user", envvar="BYOT_ARI_USER", default=None, help="ARI user (also BYOT_ARI_USER)"),
+            click.option(
+                "--ari-app", envvar="BYOT_ARI_APP", default="byot", show_default=True, help="Stasis application name"
+            ),
+        ]
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    def settings_of(database_url: str, ari_url: str | None, ari_user: str | None, ari_app: str, **more: Any) -> Any:
+        from byot_core.adapters.http.server import ServerSettings
+
+        return ServerSettings.from_env(
+            database_url=database_url, ari_url=ari_url, ari_user=ari_user, ari_app=ari_app, **more
+        )
+
     @group.command(help="Run the reference HTTP API (the guide's endpoints); migrates the database on first start.")
     @click.option("--host", default="127.0.0.1", show_default=True, help="address to listen on")
     @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="port to listen on")
     @database_option
     @click.option("--api-keys", envvar="BYOT_API_KEYS", default=None, help="key=account,… (also BYOT_API_KEYS)")
-    def serve(host: str, port: int, database_url: str, api_keys: str | None) -> None:
-        sys.exit(_run(lambda: _serve(host, port, database_url, api_keys)))
+    @asterisk_options
+    def serve(host: str, port: int, database_url: str, api_keys: str | None, **ari: Any) -> None:
+        sys.exit(_run(lambda: _serve(host, port, settings_of(database_url, api_keys=api_keys, **ari))))
+
+    @group.command(help="Apply every trunk's configuration to the Asterisk nodes, with a progress bar: create what "
+                   "is missing, fix what differs, remove what belongs to inactive or deleted trunks. Exits 1 if "
+                   "any trunk is left out of sync.")  # fmt: skip
+    @database_option
+    @asterisk_options
+    def reconcile(database_url: str, **ari: Any) -> None:
+        sys.exit(_run(lambda: asyncio.run(_reconcile(settings_of(database_url, **ari)))))
 
     @group.group(help="Manage the database schema.")
     def db() -> None:

@@ -3,7 +3,9 @@
 Settings come from arguments or the environment: ``BYOT_DATABASE_URL`` (default ``sqlite:///byot.sqlite3`` in the
 current folder, migrated on first start), ``BYOT_API_KEYS`` (``key=account,…``; otherwise the keys stored in the
 database, or one generated and printed on first start), ``BYOT_SECRET_KEYS`` (otherwise, for an SQLite file only,
-a key file beside it, made on first start with mode 0600).
+a key file beside it, made on first start with mode 0600), and for Asterisk ``BYOT_ARI_URL`` (one or more nodes,
+comma-separated; without it the telephony is the fake one), ``BYOT_ARI_USER``, ``BYOT_ARI_PASSWORD`` and
+``BYOT_ARI_APP`` (default ``byot``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from byot_core.adapters.asterisk.ari import AriClient
+from byot_core.adapters.asterisk.telephony import AriTelephony
 from byot_core.adapters.defaults import DEFAULT_DATABASE_URL
 from byot_core.adapters.fake_telephony import FakeTelephony
 from byot_core.adapters.fernet_secrets import ENV_VAR as SECRET_KEYS_VAR
@@ -33,29 +37,62 @@ from byot_core.adapters.sql import SqlStorage
 from byot_core.adapters.sql.agents import SqlAgentDirectory, SqlApiKeys
 from byot_core.adapters.system import SystemClock, UlidFactory
 from byot_core.composition import build
+from byot_core.services.app import Byot
 
-__all__ = ["DEFAULT_DATABASE_URL", "Server", "ServerSettings", "open_server"]
+__all__ = ["DEFAULT_DATABASE_URL", "AsteriskNotConfigured", "Server", "ServerSettings", "open_core", "open_server"]
 
 FIRST_ACCOUNT = "user_default"
 
 
+class AsteriskNotConfigured(ValueError):
+    """An Asterisk setting is missing or malformed."""
+
+
 @attrs.frozen
 class ServerSettings:
-    """What ``byot serve`` runs on."""
+    """What ``byot serve`` (and every other command) runs on. Secrets are left out of the ``repr``."""
 
     database_url: str = DEFAULT_DATABASE_URL
-    api_keys: str | None = None
-    secret_keys: str | None = None
+    api_keys: str | None = attrs.field(default=None, repr=False)
+    secret_keys: str | None = attrs.field(default=None, repr=False)
+    ari_urls: tuple[str, ...] = ()
+    ari_user: str | None = None
+    ari_password: str | None = attrs.field(default=None, repr=False)
+    ari_app: str = "byot"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: str | None) -> ServerSettings:
-        """Settings from the environment, with explicit values (command-line options) taking precedence."""
+        """Settings from the environment, with explicit values (command-line options) taking precedence.
+
+        The ARI password is read from ``BYOT_ARI_PASSWORD`` only: on a command line it would show in process lists.
+        """
         env = environ if environ is not None else os.environ
+
+        def pick(name: str, variable: str) -> str | None:
+            return overrides.get(name) or env.get(variable) or None
+
+        ari_url = pick("ari_url", "BYOT_ARI_URL") or ""
         return cls(
-            database_url=overrides.get("database_url") or env.get("BYOT_DATABASE_URL") or DEFAULT_DATABASE_URL,
-            api_keys=overrides.get("api_keys") or env.get("BYOT_API_KEYS") or None,
+            database_url=pick("database_url", "BYOT_DATABASE_URL") or DEFAULT_DATABASE_URL,
+            api_keys=pick("api_keys", "BYOT_API_KEYS"),
             secret_keys=env.get(SECRET_KEYS_VAR) or None,
+            ari_urls=tuple(u.strip() for u in ari_url.split(",") if u.strip()),
+            ari_user=pick("ari_user", "BYOT_ARI_USER"),
+            ari_password=env.get("BYOT_ARI_PASSWORD") or None,
+            ari_app=pick("ari_app", "BYOT_ARI_APP") or "byot",
         )
+
+    def telephony(self) -> FakeTelephony | AriTelephony:
+        """Asterisk over ARI on every configured node, or the fake telephony when no node is configured."""
+        if not self.ari_urls:
+            return FakeTelephony(keep_history=False)
+        if not self.ari_user or not self.ari_password:
+            raise AsteriskNotConfigured("Set BYOT_ARI_USER and BYOT_ARI_PASSWORD to use Asterisk (BYOT_ARI_URL is set)")
+        try:
+            clients = [AriClient(url, self.ari_user, self.ari_password, self.ari_app) for url in self.ari_urls]
+        except ValueError as error:
+            raise AsteriskNotConfigured(str(error)) from error
+        return AriTelephony(clients)
 
 
 @attrs.define
@@ -65,9 +102,12 @@ class Server:
     app: Starlette
     storage: SqlStorage
     announcements: list[str]
+    telephony: FakeTelephony | AriTelephony | None = None
 
     async def close(self) -> None:
-        """Release the database."""
+        """Release the database and the Asterisk connections."""
+        if isinstance(self.telephony, AriTelephony):
+            await self.telephony.close()
         await self.storage.close()
 
 
@@ -147,15 +187,31 @@ async def _api_keys(settings: ServerSettings, stored: SqlApiKeys, clock: SystemC
     )
 
 
-async def open_server(settings: ServerSettings) -> Server:
-    """Open the database (migrating it), the keys and the application."""
-    secrets, secret_note = secret_box(settings)
+@attrs.define
+class Core:
+    """The library composed on the settings' database, secrets and telephony (what every command needs)."""
+
+    byot: Byot
+    storage: SqlStorage
+    telephony: FakeTelephony | AriTelephony
+    agents: SqlAgentDirectory
+    secret_note: str | None
+
+    async def close(self) -> None:
+        """Release the database and the Asterisk connections."""
+        if isinstance(self.telephony, AriTelephony):
+            await self.telephony.close()
+        await self.storage.close()
+
+
+async def open_core(settings: ServerSettings, *, create_secret: bool = True) -> Core:
+    """Open the database (migrating it), the secrets and the telephony, and compose the library on them."""
+    telephony = settings.telephony()
+    secrets, secret_note = secret_box(settings, create=create_secret)
     storage = await SqlStorage.open(settings.database_url, upgrade_schema=True)
     try:
         clock = SystemClock()
         agents = SqlAgentDirectory(storage.database, clock)
-        keys, key_note = await _api_keys(settings, SqlApiKeys(storage.database), clock)
-        telephony = FakeTelephony(keep_history=False)
         byot = build(
             storage=storage,
             telephony=telephony,
@@ -170,24 +226,43 @@ async def open_server(settings: ServerSettings) -> Server:
     except BaseException:
         await storage.close()
         raise
-    app = create_app(byot, keys=keys, agents=agents)
-    app.router.routes.extend(fake_carrier_routes(telephony, keys))
+    return Core(byot, storage, telephony, agents, secret_note)
+
+
+async def open_server(settings: ServerSettings) -> Server:
+    """Open the database (migrating it), the keys, the telephony and the application."""
+    core = await open_core(settings)
+    byot, telephony = core.byot, core.telephony
+    try:
+        keys, key_note = await _api_keys(settings, SqlApiKeys(core.storage.database), SystemClock())
+    except BaseException:
+        await core.close()
+        raise
+    app = create_app(byot, keys=keys, agents=core.agents)
+    if isinstance(telephony, FakeTelephony):
+        app.router.routes.extend(fake_carrier_routes(telephony, keys))
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        # Calls progress through events; the loop records them as long as the server runs.
-        events = asyncio.create_task(byot.events.run(), name="byot-call-events")
-        await byot.trunks.resync()
+        # Calls progress through events, and telephony is kept in step with storage, as long as the server runs.
+        tasks = [
+            asyncio.create_task(byot.events.run(), name="byot-call-events"),
+            asyncio.create_task(byot.sync.run(), name="byot-telephony-sync"),
+        ]
         try:
             yield
         finally:
-            events.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await events
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     app.router.lifespan_context = lifespan
-    notes = [n for n in (secret_note, key_note) if n]
-    notes.append(
-        "Telephony: fake (outbound calls are answered and completed; POST /fake/inbound-calls makes a call arrive)."
-    )
-    return Server(app, storage, notes)
+    notes = [n for n in (core.secret_note, key_note) if n]
+    if isinstance(telephony, FakeTelephony):
+        notes.append(
+            "Telephony: fake (outbound calls are answered and completed; POST /fake/inbound-calls makes a call arrive)."
+        )
+    else:
+        nodes = ", ".join(c.node for c in telephony.clients)
+        notes.append(f"Telephony: Asterisk over ARI on {nodes} (application {settings.ari_app}).")
+    return Server(app, core.storage, notes, telephony)
