@@ -140,7 +140,8 @@ class FakeAsterisk:
     """One fake Asterisk node on loopback. ``await start()``, use :attr:`url`, ``await stop()``.
 
     ``writable=False`` plays an Asterisk whose ``sorcery.conf`` has no writable wizard. ``resolve`` turns a hostname
-    in ``match`` into addresses (the default knows none, as a resolver without network would).
+    in ``match`` into addresses (the default knows none, as a resolver without network would). ``latency`` delays
+    every REST answer, as a network between the library and Asterisk would.
     """
 
     def __init__(
@@ -152,6 +153,7 @@ class FakeAsterisk:
         resolve: Callable[[str], list[str]] | None = None,
         event_delay: float = 0.0,
         timeout_delay: float = 0.05,
+        latency: float = 0.0,
     ) -> None:
         self.username = username
         self.password = password
@@ -159,6 +161,7 @@ class FakeAsterisk:
         self.resolve = resolve or self._no_dns
         self.event_delay = event_delay
         self.timeout_delay = timeout_delay
+        self.latency = latency
         self.objects: dict[tuple[str, str], dict[str, str]] = {}
         self.file_objects: set[tuple[str, str]] = set()
         self.channels: dict[str, FakeChannel] = {}
@@ -167,6 +170,7 @@ class FakeAsterisk:
         self.scripts: dict[str, deque[GatewayPlay]] = {}
         self.dialled: list[tuple[str, str, str]] = []
         self.restarts = 0
+        self.events_sent = 0
         self._faults: list[tuple[str, int, str, float]] = []
         self._sockets: dict[str, set[web.WebSocketResponse]] = {}
         self._subscriptions: dict[str, set[str]] = {}
@@ -260,6 +264,8 @@ class FakeAsterisk:
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
         path = "/" + request.match_info["tail"]
         self.requests.append((request.method, path))
+        if self.latency:
+            await asyncio.sleep(self.latency)
         if not self._authorised(request):
             return _error(401, "Authentication required")
         for index, (needle, status, message, stall) in enumerate(self._faults):
@@ -421,6 +427,7 @@ class FakeAsterisk:
         message = json.dumps({**event, "asterisk_id": "02:fc:00:00:00:01", "application": app})
         for ws in list(self._sockets.get(app, ())):
             if not ws.closed:
+                self.events_sent += 1
                 task = asyncio.ensure_future(ws.send_str(message))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)

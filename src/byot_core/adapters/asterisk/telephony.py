@@ -45,6 +45,8 @@ _CONFIG = "/asterisk/config/dynamic/res_pjsip"
 OUTBOUND_ARG = "byot-outbound"
 _GATEWAY_ID = re.compile(re.escape(OWNED_PREFIX) + r"(?P<trunk>[A-Za-z0-9_.-]+?)-gw(?P<position>[0-9]+)")
 _REMOTE_ADDR = "CHANNEL(pjsip,remote_addr)"
+#: Object types in the order they may be created: each layer only refers to the layers before it.
+_LAYERS = (frozenset({"auth", "aor"}), frozenset({"endpoint"}), frozenset({"identify", "registration"}))
 
 
 def _endpoint_of(channel_name: str) -> str:
@@ -100,39 +102,46 @@ class AriTelephony:
             raise
         return 1
 
+    async def _write(self, client: AriClient, obj: PjsipObject, reported: dict[str, str] | None) -> int:
+        if reported is not None:
+            differ = differences(obj, reported)
+            if not differ:
+                return 0
+            if differ & GROWING:
+                await self._delete(client, obj.type, obj.id)
+        await client.request("PUT", self._path(obj.type, obj.id), body=fields_body(obj))
+        return 1
+
     async def _apply_on(self, client: AriClient, trunk_id: str, desired: Sequence[PjsipObject]) -> int:
+        # Reads go out together; writes go layer by layer (auth and AORs, then endpoints, then what points at them),
+        # each layer's objects together: over a network this costs a few round trips, not one per object.
+        reported = await asyncio.gather(*(self._read(client, obj) for obj in desired))
         written = 0
-        for obj in desired:
-            reported = await self._read(client, obj)
-            if reported is not None:
-                differ = differences(obj, reported)
-                if not differ:
-                    continue
-                if differ & GROWING:
-                    await self._delete(client, obj.type, obj.id)
-            await client.request("PUT", self._path(obj.type, obj.id), body=fields_body(obj))
-            written += 1
+        for layer in _LAYERS:
+            pending = [(o, r) for o, r in zip(desired, reported, strict=True) if o.type in layer]
+            written += sum(await asyncio.gather(*(self._write(client, o, r) for o, r in pending)))
         return written + await self._remove_on(client, trunk_id, keep={(o.type, o.id) for o in desired})
 
     async def _remove_on(self, client: AriClient, trunk_id: str, keep: set[tuple[str, str]] | None = None) -> int:
         """Delete the trunk's objects not in ``keep``, dependants first. Gateways are numbered without gaps."""
         keep = keep or set()
         base = trunk_object_ids(trunk_id)
-        removed = 0
-        for type_, object_id in (("registration", f"{base}-reg"), ("identify", f"{base}-identify")):
-            if (type_, object_id) not in keep:
-                removed += await self._delete(client, type_, object_id)
+
+        async def delete(*targets: tuple[str, str]) -> int:
+            wanted = [t for t in targets if t not in keep]
+            return sum(await asyncio.gather(*(self._delete(client, *t) for t in wanted)))
+
+        removed = await delete(("registration", f"{base}-reg"), ("identify", f"{base}-identify"))
         for position in range(1, MAX_GATEWAYS + 2):
             object_id = f"{base}-gw{position}"
             if ("endpoint", object_id) in keep:
                 continue
-            gone = await self._delete(client, "endpoint", object_id) + await self._delete(client, "aor", object_id)
+            gone = await delete(("endpoint", object_id))
+            gone += await delete(("aor", object_id))
             removed += gone
             if not gone:
                 break
-        if ("auth", f"{base}-auth") not in keep:
-            removed += await self._delete(client, "auth", f"{base}-auth")
-        return removed
+        return removed + await delete(("auth", f"{base}-auth"))
 
     @staticmethod
     def _outcome(results: Sequence[int | BaseException], doing: str) -> int:

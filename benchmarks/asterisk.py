@@ -1,0 +1,167 @@
+"""Asterisk over ARI, against the fake Asterisk on loopback (real HTTP and websocket, one process).
+
+1. Apply: 10,000 ip-based trunks with two gateways (5 PJSIP objects each) created through ``app.trunks.create``, 16
+   at a time, in four batches of 2,500; prints objects written per second for each batch and the ratio of the last
+   batch's cost per trunk to the first's. Target: the ratio stays within 1.5 (the cost grows linearly with the
+   number of trunks, since each trunk is compared and written on its own).
+2. Reconcile: 1% of the trunks are changed behind the library's back (``direct_media`` flipped), then one reconcile
+   pass over all 10,000; prints its duration and checks it fixed exactly those.
+3. Events: 2,000 outbound calls answered then hung up by the far end, 16 placed at a time; prints ARI events per
+   second from the websocket to recorded execution statuses, and checks every execution completed.
+
+Usage: ``python benchmarks/asterisk.py`` (about a minute and a half), or ``--quick`` for a small smoke run without
+targets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+import time
+from collections.abc import Awaitable, Callable
+
+import byot_core
+from byot_core.adapters.asterisk.ari import AriClient
+from byot_core.adapters.asterisk.telephony import AriTelephony
+from byot_core.adapters.memory import MemoryAgentDirectory
+from byot_core.domain.status import ExecutionStatus
+from byot_core.testing.fake_asterisk import FakeAsterisk, GatewayPlay
+
+ACCOUNT = "bench"
+AGENT = "agt-bench"
+CONCURRENCY = 16
+
+
+async def in_parallel(count: int, make: Callable[[int], Awaitable[object]], offset: int = 0) -> float:
+    """Run ``make(i)`` for ``count`` values from ``offset``, CONCURRENCY at a time; return the seconds taken."""
+    queue = iter(range(offset, offset + count))
+
+    async def worker() -> None:
+        for i in queue:
+            await make(i)
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+    return time.perf_counter() - start
+
+
+def trunk_body(i: int) -> dict[str, object]:
+    return {
+        "name": f"trunk {i}",
+        "provider": "bench",
+        "auth_type": "ip-based",
+        "gateways": [
+            {"gateway_address": f"10.{i >> 8 & 255}.{i & 255}.1", "priority": 1},
+            {"gateway_address": f"10.{i >> 8 & 255}.{i & 255}.2", "priority": 2},
+        ],
+        "ip_identifiers": [{"ip_address": f"10.{i >> 8 & 255}.{i & 255}.0/24"}],
+        "inbound_enabled": True,
+    }
+
+
+async def run(trunks: int, calls: int, with_targets: bool, latency: float) -> bool:
+    node = FakeAsterisk("bench", "bench-password", latency=latency)
+    await node.start()
+    client = AriClient(node.url, "bench", "bench-password", timeout=30.0, connections=CONCURRENCY)
+    telephony = AriTelephony([client])
+    agents = MemoryAgentDirectory()
+    agents.register(ACCOUNT, AGENT, telephony_provider="sip-trunk")
+    app = byot_core.build(telephony=telephony, agents=agents)
+    events = asyncio.create_task(app.events.run())
+    ok = True
+    try:
+        ids: list[str] = [""] * trunks
+        batch = trunks // 4
+
+        async def create(i: int) -> None:
+            ids[i] = (await app.trunks.create(ACCOUNT, trunk_body(i))).trunk.id
+
+        costs = []
+        for b in range(4):
+            before = len(node.objects)
+            seconds = await in_parallel(batch, create, b * batch)
+            written = len(node.objects) - before
+            costs.append(seconds / batch)
+            print(
+                f"apply batch {b + 1} (trunks {b * batch:,}-{(b + 1) * batch:,}): {written / seconds:,.0f} objects/s, "
+                f"{seconds / batch * 1e3:.2f} ms a trunk"
+            )
+        ratio = costs[-1] / costs[0]
+        print(
+            f"apply: {len(node.owned()):,} objects for {trunks:,} trunks; last/first batch cost per trunk {ratio:.2f}"
+        )
+        if with_targets:
+            verdict = "PASS" if ratio <= 1.5 else "FAIL"
+            ok &= verdict == "PASS"
+            print(f"{verdict}  apply cost per trunk grows linearly (last/first batch <= 1.5): {ratio:.2f}")
+
+        drifted = ids[::100]
+        for trunk_id in drifted:
+            node.objects[("endpoint", f"byot-{trunk_id}-gw1")]["direct_media"] = "true"
+        start = time.perf_counter()
+        report = await app.sync.reconcile()
+        seconds = time.perf_counter() - start
+        print(
+            f"reconcile: {trunks:,} trunks, {len(drifted)} drifted, in {seconds:.2f} s "
+            f"({trunks / seconds:,.0f} trunks/s); changed {report.changed}, failed {report.failed}"
+        )
+        fixed = report.changed == len(drifted) and report.failed == 0
+        ok &= fixed
+        print(f"{'PASS' if fixed else 'FAIL'}  reconcile fixed exactly the drifted trunks")
+
+        await app.numbers.add(ACCOUNT, ids[0], {"phone_number": "+14155550100"})
+        node.script("10.0.0.1:5060", GatewayPlay.ANSWER_THEN_BYE)
+        call = {"agent_id": AGENT, "recipient": {"phone_number": "+14155550199"}, "from_number": "+14155550100"}
+        placed: list[str] = [""] * calls
+        sent_before = node.events_sent
+
+        async def place(i: int) -> None:
+            placed[i] = (await app.calls.place(ACCOUNT, call)).id
+
+        start = time.perf_counter()
+        await in_parallel(calls, place)
+
+        async def finished() -> int:
+            count = 0
+            for execution_id in placed:
+                if (await app.calls.get(ACCOUNT, execution_id)).status is ExecutionStatus.COMPLETED:
+                    count += 1
+            return count
+
+        # Polled, as a client of the API would: the executions are the measure, not an internal signal.
+        while await finished() < calls and time.perf_counter() - start < 120:  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+        seconds = time.perf_counter() - start
+        done = await finished()
+        sent = node.events_sent - sent_before
+        print(
+            f"events: {calls:,} calls, {sent:,} ARI events to {done:,} completed executions in {seconds:.2f} s: "
+            f"{sent / seconds:,.0f} events/s"
+        )
+        complete = done == calls
+        ok &= complete
+        print(f"{'PASS' if complete else 'FAIL'}  every call recorded as completed")
+    finally:
+        events.cancel()
+        await asyncio.gather(events, return_exceptions=True)
+        await telephony.close()
+        await node.stop()
+    return ok
+
+
+async def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--quick", action="store_true", help="small sizes, no targets (a smoke run)")
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="delay every ARI answer, as a network would")
+    args = parser.parse_args()
+    # The fake's access log would be one line a request.
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    trunks, calls = (400, 100) if args.quick else (10_000, 2_000)
+    print(f"ARI answers delayed by {args.latency_ms} ms" if args.latency_ms else "ARI on loopback, no added latency")
+    return 0 if await run(trunks, calls, not args.quick, args.latency_ms / 1000) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
