@@ -1,0 +1,68 @@
+"""Properties of comparing desired objects with what Asterisk reports, and of preferring reachable gateways."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from byot_core.adapters.asterisk import desired_objects
+from byot_core.adapters.asterisk.compare import GROWING, differences
+from byot_core.domain.dialplan import prefer_reachable
+from byot_core.domain.errors import ValidationFailed
+from byot_core.testing.fake_asterisk import FakeAsterisk
+from tests.asterisk.test_pjsip import trunk_of
+from tests.strategies import gateways, trunk_bodies
+
+
+def stored(node: FakeAsterisk, objects: list[Any]) -> dict[tuple[str, str], dict[str, str]]:
+    """What the fake reports after a PUT of each object (no HTTP: the merge it runs on a PUT)."""
+    from byot_core.testing.fake_asterisk import _DEFAULTS
+
+    return {(o.type, o.id): node._merged(o.type, _DEFAULTS[o.type], o.fields) for o in objects}
+
+
+@given(trunk_bodies())
+def test_a_trunk_just_written_shows_no_difference(payload: dict[str, Any]) -> None:
+    """Whatever Asterisk's normal forms do to the values, a freshly written trunk compares equal: no rewrite loop."""
+    try:
+        trunk, secret = trunk_of(payload)
+    except ValidationFailed:
+        return
+    node = FakeAsterisk(resolve=lambda host: ["192.0.2.200"])
+    objects = desired_objects(trunk, secret)
+    reported = stored(node, objects)
+    for obj in objects:
+        assert differences(obj, reported[(obj.type, obj.id)]) == frozenset(), obj
+
+
+@given(trunk_bodies(), trunk_bodies())
+def test_a_shrinking_list_always_asks_for_a_recreate(first: dict[str, Any], second: dict[str, Any]) -> None:
+    """When an identify or AOR changes, a merge would keep stale entries; the comparison flags a growing field."""
+    try:
+        old, old_secret = trunk_of(first)
+        new, new_secret = trunk_of(second)
+    except ValidationFailed:
+        return
+    node = FakeAsterisk(resolve=lambda host: ["192.0.2.200"])
+    before = stored(node, desired_objects(old, old_secret))
+    for obj in desired_objects(new, new_secret):
+        reported = before.get((obj.type, obj.id))
+        if reported is None or obj.type not in ("identify", "aor"):
+            continue
+        merged = node._merged(obj.type, reported, obj.fields)
+        if differences(obj, merged):
+            # What a plain PUT would leave behind differs only in a list that grew: delete and create is needed.
+            assert differences(obj, merged) <= GROWING
+
+
+@given(gateways(), st.data())
+def test_preferring_reachable_gateways_keeps_both_orders(plan: list[Any], data: st.DataObject) -> None:
+    """Reachable gateways first, then the rest, each group in the plan's order; nothing dropped or added."""
+    reachable = data.draw(st.lists(st.booleans(), min_size=len(plan), max_size=len(plan)))
+    ordered = prefer_reachable(plan, reachable)
+    assert sorted(g.id for g in ordered) == sorted(g.id for g in plan)
+    up = [g for g, ok in zip(plan, reachable, strict=True) if ok]
+    down = [g for g, ok in zip(plan, reachable, strict=True) if not ok]
+    assert list(ordered) == up + down
