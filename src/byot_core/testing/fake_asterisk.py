@@ -20,6 +20,7 @@ Gateways are scripted by their ``host:port`` with :class:`GatewayPlay` values.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import base64
 import enum
@@ -27,6 +28,8 @@ import hmac
 import ipaddress
 import itertools
 import json
+import logging
+import signal
 from collections import deque
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -139,9 +142,10 @@ def _network(entry: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
 class FakeAsterisk:
     """One fake Asterisk node on loopback. ``await start()``, use :attr:`url`, ``await stop()``.
 
-    ``writable=False`` plays an Asterisk whose ``sorcery.conf`` has no writable wizard. ``resolve`` turns a hostname
-    in ``match`` into addresses (the default knows none, as a resolver without network would). ``latency`` delays
-    every REST answer, as a network between the library and Asterisk would.
+    Gateways without a script play ``default_play``. ``writable=False`` plays an Asterisk whose ``sorcery.conf`` has
+    no writable wizard. ``resolve`` turns a hostname in ``match`` into addresses (the default knows none, as a
+    resolver without network would). ``latency`` delays every REST answer, as a network between the library and
+    Asterisk would. ``port`` 0 lets the system choose one.
     """
 
     def __init__(
@@ -154,6 +158,8 @@ class FakeAsterisk:
         event_delay: float = 0.0,
         timeout_delay: float = 0.05,
         latency: float = 0.0,
+        default_play: GatewayPlay = GatewayPlay.ANSWER,
+        port: int = 0,
     ) -> None:
         self.username = username
         self.password = password
@@ -162,6 +168,7 @@ class FakeAsterisk:
         self.event_delay = event_delay
         self.timeout_delay = timeout_delay
         self.latency = latency
+        self.default_play = default_play
         self.objects: dict[tuple[str, str], dict[str, str]] = {}
         self.file_objects: set[tuple[str, str]] = set()
         self.channels: dict[str, FakeChannel] = {}
@@ -178,7 +185,7 @@ class FakeAsterisk:
         self._ids = itertools.count(1)
         self._tasks: set[asyncio.Task[None]] = set()
         self._runner: web.AppRunner | None = None
-        self.port = 0
+        self.port = port
         self.add_file_object("transport", "transport-udp", {"protocol": "udp", "bind": "0.0.0.0:5060"})
 
     @staticmethod
@@ -569,7 +576,7 @@ class FakeAsterisk:
         gateway = aor.get("contact", "").removeprefix("sip:")
         self.dialled.append((gateway, number, channel.id))
         plays = self.scripts.get(gateway)
-        play = (plays.popleft() if len(plays) > 1 else plays[0]) if plays else GatewayPlay.ANSWER
+        play = (plays.popleft() if len(plays) > 1 else plays[0]) if plays else self.default_play
         args = [a for a in str(given.get("appArgs", "")).split(",") if a]
         delay = self.timeout_delay if play is GatewayPlay.TIMEOUT else self.event_delay
         self._later(delay, lambda: self._play(channel, play, args))
@@ -687,3 +694,39 @@ class FakeAsterisk:
         """Wait until every scheduled event has been sent."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+async def _serve(args: argparse.Namespace) -> None:
+    node = FakeAsterisk(
+        args.user,
+        args.password,
+        latency=args.latency_ms / 1000,
+        default_play=GatewayPlay[args.play.upper().replace("-", "_")],
+        port=args.port,
+    )
+    await node.start()
+    print(f"fake Asterisk: ARI on {node.url} (user {args.user}, application events at /ari/events)", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await stop.wait()
+    await node.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run a fake Asterisk until interrupted: ``python -m byot_core.testing.fake_asterisk --port 8088``."""
+    parser = argparse.ArgumentParser(description="A fake Asterisk speaking ARI, for trying byot without Asterisk.")
+    parser.add_argument("--port", type=int, default=8088)
+    parser.add_argument("--user", default="byot")
+    parser.add_argument("--password", default="secret", help="the ARI password to accept (a test double's)")
+    parser.add_argument(
+        "--play", default="answer-then-bye", choices=[p.name.lower().replace("_", "-") for p in GatewayPlay]
+    )
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="delay every REST answer")
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    asyncio.run(_serve(parser.parse_args(argv)))
+
+
+if __name__ == "__main__":
+    main()

@@ -72,6 +72,8 @@ class AriTelephony:
         self._unreachable: set[str] = set()
         self._connected: set[str] = set()
         self._turn = itertools.count()
+        #: ARI events received from every node so far (a figure for monitoring and benchmarks).
+        self.events_received = 0
 
     async def close(self) -> None:
         """Close every node's HTTP session."""
@@ -271,6 +273,7 @@ class AriTelephony:
 
     async def _pump(self, client: AriClient, queue: asyncio.Queue[CallEvent]) -> None:
         async for item in client.events(subscriptions=("endpoint:PJSIP",)):
+            self.events_received += not isinstance(item, AriConnected | AriDisconnected)
             try:
                 for event in await self.translate(client, item):
                     queue.put_nowait(event)
