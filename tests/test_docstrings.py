@@ -48,7 +48,8 @@ def test_every_public_object_has_a_docstring() -> None:
 def test_the_rest_reference_lists_every_operation() -> None:
     """The page built from the OpenAPI document names every path and method and every schema."""
     spec = importlib.util.spec_from_file_location("mkdocs_hooks", ROOT / "scripts" / "mkdocs_hooks.py")
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     hooks = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(hooks)
     page = hooks.on_page_markdown("# REST\n\n" + hooks.MARKER + "\n")

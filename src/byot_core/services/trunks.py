@@ -108,6 +108,8 @@ class TrunkService:
             updated = apply_changes(
                 trunk, changes, new_id=self.deps.ids.new_id, now=self.deps.clock.now(), sealed_password=sealed
             )
+            # Pending until telephony confirms: a crash before the sync must not leave the change marked applied.
+            updated = attrs.evolve(updated, sync_state=SyncState.PENDING)
             await uow.trunks.update(updated)
             numbers = await uow.numbers.list_for_trunk(account_id, trunk_id)
             await uow.commit()
