@@ -175,3 +175,16 @@ async def test_an_inactive_trunk_refuses_its_calls(world: AsteriskWorld) -> None
     trunk_id, _ = await mapped(world)
     await world.app.trunks.update(ACCOUNT, trunk_id, {"is_active": False})
     assert await refused(world, "+919876543210", "203.0.113.1") in (403, 404)
+
+
+async def test_with_one_node_down_calls_go_through_the_other(two_nodes: AsteriskWorld) -> None:
+    """A node that refuses connections is skipped: the attempt is placed on the live node and completes."""
+    world = two_nodes
+    await trunk_and_number(world)
+    await world.nodes[0].stop()
+    world.nodes[1].script("203.0.113.1:5060", GatewayPlay.ANSWER_THEN_BYE)
+    placed = await world.app.calls.place(ACCOUNT, CALL)
+    execution = await finished(world, placed.id)
+    assert execution.status is ExecutionStatus.COMPLETED
+    assert len(execution.attempts) == 1
+    assert [d[0] for d in world.nodes[1].dialled] == ["203.0.113.1:5060"]

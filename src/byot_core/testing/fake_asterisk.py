@@ -173,7 +173,8 @@ class FakeAsterisk:
         self.file_objects: set[tuple[str, str]] = set()
         self.channels: dict[str, FakeChannel] = {}
         self.ended: dict[str, FakeChannel] = {}
-        self.requests: list[tuple[str, str]] = []
+        # The most recent requests, for tests to read; bounded so that a long-running fake does not grow.
+        self.requests: deque[tuple[str, str]] = deque(maxlen=100_000)
         self.scripts: dict[str, deque[GatewayPlay]] = {}
         self.dialled: list[tuple[str, str, str]] = []
         self.restarts = 0
