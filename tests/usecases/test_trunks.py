@@ -160,7 +160,9 @@ async def test_delete_removes_everything(world: World) -> None:
     await world.app.numbers.add(ACCOUNT, again.trunk.id, {"phone_number": "919876543210"})
 
 
-async def test_a_change_stays_pending_until_telephony_confirms_it(world: World) -> None:
+async def test_a_change_stays_pending_until_telephony_confirms_it(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """If the process dies between storing a change and applying it, the trunk is not left marked applied."""
     created = await world.app.trunks.create(ACCOUNT, USERPASS_TRUNK)
     assert created.trunk.sync_state is SyncState.APPLIED
@@ -168,7 +170,7 @@ async def test_a_change_stays_pending_until_telephony_confirms_it(world: World) 
     async def crash(_: object) -> int:
         raise RuntimeError("the process died here")
 
-    world.telephony.apply_trunk = crash  # type: ignore[method-assign]
+    monkeypatch.setattr(world.telephony, "apply_trunk", crash)
     with pytest.raises(RuntimeError):
         await world.app.trunks.update(ACCOUNT, created.trunk.id, {"description": "changed"})
     stored = await world.app.trunks.get(ACCOUNT, created.trunk.id)
