@@ -175,3 +175,17 @@ async def test_a_change_stays_pending_until_telephony_confirms_it(
         await world.app.trunks.update(ACCOUNT, created.trunk.id, {"description": "changed"})
     stored = await world.app.trunks.get(ACCOUNT, created.trunk.id)
     assert (stored.trunk.description, stored.trunk.sync_state) == ("changed", SyncState.PENDING)
+
+
+async def test_reconcile_brings_a_forgetful_telephony_back_in_step(world: World) -> None:
+    """After telephony lost everything, one pass re-applies every trunk and removes a deleted one's leftovers."""
+    ids = [(await world.app.trunks.create(ACCOUNT, body(IP_TRUNK, name=f"trunk {i}"))).trunk.id for i in range(205)]
+    leftover = world.telephony.configs[ids[0]]
+    await world.app.trunks.delete(ACCOUNT, ids[0])
+    world.telephony.configs.clear()
+    world.telephony.configs[ids[0]] = leftover
+    report = await world.app.sync.reconcile()
+    assert (report.applied, report.changed, report.removed, report.failed) == (204, 204, 1, 0)
+    assert set(world.telephony.configs) == set(ids[1:])
+    again = await world.app.sync.reconcile()
+    assert (again.applied, again.changed, again.removed) == (204, 0, 0)

@@ -74,10 +74,16 @@ class TelephonySync:
         """Ask the running loop for a reconcile pass as soon as it can (several requests make one pass)."""
         self._wanted.set()
 
-    async def _all_trunks(self) -> list[Trunk]:
+    async def _all_trunks(self, chunk: int = 200) -> list[Trunk]:
         async with self._deps.storage.unit_of_work() as uow:
-            ids = await uow.trunks.all_ids()
-            return [t for i in ids if (t := await uow.trunks.get_any(i)) is not None]
+            ids = list(await uow.trunks.all_ids())
+        found: list[Trunk] = []
+        # Read in short units of work: on SQLite a unit of work holds the database's lock, and API writes must not
+        # wait for a pass over every trunk.
+        for start in range(0, len(ids), chunk):
+            async with self._deps.storage.unit_of_work() as uow:
+                found += [t for i in ids[start : start + chunk] if (t := await uow.trunks.get_any(i)) is not None]
+        return found
 
     async def reconcile(self, progress: Progress | None = None) -> ReconcileReport:
         """Bring telephony in step with every stored trunk and record each trunk's sync state."""
