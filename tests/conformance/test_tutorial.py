@@ -30,7 +30,7 @@ def test_the_tutorial_reaches_a_routed_call_and_a_completed_one(tmp_path: Path) 
     with running_server(f"sqlite:///{tmp_path / 'byot.sqlite3'}", env=env, cwd=tmp_path) as server:
         script = shell_walkthrough()
         script = script.replace("export BYOT=http://127.0.0.1:8000", f"export BYOT={server.url}")
-        script = script.replace("export KEY=bk_the_key_it_printed", f"export KEY={KEY}")
+        script = script.replace("export KEY=bn-the-key-it-printed", f"export KEY={KEY}")
         done = subprocess.run(  # noqa: S603 - the documentation's own script
             ["/bin/bash", "-euo", "pipefail", "-c", script],
             capture_output=True, text=True, timeout=60, check=False, cwd=tmp_path,

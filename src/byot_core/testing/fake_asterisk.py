@@ -30,6 +30,7 @@ import itertools
 import json
 import logging
 import signal
+import socket
 from collections import deque
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -697,16 +698,26 @@ class FakeAsterisk:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
 
+def _system_or_test_net(host: str) -> list[str]:
+    """Resolve as Asterisk would; a name the system cannot resolve (no network) becomes 192.0.2.1 (TEST-NET-1)."""
+    try:
+        return sorted({str(info[4][0]) for info in socket.getaddrinfo(host, None, proto=socket.IPPROTO_UDP)})
+    except OSError:
+        return ["192.0.2.1"]
+
+
 async def _serve(args: argparse.Namespace) -> None:
     node = FakeAsterisk(
         args.user,
         args.password,
+        resolve=_system_or_test_net,
         latency=args.latency_ms / 1000,
         default_play=GatewayPlay[args.play.upper().replace("-", "_")],
         port=args.port,
     )
     await node.start()
     print(f"fake Asterisk: ARI on {node.url} (user {args.user}, application events at /ari/events)", flush=True)
+    print("hostnames in identify matches resolve through the system, or to 192.0.2.1 when they cannot", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
