@@ -36,14 +36,16 @@ async def test_create_with_numbers_is_all_or_nothing(world: World) -> None:
 
 
 async def test_telephony_down_keeps_the_trunk_out_of_sync(world: World) -> None:
-    """With telephony unreachable, the trunk is saved and marked FAILED; a resync applies it later."""
+    """With telephony unreachable, the trunk is saved and marked FAILED; a reconcile applies it later."""
     world.telephony.down = True
     details = await world.app.trunks.create(ACCOUNT, USERPASS_TRUNK)
     assert details.trunk.sync_state is SyncState.FAILED
     assert (await world.app.trunks.get(ACCOUNT, details.trunk.id)).trunk.sync_state is SyncState.FAILED
     world.telephony.down = False
-    assert await world.app.trunks.resync() == {SyncState.APPLIED: 1}
+    report = await world.app.sync.reconcile()
+    assert (report.applied, report.changed, report.failed) == (1, 1, 0)
     assert details.trunk.id in world.telephony.configs
+    assert (await world.app.trunks.get(ACCOUNT, details.trunk.id)).trunk.sync_state is SyncState.APPLIED
 
 
 async def test_names_are_unique_per_account(world: World) -> None:

@@ -140,7 +140,7 @@ class TrunkService:
         """Make telephony match a stored trunk and record the outcome as its ``sync_state``.
 
         A trunk that routes calls is configured, any other is removed. Telephony being down is recorded (FAILED),
-        not raised: a later :meth:`resync` retries. The state is written only when it changes.
+        not raised: the sync loop (``app.sync``) retries it. The state is written only when it changes.
         """
         state, _ = await self.push(trunk)
         if state is not trunk.sync_state:
@@ -169,14 +169,3 @@ class TrunkService:
             sealed = await uow.trunks.any_sealed_password()
         if sealed is not None:
             self.deps.secrets.open(sealed)
-
-    async def resync(self) -> dict[SyncState, int]:
-        """Sync every trunk whose telephony state is not known to be applied; return how many ended in each state."""
-        async with self.deps.storage.unit_of_work() as uow:
-            trunks = [t for i in await uow.trunks.all_ids() if (t := await uow.trunks.get_any(i)) is not None]
-        outcome: dict[SyncState, int] = {}
-        for trunk in trunks:
-            if trunk.sync_state is not SyncState.APPLIED:
-                state = (await self.sync(trunk)).sync_state
-                outcome[state] = outcome.get(state, 0) + 1
-        return outcome
