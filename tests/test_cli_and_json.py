@@ -65,9 +65,15 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
     """`--help` works for each command and says what it does."""
-    for command in (["serve"], ["demo"], ["db", "upgrade"], ["keygen"]):
+    for command in (["serve"], ["demo"], ["db", "upgrade"], ["keygen"], ["reconcile"], ["pjsip", "render"]):
         assert main([*command, "--help"]) == 0
         assert "Usage: byot" in capsys.readouterr().out
+    for command in (["serve"], ["reconcile"]):
+        assert main([*command, "--help"]) == 0
+        shown = capsys.readouterr().out
+        assert "--ari-url" in shown
+        assert "BYOT_ARI_PASSWORD" in shown
+        assert "--ari-password" not in shown  # a password on a command line would show in process lists
 
 
 def test_keygen_prints_a_usable_key(capsys: pytest.CaptureFixture[str]) -> None:
