@@ -179,3 +179,19 @@ async def test_recorded_events_translate_to_call_events(client: AriClient) -> No
     ended = await telephony.translate(client, json.loads(capture("ChannelDestroyed.cause0.json")))
     assert isinstance(ended[0], CallEnded)
     assert (ended[0].q850_cause, ended[0].sip_code) == (0, None)
+
+
+async def test_an_application_has_one_websocket_the_last_one(node: FakeAsterisk, client: AriClient) -> None:
+    """Two websockets for one application: only the one that registered last gets its events, as in Asterisk."""
+    await client.request("PUT", f"{CONFIG}/endpoint/gw", body={"fields": [{"attribute": "aors", "value": "gw"}]})
+    session = aiohttp.ClientSession(headers={"Authorization": client._auth})
+    try:
+        first = await session.ws_connect(f"{node.url}/ari/events?app=byot")
+        second = await session.ws_connect(f"{node.url}/ari/events?app=byot")
+        await eventually(lambda: len(node._sockets["byot"]) == 2)
+        await client.request("POST", "/channels", body={"endpoint": "PJSIP/100@gw", "app": "byot"})
+        assert json.loads((await second.receive(timeout=2.0)).data)["type"] == "Dial"
+        with pytest.raises(TimeoutError):
+            await first.receive(timeout=0.2)
+    finally:
+        await session.close()

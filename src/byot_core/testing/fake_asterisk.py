@@ -12,7 +12,8 @@ It answers the way Asterisk 22 answered when recorded (``shared/asterisk/capture
   never enters the application), inbound calls matched to endpoints by ``identify``, explicit answer, refusal with a
   Q.850 cause (``reason_code=21`` answers the carrier 403), and ``ChannelDestroyed`` after ``StasisEnd`` only for
   subscribed channels;
-- the event websocket, and ``ContactStatusChange`` for applications subscribed to ``endpoint:PJSIP``;
+- the event websocket (an application's events go only to the websocket that registered it last), and
+  ``ContactStatusChange`` for applications subscribed to ``endpoint:PJSIP``;
 - faults: error answers, stalled answers, dropped websockets, a node that is down, a restart.
 
 Gateways are scripted by their ``host:port`` with :class:`GatewayPlay` values.
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import contextlib
 import enum
 import hmac
 import ipaddress
@@ -181,7 +183,9 @@ class FakeAsterisk:
         self.restarts = 0
         self.events_sent = 0
         self._faults: list[tuple[str, int, str, float]] = []
-        self._sockets: dict[str, set[web.WebSocketResponse]] = {}
+        # Per application, its websockets in the order they registered: Asterisk sends an application's events only
+        # to the one that registered it last.
+        self._sockets: dict[str, list[web.WebSocketResponse]] = {}
         self._subscriptions: dict[str, set[str]] = {}
         self._seq = itertools.count()
         self._ids = itertools.count(1)
@@ -420,12 +424,13 @@ class FakeAsterisk:
             return _error(400, "Missing parameter app")
         ws = web.WebSocketResponse(heartbeat=None)
         await ws.prepare(request)
-        self._sockets.setdefault(app, set()).add(ws)
+        self._sockets.setdefault(app, []).append(ws)
         try:
             async for _ in ws:
                 pass  # ARI sends events; what the client sends is ignored
         finally:
-            self._sockets.get(app, set()).discard(ws)
+            with contextlib.suppress(ValueError):
+                self._sockets.get(app, []).remove(ws)
         return ws
 
     def connected_apps(self) -> set[str]:
@@ -434,12 +439,12 @@ class FakeAsterisk:
 
     def _send(self, app: str, event: dict[str, Any]) -> None:
         message = json.dumps({**event, "asterisk_id": "02:fc:00:00:00:01", "application": app})
-        for ws in list(self._sockets.get(app, ())):
-            if not ws.closed:
-                self.events_sent += 1
-                task = asyncio.ensure_future(ws.send_str(message))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+        live = [ws for ws in self._sockets.get(app, ()) if not ws.closed]
+        if live:
+            self.events_sent += 1
+            task = asyncio.ensure_future(live[-1].send_str(message))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
 
     def _channel_json(self, channel: FakeChannel) -> dict[str, Any]:
         return {
