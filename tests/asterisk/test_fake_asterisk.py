@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -195,3 +196,19 @@ async def test_an_application_has_one_websocket_the_last_one(node: FakeAsterisk,
             await first.receive(timeout=0.2)
     finally:
         await session.close()
+
+
+async def test_wrong_credentials_on_the_event_stream_are_logged_without_them(
+    node: FakeAsterisk, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A 401 on the websocket is retried and logged with its status; the password is in no log line."""
+    wrong = "wrong-" + ARI_PASSWORD
+    client = AriClient(node.url, "byot", wrong, first_retry=0.01, max_retry=0.02)
+    stream = client.events()
+    consumer = asyncio.ensure_future(anext(stream))
+    await eventually(lambda: sum("HTTP 401" in r.getMessage() for r in caplog.records) >= 2)
+    consumer.cancel()
+    await asyncio.gather(consumer, return_exceptions=True)
+    await stream.aclose()
+    await client.close()
+    assert not any(wrong in r.getMessage() or ARI_PASSWORD in r.getMessage() for r in caplog.records)

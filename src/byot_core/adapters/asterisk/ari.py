@@ -13,7 +13,7 @@ import base64
 import json
 import logging
 import random
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, Mapping
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -174,7 +174,7 @@ class AriClient:
         """A path segment, percent-encoded (object and channel ids are safe already; this keeps them so)."""
         return quote(segment, safe="")
 
-    async def events(self, subscriptions: tuple[str, ...] = ()) -> AsyncIterator[StreamItem]:
+    async def events(self, subscriptions: tuple[str, ...] = ()) -> AsyncGenerator[StreamItem, None]:
         """The application's events, forever: reconnects with backoff and jitter whenever the websocket drops.
 
         Yields :class:`AriConnected` after every (re)connection (once ``subscriptions`` such as ``endpoint:PJSIP``
@@ -212,7 +212,10 @@ class AriClient:
                         elif message.type in (aiohttp.WSMsgType.ERROR, aiohttp.WSMsgType.CLOSED):
                             break
             except (aiohttp.ClientError, TimeoutError, TelephonyUnavailable) as error:
-                log.warning("ARI events from %s: %s", self.node, type(error).__name__)
+                # The status says what went wrong (401: wrong ARI credentials); the error's text may hold the URL.
+                status = getattr(error, "status", None)
+                said = f" (HTTP {status})" if status else ""
+                log.warning("ARI events from %s: %s%s; reconnecting", self.node, type(error).__name__, said)
             if connected:
                 yield AriDisconnected(self.node)
             # Jitter spreads the reconnections of many clients after an Asterisk restart.

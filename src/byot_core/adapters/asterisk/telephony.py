@@ -281,6 +281,8 @@ class AriTelephony:
                 log.warning("event from %s not handled: %s", client.node, error.message)
             except (KeyError, TypeError, ValueError, AttributeError):
                 log.warning("event from %s not understood; skipped", client.node)
+            except Exception:  # one broken event must not end the node's stream, and with it every later call
+                log.exception("event from %s could not be translated", client.node)
 
     async def translate(self, client: AriClient, item: StreamItem) -> list[CallEvent]:
         """The domain events one ARI event (or connection change) means; may ask Asterisk about the channel."""
