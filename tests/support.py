@@ -15,6 +15,7 @@ from byot_core.adapters.memory import (
     MemorySecretBox,
     MemoryStorage,
     RecordingInboundHandler,
+    RecordingOutboundHandler,
 )
 from byot_core.adapters.system import FrozenClock, UlidFactory
 from byot_core.ports.storage import Storage
@@ -74,6 +75,7 @@ class World:
     clock: FrozenClock
     balance: FixedBalance
     handler: RecordingInboundHandler
+    outbound: RecordingOutboundHandler
 
     async def settle(self) -> int:
         """Deliver every pending call event to the application."""
@@ -85,6 +87,7 @@ def make_world(default_region: str | None = None, storage: Storage | None = None
     storage = storage if storage is not None else MemoryStorage()
     telephony, agents = FakeTelephony(), MemoryAgentDirectory()
     secrets, clock, balance, handler = MemorySecretBox(), FrozenClock(), FixedBalance(), RecordingInboundHandler()
+    outbound = RecordingOutboundHandler()
     app = byot_core.build(
         storage=storage,
         telephony=telephony,
@@ -94,7 +97,8 @@ def make_world(default_region: str | None = None, storage: Storage | None = None
         ids=UlidFactory(),
         balance=balance,
         inbound_handler=handler,
+        outbound_handler=outbound,
         default_region=default_region,
     )
     agents.register(ACCOUNT, AGENT, telephony_provider="sip-trunk")
-    return World(app, storage, telephony, agents, secrets, clock, balance, handler)
+    return World(app, storage, telephony, agents, secrets, clock, balance, handler, outbound)

@@ -10,6 +10,7 @@ from byot_core.ports import (
     Clock,
     IdFactory,
     InboundCallHandler,
+    OutboundCallHandler,
     SecretBox,
     Storage,
     Telephony,
@@ -30,10 +31,13 @@ def build(
     ids: IdFactory | None = None,
     balance: BalanceCheck | None = None,
     inbound_handler: InboundCallHandler | None = None,
+    outbound_handler: OutboundCallHandler | None = None,
     default_region: str | None = None,
     draw: Callable[[], float] | None = None,
 ) -> Byot:
     """Compose the application from the adapters given; anything not given is the in-memory or fake one.
+
+    ``outbound_handler`` is optional: without one, answered outbound calls are only recorded.
 
     Each call makes fresh adapters, so two applications never share state by accident.
     """
@@ -59,5 +63,6 @@ def build(
             inbound_handler=inbound_handler if inbound_handler is not None else RecordingInboundHandler(),
             default_region=default_region,
             draw=draw,
+            outbound_handler=outbound_handler,
         )
     )

@@ -14,7 +14,13 @@ import pytest
 import byot_core
 from byot_core.adapters.asterisk.ari import AriClient
 from byot_core.adapters.asterisk.telephony import AriTelephony
-from byot_core.adapters.memory import MemoryAgentDirectory, MemorySecretBox, MemoryStorage, RecordingInboundHandler
+from byot_core.adapters.memory import (
+    MemoryAgentDirectory,
+    MemorySecretBox,
+    MemoryStorage,
+    RecordingInboundHandler,
+    RecordingOutboundHandler,
+)
 from byot_core.adapters.system import SystemClock, UlidFactory
 from byot_core.testing.fake_asterisk import FakeAsterisk
 from tests.support import ACCOUNT, AGENT
@@ -53,6 +59,7 @@ class AsteriskWorld:
     nodes: list[FakeAsterisk]
     telephony: AriTelephony
     handler: RecordingInboundHandler
+    outbound: RecordingOutboundHandler
     tasks: list[asyncio.Task[None]]
 
     async def connected(self) -> None:
@@ -74,7 +81,7 @@ async def asterisk_world(count: int = 1, *, run_sync: bool = True, **fake: Any) 
         for n in nodes
     ]
     telephony = AriTelephony(clients)
-    agents, handler = MemoryAgentDirectory(), RecordingInboundHandler()
+    agents, handler, outbound = MemoryAgentDirectory(), RecordingInboundHandler(), RecordingOutboundHandler()
     app = byot_core.build(
         storage=MemoryStorage(),
         telephony=telephony,
@@ -83,12 +90,13 @@ async def asterisk_world(count: int = 1, *, run_sync: bool = True, **fake: Any) 
         clock=SystemClock(),
         ids=UlidFactory(),
         inbound_handler=handler,
+        outbound_handler=outbound,
     )
     agents.register(ACCOUNT, AGENT, telephony_provider="sip-trunk")
     tasks = [asyncio.create_task(app.events.run())]
     if run_sync:
         tasks.append(asyncio.create_task(app.sync.run(first_retry=0.05, max_retry=0.2, idle=30)))
-    world = AsteriskWorld(app, nodes, telephony, handler, tasks)
+    world = AsteriskWorld(app, nodes, telephony, handler, outbound, tasks)
     try:
         await world.connected()
         yield world

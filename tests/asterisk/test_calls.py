@@ -88,7 +88,7 @@ async def test_an_unreachable_gateway_is_tried_last(world: AsteriskWorld) -> Non
 
 
 async def test_hanging_up_an_answered_call_completes_it(world: AsteriskWorld) -> None:
-    """Our DELETE of an answered channel: ChannelDestroyed cause 16, a completed execution."""
+    """The answered channel goes to the agent runtime; our DELETE of it: cause 16, a completed execution."""
     await trunk_and_number(world)
     placed = await world.app.calls.place(ACCOUNT, CALL)
 
@@ -96,6 +96,8 @@ async def test_hanging_up_an_answered_call_completes_it(world: AsteriskWorld) ->
         return (await world.app.calls.get(ACCOUNT, placed.id)).status is ExecutionStatus.IN_PROGRESS
 
     await eventually(in_progress)
+    assert [c.execution_id for c in world.outbound.calls] == [placed.id]
+    assert world.outbound.calls[0].channel_id in world.nodes[0].channels  # the live channel, for the agent runtime
     await world.app.calls.hang_up(ACCOUNT, placed.id)
     execution = await finished(world, placed.id)
     assert execution.status is ExecutionStatus.COMPLETED

@@ -190,3 +190,38 @@ async def test_event_stream_runs_the_same_flow(world: World) -> None:
             break
     task.cancel()
     assert (await world.app.calls.get(ACCOUNT, placed.id)).status is ExecutionStatus.COMPLETED
+
+
+async def test_an_answered_call_is_handed_to_the_outbound_handler(world: World) -> None:
+    """Once the callee answers (after a failover), the agent runtime gets the live channel, once."""
+    await trunk_with_number(world)
+    world.telephony.script("gw1.example.com", Outcome.CONGESTION)
+    world.telephony.script("gw2.example.com", Outcome.ANSWER_AND_HOLD)
+    placed = await world.app.calls.place(ACCOUNT, CALL)
+    await world.settle()
+    execution = await world.app.calls.get(ACCOUNT, placed.id)
+    assert execution.status is ExecutionStatus.IN_PROGRESS
+    assert len(world.outbound.calls) == 1
+    call = world.outbound.calls[0]
+    assert (call.execution_id, call.agent_id, call.channel_id) == (placed.id, AGENT, execution.attempts[1].channel_id)
+    assert (call.from_number, call.to_number, call.gateway_id) == (
+        "+919876543210", "+918800001234", execution.attempts[1].gateway_id,
+    )  # fmt: skip
+    await world.app.events.handle(CallAnswered(call.channel_id))  # a repeated event hands nothing over again
+    assert len(world.outbound.calls) == 1
+
+
+async def test_a_failing_outbound_handler_ends_the_call(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """If the agent runtime cannot take the call, the channel is hung up (cause 41) rather than left silent."""
+    await trunk_with_number(world)
+    world.telephony.script("gw1.example.com", Outcome.ANSWER_AND_HOLD)
+
+    async def refuse(_: object) -> None:
+        raise RuntimeError("no agent worker free")
+
+    monkeypatch.setattr(world.outbound, "on_outbound_answered", refuse)
+    placed = await world.app.calls.place(ACCOUNT, CALL)
+    await world.settle()
+    execution = await world.app.calls.get(ACCOUNT, placed.id)
+    assert world.telephony.hangups[execution.attempts[0].channel_id] == 41
+    assert execution.status is ExecutionStatus.COMPLETED

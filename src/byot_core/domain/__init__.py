@@ -59,7 +59,7 @@ from byot_core.domain.routing import (
 from byot_core.domain.secret import SealedSecret, Secret
 from byot_core.domain.sources import SourceMatcher
 from byot_core.domain.status import TERMINAL, ExecutionStatus, advance, can_move
-from byot_core.domain.telephony import InboundOffer, OriginateRequest, TrunkConfig
+from byot_core.domain.telephony import AnsweredOutboundCall, InboundOffer, OriginateRequest, TrunkConfig
 from byot_core.domain.trunk import AuthType, Gateway, IpIdentifier, SyncState, Trunk, TrunkSettings
 from byot_core.domain.trunk_input import TrunkChanges, TrunkDraft, parse_trunk_create, parse_trunk_update
 from byot_core.domain.trunk_rules import apply_changes, build_trunk
@@ -73,6 +73,7 @@ __all__ = [
     "Agent",
     "AgentDisconnected",
     "AgentNotFound",
+    "AnsweredOutboundCall",
     "Attempt",
     "AttemptEnd",
     "AttemptResult",

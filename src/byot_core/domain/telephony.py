@@ -7,7 +7,7 @@ import attrs
 from byot_core.domain.secret import Secret
 from byot_core.domain.trunk import Gateway, Trunk
 
-__all__ = ["InboundOffer", "OriginateRequest", "TrunkConfig"]
+__all__ = ["AnsweredOutboundCall", "InboundOffer", "OriginateRequest", "TrunkConfig"]
 
 
 @attrs.frozen
@@ -46,3 +46,17 @@ class InboundOffer:
     phone_number_id: str
     called: str
     caller: str | None = None
+
+
+@attrs.frozen
+class AnsweredOutboundCall:
+    """An outbound call the callee answered, handed to its agent: the live channel and the execution recording it."""
+
+    channel_id: str
+    execution_id: str
+    account_id: str
+    agent_id: str
+    from_number: str
+    to_number: str
+    trunk_id: str | None = None
+    gateway_id: str | None = None

@@ -5,6 +5,7 @@ from byot_core.ports.balance import BalanceCheck
 from byot_core.ports.clock import Clock
 from byot_core.ports.ids import IdFactory
 from byot_core.ports.inbound_handler import InboundCallHandler
+from byot_core.ports.outbound_handler import OutboundCallHandler
 from byot_core.ports.secrets import SecretBox
 from byot_core.ports.storage import (
     ExecutionRepository,
@@ -23,6 +24,7 @@ __all__ = [
     "ExecutionRepository",
     "IdFactory",
     "InboundCallHandler",
+    "OutboundCallHandler",
     "PhoneNumberRepository",
     "SecretBox",
     "Storage",

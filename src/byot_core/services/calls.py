@@ -24,7 +24,7 @@ from byot_core.domain.events import AgentDisconnected, CallAnswered, CallEnded, 
 from byot_core.domain.execution import Attempt, Direction, Execution
 from byot_core.domain.numbers import canonical_key, e164
 from byot_core.domain.status import ExecutionStatus, advance
-from byot_core.domain.telephony import OriginateRequest
+from byot_core.domain.telephony import AnsweredOutboundCall, OriginateRequest
 from byot_core.domain.trunk import Gateway, Trunk
 from byot_core.ports.storage import TrunkRepository
 from byot_core.services.deps import Dependencies
@@ -162,6 +162,7 @@ class CallService:
     async def handle_event(self, event: CallRinging | CallAnswered | CallEnded | AgentDisconnected) -> None:
         """Apply a call event to its execution. Unknown channels, duplicates and late events change nothing."""
         follow_up: OriginateRequest | None = None
+        answered_now: Execution | None = None
         async with self.deps.storage.unit_of_work() as uow:
             execution = await uow.executions.find_by_channel(event.channel_id)
             index = execution.attempt_for(event.channel_id) if execution is not None else None
@@ -182,6 +183,8 @@ class CallService:
                 if current:
                     status = advance(updated.status, ExecutionStatus.IN_PROGRESS)
                     updated = attrs.evolve(updated, status=status, answered_at=updated.answered_at or now)
+                    if execution.direction is Direction.OUTBOUND and not attempt.answered:
+                        answered_now = updated
             elif isinstance(event, AgentDisconnected):
                 status = advance(execution.status, ExecutionStatus.CALL_DISCONNECTED)
                 updated = attrs.evolve(execution, status=status, updated_at=now)
@@ -191,6 +194,29 @@ class CallService:
             await uow.commit()
         if follow_up is not None:
             await self._originate(follow_up)
+        if answered_now is not None:
+            await self._hand_over(answered_now, event.channel_id)
+
+    async def _hand_over(self, execution: Execution, channel_id: str) -> None:
+        """Give an answered outbound call to the outbound handler; a handler that fails ends the call (cause 41)."""
+        handler = self.deps.outbound_handler
+        if handler is None:
+            return
+        call = AnsweredOutboundCall(
+            channel_id=channel_id,
+            execution_id=execution.id,
+            account_id=execution.account_id,
+            agent_id=execution.agent_id,
+            from_number=execution.from_number,
+            to_number=execution.to_number,
+            trunk_id=execution.trunk_id,
+            gateway_id=execution.attempts[-1].gateway_id,
+        )
+        try:
+            await handler.on_outbound_answered(call)
+        except Exception:  # the embedder's handler may fail in any way; the callee must not be left in silence
+            log.exception("outbound call %s could not be handed to agent %s", channel_id, execution.agent_id)
+            await self.deps.telephony.hang_up(channel_id, 41)
 
     async def _ended(
         self, execution: Execution, index: int, event: CallEnded, now: datetime, trunks: TrunkRepository

@@ -12,6 +12,7 @@ from byot_core.ports import (
     Clock,
     IdFactory,
     InboundCallHandler,
+    OutboundCallHandler,
     SecretBox,
     Storage,
     Telephony,
@@ -26,7 +27,8 @@ class Dependencies:
 
     ``default_region`` (an ISO 3166 code such as ``"IN"``) lets national number spellings be read. ``draw``, when
     given, returns uniform numbers in (0, 1] to share load among gateways of equal priority by weight; without it the
-    order among equals is fixed (heavier weight first).
+    order among equals is fixed (heavier weight first). ``outbound_handler``, when given, is handed every outbound
+    call the callee answers.
     """
 
     storage: Storage
@@ -39,3 +41,4 @@ class Dependencies:
     inbound_handler: InboundCallHandler
     default_region: str | None = None
     draw: Callable[[], float] | None = None
+    outbound_handler: OutboundCallHandler | None = None

@@ -1,7 +1,7 @@
-"""In-memory adapters: storage, agents, secrets, balance and an inbound handler, for tests and embedding."""
+"""In-memory adapters: storage, agents, secrets, balance and call handlers, for tests and embedding."""
 
 from byot_core.adapters.memory.agents import MemoryAgentDirectory
-from byot_core.adapters.memory.misc import FixedBalance, RecordingInboundHandler
+from byot_core.adapters.memory.misc import FixedBalance, RecordingInboundHandler, RecordingOutboundHandler
 from byot_core.adapters.memory.secrets import MemorySecretBox
 from byot_core.adapters.memory.storage import MemoryStorage, MemoryUnitOfWork
 
@@ -12,4 +12,5 @@ __all__ = [
     "MemoryStorage",
     "MemoryUnitOfWork",
     "RecordingInboundHandler",
+    "RecordingOutboundHandler",
 ]

@@ -1,12 +1,12 @@
-"""Small in-memory adapters: a balance check and an inbound call handler that records what it is given."""
+"""Small in-memory adapters: a balance check, and inbound and outbound call handlers that record what they get."""
 
 from __future__ import annotations
 
 from collections import deque
 
-from byot_core.domain.telephony import InboundOffer
+from byot_core.domain.telephony import AnsweredOutboundCall, InboundOffer
 
-__all__ = ["FixedBalance", "RecordingInboundHandler"]
+__all__ = ["FixedBalance", "RecordingInboundHandler", "RecordingOutboundHandler"]
 
 
 class FixedBalance:
@@ -33,3 +33,14 @@ class RecordingInboundHandler:
     async def on_inbound_call(self, offer: InboundOffer) -> None:
         """Record the offer."""
         self.offers.append(offer)
+
+
+class RecordingOutboundHandler:
+    """Takes every answered outbound call and records it, for tests and demos (``limit`` keeps the most recent)."""
+
+    def __init__(self, limit: int | None = None) -> None:
+        self.calls: deque[AnsweredOutboundCall] = deque(maxlen=limit)
+
+    async def on_outbound_answered(self, call: AnsweredOutboundCall) -> None:
+        """Record the call."""
+        self.calls.append(call)
