@@ -140,7 +140,7 @@ async def _pjsip_render(database_url: str, trunk_id: str | None) -> int:
     return 0
 
 
-async def _reconcile(settings: Any) -> int:
+async def _reconcile(settings: Any, thorough: bool) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from byot_core.adapters.http.server import open_core
@@ -153,7 +153,9 @@ async def _reconcile(settings: Any) -> int:
         columns = (TextColumn("reconciling trunks"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
         with Progress(*columns, transient=False) as bar:
             task = bar.add_task("reconcile", total=None)
-            report = await core.byot.sync.reconcile(lambda done, total: bar.update(task, completed=done, total=total))
+            report = await core.byot.sync.reconcile(
+                lambda done, total: bar.update(task, completed=done, total=total), thorough=thorough
+            )
     finally:
         await core.close()
     print(
@@ -263,8 +265,13 @@ def _cli() -> Any:
                    "any trunk is left out of sync.")  # fmt: skip
     @database_option
     @asterisk_options
-    def reconcile(database_url: str, **ari: Any) -> None:
-        sys.exit(_run(lambda: asyncio.run(_reconcile(settings_of(database_url, **ari)))))
+    @click.option(
+        "--thorough",
+        is_flag=True,
+        help="also look for leftover objects of trunks stored as applied whose objects all match (twice the requests)",
+    )
+    def reconcile(database_url: str, thorough: bool, **ari: Any) -> None:
+        sys.exit(_run(lambda: asyncio.run(_reconcile(settings_of(database_url, **ari), thorough))))
 
     @group.group(help="Manage the database schema.")
     def db() -> None:

@@ -169,3 +169,18 @@ async def test_reconcile_reports_what_it_did(world: AsteriskWorld) -> None:
     assert node.objects[("endpoint", f"byot-{changed.trunk.id}-gw1")]["direct_media"] == "false"
     assert not [k for k in node.objects if gone.trunk.id in k[1]]
     assert kept.trunk.id in {k[1].split("-")[1] for k in world.owned()}
+
+
+async def test_a_thorough_reconcile_also_finds_leftovers_of_applied_trunks(world: AsteriskWorld) -> None:
+    """A stray gateway beside an applied, matching trunk: the quick pass skips it, the thorough one removes it."""
+    created = await world.app.trunks.create(ACCOUNT, IP_TRUNK)
+    stray = f"byot-{created.trunk.id}-gw2"
+    node = world.nodes[0]
+    node.objects[("aor", stray)] = {"contact": "sip:192.0.2.9:5060"}
+    node.objects[("endpoint", stray)] = {"aors": stray}
+    quick = await world.app.sync.reconcile()
+    assert (quick.changed, ("endpoint", stray) in node.objects) == (0, True)
+    thorough = await world.app.sync.reconcile(thorough=True)
+    assert thorough.changed == 1
+    assert ("endpoint", stray) not in node.objects
+    assert ("aor", stray) not in node.objects

@@ -169,7 +169,7 @@ async def test_a_change_stays_pending_until_telephony_confirms_it(
     created = await world.app.trunks.create(ACCOUNT, USERPASS_TRUNK)
     assert created.trunk.sync_state is SyncState.APPLIED
 
-    async def crash(_: object) -> int:
+    async def crash(_: object, **__: object) -> int:
         raise RuntimeError("the process died here")
 
     monkeypatch.setattr(world.telephony, "apply_trunk", crash)

@@ -102,7 +102,7 @@ class FakeTelephony:
         self._queue.extend(events)
         self._arrived.set()
 
-    async def apply_trunk(self, config: TrunkConfig) -> int:
+    async def apply_trunk(self, config: TrunkConfig, *, thorough: bool = True) -> int:
         """Record the trunk's configuration; 1 if it changed, else 0."""
         self._check_up()
         changed = self.configs.get(config.trunk.id) != config

@@ -19,10 +19,12 @@ class Telephony(Protocol):
     for those it could not.
     """
 
-    async def apply_trunk(self, config: TrunkConfig) -> int:
+    async def apply_trunk(self, config: TrunkConfig, *, thorough: bool = True) -> int:
         """Make the trunk's configuration (endpoints, AORs, auth, identify) match ``config``.
 
-        Compares first and writes only what differs; returns how many objects were written or removed.
+        Compares first and writes only what differs; returns how many objects were written or removed. With
+        ``thorough=False`` (the trunk is known to have been applied in this shape) leftovers of an earlier shape are
+        looked for only if something else differed.
         """
 
     async def remove_trunk(self, trunk_id: str) -> int:

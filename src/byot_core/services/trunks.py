@@ -149,12 +149,17 @@ class TrunkService:
                 await uow.commit()
         return attrs.evolve(trunk, sync_state=state)
 
-    async def push(self, trunk: Trunk) -> tuple[SyncState, int]:
-        """Apply (or remove) the trunk in telephony, recording nothing: the state it ends in, and objects written."""
+    async def push(self, trunk: Trunk, *, thorough: bool = True) -> tuple[SyncState, int]:
+        """Apply (or remove) the trunk in telephony, recording nothing: the state it ends in, and objects written.
+
+        ``thorough=False`` lets telephony skip looking for leftovers of an earlier shape of the trunk; only for a
+        trunk stored as applied, since every change to a trunk is stored as pending until telephony confirms it.
+        """
         try:
             if trunk.routes_calls:
                 password = self.deps.secrets.open(trunk.auth_password) if trunk.auth_password else None
-                written = await self.deps.telephony.apply_trunk(TrunkConfig(trunk, password))
+                config = TrunkConfig(trunk, password)
+                written = await self.deps.telephony.apply_trunk(config, thorough=thorough)
             else:
                 written = await self.deps.telephony.remove_trunk(trunk.id)
         except TelephonyUnavailable as error:

@@ -114,7 +114,9 @@ class AriTelephony:
         await client.request("PUT", self._path(obj.type, obj.id), body=fields_body(obj))
         return 1
 
-    async def _apply_on(self, client: AriClient, trunk_id: str, desired: Sequence[PjsipObject]) -> int:
+    async def _apply_on(
+        self, client: AriClient, trunk_id: str, desired: Sequence[PjsipObject], thorough: bool = True
+    ) -> int:
         # Reads go out together; writes go layer by layer (auth and AORs, then endpoints, then what points at them),
         # each layer's objects together: over a network this costs a few round trips, not one per object.
         reported = await asyncio.gather(*(self._read(client, obj) for obj in desired))
@@ -122,6 +124,9 @@ class AriTelephony:
         for layer in _LAYERS:
             pending = [(o, r) for o, r in zip(desired, reported, strict=True) if o.type in layer]
             written += sum(await asyncio.gather(*(self._write(client, o, r) for o, r in pending)))
+        if not thorough and not written:
+            # Stored as applied in this very shape, and every object as intended: no earlier shape left anything.
+            return 0
         return written + await self._remove_on(client, trunk_id, keep={(o.type, o.id) for o in desired})
 
     async def _remove_on(self, client: AriClient, trunk_id: str, keep: set[tuple[str, str]] | None = None) -> int:
@@ -156,11 +161,15 @@ class AriTelephony:
             raise TelephonyUnavailable(f"{doing} failed on {len(failures)} of {len(results)} Asterisk nodes: {reasons}")
         return sum(r for r in results if isinstance(r, int))
 
-    async def apply_trunk(self, config: TrunkConfig) -> int:
-        """Bring every node in step with the trunk; raises after trying them all if any failed."""
+    async def apply_trunk(self, config: TrunkConfig, *, thorough: bool = True) -> int:
+        """Bring every node in step with the trunk; raises after trying them all if any failed.
+
+        ``thorough=False`` skips looking for leftover objects (a gateway fewer) on a node where every desired object
+        was already as intended.
+        """
         desired = desired_objects(config.trunk, config.password)
         results = await asyncio.gather(
-            *(self._apply_on(c, config.trunk.id, desired) for c in self.clients), return_exceptions=True
+            *(self._apply_on(c, config.trunk.id, desired, thorough) for c in self.clients), return_exceptions=True
         )
         return self._outcome(results, f"applying trunk {config.trunk.id}")
 
