@@ -184,3 +184,16 @@ async def test_a_thorough_reconcile_also_finds_leftovers_of_applied_trunks(world
     assert thorough.changed == 1
     assert ("endpoint", stray) not in node.objects
     assert ("aor", stray) not in node.objects
+
+
+async def test_an_interrupted_removal_is_finished_by_the_next_pass(world: AsteriskWorld) -> None:
+    """Deleting a three-gateway trunk fails half-way; the retry finds what is left and removes all of it."""
+    three = body(IP_TRUNK, gateways=[{"gateway_address": f"203.0.113.{i}", "priority": i} for i in (1, 2, 3)])
+    created = await world.app.trunks.create(ACCOUNT, three)
+    assert len(world.owned()) == 7
+    base = f"byot-{created.trunk.id}"
+    world.nodes[0].fail_next(1, status=500, path_contains=f"endpoint/{base}-gw2", method="DELETE")
+    await world.app.trunks.delete(ACCOUNT, created.trunk.id)
+    # The highest gateway went first, so what is left starts at gw1, where the next pass starts looking.
+    assert set(world.owned()) == {(t, f"{base}-gw{i}") for t in ("aor", "endpoint") for i in (1, 2)}
+    await eventually(lambda: world.owned() == {})

@@ -182,7 +182,7 @@ class FakeAsterisk:
         self.dialled: list[tuple[str, str, str]] = []
         self.restarts = 0
         self.events_sent = 0
-        self._faults: list[tuple[str, int, str, float]] = []
+        self._faults: list[tuple[str, str, int, float]] = []
         # Per application, its websockets in the order they registered: Asterisk sends an application's events only
         # to the one that registered it last.
         self._sockets: dict[str, list[web.WebSocketResponse]] = {}
@@ -247,13 +247,15 @@ class FakeAsterisk:
             for ws in list(sockets):
                 await ws.close(code=WSCloseCode.GOING_AWAY)
 
-    def fail_next(self, count: int, *, status: int = 500, path_contains: str = "", stall: float = 0.0) -> None:
+    def fail_next(
+        self, count: int, *, status: int = 500, path_contains: str = "", stall: float = 0.0, method: str = ""
+    ) -> None:
         """Make the next ``count`` requests whose path contains ``path_contains`` fail.
 
         They answer ``status`` after ``stall`` seconds; with ``status=0`` they only stall, then answer normally (a
-        client with a shorter timeout gives up first).
+        client with a shorter timeout gives up first). ``method`` limits the fault to one HTTP method.
         """
-        self._faults += [(path_contains, status, "Internal Server Error", stall)] * count
+        self._faults += [(method.upper(), path_contains, status, stall)] * count
 
     def add_file_object(self, type_: str, object_id: str, fields: dict[str, str]) -> None:
         """An object from ``pjsip.conf``: readable, never writable or deletable over ARI, kept across restarts."""
@@ -281,13 +283,13 @@ class FakeAsterisk:
             await asyncio.sleep(self.latency)
         if not self._authorised(request):
             return _error(401, "Authentication required")
-        for index, (needle, status, message, stall) in enumerate(self._faults):
-            if needle in path:
+        for index, (method, needle, status, stall) in enumerate(self._faults):
+            if needle in path and method in ("", request.method):
                 del self._faults[index]
                 if stall:
                     await asyncio.sleep(stall)
                 if status:
-                    return _error(status, message)
+                    return _error(status, "Internal Server Error")
                 break
         parts = [p for p in path.split("/") if p]
         if parts == ["events"]:

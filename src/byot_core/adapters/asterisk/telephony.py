@@ -129,8 +129,22 @@ class AriTelephony:
             return 0
         return written + await self._remove_on(client, trunk_id, keep={(o.type, o.id) for o in desired})
 
+    async def _exists(self, client: AriClient, type_: str, object_id: str) -> bool:
+        try:
+            await client.request("GET", self._path(type_, object_id))
+        except AriRequestFailed as error:
+            if error.status == 404:
+                return False
+            raise
+        return True
+
     async def _remove_on(self, client: AriClient, trunk_id: str, keep: set[tuple[str, str]] | None = None) -> int:
-        """Delete the trunk's objects not in ``keep``, dependants first. Gateways are numbered without gaps."""
+        """Delete the trunk's objects not in ``keep``, dependants first.
+
+        Gateway objects are found by walking positions up from the first one not kept until one has neither an
+        endpoint nor an AOR, and deleted from the highest position down: an interrupted removal then leaves the
+        lowest positions, where the next walk starts, so nothing is ever stranded above a gap.
+        """
         keep = keep or set()
         base = trunk_object_ids(trunk_id)
 
@@ -139,15 +153,20 @@ class AriTelephony:
             return sum(await asyncio.gather(*(self._delete(client, *t) for t in wanted)))
 
         removed = await delete(("registration", f"{base}-reg"), ("identify", f"{base}-identify"))
+        found: list[str] = []
         for position in range(1, MAX_GATEWAYS + 2):
             object_id = f"{base}-gw{position}"
             if ("endpoint", object_id) in keep:
                 continue
-            gone = await delete(("endpoint", object_id))
-            gone += await delete(("aor", object_id))
-            removed += gone
-            if not gone:
+            present = await asyncio.gather(
+                self._exists(client, "endpoint", object_id), self._exists(client, "aor", object_id)
+            )
+            if not any(present):
                 break
+            found.append(object_id)
+        for object_id in reversed(found):
+            removed += await self._delete(client, "endpoint", object_id)
+            removed += await self._delete(client, "aor", object_id)
         return removed + await delete(("auth", f"{base}-auth"))
 
     @staticmethod
