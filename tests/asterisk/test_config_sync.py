@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+
+from byot_core.adapters.asterisk import desired_objects
+from byot_core.adapters.asterisk.compare import differences
 from byot_core.domain.trunk import SyncState
 from tests.asterisk.conftest import AsteriskWorld, asterisk_world, eventually
 from tests.support import ACCOUNT, IP_TRUNK, USERPASS_TRUNK, body
@@ -197,3 +201,22 @@ async def test_an_interrupted_removal_is_finished_by_the_next_pass(world: Asteri
     # The highest gateway went first, so what is left starts at gw1, where the next pass starts looking.
     assert set(world.owned()) == {(t, f"{base}-gw{i}") for t in ("aor", "endpoint") for i in (1, 2)}
     await eventually(lambda: world.owned() == {})
+
+
+async def test_racing_updates_leave_asterisk_with_the_stored_version() -> None:
+    """Two updates of one trunk at once, over a slow network: Asterisk ends with exactly what storage holds."""
+    async with asterisk_world(run_sync=False, latency=0.01) as world:
+        created = await world.app.trunks.create(ACCOUNT, IP_TRUNK)
+        three = [{"gateway_address": f"203.0.113.{i}", "priority": i} for i in (1, 2, 3)]
+        one = [{"gateway_address": "198.51.100.7", "priority": 1}]
+        for _ in range(3):
+            await asyncio.gather(
+                world.app.trunks.update(ACCOUNT, created.trunk.id, {"gateways": three}),
+                world.app.trunks.update(ACCOUNT, created.trunk.id, {"gateways": one}),
+            )
+            stored = (await world.app.trunks.get(ACCOUNT, created.trunk.id)).trunk
+            wanted = {(o.type, o.id): o for o in desired_objects(stored, None)}
+            assert set(world.owned()) == set(wanted)
+            for key, obj in wanted.items():
+                assert differences(obj, world.owned()[key]) == frozenset(), key
+            assert stored.sync_state is SyncState.APPLIED

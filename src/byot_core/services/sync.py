@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 from collections.abc import Callable
 
@@ -107,20 +108,17 @@ class TelephonySync:
         async def one(trunk: Trunk) -> None:
             nonlocal done
             async with gate:
-                known = trunk.sync_state is SyncState.APPLIED
-                state, written = await self._trunks.push(trunk, thorough=thorough or not known)
-                if state is not trunk.sync_state:
-                    async with self._deps.storage.unit_of_work() as uow:
-                        await uow.trunks.set_sync_state(trunk.id, state)
-                        await uow.commit()
-            if state is SyncState.FAILED:
-                tally.failed += 1
-            elif trunk.routes_calls:
-                tally.applied += 1
-                tally.changed += written > 0
-            elif written:
-                tally.removed += 1
-            tally.objects_written += written
+                outcome = await self._trunks.sync_stored(trunk.id, thorough=thorough)
+            if outcome is not None:
+                stored, written = outcome.trunk, outcome.written
+                if stored.sync_state is SyncState.FAILED:
+                    tally.failed += 1
+                elif stored.routes_calls:
+                    tally.applied += 1
+                    tally.changed += written > 0
+                elif written:
+                    tally.removed += 1
+                tally.objects_written += written
             done += 1
             if progress is not None:
                 progress(done, len(work))
@@ -146,16 +144,20 @@ class TelephonySync:
         )
         return report
 
-    async def run(self, *, first_retry: float = 1.0, max_retry: float = 60.0, idle: float = 300.0) -> None:
+    async def run(
+        self, *, first_retry: float = 1.0, max_retry: float = 60.0, idle: float = 300.0, thorough_every: int = 12
+    ) -> None:
         """Reconcile now, then whenever asked, after ``idle`` seconds, or (while trunks fail) with backoff.
 
-        Never returns on its own; cancel the task to stop it. A pass that raises is logged and retried.
+        Every ``thorough_every``-th pass is thorough (hourly by default): pushes from several instances of the
+        library can interleave, which only a thorough pass notices. Never returns on its own; cancel the task to stop
+        it. A pass that raises is logged and retried.
         """
         delay = first_retry
-        while True:
+        for count in itertools.count():
             self._wanted.clear()
             try:
-                report = await self.reconcile()
+                report = await self.reconcile(thorough=count % thorough_every == 0)
                 healthy = report.ok
             except Exception:  # a broken pass must not end the loop: storage or telephony may come back
                 log.exception("reconcile pass failed")

@@ -20,7 +20,7 @@ from byot_core.ports.storage import TrunkSummary
 from byot_core.services.deps import Dependencies
 from byot_core.services.views import TrunkDeleted, TrunkDetails
 
-__all__ = ["TrunkService", "new_number"]
+__all__ = ["SyncOutcome", "TrunkService", "new_number"]
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,15 @@ def new_number(deps: Dependencies, account_id: str, trunk_id: str, draft: Number
 
 
 @attrs.frozen
+class SyncOutcome:
+    """One trunk synced: the trunk as stored with its new state, objects telephony wrote, and the state before."""
+
+    trunk: Trunk
+    written: int
+    previous: SyncState
+
+
+@attrs.frozen
 class TrunkService:
     """Trunk use cases, scoped to the calling account. Storage is the source of truth; telephony follows it.
 
@@ -51,6 +60,10 @@ class TrunkService:
 
     deps: Dependencies
     retry_wanted: asyncio.Event = attrs.field(factory=asyncio.Event, eq=False, repr=False)
+    # A fixed pool of locks, shared by trunk id hash: bounded memory, and two trunks rarely wait on each other.
+    locks: tuple[asyncio.Lock, ...] = attrs.field(
+        factory=lambda: tuple(asyncio.Lock() for _ in range(256)), eq=False, repr=False
+    )
 
     def _seal(self, secret: Secret | None) -> SealedSecret | None:
         return self.deps.secrets.seal(secret) if secret is not None else None
@@ -140,21 +153,33 @@ class TrunkService:
         """Make telephony match a stored trunk and record the outcome as its ``sync_state``.
 
         A trunk that routes calls is configured, any other is removed. Telephony being down is recorded (FAILED),
-        not raised: the sync loop (``app.sync``) retries it. The state is written only when it changes.
+        not raised: the sync loop (``app.sync``) retries it. Returns the trunk as stored, with its new state.
         """
-        state, _ = await self.push(trunk)
-        if state is not trunk.sync_state:
+        outcome = await self.sync_stored(trunk.id)
+        return outcome.trunk if outcome is not None else trunk
+
+    async def sync_stored(self, trunk_id: str, *, thorough: bool = True) -> SyncOutcome | None:
+        """Push the trunk as storage holds it now, one sync of a trunk at a time; ``None`` if it is not stored.
+
+        Pushes of one trunk never overlap, and each pushes what is stored when it starts, so the last push is always
+        of the latest version: two quick updates, or an update racing a reconcile, cannot leave the older one in
+        telephony. ``thorough=False`` lets telephony skip looking for leftovers of an earlier shape when the trunk
+        is stored as applied (every change is stored as pending until telephony confirms it).
+        """
+        async with self.locks[hash(trunk_id) % len(self.locks)]:
             async with self.deps.storage.unit_of_work() as uow:
-                await uow.trunks.set_sync_state(trunk.id, state)
-                await uow.commit()
-        return attrs.evolve(trunk, sync_state=state)
+                trunk = await uow.trunks.get_any(trunk_id)
+            if trunk is None:
+                return None
+            state, written = await self.push(trunk, thorough=thorough or trunk.sync_state is not SyncState.APPLIED)
+            if state is not trunk.sync_state:
+                async with self.deps.storage.unit_of_work() as uow:
+                    await uow.trunks.set_sync_state(trunk.id, state)
+                    await uow.commit()
+        return SyncOutcome(attrs.evolve(trunk, sync_state=state), written, trunk.sync_state)
 
     async def push(self, trunk: Trunk, *, thorough: bool = True) -> tuple[SyncState, int]:
-        """Apply (or remove) the trunk in telephony, recording nothing: the state it ends in, and objects written.
-
-        ``thorough=False`` lets telephony skip looking for leftovers of an earlier shape of the trunk; only for a
-        trunk stored as applied, since every change to a trunk is stored as pending until telephony confirms it.
-        """
+        """Apply (or remove) the trunk in telephony, recording nothing: the state it ends in, and objects written."""
         try:
             if trunk.routes_calls:
                 password = self.deps.secrets.open(trunk.auth_password) if trunk.auth_password else None
