@@ -190,3 +190,24 @@ async def test_with_one_node_down_calls_go_through_the_other(two_nodes: Asterisk
     assert execution.status is ExecutionStatus.COMPLETED
     assert len(execution.attempts) == 1
     assert [d[0] for d in world.nodes[1].dialled] == ["203.0.113.1:5060"]
+
+
+async def test_a_lost_originate_answer_is_checked_before_another_node_is_tried(two_nodes: AsteriskWorld) -> None:
+    """A node that times out on the originate is asked whether the channel exists (its id is ours) before moving on."""
+    world = two_nodes
+    await trunk_and_number(world)
+    for node in world.nodes:
+        node.script("203.0.113.1:5060", GatewayPlay.ANSWER_THEN_BYE)
+    # The first node in turn times out (the client waits 0.5 s), and never creates the channel.
+    world.nodes[0].fail_next(1, status=500, stall=1.0, method="POST", path_contains="/channels")
+    placed = await world.app.calls.place(ACCOUNT, CALL)
+    execution = await finished(world, placed.id)
+    assert execution.status is ExecutionStatus.COMPLETED
+    assert [len(node.dialled) for node in world.nodes] == [0, 1]  # dialled once, on the other node
+    asked = [
+        r
+        for node in world.nodes
+        for r in node.requests
+        if r == ("GET", f"/channels/{execution.attempts[0].channel_id}")
+    ]
+    assert len(asked) == 1

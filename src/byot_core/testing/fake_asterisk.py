@@ -306,6 +306,7 @@ class FakeAsterisk:
             ("DELETE", ["asterisk", "config", "dynamic", "*", "*", "*"], self._delete_object),
             ("GET", ["endpoints", "*"], self._list_endpoints),
             ("POST", ["channels"], self._originate),
+            ("GET", ["channels", "*"], self._get_channel),
             ("POST", ["channels", "*", "answer"], self._answer),
             ("DELETE", ["channels", "*"], self._hang_up),
             ("GET", ["channels", "*", "variable"], self._variable),
@@ -661,6 +662,12 @@ class FakeAsterisk:
 
     def _find(self, channel_id: str) -> FakeChannel | None:
         return self.channels.get(channel_id)
+
+    async def _get_channel(self, _: web.Request, __: Any, channel_id: str) -> web.Response:
+        channel = self._find(channel_id)
+        if channel is None:
+            return _error(404, "Channel not found")
+        return _json(self._channel_json(channel))
 
     async def _answer(self, _: web.Request, __: Any, channel_id: str) -> web.Response:
         channel = self._find(channel_id)

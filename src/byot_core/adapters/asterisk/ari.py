@@ -28,9 +28,16 @@ log = logging.getLogger(__name__)
 
 
 class AriUnreachable(TelephonyUnavailable):
-    """Asterisk did not answer (refused connection, timeout, broken response)."""
+    """Asterisk did not answer (refused connection, timeout, broken response).
+
+    ``maybe_sent`` is false only when the connection itself failed: the request then never reached Asterisk.
+    """
 
     code = "telephony_unreachable"
+
+    def __init__(self, message: str, *, maybe_sent: bool = True) -> None:
+        super().__init__(message)
+        self.maybe_sent = maybe_sent
 
 
 class AriRequestFailed(TelephonyUnavailable):
@@ -159,7 +166,10 @@ class AriClient:
                 text = await response.text()
         except (aiohttp.ClientError, TimeoutError) as error:
             reason = type(error).__name__
-            raise AriUnreachable(f"Asterisk at {self.node} did not answer {method} {path} ({reason})") from error
+            raise AriUnreachable(
+                f"Asterisk at {self.node} did not answer {method} {path} ({reason})",
+                maybe_sent=not isinstance(error, aiohttp.ClientConnectorError),
+            ) from error
         if status >= 400:
             raise AriRequestFailed(status, method, path, _message(text))
         if not text:

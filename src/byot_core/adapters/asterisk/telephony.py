@@ -21,7 +21,14 @@ import re
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from byot_core.adapters.asterisk.ari import AriClient, AriConnected, AriDisconnected, AriRequestFailed, StreamItem
+from byot_core.adapters.asterisk.ari import (
+    AriClient,
+    AriConnected,
+    AriDisconnected,
+    AriRequestFailed,
+    AriUnreachable,
+    StreamItem,
+)
 from byot_core.adapters.asterisk.compare import GROWING, differences, fields_body
 from byot_core.adapters.asterisk.pjsip import OWNED_PREFIX, PjsipObject, desired_objects, trunk_object_ids
 from byot_core.domain.errors import TelephonyUnavailable
@@ -245,15 +252,31 @@ class AriTelephony:
             self._channels[request.channel_id] = client
             try:
                 await client.request("POST", "/channels", body=body)
-            except TelephonyUnavailable as error:
+            except AriUnreachable as error:
+                if error.maybe_sent and await self._placed(client, request.channel_id):
+                    return  # the answer was lost, not the call
                 self._channels.pop(request.channel_id, None)
                 last = error
-                if isinstance(error, AriRequestFailed):
-                    raise  # the node answered: another node would refuse the same way
-                continue
+                continue  # never reached Asterisk, or Asterisk says no such channel: another node may take it
+            except TelephonyUnavailable:
+                self._channels.pop(request.channel_id, None)
+                raise  # the node answered: another node would refuse the same way
             return
         assert last is not None
         raise last
+
+    async def _placed(self, client: AriClient, channel_id: str) -> bool:
+        """Whether a request that may have reached Asterisk created the channel (we chose its id, so we can ask).
+
+        When even that cannot be told, it raises: trying another node could ring the callee twice.
+        """
+        try:
+            await client.request("GET", f"/channels/{AriClient.quoted(channel_id)}")
+        except AriRequestFailed as error:
+            if error.status == 404:
+                return False
+            raise
+        return True
 
     def _owner(self, channel_id: str) -> list[AriClient]:
         client = self._channels.get(channel_id)
