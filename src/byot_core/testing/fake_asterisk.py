@@ -557,7 +557,8 @@ class FakeAsterisk:
         causes: dict[str, Any] = {"cause": cause}
         if sip is not None:
             causes["tech_cause"] = sip
-        self._channel_event(channel, "ChannelHangupRequest", soft=True, **causes)
+        # A BYE from the far end shows as a hangup request without a cause; Asterisk's own hangups carry one.
+        self._channel_event(channel, "ChannelHangupRequest", **({} if cause == 0 else {"soft": True, **causes}))
         if dialstatus is not None:
             self._dial_event(channel, dialstatus)
         if channel.in_stasis:
