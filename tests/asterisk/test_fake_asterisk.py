@@ -212,3 +212,11 @@ async def test_wrong_credentials_on_the_event_stream_are_logged_without_them(
     await stream.aclose()
     await client.close()
     assert not any(wrong in r.getMessage() or ARI_PASSWORD in r.getMessage() for r in caplog.records)
+
+
+async def test_the_recorded_stasis_start_of_an_originated_channel_is_not_an_inbound_call(client: AriClient) -> None:
+    """Recorded without app arguments, an originated channel's StasisStart is still known as ours by its id."""
+    telephony = AriTelephony([client])
+    recorded = json.loads(capture("StasisStart.originated.json"))
+    telephony._originated.add(recorded["channel"]["id"])
+    assert await telephony.translate(client, recorded) == []

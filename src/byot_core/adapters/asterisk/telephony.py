@@ -78,6 +78,8 @@ class AriTelephony:
         self._channels: dict[str, AriClient] = {}
         self._unreachable: set[str] = set()
         self._connected: set[str] = set()
+        # Channels this process originated: their StasisStart is an answer, never an inbound call.
+        self._originated: set[str] = set()
         self._turn = itertools.count()
         #: ARI events received from every node so far (a figure for monitoring and benchmarks).
         self.events_received = 0
@@ -250,16 +252,19 @@ class AriTelephony:
         for client in self._node_order():
             # Recorded before the request: the channel's first events can arrive before its answer.
             self._channels[request.channel_id] = client
+            self._originated.add(request.channel_id)
             try:
                 await client.request("POST", "/channels", body=body)
             except AriUnreachable as error:
                 if error.maybe_sent and await self._placed(client, request.channel_id):
                     return  # the answer was lost, not the call
                 self._channels.pop(request.channel_id, None)
+                self._originated.discard(request.channel_id)
                 last = error
                 continue  # never reached Asterisk, or Asterisk says no such channel: another node may take it
             except TelephonyUnavailable:
                 self._channels.pop(request.channel_id, None)
+                self._originated.discard(request.channel_id)
                 raise  # the node answered: another node would refuse the same way
             return
         assert last is not None
@@ -356,6 +361,7 @@ class AriTelephony:
         elif kind == "ChannelDestroyed":
             channel_id = item["channel"]["id"]
             self._channels.pop(channel_id, None)
+            self._originated.discard(channel_id)
             return [CallEnded(channel_id, item.get("cause"), item.get("tech_cause"), item.get("cause_txt"))]
         elif kind == "StasisStart":
             return await self._stasis_start(client, item)
@@ -368,10 +374,10 @@ class AriTelephony:
         return []
 
     async def _stasis_start(self, client: AriClient, item: dict[str, Any]) -> list[CallEvent]:
-        if OUTBOUND_ARG in item.get("args", ()):
+        channel_id = str(item["channel"]["id"])
+        if OUTBOUND_ARG in item.get("args", ()) or channel_id in self._originated:
             return []  # an originated channel answered; its ChannelStateChange already said so
         channel = item["channel"]
-        channel_id = str(channel["id"])
         self._channels[channel_id] = client
         quoted = AriClient.quoted(channel_id)
         source = None
