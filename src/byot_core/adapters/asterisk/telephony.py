@@ -68,6 +68,16 @@ def _host(remote_addr: str) -> str | None:
     return remote_addr.rpartition(":")[0] or remote_addr or None
 
 
+async def _unless_missing(client: AriClient, method: str, path: str) -> tuple[bool, Any]:
+    """Send a request where Asterisk's 404 is an answer, not a failure: (found, decoded body)."""
+    try:
+        return True, await client.request(method, path)
+    except AriRequestFailed as error:
+        if error.status == 404:
+            return False, None
+        raise
+
+
 class AriTelephony:
     """Telephony on one or more Asterisk nodes, each reached through an :class:`AriClient` for the same app."""
 
@@ -95,23 +105,13 @@ class AriTelephony:
     def _path(type_: str, object_id: str) -> str:
         return f"{_CONFIG}/{type_}/{AriClient.quoted(object_id)}"
 
-    async def _read(self, client: AriClient, obj: PjsipObject) -> dict[str, str] | None:
-        try:
-            body = await client.request("GET", self._path(obj.type, obj.id))
-        except AriRequestFailed as error:
-            if error.status == 404:
-                return None
-            raise
-        return {str(item["attribute"]): str(item["value"]) for item in body or ()}
+    async def _read(self, client: AriClient, type_: str, object_id: str) -> dict[str, str] | None:
+        found, body = await _unless_missing(client, "GET", self._path(type_, object_id))
+        return {str(item["attribute"]): str(item["value"]) for item in body or ()} if found else None
 
     async def _delete(self, client: AriClient, type_: str, object_id: str) -> int:
-        try:
-            await client.request("DELETE", self._path(type_, object_id))
-        except AriRequestFailed as error:
-            if error.status == 404:
-                return 0
-            raise
-        return 1
+        found, _ = await _unless_missing(client, "DELETE", self._path(type_, object_id))
+        return int(found)
 
     async def _write(self, client: AriClient, obj: PjsipObject, reported: dict[str, str] | None) -> int:
         if reported is not None:
@@ -128,7 +128,7 @@ class AriTelephony:
     ) -> int:
         # Reads go out together; writes go layer by layer (auth and AORs, then endpoints, then what points at them),
         # each layer's objects together: over a network this costs a few round trips, not one per object.
-        reported = await asyncio.gather(*(self._read(client, obj) for obj in desired))
+        reported = await asyncio.gather(*(self._read(client, obj.type, obj.id) for obj in desired))
         written = 0
         for layer in _LAYERS:
             pending = [(o, r) for o, r in zip(desired, reported, strict=True) if o.type in layer]
@@ -137,15 +137,6 @@ class AriTelephony:
             # Stored as applied in this very shape, and every object as intended: no earlier shape left anything.
             return 0
         return written + await self._remove_on(client, trunk_id, keep={(o.type, o.id) for o in desired})
-
-    async def _exists(self, client: AriClient, type_: str, object_id: str) -> bool:
-        try:
-            await client.request("GET", self._path(type_, object_id))
-        except AriRequestFailed as error:
-            if error.status == 404:
-                return False
-            raise
-        return True
 
     async def _remove_on(self, client: AriClient, trunk_id: str, keep: set[tuple[str, str]] | None = None) -> int:
         """Delete the trunk's objects not in ``keep``, dependants first.
@@ -168,9 +159,9 @@ class AriTelephony:
             if ("endpoint", object_id) in keep:
                 continue
             present = await asyncio.gather(
-                self._exists(client, "endpoint", object_id), self._exists(client, "aor", object_id)
+                self._read(client, "endpoint", object_id), self._read(client, "aor", object_id)
             )
-            if not any(present):
+            if all(found is None for found in present):
                 break
             found.append(object_id)
         for object_id in reversed(found):
@@ -258,13 +249,11 @@ class AriTelephony:
             except AriUnreachable as error:
                 if error.maybe_sent and await self._placed(client, request.channel_id):
                     return  # the answer was lost, not the call
-                self._channels.pop(request.channel_id, None)
-                self._originated.discard(request.channel_id)
+                self._forget(request.channel_id)
                 last = error
                 continue  # never reached Asterisk, or Asterisk says no such channel: another node may take it
             except TelephonyUnavailable:
-                self._channels.pop(request.channel_id, None)
-                self._originated.discard(request.channel_id)
+                self._forget(request.channel_id)
                 raise  # the node answered: another node would refuse the same way
             return
         assert last is not None
@@ -275,13 +264,13 @@ class AriTelephony:
 
         When even that cannot be told, it raises: trying another node could ring the callee twice.
         """
-        try:
-            await client.request("GET", f"/channels/{AriClient.quoted(channel_id)}")
-        except AriRequestFailed as error:
-            if error.status == 404:
-                return False
-            raise
-        return True
+        found, _ = await _unless_missing(client, "GET", f"/channels/{AriClient.quoted(channel_id)}")
+        return found
+
+    def _forget(self, channel_id: str) -> None:
+        """The channel is gone (or was never made): drop what was kept about it."""
+        self._channels.pop(channel_id, None)
+        self._originated.discard(channel_id)
 
     def _owner(self, channel_id: str) -> list[AriClient]:
         client = self._channels.get(channel_id)
@@ -360,8 +349,7 @@ class AriTelephony:
             return [CallRinging(item["peer"]["id"])]
         elif kind == "ChannelDestroyed":
             channel_id = item["channel"]["id"]
-            self._channels.pop(channel_id, None)
-            self._originated.discard(channel_id)
+            self._forget(channel_id)
             return [CallEnded(channel_id, item.get("cause"), item.get("tech_cause"), item.get("cause_txt"))]
         elif kind == "StasisStart":
             return await self._stasis_start(client, item)
