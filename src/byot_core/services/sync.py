@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import itertools
 import logging
+from collections import Counter
 from collections.abc import Callable
 
 import attrs
@@ -25,7 +26,7 @@ __all__ = ["ReconcileReport", "TelephonySync"]
 
 log = logging.getLogger(__name__)
 
-#: Called after each trunk with (trunks done, trunks in all).
+#: Called after each trunk looked at with (trunks done, trunks in all).
 Progress = Callable[[int, int], None]
 
 
@@ -52,15 +53,6 @@ class ReconcileReport:
         return self.failed == 0
 
 
-@attrs.define
-class _Tally:
-    applied: int = 0
-    changed: int = 0
-    removed: int = 0
-    failed: int = 0
-    objects_written: int = 0
-
-
 class TelephonySync:
     """Reconcile passes, on demand or in a loop (:meth:`run`) woken by :meth:`request` and by failures."""
 
@@ -75,65 +67,50 @@ class TelephonySync:
         """Ask the running loop for a reconcile pass as soon as it can (several requests make one pass)."""
         self._wanted.set()
 
-    async def _all_trunks(self, chunk: int = 200) -> list[Trunk]:
-        async with self._deps.storage.unit_of_work() as uow:
-            ids = list(await uow.trunks.all_ids())
-        found: list[Trunk] = []
-        # Read in short units of work: on SQLite a unit of work holds the database's lock, and API writes must not
-        # wait for a pass over every trunk.
-        for start in range(0, len(ids), chunk):
-            async with self._deps.storage.unit_of_work() as uow:
-                found += [t for i in ids[start : start + chunk] if (t := await uow.trunks.get_any(i)) is not None]
-        return found
-
     async def reconcile(self, progress: Progress | None = None, *, thorough: bool = False) -> ReconcileReport:
         """Bring telephony in step with every stored trunk and record each trunk's sync state.
 
         A trunk stored as applied whose objects all match is not searched for leftovers of an earlier shape (about
         half the requests of a pass); ``thorough=True`` searches every trunk.
         """
-        trunks = await self._all_trunks()
+        async with self._deps.storage.unit_of_work() as uow:
+            ids = list(await uow.trunks.all_ids())
         try:
             configured = await self._deps.telephony.configured_trunks()
         except TelephonyUnavailable as error:
             log.warning("could not list what telephony holds: %s", error.message)
             configured = frozenset()
-        known = {t.id for t in trunks}
-        # Inactive and deleted trunks need work only if telephony holds them or their removal is not yet recorded.
-        work = [t for t in trunks if t.routes_calls or t.id in configured or t.sync_state is not SyncState.APPLIED]
-        tally = _Tally()
-        done = 0
+
+        def needed(trunk: Trunk) -> bool:
+            # Inactive and deleted trunks need work only if telephony holds them or their removal is not recorded.
+            return trunk.routes_calls or trunk.id in configured or trunk.sync_state is not SyncState.APPLIED
+
+        tally: Counter[str] = Counter()
         gate = asyncio.Semaphore(self._concurrency)
 
-        async def one(trunk: Trunk) -> None:
-            nonlocal done
+        async def one(trunk_id: str) -> None:
             async with gate:
-                outcome = await self._trunks.sync_stored(trunk.id, thorough=thorough)
+                # Each trunk is read once, inside its sync, in a short unit of work of its own.
+                outcome = await self._trunks.sync_stored(trunk_id, thorough=thorough, needed=needed)
             if outcome is not None:
                 stored, written = outcome.trunk, outcome.written
                 if stored.sync_state is SyncState.FAILED:
-                    tally.failed += 1
+                    tally["failed"] += 1
                 elif stored.routes_calls:
-                    tally.applied += 1
-                    tally.changed += written > 0
+                    tally["applied"] += 1
+                    tally["changed"] += written > 0
                 elif written:
-                    tally.removed += 1
-                tally.objects_written += written
-            done += 1
+                    tally["removed"] += 1
+                tally["objects_written"] += written
+            tally["done"] += 1
             if progress is not None:
-                progress(done, len(work))
+                progress(tally["done"], len(ids))
 
         if progress is not None:
-            progress(0, len(work))
-        await asyncio.gather(*(one(t) for t in work))
-        report = ReconcileReport(
-            applied=tally.applied,
-            changed=tally.changed,
-            removed=tally.removed,
-            failed=tally.failed,
-            objects_written=tally.objects_written,
-            unknown=tuple(sorted(configured - known)),
-        )
+            progress(0, len(ids))
+        await asyncio.gather(*(one(i) for i in ids))
+        del tally["done"]
+        report = ReconcileReport(**tally, unknown=tuple(sorted(configured - set(ids))))
         log.info(
             "reconcile: %d applied (%d changed), %d removed, %d failed, %d unknown",
             report.applied,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import attrs
 
@@ -44,11 +44,10 @@ def new_number(deps: Dependencies, account_id: str, trunk_id: str, draft: Number
 
 @attrs.frozen
 class SyncOutcome:
-    """One trunk synced: the trunk as stored with its new state, objects telephony wrote, and the state before."""
+    """One trunk synced: the trunk as stored, with its new state, and how many objects telephony wrote."""
 
     trunk: Trunk
     written: int
-    previous: SyncState
 
 
 @attrs.frozen
@@ -158,25 +157,28 @@ class TrunkService:
         outcome = await self.sync_stored(trunk.id)
         return outcome.trunk if outcome is not None else trunk
 
-    async def sync_stored(self, trunk_id: str, *, thorough: bool = True) -> SyncOutcome | None:
-        """Push the trunk as storage holds it now, one sync of a trunk at a time; ``None`` if it is not stored.
+    async def sync_stored(
+        self, trunk_id: str, *, thorough: bool = True, needed: Callable[[Trunk], bool] | None = None
+    ) -> SyncOutcome | None:
+        """Push the trunk as storage holds it now, one sync of a trunk at a time.
 
         Pushes of one trunk never overlap, and each pushes what is stored when it starts, so the last push is always
         of the latest version: two quick updates, or an update racing a reconcile, cannot leave the older one in
         telephony. ``thorough=False`` lets telephony skip looking for leftovers of an earlier shape when the trunk
-        is stored as applied (every change is stored as pending until telephony confirms it).
+        is stored as applied (every change is stored as pending until telephony confirms it). Returns ``None`` if
+        the trunk is not stored, or ``needed`` says the stored trunk needs no push.
         """
         async with self.locks[hash(trunk_id) % len(self.locks)]:
             async with self.deps.storage.unit_of_work() as uow:
                 trunk = await uow.trunks.get_any(trunk_id)
-            if trunk is None:
+            if trunk is None or (needed is not None and not needed(trunk)):
                 return None
             state, written = await self.push(trunk, thorough=thorough or trunk.sync_state is not SyncState.APPLIED)
             if state is not trunk.sync_state:
                 async with self.deps.storage.unit_of_work() as uow:
                     await uow.trunks.set_sync_state(trunk.id, state)
                     await uow.commit()
-        return SyncOutcome(attrs.evolve(trunk, sync_state=state), written, trunk.sync_state)
+        return SyncOutcome(attrs.evolve(trunk, sync_state=state), written)
 
     async def push(self, trunk: Trunk, *, thorough: bool = True) -> tuple[SyncState, int]:
         """Apply (or remove) the trunk in telephony, recording nothing: the state it ends in, and objects written."""

@@ -661,17 +661,14 @@ class FakeAsterisk:
         )
         return channel
 
-    def _find(self, channel_id: str) -> FakeChannel | None:
-        return self.channels.get(channel_id)
-
     async def _get_channel(self, _: web.Request, __: Any, channel_id: str) -> web.Response:
-        channel = self._find(channel_id)
+        channel = self.channels.get(channel_id)
         if channel is None:
             return _error(404, "Channel not found")
         return _json(self._channel_json(channel))
 
     async def _answer(self, _: web.Request, __: Any, channel_id: str) -> web.Response:
-        channel = self._find(channel_id)
+        channel = self.channels.get(channel_id)
         if channel is None:
             return _error(404, "Channel not found")
         if not channel.in_stasis:
@@ -683,7 +680,7 @@ class FakeAsterisk:
         return web.Response(status=204)
 
     async def _hang_up(self, request: web.Request, _: Any, channel_id: str) -> web.Response:
-        channel = self._find(channel_id)
+        channel = self.channels.get(channel_id)
         if channel is None:
             return _error(404, "Channel not found")
         code = request.query.get("reason_code")
@@ -699,7 +696,7 @@ class FakeAsterisk:
         return web.Response(status=204)
 
     async def _variable(self, request: web.Request, _: Any, channel_id: str) -> web.Response:
-        channel = self._find(channel_id)
+        channel = self.channels.get(channel_id)
         if channel is None:
             return _error(404, "Channel not found")
         name = request.query.get("variable", "")
