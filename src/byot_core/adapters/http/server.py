@@ -95,22 +95,6 @@ class ServerSettings:
         return AriTelephony(clients)
 
 
-@attrs.define
-class Server:
-    """An opened reference server: the ASGI app and what it needs closed."""
-
-    app: Starlette
-    storage: SqlStorage
-    announcements: list[str]
-    telephony: FakeTelephony | AriTelephony | None = None
-
-    async def close(self) -> None:
-        """Release the database and the Asterisk connections."""
-        if isinstance(self.telephony, AriTelephony):
-            await self.telephony.close()
-        await self.storage.close()
-
-
 def fake_carrier_routes(telephony: FakeTelephony, keys: ApiKeys) -> list[Route]:
     """Routes that play the carrier's part on the fake telephony, so inbound calls can be seen over HTTP.
 
@@ -204,6 +188,19 @@ class Core:
         await self.storage.close()
 
 
+@attrs.define
+class Server:
+    """An opened reference server: the ASGI app, what to print at start, and the core it runs on (to close)."""
+
+    app: Starlette
+    core: Core
+    announcements: list[str]
+
+    async def close(self) -> None:
+        """Release the database and the Asterisk connections."""
+        await self.core.close()
+
+
 async def open_core(settings: ServerSettings, *, create_secret: bool = True) -> Core:
     """Open the database (migrating it), the secrets and the telephony, and compose the library on them."""
     telephony = settings.telephony()
@@ -265,4 +262,4 @@ async def open_server(settings: ServerSettings) -> Server:
     else:
         nodes = ", ".join(c.node for c in telephony.clients)
         notes.append(f"Telephony: Asterisk over ARI on {nodes} (application {settings.ari_app}).")
-    return Server(app, core.storage, notes, telephony)
+    return Server(app, core, notes)
