@@ -51,6 +51,13 @@ IP_TRUNK: dict[str, Any] = {
     "inbound_enabled": True,
 }
 
+# The guide's Step 4 request body.
+GUIDE_CALL: dict[str, Any] = {
+    "agent_id": AGENT,
+    "recipient": {"phone_number": "+918800001234", "name": "Rahul Sharma"},
+    "from_number": "+919876543210",
+}
+
 
 def body(template: dict[str, Any], **changes: Any) -> dict[str, Any]:
     """A deep copy of a sample body with some fields changed (``None`` removes a field)."""

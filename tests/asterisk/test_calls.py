@@ -10,18 +10,13 @@ from byot_core.domain.execution import AttemptResult, Direction
 from byot_core.domain.status import ExecutionStatus
 from byot_core.testing.fake_asterisk import GatewayPlay
 from tests.asterisk.conftest import AsteriskWorld, eventually
-from tests.support import ACCOUNT, AGENT, IP_TRUNK, body
+from tests.support import ACCOUNT, AGENT, GUIDE_CALL, IP_TRUNK, body
 
 GATEWAYS = [
     {"gateway_address": "203.0.113.1", "priority": 1},
     {"gateway_address": "203.0.113.2", "priority": 2},
     {"gateway_address": "203.0.113.3", "priority": 3},
 ]
-CALL: dict[str, Any] = {
-    "agent_id": AGENT,
-    "recipient": {"phone_number": "+918800001234", "name": "Rahul Sharma"},
-    "from_number": "+919876543210",
-}
 
 
 async def trunk_and_number(world: AsteriskWorld, **changes: Any) -> tuple[str, str]:
@@ -45,7 +40,7 @@ async def test_failover_503_then_timeout_then_answer(world: AsteriskWorld) -> No
     node.script("203.0.113.1:5060", GatewayPlay.CONGESTION)
     node.script("203.0.113.2:5060", GatewayPlay.TIMEOUT)
     node.script("203.0.113.3:5060", GatewayPlay.ANSWER_THEN_BYE)
-    placed = await world.app.calls.place(ACCOUNT, CALL)
+    placed = await world.app.calls.place(ACCOUNT, GUIDE_CALL)
     execution = await finished(world, placed.id)
     assert execution.status is ExecutionStatus.COMPLETED
     assert [a.result for a in execution.attempts] == [
@@ -66,7 +61,7 @@ async def test_busy_on_the_first_gateway_ends_the_call(world: AsteriskWorld) -> 
     """A 486 is the callee's answer: the call is busy and no other gateway is dialled."""
     await trunk_and_number(world)
     world.nodes[0].script("203.0.113.1:5060", GatewayPlay.BUSY)
-    placed = await world.app.calls.place(ACCOUNT, CALL)
+    placed = await world.app.calls.place(ACCOUNT, GUIDE_CALL)
     execution = await finished(world, placed.id)
     assert execution.status is ExecutionStatus.BUSY
     assert len(execution.attempts) == 1
@@ -80,7 +75,7 @@ async def test_an_unreachable_gateway_is_tried_last(world: AsteriskWorld) -> Non
     world.nodes[0].set_contact_status(f"byot-{trunk_id}-gw1", "Unreachable")
     await eventually(lambda: not world.telephony.gateway_reachable(trunk_id, 1))
     world.nodes[0].script("203.0.113.2:5060", GatewayPlay.ANSWER_THEN_BYE)
-    placed = await world.app.calls.place(ACCOUNT, CALL)
+    placed = await world.app.calls.place(ACCOUNT, GUIDE_CALL)
     assert (await finished(world, placed.id)).status is ExecutionStatus.COMPLETED
     assert [d[0] for d in world.nodes[0].dialled] == ["203.0.113.2:5060"]
     world.nodes[0].set_contact_status(f"byot-{trunk_id}-gw1", "Reachable")
@@ -90,7 +85,7 @@ async def test_an_unreachable_gateway_is_tried_last(world: AsteriskWorld) -> Non
 async def test_hanging_up_an_answered_call_completes_it(world: AsteriskWorld) -> None:
     """The answered channel goes to the agent runtime; our DELETE of it: cause 16, a completed execution."""
     await trunk_and_number(world)
-    placed = await world.app.calls.place(ACCOUNT, CALL)
+    placed = await world.app.calls.place(ACCOUNT, GUIDE_CALL)
 
     async def in_progress() -> bool:
         return (await world.app.calls.get(ACCOUNT, placed.id)).status is ExecutionStatus.IN_PROGRESS
@@ -185,7 +180,7 @@ async def test_with_one_node_down_calls_go_through_the_other(two_nodes: Asterisk
     await trunk_and_number(world)
     await world.nodes[0].stop()
     world.nodes[1].script("203.0.113.1:5060", GatewayPlay.ANSWER_THEN_BYE)
-    placed = await world.app.calls.place(ACCOUNT, CALL)
+    placed = await world.app.calls.place(ACCOUNT, GUIDE_CALL)
     execution = await finished(world, placed.id)
     assert execution.status is ExecutionStatus.COMPLETED
     assert len(execution.attempts) == 1
@@ -200,7 +195,7 @@ async def test_a_lost_originate_answer_is_checked_before_another_node_is_tried(t
         node.script("203.0.113.1:5060", GatewayPlay.ANSWER_THEN_BYE)
     # The first node in turn times out (the client waits 0.5 s), and never creates the channel.
     world.nodes[0].fail_next(1, status=500, stall=1.0, method="POST", path_contains="/channels")
-    placed = await world.app.calls.place(ACCOUNT, CALL)
+    placed = await world.app.calls.place(ACCOUNT, GUIDE_CALL)
     execution = await finished(world, placed.id)
     assert execution.status is ExecutionStatus.COMPLETED
     assert [len(node.dialled) for node in world.nodes] == [0, 1]  # dialled once, on the other node

@@ -11,18 +11,13 @@ from byot_core.adapters.fake_telephony import Outcome
 from byot_core.domain.events import CallAnswered, CallEnded, CallRinging
 from byot_core.domain.execution import AttemptResult, Direction
 from byot_core.domain.status import ExecutionStatus
-from tests.support import ACCOUNT, AGENT, OTHER_ACCOUNT, USERPASS_TRUNK, World, body
+from tests.support import ACCOUNT, AGENT, GUIDE_CALL, OTHER_ACCOUNT, USERPASS_TRUNK, World, body
 
 THREE_GATEWAYS = [
     {"gateway_address": "gw3.example.com", "priority": 3},
     {"gateway_address": "gw1.example.com", "priority": 1},
     {"gateway_address": "gw2.example.com", "priority": 2},
 ]
-CALL: dict[str, Any] = {
-    "agent_id": AGENT,
-    "recipient": {"phone_number": "+918800001234", "name": "Rahul Sharma"},
-    "from_number": "+919876543210",
-}
 
 
 async def trunk_with_number(world: World, **changes: Any) -> str:
@@ -38,7 +33,7 @@ async def test_failover_to_the_third_gateway(world: World) -> None:
     await trunk_with_number(world)
     world.telephony.script("gw1.example.com", Outcome.CONGESTION)
     world.telephony.script("gw2.example.com", Outcome.TIMEOUT)
-    placed = await world.app.calls.place(ACCOUNT, CALL)
+    placed = await world.app.calls.place(ACCOUNT, GUIDE_CALL)
     assert placed.status is ExecutionStatus.INITIATED
     await world.settle()
     execution = await world.app.calls.get(ACCOUNT, placed.id)
@@ -72,7 +67,7 @@ async def test_final_answers_never_fail_over(
     """Busy, no answer, rejected and invalid number end the call on the first gateway."""
     await trunk_with_number(world)
     world.telephony.script("gw1.example.com", outcome)
-    placed = await world.app.calls.place(ACCOUNT, CALL)
+    placed = await world.app.calls.place(ACCOUNT, GUIDE_CALL)
     await world.settle()
     execution = await world.app.calls.get(ACCOUNT, placed.id)
     assert len(world.telephony.placed) == 1
@@ -83,7 +78,7 @@ async def test_every_gateway_failing_fails_the_call(world: World) -> None:
     """When every gateway fails to route, the call fails with the last cause."""
     await trunk_with_number(world)
     world.telephony.default_outcome = Outcome.CONGESTION
-    placed = await world.app.calls.place(ACCOUNT, CALL)
+    placed = await world.app.calls.place(ACCOUNT, GUIDE_CALL)
     await world.settle()
     execution = await world.app.calls.get(ACCOUNT, placed.id)
     assert len(execution.attempts) == 3
@@ -96,7 +91,7 @@ async def test_unreachable_telephony_fails_the_call_without_losing_it(world: Wor
     """If telephony cannot take the originate at all, every gateway is tried and the call is recorded failed."""
     await trunk_with_number(world)
     world.telephony.down = True
-    placed = await world.app.calls.place(ACCOUNT, CALL)
+    placed = await world.app.calls.place(ACCOUNT, GUIDE_CALL)
     assert placed.status is ExecutionStatus.FAILED
     assert len(placed.attempts) == 3
 
@@ -105,7 +100,7 @@ async def test_unreachable_telephony_fails_the_call_without_losing_it(world: Wor
 async def test_dialled_number_and_caller_id(world: World, plus: bool, dialled: str) -> None:
     """The Request-URI number follows outbound_leading_plus_enabled; caller id is the from_number in E.164."""
     await trunk_with_number(world, outbound_leading_plus_enabled=plus)
-    await world.app.calls.place(ACCOUNT, body(CALL, recipient={"phone_number": "918800001234"}))
+    await world.app.calls.place(ACCOUNT, body(GUIDE_CALL, recipient={"phone_number": "918800001234"}))
     request = world.telephony.placed[0].request
     assert (request.dialled, request.caller_id) == (dialled, "+919876543210")
 
@@ -114,7 +109,7 @@ async def test_balance_low_dials_nothing(world: World) -> None:
     """A refused balance check records a balance-low execution and places no call."""
     await trunk_with_number(world)
     world.balance.allowed = False
-    execution = await world.app.calls.place(ACCOUNT, CALL)
+    execution = await world.app.calls.place(ACCOUNT, GUIDE_CALL)
     assert execution.status is ExecutionStatus.BALANCE_LOW
     assert execution.attempts == ()
     assert world.telephony.placed == []
@@ -124,20 +119,20 @@ async def test_refusals_before_dialling(world: World) -> None:
     """Unknown agents, agents not on sip-trunk, and unregistered or inactive from_numbers are refused."""
     trunk_id = await trunk_with_number(world)
     with pytest.raises(AgentNotFound):
-        await world.app.calls.place(ACCOUNT, body(CALL, agent_id="agt-unknown"))
+        await world.app.calls.place(ACCOUNT, body(GUIDE_CALL, agent_id="agt-unknown"))
     world.agents.register(ACCOUNT, "agt-plivo", telephony_provider="plivo")
     with pytest.raises(CallRefused) as not_sip:
-        await world.app.calls.place(ACCOUNT, body(CALL, agent_id="agt-plivo"))
+        await world.app.calls.place(ACCOUNT, body(GUIDE_CALL, agent_id="agt-plivo"))
     assert not_sip.value.code == "agent_not_sip_trunk"
     with pytest.raises(CallRefused) as unregistered:
-        await world.app.calls.place(ACCOUNT, body(CALL, from_number="+15550000000"))
+        await world.app.calls.place(ACCOUNT, body(GUIDE_CALL, from_number="+15550000000"))
     assert unregistered.value.code == "from_number_not_registered"
     world.agents.register(OTHER_ACCOUNT, "agt-x", telephony_provider="sip-trunk")
     with pytest.raises(CallRefused):
-        await world.app.calls.place(OTHER_ACCOUNT, body(CALL, agent_id="agt-x"))
+        await world.app.calls.place(OTHER_ACCOUNT, body(GUIDE_CALL, agent_id="agt-x"))
     await world.app.trunks.update(ACCOUNT, trunk_id, {"is_active": False})
     with pytest.raises(CallRefused):
-        await world.app.calls.place(ACCOUNT, CALL)
+        await world.app.calls.place(ACCOUNT, GUIDE_CALL)
     assert world.telephony.placed == []
 
 
@@ -145,7 +140,7 @@ async def test_duplicate_and_late_events_change_nothing(world: World) -> None:
     """Repeated and out-of-order events never move a status backwards or revive an ended call."""
     await trunk_with_number(world)
     world.telephony.script("gw1.example.com", Outcome.ANSWER_AND_HOLD)
-    placed = await world.app.calls.place(ACCOUNT, CALL)
+    placed = await world.app.calls.place(ACCOUNT, GUIDE_CALL)
     await world.settle()
     channel = placed.attempts[0].channel_id
     assert (await world.app.calls.get(ACCOUNT, placed.id)).status is ExecutionStatus.IN_PROGRESS
@@ -164,9 +159,9 @@ async def test_duplicate_and_late_events_change_nothing(world: World) -> None:
 async def test_executions_are_listed_per_agent_newest_first(world: World) -> None:
     """An agent's executions, inbound and outbound, newest first; other accounts see none."""
     await trunk_with_number(world)
-    first = await world.app.calls.place(ACCOUNT, CALL)
+    first = await world.app.calls.place(ACCOUNT, GUIDE_CALL)
     world.clock.advance(5)
-    second = await world.app.calls.place(ACCOUNT, CALL)
+    second = await world.app.calls.place(ACCOUNT, GUIDE_CALL)
     await world.settle()
     listed = await world.app.calls.list_for_agent(ACCOUNT, AGENT)
     assert [e.id for e in listed] == [second.id, first.id]
@@ -183,7 +178,7 @@ async def test_event_stream_runs_the_same_flow(world: World) -> None:
 
     await trunk_with_number(world)
     task = asyncio.create_task(world.app.events.run())
-    placed = await world.app.calls.place(ACCOUNT, CALL)
+    placed = await world.app.calls.place(ACCOUNT, GUIDE_CALL)
     for _ in range(50):
         await asyncio.sleep(0)
         if (await world.app.calls.get(ACCOUNT, placed.id)).status.is_terminal:
@@ -197,7 +192,7 @@ async def test_an_answered_call_is_handed_to_the_outbound_handler(world: World) 
     await trunk_with_number(world)
     world.telephony.script("gw1.example.com", Outcome.CONGESTION)
     world.telephony.script("gw2.example.com", Outcome.ANSWER_AND_HOLD)
-    placed = await world.app.calls.place(ACCOUNT, CALL)
+    placed = await world.app.calls.place(ACCOUNT, GUIDE_CALL)
     await world.settle()
     execution = await world.app.calls.get(ACCOUNT, placed.id)
     assert execution.status is ExecutionStatus.IN_PROGRESS
@@ -220,7 +215,7 @@ async def test_a_failing_outbound_handler_ends_the_call(world: World, monkeypatc
         raise RuntimeError("no agent worker free")
 
     monkeypatch.setattr(world.outbound, "on_outbound_answered", refuse)
-    placed = await world.app.calls.place(ACCOUNT, CALL)
+    placed = await world.app.calls.place(ACCOUNT, GUIDE_CALL)
     await world.settle()
     execution = await world.app.calls.get(ACCOUNT, placed.id)
     assert world.telephony.hangups[execution.attempts[0].channel_id] == 41
