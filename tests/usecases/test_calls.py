@@ -220,3 +220,17 @@ async def test_a_failing_outbound_handler_ends_the_call(world: World, monkeypatc
     execution = await world.app.calls.get(ACCOUNT, placed.id)
     assert world.telephony.hangups[execution.attempts[0].channel_id] == 41
     assert execution.status is ExecutionStatus.COMPLETED
+
+
+async def test_a_gateway_reported_down_is_tried_last(world: World) -> None:
+    """Health reports reorder the plan: the priority-1 gateway, reported unreachable, is dialled after the others."""
+    trunk_id = await trunk_with_number(world)
+    world.telephony.set_reachable(trunk_id, 1, reachable=False)
+    world.telephony.script("gw2.example.com", Outcome.CONGESTION)
+    world.telephony.script("gw3.example.com", Outcome.CONGESTION)
+    placed = await world.app.calls.place(ACCOUNT, GUIDE_CALL)
+    await world.settle()
+    assert [p.request.gateway.address for p in world.telephony.placed] == [
+        "gw2.example.com", "gw3.example.com", "gw1.example.com",
+    ]  # fmt: skip
+    assert (await world.app.calls.get(ACCOUNT, placed.id)).status is ExecutionStatus.COMPLETED
