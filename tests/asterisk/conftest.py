@@ -63,21 +63,44 @@ class AsteriskWorld:
     tasks: list[asyncio.Task[None]]
 
     async def connected(self) -> None:
-        """Wait until every node's websocket is up and its subscription made."""
+        """Wait until the library reports every running node connected (its event websocket up)."""
         await eventually(lambda: all("byot" in n.connected_apps() for n in self.nodes if n.running))
-        await eventually(lambda: all(n._subscriptions.get("byot") for n in self.nodes if n.running))
+        live = {c.node for c, n in zip(self.telephony.clients, self.nodes, strict=True) if n.running}
+        await eventually(lambda: self.telephony.connected_nodes >= live)
+
+    async def watching(self) -> None:
+        """Wait until every running node sends the application its endpoints' health reports."""
+        await eventually(lambda: all("endpoint:PJSIP" in n.subscriptions() for n in self.nodes if n.running))
 
     def owned(self, node: int = 0) -> dict[tuple[str, str], dict[str, str]]:
         return self.nodes[node].owned()
 
 
 @contextlib.asynccontextmanager
-async def asterisk_world(count: int = 1, *, run_sync: bool = True, **fake: Any) -> AsyncIterator[AsteriskWorld]:
+async def asterisk_world(
+    count: int = 1,
+    *,
+    run_sync: bool = True,
+    client: dict[str, float] | None = None,
+    sync: dict[str, float] | None = None,
+    **fake: Any,
+) -> AsyncIterator[AsteriskWorld]:
+    """Fake nodes, an application on them, and its loops; ``client`` and ``sync`` override their timings."""
     nodes = [FakeAsterisk("byot", ARI_PASSWORD, resolve=resolve, **fake) for _ in range(count)]
     for node in nodes:
         await node.start()
+    timing = {"timeout": 0.5, "heartbeat": 1.0, "first_retry": 0.05, "max_retry": 0.2} | (client or {})
     clients = [
-        AriClient(n.url, "byot", ARI_PASSWORD, "byot", timeout=0.5, heartbeat=1.0, first_retry=0.05, max_retry=0.2)
+        AriClient(
+            n.url,
+            "byot",
+            ARI_PASSWORD,
+            "byot",
+            timeout=timing["timeout"],
+            heartbeat=timing["heartbeat"],
+            first_retry=timing["first_retry"],
+            max_retry=timing["max_retry"],
+        )
         for n in nodes
     ]
     telephony = AriTelephony(clients)
@@ -95,7 +118,9 @@ async def asterisk_world(count: int = 1, *, run_sync: bool = True, **fake: Any) 
     agents.register(ACCOUNT, AGENT, telephony_provider="sip-trunk")
     tasks = [asyncio.create_task(app.events.run())]
     if run_sync:
-        tasks.append(asyncio.create_task(app.sync.run(first_retry=0.05, max_retry=0.2, idle=30)))
+        loop = {"first_retry": 0.05, "max_retry": 0.2, "idle": 30.0} | (sync or {})
+        run = app.sync.run(first_retry=loop["first_retry"], max_retry=loop["max_retry"], idle=loop["idle"])
+        tasks.append(asyncio.create_task(run))
     world = AsteriskWorld(app, nodes, telephony, handler, outbound, tasks)
     try:
         await world.connected()

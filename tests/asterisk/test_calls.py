@@ -72,6 +72,7 @@ async def test_busy_on_the_first_gateway_ends_the_call(world: AsteriskWorld) -> 
 async def test_an_unreachable_gateway_is_tried_last(world: AsteriskWorld) -> None:
     """After qualify reports the first gateway Unreachable, calls start on the second."""
     trunk_id, _ = await trunk_and_number(world)
+    await world.watching()  # Asterisk reports contacts only to an application subscribed to its endpoints
     world.nodes[0].set_contact_status(f"byot-{trunk_id}-gw1", "Unreachable")
     await eventually(lambda: not world.telephony.gateway_reachable(trunk_id, 1))
     world.nodes[0].script("203.0.113.2:5060", GatewayPlay.ANSWER_THEN_BYE)

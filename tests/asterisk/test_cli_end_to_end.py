@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,11 @@ class AsteriskThread:
         self.loop.close()
 
 
+async def snapshot(node: FakeAsterisk) -> dict[tuple[str, str], dict[str, str]]:
+    """The node's objects, read on its own event loop."""
+    return node.owned()
+
+
 @pytest.fixture
 def asterisk() -> Iterator[tuple[AsteriskThread, FakeAsterisk]]:
     thread = AsteriskThread()
@@ -55,7 +61,10 @@ def asterisk() -> Iterator[tuple[AsteriskThread, FakeAsterisk]]:
 def test_serve_pushes_trunks_and_reconcile_restores_them(
     asterisk: tuple[AsteriskThread, FakeAsterisk], tmp_path: Path
 ) -> None:
-    """A trunk created over HTTP appears in Asterisk; after a restart `byot reconcile` puts it back, exit 0."""
+    """A trunk created over HTTP appears, and comes back by itself when Asterisk restarts under the server.
+
+    After a restart with no server running, `byot reconcile` puts it back, exit 0.
+    """
     thread, node = asterisk
     env = {k: v for k, v in os.environ.items() if not k.startswith("BYOT_")}
     env |= {
@@ -75,6 +84,14 @@ def test_serve_pushes_trunks_and_reconcile_restores_them(
         assert answer.status_code == 201
         trunk_id = answer.json()["id"]
         assert len(node.owned()) == 5
+        pushed = thread.call(snapshot(node))
+        # Asterisk restarts under the running server (down for 1 s): the trunk is back within seconds.
+        thread.call(node.restart(downtime=1.0))
+        assert thread.call(snapshot(node)) == {}
+        deadline = time.monotonic() + 5
+        while thread.call(snapshot(node)) != pushed or "endpoint:PJSIP" not in node.subscriptions():
+            assert time.monotonic() < deadline, "the trunk was not pushed back within 5 s of the restart"
+            time.sleep(0.05)
     assert "Telephony: Asterisk over ARI" in server.output
     assert ARI_PASSWORD not in server.output
     assert USERPASS_TRUNK["auth_password"] not in server.output

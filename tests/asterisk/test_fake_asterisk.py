@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -114,6 +115,30 @@ async def test_lists_only_grow_and_a_restart_forgets(node: FakeAsterisk, client:
     )
 
 
+async def test_endpoint_events_exist_once_an_endpoint_has_existed(node: FakeAsterisk, client: AriClient) -> None:
+    """As observed: 422 "Event source does not exist" on a fresh node, 200 after one endpoint (even deleted)."""
+    subscribe = "/applications/byot/subscription"
+    recorded = (CAPTURES.parent / "README.md").read_text()
+    for source in ("endpoint:PJSIP", "endpoint:PJSIP/byot-x-gw1", "channel:no-such-channel"):
+        with pytest.raises(AriRequestFailed) as raised:
+            await client.request("POST", subscribe, params={"eventSource": source})
+        assert (raised.value.status, raised.value.detail) == (422, "Event source does not exist")
+        assert f'422**\n  `{{"message":"{raised.value.detail}"}}`' in recorded
+    await client.request("PUT", f"{CONFIG}/endpoint/byot-x-gw1", body={"fields": []})
+    await client.request("DELETE", f"{CONFIG}/endpoint/byot-x-gw1")
+    await client.request("POST", subscribe, params={"eventSource": "endpoint:PJSIP"})
+    assert node.subscriptions() == {"endpoint:PJSIP"}
+    await node.restart()
+    assert node.subscriptions() == frozenset()
+    with pytest.raises(AriRequestFailed) as raised:
+        await client.request("POST", subscribe, params={"eventSource": "endpoint:PJSIP"})
+    assert raised.value.status == 422
+    node.add_file_object("endpoint", "operator-phone", {})
+    await node.restart()
+    await client.request("POST", subscribe, params={"eventSource": "endpoint:PJSIP"})
+    assert node.subscriptions() == {"endpoint:PJSIP"}
+
+
 async def test_credentials_travel_only_in_a_header(node: FakeAsterisk) -> None:
     """A password full of URL syntax works; a wrong one is 401; neither appears in a repr or an error."""
     async with AriClient(node.url, "byot", ARI_PASSWORD) as good:
@@ -201,17 +226,24 @@ async def test_an_application_has_one_websocket_the_last_one(node: FakeAsterisk,
 async def test_wrong_credentials_on_the_event_stream_are_logged_without_them(
     node: FakeAsterisk, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """A 401 on the websocket is retried and logged with its status; the password is in no log line."""
+    """A 401 on the websocket is retried and logged with its status, as a warning once per outage.
+
+    The password is in no log line.
+    """
+    caplog.set_level(logging.DEBUG, logger="byot_core.adapters.asterisk.ari")
     wrong = "wrong-" + ARI_PASSWORD
     client = AriClient(node.url, "byot", wrong, first_retry=0.01, max_retry=0.02)
     stream = client.events()
     consumer = asyncio.ensure_future(anext(stream))
-    await eventually(lambda: sum("HTTP 401" in r.getMessage() for r in caplog.records) >= 2)
+    await eventually(lambda: sum("HTTP 401" in r.getMessage() for r in caplog.records) >= 3)
     consumer.cancel()
     await asyncio.gather(consumer, return_exceptions=True)
     await stream.aclose()
     await client.close()
     assert not any(wrong in r.getMessage() or ARI_PASSWORD in r.getMessage() for r in caplog.records)
+    levels = [r.levelno for r in caplog.records if "HTTP 401" in r.getMessage()]
+    assert levels[0] == logging.WARNING
+    assert set(levels[1:]) == {logging.DEBUG}
 
 
 async def test_the_recorded_stasis_start_of_an_originated_channel_is_not_an_inbound_call(client: AriClient) -> None:

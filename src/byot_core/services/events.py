@@ -32,7 +32,7 @@ class CallEventDispatcher:
             await self.inbound.handle_call(event)
         elif isinstance(event, TelephonyReconnected):
             log.info("telephony node %s connected: reconciling", event.node)
-            self.sync.request()
+            self.sync.node_connected()
         else:
             await self.calls.handle_event(event)
 

@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 import attrs
 
+from byot_core.backoff import Backoff
 from byot_core.domain.errors import TelephonyUnavailable
 from byot_core.domain.trunk import SyncState, Trunk
 from byot_core.services.deps import Dependencies
@@ -62,9 +63,19 @@ class TelephonySync:
         self._concurrency = concurrency
         # One flag for both: a pass asked for, and a trunk that failed to sync and wants a retry.
         self._wanted = trunks.retry_wanted
+        # A node that (re)connects ends a backoff at once: what failed while it was away can now succeed.
+        self._node_back = asyncio.Event()
+        #: Passes finished by :meth:`run`, and the last one's report (figures for monitoring and benchmarks).
+        self.passes = 0
+        self.last_report: ReconcileReport | None = None
 
     def request(self) -> None:
         """Ask the running loop for a reconcile pass as soon as it can (several requests make one pass)."""
+        self._wanted.set()
+
+    def node_connected(self) -> None:
+        """A telephony node (re)connected: reconcile now, even during a backoff (a restart forgot its pushes)."""
+        self._node_back.set()
         self._wanted.set()
 
     async def reconcile(self, progress: Progress | None = None, *, thorough: bool = False) -> ReconcileReport:
@@ -91,7 +102,12 @@ class TelephonySync:
         async def one(trunk_id: str) -> None:
             async with gate:
                 # Each trunk is read once, inside its sync, in a short unit of work of its own.
-                outcome = await self._trunks.sync_stored(trunk_id, thorough=thorough, needed=needed)
+                try:
+                    outcome = await self._trunks.sync_stored(trunk_id, thorough=thorough, needed=needed)
+                except Exception:  # one trunk that cannot be pushed must not hold back the others
+                    log.exception("trunk %s could not be synced", trunk_id)
+                    tally["failed"] += 1
+                    outcome = None
             if outcome is not None:
                 stored, written = outcome.trunk, outcome.written
                 if stored.sync_state is SyncState.FAILED:
@@ -126,24 +142,32 @@ class TelephonySync:
     ) -> None:
         """Reconcile now, then whenever asked, after ``idle`` seconds, or (while trunks fail) with backoff.
 
+        The backoff starts at ``first_retry`` seconds and doubles up to ``max_retry``, with jitter; a telephony node
+        that (re)connects (:meth:`node_connected`) ends it at once.
+
         Every ``thorough_every``-th pass is thorough (hourly by default): pushes from several instances of the
         library can interleave, which only a thorough pass notices. Never returns on its own; cancel the task to stop
         it. A pass that raises is logged and retried.
         """
-        delay = first_retry
+        retry = Backoff(first_retry, max_retry)
         for count in itertools.count():
             self._wanted.clear()
+            self._node_back.clear()
             try:
                 report = await self.reconcile(thorough=count % thorough_every == 0)
+                self.passes, self.last_report = self.passes + 1, report
                 healthy = report.ok
             except Exception:  # a broken pass must not end the loop: storage or telephony may come back
                 log.exception("reconcile pass failed")
                 healthy = False
             if healthy:
-                delay = first_retry
+                retry.reset()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wanted.wait(), idle)
             else:
-                # Backing off: a failure during the wait must not cut it short, or a dead node is hammered.
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, max_retry)
+                # Backing off: a failure during the wait must not cut it short, or a dead node is hammered; a node
+                # coming back does.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._node_back.wait(), retry.next())
+                if self._node_back.is_set():
+                    retry.reset()

@@ -13,7 +13,8 @@ It answers the way Asterisk 22 answered when recorded (``shared/asterisk/capture
   Q.850 cause (``reason_code=21`` answers the carrier 403), and ``ChannelDestroyed`` after ``StasisEnd`` only for
   subscribed channels;
 - the event websocket (an application's events go only to the websocket that registered it last), and
-  ``ContactStatusChange`` for applications subscribed to ``endpoint:PJSIP``;
+  ``ContactStatusChange`` for applications subscribed to ``endpoint:PJSIP``; that subscription answers 422 "Event
+  source does not exist" until a PJSIP endpoint has existed since the node started (observed 2026-11-29);
 - faults: error answers, stalled answers, dropped websockets, a node that is down, a restart.
 
 Gateways are scripted by their ``host:port`` with :class:`GatewayPlay` values.
@@ -182,6 +183,8 @@ class FakeAsterisk:
         self.dialled: list[tuple[str, str, str]] = []
         self.restarts = 0
         self.events_sent = 0
+        # Asterisk creates the PJSIP endpoint event source with the first PJSIP endpoint, and keeps it until it stops.
+        self.endpoint_source = False
         self._faults: list[tuple[str, str, int, float]] = []
         # Per application, its websockets in the order they registered: Asterisk sends an application's events only
         # to the one that registered it last.
@@ -232,12 +235,17 @@ class FakeAsterisk:
             await self._runner.cleanup()
             self._runner = None
 
-    async def restart(self) -> None:
-        """Restart Asterisk: objects pushed into memory, channels and subscriptions are gone; file objects stay."""
+    async def restart(self, downtime: float = 0.0) -> None:
+        """Restart Asterisk: objects pushed into memory, channels and subscriptions are gone; file objects stay.
+
+        The node refuses connections for ``downtime`` seconds in between (a real restart took about 2.5 s).
+        """
         await self.stop()
+        await asyncio.sleep(downtime)
         self.objects = {k: v for k, v in self.objects.items() if k in self.file_objects}
         self.channels.clear()
         self._subscriptions.clear()
+        self.endpoint_source = any(type_ == "endpoint" for type_, _ in self.file_objects)
         self.restarts += 1
         await self.start()
 
@@ -257,10 +265,15 @@ class FakeAsterisk:
         """
         self._faults += [(method.upper(), path_contains, status, stall)] * count
 
+    def clear_faults(self) -> None:
+        """Forget every fault still waiting to happen."""
+        self._faults.clear()
+
     def add_file_object(self, type_: str, object_id: str, fields: dict[str, str]) -> None:
         """An object from ``pjsip.conf``: readable, never writable or deletable over ARI, kept across restarts."""
         self.objects[(type_, object_id)] = {**_DEFAULTS.get(type_, {}), **fields}
         self.file_objects.add((type_, object_id))
+        self.endpoint_source |= type_ == "endpoint"
 
     def script(self, gateway: str, *plays: GatewayPlay) -> None:
         """What the gateway at ``host:port`` does with the next INVITEs; the last play repeats."""
@@ -396,6 +409,7 @@ class FakeAsterisk:
         except (_Invalid, KeyError, TypeError):
             return _error(400, f"{verb} of object '{oid}' failed field value validation")
         self.objects[key] = obj
+        self.endpoint_source |= type_ == "endpoint"
         return _json(self._as_list(obj))
 
     async def _delete_object(self, _: web.Request, __: Any, config_class: str, type_: str, oid: str) -> web.Response:
@@ -504,19 +518,23 @@ class FakeAsterisk:
                     if {"endpoint:PJSIP", f"endpoint:PJSIP/{oid}"} & sources:
                         self._send(app, event)
 
+    def subscriptions(self, app: str = "byot") -> frozenset[str]:
+        """The event sources the application is subscribed to."""
+        return frozenset(self._subscriptions.get(app, ()))
+
     async def _subscribe(self, request: web.Request, _: Any, app: str) -> web.Response:
         source = request.query.get("eventSource", "")
         kind, _, name = source.partition(":")
-        if kind == "channel" and name not in self.channels:
-            return _error(422, "Event source was not found")
-        if (
-            kind == "endpoint"
-            and name not in ("PJSIP",)
-            and ("endpoint", name.removeprefix("PJSIP/")) not in self.objects
-        ):
-            return _error(422, "Event source was not found")
         if kind not in ("channel", "endpoint"):
             return _error(400, "Invalid event source URI scheme")
+        if kind == "channel":
+            missing = name not in self.channels
+        elif name == "PJSIP":
+            missing = not self.endpoint_source
+        else:
+            missing = ("endpoint", name.removeprefix("PJSIP/")) not in self.objects
+        if missing:
+            return _error(422, "Event source does not exist")
         if kind == "channel":
             self.channels[name].subscribers.add(app)
         self._subscriptions.setdefault(app, set()).add(source)

@@ -12,7 +12,6 @@ import asyncio
 import base64
 import json
 import logging
-import random
 from collections.abc import AsyncGenerator, Mapping
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -20,6 +19,7 @@ from urllib.parse import quote, urlsplit
 import aiohttp
 import attrs
 
+from byot_core.backoff import Backoff
 from byot_core.domain.errors import TelephonyUnavailable
 
 __all__ = ["AriClient", "AriConnected", "AriDisconnected", "AriRequestFailed", "AriUnreachable", "StreamItem"]
@@ -85,7 +85,10 @@ class AriClient:
 
     ``url`` is the HTTP base (``http://host:8088``; ``/ari`` is appended). The password lives only in the
     ``Authorization`` header: never in a URL, a log line, an error or this object's ``repr``. Every request has a
-    ``timeout`` in seconds. Use it as an async context manager, or call :meth:`close`.
+    ``timeout`` in seconds. A lost event websocket is reconnected after ``first_retry`` seconds, doubling up to
+    ``max_retry`` (with jitter): a restarted Asterisk is found again within ``max_retry`` of coming back, at the cost
+    of one connection attempt that often while it is down. Use it as an async context manager, or call
+    :meth:`close`.
     """
 
     def __init__(
@@ -98,7 +101,7 @@ class AriClient:
         timeout: float = 5.0,
         heartbeat: float = 10.0,
         first_retry: float = 0.5,
-        max_retry: float = 30.0,
+        max_retry: float = 2.0,
         connections: int = 32,
     ) -> None:
         parts = urlsplit(url)
@@ -184,14 +187,17 @@ class AriClient:
         """A path segment, percent-encoded (object and channel ids are safe already; this keeps them so)."""
         return quote(segment, safe="")
 
-    async def events(self, subscriptions: tuple[str, ...] = ()) -> AsyncGenerator[StreamItem, None]:
+    async def events(self) -> AsyncGenerator[StreamItem, None]:
         """The application's events, forever: reconnects with backoff and jitter whenever the websocket drops.
 
-        Yields :class:`AriConnected` after every (re)connection (once ``subscriptions`` such as ``endpoint:PJSIP``
-        are made), then each event as a dict, and :class:`AriDisconnected` when the connection is lost.
+        Yields :class:`AriConnected` as soon as the websocket is up (the application then exists on the node), then
+        each event as a dict, and :class:`AriDisconnected` when the connection is lost. Subscriptions are the
+        caller's to make: a refused one must not count as a lost connection (a node that has never held a PJSIP
+        endpoint refuses ``endpoint:PJSIP``, and only pushes made once connected can change that).
         """
-        delay = self.first_retry
+        retry = Backoff(self.first_retry, self.max_retry)
         ws_url = self.base + "/events"
+        quiet = False  # once an outage is reported, its further failed attempts are logged at debug level
         while True:
             connected = False
             try:
@@ -201,14 +207,9 @@ class AriClient:
                     heartbeat=self.heartbeat,
                     timeout=aiohttp.ClientWSTimeout(ws_receive=None, ws_close=self.timeout),
                 ) as ws:
-                    for source in subscriptions:
-                        await self.request(
-                            "POST",
-                            f"/applications/{self.quoted(self.app)}/subscription",
-                            params={"eventSource": source},
-                        )
                     connected = True
-                    delay = self.first_retry
+                    quiet = False
+                    retry.reset()
                     yield AriConnected(self.node)
                     async for message in ws:
                         if message.type is aiohttp.WSMsgType.TEXT:
@@ -221,13 +222,13 @@ class AriClient:
                                 yield event
                         elif message.type in (aiohttp.WSMsgType.ERROR, aiohttp.WSMsgType.CLOSED):
                             break
-            except (aiohttp.ClientError, TimeoutError, TelephonyUnavailable) as error:
+            except (aiohttp.ClientError, TimeoutError) as error:
                 # The status says what went wrong (401: wrong ARI credentials); the error's text may hold the URL.
                 status = getattr(error, "status", None)
                 said = f" (HTTP {status})" if status else ""
-                log.warning("ARI events from %s: %s%s; reconnecting", self.node, type(error).__name__, said)
+                level = logging.DEBUG if quiet and not connected else logging.WARNING
+                log.log(level, "ARI events from %s: %s%s; reconnecting", self.node, type(error).__name__, said)
+                quiet = True
             if connected:
                 yield AriDisconnected(self.node)
-            # Jitter spreads the reconnections of many clients after an Asterisk restart.
-            await asyncio.sleep(delay * (0.5 + random.random() / 2))  # noqa: S311 - jitter, not security
-            delay = min(delay * 2, self.max_retry)
+            await asyncio.sleep(retry.next())

@@ -9,7 +9,9 @@ Calls: an attempt is originated on one node through the gateway's endpoint with 
 ``ChannelStateChange``, ``Dial`` and ``ChannelDestroyed``. An inbound call enters the Stasis application
 (``StasisStart``); the adapter reads the source address from the channel, subscribes to the channel (so that its
 ``ChannelDestroyed`` arrives after it leaves the application), and reports it. ``ContactStatusChange`` (the AOR's
-qualify) tells which gateways are unreachable.
+qualify) tells which gateways are unreachable (:mod:`.health`).
+
+A node counts as connected as soon as its event websocket is up; nothing on connect is allowed to hold that back.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from byot_core.adapters.asterisk.ari import (
     StreamItem,
 )
 from byot_core.adapters.asterisk.compare import GROWING, differences, fields_body
+from byot_core.adapters.asterisk.health import GatewayHealth
 from byot_core.adapters.asterisk.pjsip import OWNED_PREFIX, PjsipObject, desired_objects, trunk_object_ids
 from byot_core.domain.errors import TelephonyUnavailable
 from byot_core.domain.events import (
@@ -86,7 +89,7 @@ class AriTelephony:
             raise ValueError("at least one Asterisk node is needed")
         self.clients = tuple(clients)
         self._channels: dict[str, AriClient] = {}
-        self._unreachable: set[str] = set()
+        self.health = GatewayHealth()
         self._connected: set[str] = set()
         # Channels this process originated: their StasisStart is an answer, never an inbound call.
         self._originated: set[str] = set()
@@ -94,8 +97,14 @@ class AriTelephony:
         #: ARI events received from every node so far (a figure for monitoring and benchmarks).
         self.events_received = 0
 
+    @property
+    def connected_nodes(self) -> frozenset[str]:
+        """The nodes whose event websocket is up now."""
+        return frozenset(self._connected)
+
     async def close(self) -> None:
-        """Close every node's HTTP session."""
+        """Stop background work and close every node's HTTP session."""
+        await self.health.close()
         for client in self.clients:
             await client.close()
 
@@ -133,6 +142,9 @@ class AriTelephony:
         for layer in _LAYERS:
             pending = [(o, r) for o, r in zip(desired, reported, strict=True) if o.type in layer]
             written += sum(await asyncio.gather(*(self._write(client, o, r) for o, r in pending)))
+        if client.node in self._connected:
+            # The first endpoint on a fresh or restarted node makes its endpoint event source exist.
+            self.health.watch(client)
         if not thorough and not written:
             # Stored as applied in this very shape, and every object as intended: no earlier shape left anything.
             return 0
@@ -220,7 +232,7 @@ class AriTelephony:
 
     def gateway_reachable(self, trunk_id: str, gateway_position: int) -> bool:
         """False once a node reported the gateway's contact Unreachable, until one reports it Reachable again."""
-        return f"{trunk_object_ids(trunk_id)}-gw{gateway_position}" not in self._unreachable
+        return self.health.reachable(f"{trunk_object_ids(trunk_id)}-gw{gateway_position}")
 
     def _node_order(self) -> list[AriClient]:
         """Nodes to originate on: connected ones first, taking turns among them."""
@@ -317,7 +329,7 @@ class AriTelephony:
             await asyncio.gather(*pumps, return_exceptions=True)
 
     async def _pump(self, client: AriClient, queue: asyncio.Queue[CallEvent]) -> None:
-        async for item in client.events(subscriptions=("endpoint:PJSIP",)):
+        async for item in client.events():
             self.events_received += not isinstance(item, AriConnected | AriDisconnected)
             try:
                 for event in await self.translate(client, item):
@@ -332,10 +344,14 @@ class AriTelephony:
     async def translate(self, client: AriClient, item: StreamItem) -> list[CallEvent]:
         """The domain events one ARI event (or connection change) means; may ask Asterisk about the channel."""
         if isinstance(item, AriConnected):
+            log.info("Asterisk %s: event stream connected", item.node)
             self._connected.add(item.node)
+            self.health.watch(client)
             return [TelephonyReconnected(item.node)]
         if isinstance(item, AriDisconnected):
+            log.warning("Asterisk %s: event stream lost; reconnecting", item.node)
             self._connected.discard(item.node)
+            self.health.forget(item.node)
             return []
         kind = item.get("type")
         if kind == "ChannelStateChange":
@@ -354,11 +370,7 @@ class AriTelephony:
         elif kind == "StasisStart":
             return await self._stasis_start(client, item)
         elif kind == "ContactStatusChange":
-            info = item["contact_info"]
-            if info["contact_status"] == "Unreachable":
-                self._unreachable.add(info["aor"])
-            elif info["contact_status"] in ("Reachable", "NonQualified", "Removed"):
-                self._unreachable.discard(info["aor"])
+            self.health.report(item)
         return []
 
     async def _stasis_start(self, client: AriClient, item: dict[str, Any]) -> list[CallEvent]:
@@ -372,14 +384,19 @@ class AriTelephony:
         try:
             answer = await client.request("GET", f"/channels/{quoted}/variable", params={"variable": _REMOTE_ADDR})
             source = _host(str(answer.get("value", ""))) if isinstance(answer, dict) else None
-        except AriRequestFailed:
-            log.warning("no source address for inbound channel %s", channel_id)
-        # Without a subscription, the channel's ChannelDestroyed is not sent once it leaves the application.
-        await client.request(
-            "POST",
-            f"/applications/{AriClient.quoted(client.app)}/subscription",
-            params={"eventSource": f"channel:{channel_id}"},
-        )
+        except TelephonyUnavailable as error:
+            # Routed without it: the endpoint the call arrived on still identifies its trunk.
+            log.warning("no source address for inbound channel %s: %s", channel_id, error.message)
+        try:
+            # Without a subscription, the channel's ChannelDestroyed is not sent once it leaves the application.
+            await client.request(
+                "POST",
+                f"/applications/{AriClient.quoted(client.app)}/subscription",
+                params={"eventSource": f"channel:{channel_id}"},
+            )
+        except TelephonyUnavailable as error:
+            # Routed all the same: a caller refused over this is worse than an execution whose end may be missed.
+            log.warning("inbound channel %s not subscribed: %s", channel_id, error.message)
         endpoint = _GATEWAY_ID.fullmatch(_endpoint_of(str(channel.get("name", ""))))
         caller = str(channel.get("caller", {}).get("number") or "") or None
         return [

@@ -1,0 +1,103 @@
+"""Gateway health from Asterisk's qualify, and the endpoint subscription that brings it.
+
+Asterisk reports a gateway's OPTIONS results as ``ContactStatusChange`` events, but only to an application subscribed
+to ``endpoint:PJSIP``. A freshly started Asterisk that has never held a PJSIP endpoint refuses that subscription
+(422 "Event source does not exist") until the first endpoint is created, and a restarted node whose endpoints lived
+in memory is in the same state. So the subscription is asked for when a node connects and again after every push to
+a node that has not granted it yet; nothing else (the connection, inbound calls, call events, pushes) waits for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from byot_core.adapters.asterisk.ari import AriClient, AriRequestFailed
+from byot_core.domain.errors import TelephonyUnavailable
+
+__all__ = ["ENDPOINT_EVENTS", "GatewayHealth"]
+
+log = logging.getLogger(__name__)
+
+#: The event source of every PJSIP endpoint's state and contact status.
+ENDPOINT_EVENTS = "endpoint:PJSIP"
+# Statuses after which a gateway is no longer believed down.
+_BACK = frozenset({"Reachable", "NonQualified", "Removed"})
+
+
+class GatewayHealth:
+    """Which gateways (AOR ids) Asterisk reports unreachable, and which nodes send those reports.
+
+    :meth:`watch` asks a connected node for the endpoint subscription in the background; requests that arrive while
+    an attempt is in flight make it try once more, so a push that creates the first endpoint is never missed.
+    """
+
+    def __init__(self) -> None:
+        self._unreachable: set[str] = set()
+        self._watching: set[str] = set()
+        self._again: set[str] = set()
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+
+    def reachable(self, aor_id: str) -> bool:
+        """False once a node reported the AOR's contact Unreachable, until one reports it back."""
+        return aor_id not in self._unreachable
+
+    @property
+    def watching(self) -> frozenset[str]:
+        """The nodes whose endpoint subscription is in place on their current connection."""
+        return frozenset(self._watching)
+
+    def report(self, event: Mapping[str, Any]) -> None:
+        """Take a ``ContactStatusChange`` event into account."""
+        info = event["contact_info"]
+        status, aor = str(info["contact_status"]), str(info["aor"])
+        if status == "Unreachable":
+            self._unreachable.add(aor)
+        elif status in _BACK:
+            self._unreachable.discard(aor)
+
+    def watch(self, client: AriClient) -> None:
+        """Make sure the node's endpoint subscription is in place, or will be tried (never waits, never raises)."""
+        if client.node in self._watching:
+            return
+        self._again.add(client.node)
+        running = self._tasks.get(client.node)
+        if running is None or running.done():
+            self._tasks[client.node] = asyncio.create_task(self._subscribe(client), name=f"ari-watch-{client.node}")
+
+    def forget(self, node: str) -> None:
+        """The node's connection was lost: its subscription must be made again on the next one."""
+        self._watching.discard(node)
+        self._again.discard(node)
+        task = self._tasks.pop(node, None)
+        if task is not None:
+            task.cancel()
+
+    async def close(self) -> None:
+        """Stop any attempt in flight."""
+        tasks = list(self._tasks.values())
+        self._tasks.clear()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _subscribe(self, client: AriClient) -> None:
+        path = f"/applications/{AriClient.quoted(client.app)}/subscription"
+        while client.node in self._again:
+            self._again.discard(client.node)
+            try:
+                await client.request("POST", path, params={"eventSource": ENDPOINT_EVENTS})
+            except AriRequestFailed as error:
+                if error.status != 422:
+                    log.warning("no gateway health reports from %s yet: %s", client.node, error.message)
+                # 422: no PJSIP endpoint has existed on the node since it started; the next push will ask again.
+                continue
+            except TelephonyUnavailable as error:
+                log.warning("no gateway health reports from %s yet: %s", client.node, error.message)
+                continue
+            self._watching.add(client.node)
+            self._again.discard(client.node)
+            log.info("gateway health reports from %s: subscribed to %s", client.node, ENDPOINT_EVENTS)
+            return
