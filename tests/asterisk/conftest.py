@@ -13,6 +13,7 @@ import pytest
 
 import byot_core
 from byot_core.adapters.asterisk.ari import AriClient
+from byot_core.adapters.asterisk.pjsip import gateway_object_ids
 from byot_core.adapters.asterisk.telephony import AriTelephony
 from byot_core.adapters.memory import (
     MemoryAgentDirectory,
@@ -71,6 +72,12 @@ class AsteriskWorld:
     async def watching(self) -> None:
         """Wait until every running node sends the application its endpoints' health reports."""
         await eventually(lambda: all("endpoint:PJSIP" in n.subscriptions() for n in self.nodes if n.running))
+
+    async def reported_down(self, trunk_id: str, position: int) -> bool:
+        """Whether the gateway at this place of the trunk's order (its ``-gw<position>`` objects) is reported down."""
+        trunk = (await self.app.trunks.get(ACCOUNT, trunk_id)).trunk
+        ids = {name: gateway for gateway, name in gateway_object_ids(trunk).items()}
+        return ids[f"byot-{trunk_id}-gw{position}"] in self.telephony.unreachable_gateways(trunk)
 
     def owned(self, node: int = 0) -> dict[tuple[str, str], dict[str, str]]:
         return self.nodes[node].owned()

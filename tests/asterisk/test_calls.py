@@ -74,13 +74,17 @@ async def test_an_unreachable_gateway_is_tried_last(world: AsteriskWorld) -> Non
     trunk_id, _ = await trunk_and_number(world)
     await world.watching()  # Asterisk reports contacts only to an application subscribed to its endpoints
     world.nodes[0].set_contact_status(f"byot-{trunk_id}-gw1", "Unreachable")
-    await eventually(lambda: not world.telephony.gateway_reachable(trunk_id, 1))
+    await eventually(lambda: world.reported_down(trunk_id, 1))
     world.nodes[0].script("203.0.113.2:5060", GatewayPlay.ANSWER_THEN_BYE)
     placed = await world.app.calls.place(ACCOUNT, GUIDE_CALL)
     assert (await finished(world, placed.id)).status is ExecutionStatus.COMPLETED
     assert [d[0] for d in world.nodes[0].dialled] == ["203.0.113.2:5060"]
     world.nodes[0].set_contact_status(f"byot-{trunk_id}-gw1", "Reachable")
-    await eventually(lambda: world.telephony.gateway_reachable(trunk_id, 1))
+
+    async def back() -> bool:
+        return not await world.reported_down(trunk_id, 1)
+
+    await eventually(back)
 
 
 async def test_hanging_up_an_answered_call_completes_it(world: AsteriskWorld) -> None:

@@ -36,7 +36,7 @@ async def test_a_first_start_with_no_trunks_has_its_event_stream() -> None:
         assert created.trunk.sync_state is SyncState.APPLIED
         await world.watching()
         node.set_contact_status(f"byot-{created.trunk.id}-gw1", "Unreachable")
-        await eventually(lambda: not world.telephony.gateway_reachable(created.trunk.id, 1))
+        await eventually(lambda: world.reported_down(created.trunk.id, 1))
         number = await world.app.numbers.add(ACCOUNT, created.trunk.id, {"phone_number": "+919876543210"})
         node.script("203.0.113.2:5060", GatewayPlay.ANSWER_THEN_BYE)
         placed = await world.app.calls.place(ACCOUNT, GUIDE_CALL)
@@ -69,7 +69,7 @@ async def test_after_a_restart_every_trunk_is_back_within_seconds() -> None:
         for created in trunks:
             assert await applied(world, created.trunk.id)
         node.set_contact_status(f"byot-{trunks[0].trunk.id}-gw1", "Unreachable")
-        await eventually(lambda: not world.telephony.gateway_reachable(trunks[0].trunk.id, 1))
+        await eventually(lambda: world.reported_down(trunks[0].trunk.id, 1))
 
 
 async def test_a_reconnection_ends_the_sync_backoff() -> None:

@@ -225,7 +225,9 @@ async def test_a_failing_outbound_handler_ends_the_call(world: World, monkeypatc
 async def test_a_gateway_reported_down_is_tried_last(world: World) -> None:
     """Health reports reorder the plan: the priority-1 gateway, reported unreachable, is dialled after the others."""
     trunk_id = await trunk_with_number(world)
-    world.telephony.set_reachable(trunk_id, 1, reachable=False)
+    trunk = (await world.app.trunks.get(ACCOUNT, trunk_id)).trunk
+    first = next(g for g in trunk.gateways if g.address == "gw1.example.com")
+    world.telephony.set_reachable(trunk_id, first.id, reachable=False)
     world.telephony.script("gw2.example.com", Outcome.CONGESTION)
     world.telephony.script("gw3.example.com", Outcome.CONGESTION)
     placed = await world.app.calls.place(ACCOUNT, GUIDE_CALL)

@@ -16,9 +16,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import attrs
 
+from byot_core.domain.causes import Q850
 from byot_core.domain.errors import TelephonyUnavailable
 from byot_core.domain.events import CallAnswered, CallEnded, CallEvent, CallRinging, InboundCallArrived
 from byot_core.domain.telephony import OriginateRequest, TrunkConfig
+from byot_core.domain.trunk import Trunk
 
 __all__ = ["FakeTelephony", "Outcome", "PlacedCall"]
 
@@ -73,7 +75,7 @@ class FakeTelephony:
         self.placed: list[PlacedCall] = []
         self.answered: list[str] = []
         self.hangups: dict[str, int] = {}
-        self.unreachable: set[tuple[str, int]] = set()
+        self.unreachable: set[tuple[str, str]] = set()
         self._scripts: dict[tuple[str, str | None], deque[Outcome]] = {}
         self._live: set[str] = set()
         self._queue: deque[CallEvent] = deque()
@@ -119,16 +121,16 @@ class FakeTelephony:
         self._check_up()
         return frozenset(self.configs)
 
-    def gateway_reachable(self, trunk_id: str, gateway_position: int) -> bool:
-        """Whether the gateway was not marked down with :meth:`set_reachable`."""
-        return (trunk_id, gateway_position) not in self.unreachable
+    def unreachable_gateways(self, trunk: Trunk) -> frozenset[str]:
+        """The trunk's gateways marked down with :meth:`set_reachable`."""
+        return frozenset(g.id for g in trunk.gateways if (trunk.id, g.id) in self.unreachable)
 
-    def set_reachable(self, trunk_id: str, gateway_position: int, reachable: bool) -> None:
+    def set_reachable(self, trunk_id: str, gateway_id: str, reachable: bool) -> None:
         """Play a health report (what Asterisk's qualify would say about the gateway)."""
         if reachable:
-            self.unreachable.discard((trunk_id, gateway_position))
+            self.unreachable.discard((trunk_id, gateway_id))
         else:
-            self.unreachable.add((trunk_id, gateway_position))
+            self.unreachable.add((trunk_id, gateway_id))
 
     async def originate(self, request: OriginateRequest) -> None:
         """Play the scripted outcome of this attempt as events."""
@@ -177,7 +179,7 @@ class FakeTelephony:
                 self.answered.append(channel_id)
             self._emit(CallAnswered(channel_id))
 
-    async def hang_up(self, channel_id: str, q850_cause: int = 16) -> None:
+    async def hang_up(self, channel_id: str, q850_cause: int = Q850.NORMAL_CLEARING) -> None:
         """End a channel with a cause."""
         self._check_up()
         if self.keep_history:

@@ -6,10 +6,13 @@ reports; when a carrier sends a ``Reason: Q.850`` header, its cause wins and sho
 
 from __future__ import annotations
 
+import enum
+
 import attrs
 
 __all__ = [
     "FALLBACK_REASON",
+    "Q850",
     "Q850_NAMES",
     "HangupReason",
     "hangup_reason",
@@ -17,39 +20,50 @@ __all__ = [
     "sip_to_q850",
 ]
 
-#: Q.850 cause numbers and the names carriers and switches use for them (the guide's table uses these names).
-Q850_NAMES: dict[int, str] = {
-    0: "UNSPECIFIED",
-    1: "UNALLOCATED_NUMBER",
-    2: "NO_ROUTE_TRANSIT_NET",
-    3: "NO_ROUTE_DESTINATION",
-    16: "NORMAL_CLEARING",
-    17: "USER_BUSY",
-    18: "NO_USER_RESPONSE",
-    19: "NO_ANSWER",
-    20: "SUBSCRIBER_ABSENT",
-    21: "CALL_REJECTED",
-    22: "NUMBER_CHANGED",
-    27: "DESTINATION_OUT_OF_ORDER",
-    28: "INVALID_NUMBER_FORMAT",
-    29: "FACILITY_REJECTED",
-    31: "NORMAL_UNSPECIFIED",
-    34: "NORMAL_CIRCUIT_CONGESTION",
-    38: "NETWORK_OUT_OF_ORDER",
-    41: "NORMAL_TEMPORARY_FAILURE",
-    42: "SWITCH_CONGESTION",
-    47: "RESOURCE_UNAVAILABLE",
-    58: "BEARERCAPABILITY_NOTAVAIL",
-    88: "INCOMPATIBLE_DESTINATION",
-    102: "RECOVERY_ON_TIMER_EXPIRE",
-    127: "INTERWORKING",
-}
+
+class Q850(enum.IntEnum):
+    """Q.850 causes by the names carriers and switches use for them (the guide's table uses these names).
+
+    Members are ``int``s: stored and reported causes outside this list stay plain numbers.
+    """
+
+    UNSPECIFIED = 0
+    UNALLOCATED_NUMBER = 1
+    NO_ROUTE_TRANSIT_NET = 2
+    NO_ROUTE_DESTINATION = 3
+    NORMAL_CLEARING = 16
+    USER_BUSY = 17
+    NO_USER_RESPONSE = 18
+    NO_ANSWER = 19
+    SUBSCRIBER_ABSENT = 20
+    CALL_REJECTED = 21
+    NUMBER_CHANGED = 22
+    DESTINATION_OUT_OF_ORDER = 27
+    INVALID_NUMBER_FORMAT = 28
+    FACILITY_REJECTED = 29
+    NORMAL_UNSPECIFIED = 31
+    NORMAL_CIRCUIT_CONGESTION = 34
+    NETWORK_OUT_OF_ORDER = 38
+    NORMAL_TEMPORARY_FAILURE = 41
+    SWITCH_CONGESTION = 42
+    RESOURCE_UNAVAILABLE = 47
+    BEARERCAPABILITY_NOTAVAIL = 58
+    INCOMPATIBLE_DESTINATION = 88
+    RECOVERY_ON_TIMER_EXPIRE = 102
+    INTERWORKING = 127
+
+
+#: Q.850 cause numbers and their names.
+Q850_NAMES: dict[int, str] = {cause.value: cause.name for cause in Q850}
 _NAME_TO_Q850 = {name: number for number, name in Q850_NAMES.items()}
 
 # Asterisk's hangup_sip2cause (res_pjsip_session / chan_pjsip): SIP final response → Q.850 cause.
 _SIP_TO_Q850 = {
-    401: 21, 403: 21, 404: 1, 407: 21, 408: 18, 409: 41, 480: 19, 483: 19, 484: 28, 485: 1, 486: 17,
-    487: 127, 500: 38, 502: 27, 503: 34, 504: 102, 600: 17, 603: 21, 604: 1,
+    401: Q850.CALL_REJECTED, 403: Q850.CALL_REJECTED, 404: Q850.UNALLOCATED_NUMBER, 407: Q850.CALL_REJECTED,
+    408: Q850.NO_USER_RESPONSE, 409: Q850.NORMAL_TEMPORARY_FAILURE, 480: Q850.NO_ANSWER, 483: Q850.NO_ANSWER,
+    484: Q850.INVALID_NUMBER_FORMAT, 485: Q850.UNALLOCATED_NUMBER, 486: Q850.USER_BUSY, 487: Q850.INTERWORKING,
+    500: Q850.NETWORK_OUT_OF_ORDER, 502: Q850.DESTINATION_OUT_OF_ORDER, 503: Q850.NORMAL_CIRCUIT_CONGESTION,
+    504: Q850.RECOVERY_ON_TIMER_EXPIRE, 600: Q850.USER_BUSY, 603: Q850.CALL_REJECTED, 604: Q850.UNALLOCATED_NUMBER,
 }  # fmt: skip
 
 #: The reason recorded when no rule of the guide's table applies.
@@ -96,10 +110,10 @@ def sip_to_q850(sip_code: int) -> int:
     if sip_code in _SIP_TO_Q850:
         return _SIP_TO_Q850[sip_code]
     if 500 <= sip_code < 600:
-        return 34
+        return Q850.NORMAL_CIRCUIT_CONGESTION
     if 400 <= sip_code < 700:
-        return 21
-    return 16
+        return Q850.CALL_REJECTED
+    return Q850.NORMAL_CLEARING
 
 
 def q850_from_name(name: str) -> int | None:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import attrs
 
-from byot_core.domain.causes import HangupReason, hangup_reason
+from byot_core.domain.causes import Q850, HangupReason, hangup_reason
 from byot_core.domain.execution import Attempt, AttemptResult
 from byot_core.domain.status import ExecutionStatus
 from byot_core.domain.trunk import Gateway
@@ -24,7 +24,6 @@ __all__ = [
     "EndKind",
     "classify_end",
     "dialled_number",
-    "gateway_positions",
     "next_gateway",
     "order_gateways",
     "prefer_reachable",
@@ -32,8 +31,16 @@ __all__ = [
 
 #: Q.850 causes that say the route failed, not the callee: congestion, network or destination out of order,
 #: temporary failure, no route, no circuit, timer expiry.
-ROUTE_FAILURE_CAUSES = frozenset({2, 3, 27, 34, 38, 41, 42, 47, 102})
-_NO_ANSWER_CAUSES = frozenset({18, 19, 20})
+ROUTE_FAILURE_CAUSES = frozenset(
+    {
+        Q850.NO_ROUTE_TRANSIT_NET, Q850.NO_ROUTE_DESTINATION, Q850.DESTINATION_OUT_OF_ORDER,
+        Q850.NORMAL_CIRCUIT_CONGESTION, Q850.NETWORK_OUT_OF_ORDER, Q850.NORMAL_TEMPORARY_FAILURE,
+        Q850.SWITCH_CONGESTION, Q850.RESOURCE_UNAVAILABLE, Q850.RECOVERY_ON_TIMER_EXPIRE,
+    }
+)  # fmt: skip
+_NO_ANSWER_CAUSES = frozenset({Q850.NO_USER_RESPONSE, Q850.NO_ANSWER, Q850.SUBSCRIBER_ABSENT})
+# What Asterisk reports for a normal end of an answered call (a BYE without a Reason header is 0, "unknown").
+_NORMAL_END = (None, Q850.UNSPECIFIED, Q850.NORMAL_CLEARING, Q850.NORMAL_UNSPECIFIED)
 
 
 def order_gateways(gateways: Sequence[Gateway], draws: Sequence[float] | None = None) -> tuple[Gateway, ...]:
@@ -53,14 +60,6 @@ def order_gateways(gateways: Sequence[Gateway], draws: Sequence[float] | None = 
             for index, (g, draw) in enumerate(zip(gateways, draws, strict=True))
         ]
     return tuple(gateways[index] for *_, index in sorted(keyed))
-
-
-def gateway_positions(gateways: Sequence[Gateway]) -> dict[str, int]:
-    """Each gateway's 1-based position in the trunk's fixed order (:func:`order_gateways` without draws).
-
-    Telephony names a gateway's configuration by this position, so the position is what an attempt carries.
-    """
-    return {gateway.id: index + 1 for index, gateway in enumerate(order_gateways(gateways))}
 
 
 def prefer_reachable(plan: Sequence[Gateway], reachable: Sequence[bool]) -> tuple[Gateway, ...]:
@@ -121,12 +120,16 @@ def classify_end(
     cause at all is a route failure. Everything else is the callee's final answer.
     """
     if answered:
-        normal = q850_cause in (None, 0, 16, 31) and sip_code is None
-        reason = hangup_reason(q850_cause=16) if normal else hangup_reason(q850_cause=q850_cause, sip_code=sip_code)
+        normal = q850_cause in _NORMAL_END and sip_code is None
+        reason = (
+            hangup_reason(q850_cause=Q850.NORMAL_CLEARING)
+            if normal
+            else hangup_reason(q850_cause=q850_cause, sip_code=sip_code)
+        )
         return AttemptEnd(EndKind.ANSWERED, ExecutionStatus.COMPLETED, reason)
     reason = hangup_reason(q850_cause=q850_cause, sip_code=sip_code, cause_name=cause_name)
     cause = reason.q850_cause
-    no_cause = cause in (None, 0) and sip_code is None
+    no_cause = cause in (None, Q850.UNSPECIFIED) and sip_code is None
     route_failure = not reached_ringing and (
         no_cause
         or cause in ROUTE_FAILURE_CAUSES
@@ -134,9 +137,9 @@ def classify_end(
     )
     if route_failure:
         return AttemptEnd(EndKind.ROUTE_FAILURE, ExecutionStatus.FAILED, reason)
-    if reason.cause_name == "ORIGINATOR_CANCEL" or cause == 127:
+    if reason.cause_name == "ORIGINATOR_CANCEL" or cause == Q850.INTERWORKING:
         status = ExecutionStatus.CANCELED
-    elif cause == 17:
+    elif cause == Q850.USER_BUSY:
         status = ExecutionStatus.BUSY
     elif cause in _NO_ANSWER_CAUSES:
         status = ExecutionStatus.NO_ANSWER

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 import attrs
 
+from byot_core.domain.causes import Q850
 from byot_core.domain.phone_number import PhoneNumber
 from byot_core.domain.sip_values import is_ip_literal
 from byot_core.domain.sources import SourceMatcher
@@ -37,12 +38,12 @@ __all__ = [
 class RejectReason(enum.Enum):
     """Why an inbound call is refused, with the SIP response and Q.850 cause Asterisk should answer with."""
 
-    UNKNOWN_NUMBER = ("unknown_number", 404, 1)
-    NUMBER_INACTIVE = ("number_inactive", 480, 20)
-    NUMBER_NOT_MAPPED = ("number_not_mapped", 480, 20)
-    TRUNK_INACTIVE = ("trunk_inactive", 403, 21)
-    INBOUND_DISABLED = ("inbound_disabled", 403, 21)
-    SOURCE_NOT_ALLOWED = ("source_not_allowed", 403, 21)
+    UNKNOWN_NUMBER = ("unknown_number", 404, Q850.UNALLOCATED_NUMBER)
+    NUMBER_INACTIVE = ("number_inactive", 480, Q850.SUBSCRIBER_ABSENT)
+    NUMBER_NOT_MAPPED = ("number_not_mapped", 480, Q850.SUBSCRIBER_ABSENT)
+    TRUNK_INACTIVE = ("trunk_inactive", 403, Q850.CALL_REJECTED)
+    INBOUND_DISABLED = ("inbound_disabled", 403, Q850.CALL_REJECTED)
+    SOURCE_NOT_ALLOWED = ("source_not_allowed", 403, Q850.CALL_REJECTED)
 
     def __init__(self, code: str, sip_code: int, q850_cause: int) -> None:
         self.code = code

@@ -20,19 +20,23 @@ class TrunkConfig:
 
 @attrs.frozen
 class OriginateRequest:
-    """Place one attempt through one gateway. ``channel_id`` is chosen by the library, so events can be matched.
+    """Place one attempt through one gateway of a trunk.
 
-    ``gateway_position`` is the gateway's place in the trunk's fixed order (see ``gateway_positions``), by which
-    telephony names the gateway's configuration.
+    ``channel_id`` is chosen by the library, so events can be matched; ``trunk`` is the trunk as stored when the
+    attempt starts (telephony names the gateway's configuration from it).
     """
 
     channel_id: str
-    trunk_id: str
+    trunk: Trunk
     gateway: Gateway
     dialled: str
     caller_id: str
-    gateway_position: int = 1
     timeout_seconds: int = 60
+
+    @property
+    def trunk_id(self) -> str:
+        """The trunk's id."""
+        return self.trunk.id
 
 
 @attrs.frozen

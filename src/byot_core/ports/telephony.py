@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Protocol
 
+from byot_core.domain.causes import Q850
 from byot_core.domain.events import CallEvent
 from byot_core.domain.telephony import OriginateRequest, TrunkConfig
+from byot_core.domain.trunk import Trunk
 
 __all__ = ["Telephony"]
 
@@ -33,11 +35,8 @@ class Telephony(Protocol):
     async def configured_trunks(self) -> frozenset[str]:
         """The ids of the trunks that have configuration on some reachable node (only what the library owns)."""
 
-    def gateway_reachable(self, trunk_id: str, gateway_position: int) -> bool:
-        """Whether the gateway at this position of the trunk's fixed order is believed reachable.
-
-        ``True`` unless health checks (SIP OPTIONS) say otherwise.
-        """
+    def unreachable_gateways(self, trunk: Trunk) -> frozenset[str]:
+        """The ids of the trunk's gateways that health checks (SIP OPTIONS) report down; empty when none or unknown."""
 
     async def originate(self, request: OriginateRequest) -> None:
         """Start one attempt; its progress arrives later as events on ``request.channel_id``."""
@@ -45,7 +44,7 @@ class Telephony(Protocol):
     async def answer(self, channel_id: str) -> None:
         """Answer an inbound channel."""
 
-    async def hang_up(self, channel_id: str, q850_cause: int = 16) -> None:
+    async def hang_up(self, channel_id: str, q850_cause: int = Q850.NORMAL_CLEARING) -> None:
         """End a channel (or refuse an inbound one) with a Q.850 cause."""
 
     def events(self) -> AsyncIterator[CallEvent]:

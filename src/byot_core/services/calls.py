@@ -1,43 +1,34 @@
-"""Use cases for outbound calls and executions: place a call with failover, follow its events, read it back."""
+"""Use cases for outbound calls and executions: place a call with failover, follow its events, read it back.
+
+The execution's life is the domain's state machine (:mod:`byot_core.domain.call_flow`); these use cases load and
+store executions around it and carry out what it asks for (dial a gateway, hand an answered call to its agent).
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import datetime
 
 import attrs
 
+from byot_core.domain import call_flow
 from byot_core.domain.agent import SIP_TRUNK_PROVIDER
+from byot_core.domain.call_flow import Dial, ExecutionEvent, FailoverPlan, HandOver
 from byot_core.domain.call_input import parse_call
-from byot_core.domain.dialplan import (
-    EndKind,
-    classify_end,
-    dialled_number,
-    gateway_positions,
-    next_gateway,
-    order_gateways,
-    prefer_reachable,
-)
+from byot_core.domain.causes import Q850
+from byot_core.domain.dialplan import dialled_number, order_gateways, prefer_reachable
 from byot_core.domain.errors import AgentNotFound, CallRefused, ExecutionNotFound, TelephonyUnavailable
-from byot_core.domain.events import AgentDisconnected, CallAnswered, CallEnded, CallRinging
-from byot_core.domain.execution import Attempt, Direction, Execution
+from byot_core.domain.events import CallEnded
+from byot_core.domain.execution import Direction, Execution
 from byot_core.domain.numbers import canonical_key, e164
-from byot_core.domain.status import ExecutionStatus, advance
+from byot_core.domain.status import ExecutionStatus
 from byot_core.domain.telephony import AnsweredOutboundCall, OriginateRequest
-from byot_core.domain.trunk import Gateway, Trunk
-from byot_core.ports.storage import TrunkRepository
+from byot_core.domain.trunk import Trunk
 from byot_core.services.deps import Dependencies
 
 __all__ = ["CallService"]
 
 log = logging.getLogger(__name__)
-
-
-def _replace_attempt(execution: Execution, index: int, attempt: Attempt, now: datetime) -> Execution:
-    attempts = list(execution.attempts)
-    attempts[index] = attempt
-    return attrs.evolve(execution, attempts=tuple(attempts), updated_at=now)
 
 
 @attrs.frozen
@@ -79,9 +70,8 @@ class CallService:
         draws = None if self.deps.draw is None else [self.deps.draw() for _ in trunk.gateways]
         plan = order_gateways(trunk.gateways, draws)
         # Gateways that health checks report down are tried last, not first.
-        positions = gateway_positions(trunk.gateways)
-        health = [self.deps.telephony.gateway_reachable(trunk.id, positions[g.id]) for g in plan]
-        plan = prefer_reachable(plan, health)
+        down = self.deps.telephony.unreachable_gateways(trunk)
+        plan = prefer_reachable(plan, [g.id not in down for g in plan])
         now = self.deps.clock.now()
         async with self.deps.storage.unit_of_work() as uow:
             execution = Execution(
@@ -100,34 +90,31 @@ class CallService:
                 updated_at=now,
                 ended_at=None if allowed else now,
             )
-            first: OriginateRequest | None = None
-            if allowed:
-                execution, first = self._new_attempt(execution, trunk, plan[0], now)
-            await uow.executions.add(execution)
+            step = call_flow.start(execution, self._plan(execution, trunk), self.deps.ids.new_id(), now)
+            await uow.executions.add(step.execution)
             await uow.commit()
-        if first is not None:
-            await self._originate(first)
+        await self._carry_out(step.execution, trunk, step.actions)
         return await self.get(account_id, execution.id)
 
-    def _new_attempt(
-        self, execution: Execution, trunk: Trunk, gateway: Gateway, now: datetime
-    ) -> tuple[Execution, OriginateRequest]:
-        """Add an attempt through ``gateway`` to the execution, and the request that starts it."""
-        # Both numbers were validated when the call was placed, so reading them again cannot fail.
-        recipient_key = canonical_key(execution.to_number, self.deps.default_region)
-        caller_key = canonical_key(execution.from_number, self.deps.default_region)
-        channel_id = self.deps.ids.new_id()
-        dialled = dialled_number(recipient_key, trunk.settings.outbound_leading_plus_enabled)
-        attempt = Attempt(channel_id=channel_id, started_at=now, gateway_id=gateway.id, dialled=dialled)
-        request = OriginateRequest(
-            channel_id=channel_id,
-            trunk_id=trunk.id,
-            gateway=gateway,
-            dialled=dialled,
-            caller_id=e164(caller_key),
-            gateway_position=gateway_positions(trunk.gateways)[gateway.id],
-        )
-        return attrs.evolve(execution, attempts=(*execution.attempts, attempt), updated_at=now), request
+    def _plan(self, execution: Execution, trunk: Trunk | None) -> FailoverPlan:
+        """The gateways the call may still use on the trunk as it is now, and the number to dial on them."""
+        if trunk is None or not trunk.routes_calls:
+            return FailoverPlan((), "")
+        # The recipient was validated when the call was placed, so reading it again cannot fail.
+        recipient = canonical_key(execution.to_number, self.deps.default_region)
+        dialled = dialled_number(recipient, trunk.settings.outbound_leading_plus_enabled)
+        return FailoverPlan(call_flow.usable_gateways(execution, trunk.gateways), dialled)
+
+    async def _carry_out(self, execution: Execution, trunk: Trunk | None, actions: Sequence[call_flow.Action]) -> None:
+        """Do what the state machine asked, once the execution that asked for it is stored."""
+        for action in actions:
+            if isinstance(action, Dial) and trunk is not None:
+                caller = e164(canonical_key(execution.from_number, self.deps.default_region))
+                await self._originate(
+                    OriginateRequest(action.channel_id, trunk, action.gateway, action.dialled, caller)
+                )
+            elif isinstance(action, HandOver):
+                await self._hand_over(execution, action.channel_id)
 
     async def _originate(self, request: OriginateRequest) -> None:
         """Start an attempt; a telephony that cannot even take the request counts as a route failure."""
@@ -159,43 +146,28 @@ class CallService:
             await self.deps.telephony.hang_up(execution.attempts[-1].channel_id)
         return execution
 
-    async def handle_event(self, event: CallRinging | CallAnswered | CallEnded | AgentDisconnected) -> None:
+    async def handle_event(self, event: ExecutionEvent) -> None:
         """Apply a call event to its execution. Unknown channels, duplicates and late events change nothing."""
-        follow_up: OriginateRequest | None = None
-        answered_now: Execution | None = None
         async with self.deps.storage.unit_of_work() as uow:
             execution = await uow.executions.find_by_channel(event.channel_id)
-            index = execution.attempt_for(event.channel_id) if execution is not None else None
-            if execution is None or index is None:
+            if execution is None:
                 return
-            now = self.deps.clock.now()
-            attempt = execution.attempts[index]
-            current = index == len(execution.attempts) - 1
-            if attempt.ended_at is not None:
+            trunk = None
+            if isinstance(event, CallEnded) and execution.direction is Direction.OUTBOUND and execution.trunk_id:
+                # Failover uses the trunk as it is now; read only when an attempt may fail over.
+                trunk = await uow.trunks.get_any(execution.trunk_id)
+            step = call_flow.apply(
+                execution,
+                event,
+                self.deps.clock.now(),
+                plan=self._plan(execution, trunk),
+                new_channel_id=self.deps.ids.new_id,
+            )
+            if not step.changed:
                 return
-            if isinstance(event, CallRinging):
-                updated = _replace_attempt(execution, index, attrs.evolve(attempt, reached_ringing=True), now)
-                if current:
-                    updated = attrs.evolve(updated, status=advance(updated.status, ExecutionStatus.RINGING))
-            elif isinstance(event, CallAnswered):
-                answered = attrs.evolve(attempt, reached_ringing=True, answered=True)
-                updated = _replace_attempt(execution, index, answered, now)
-                if current:
-                    status = advance(updated.status, ExecutionStatus.IN_PROGRESS)
-                    updated = attrs.evolve(updated, status=status, answered_at=updated.answered_at or now)
-                    if execution.direction is Direction.OUTBOUND and not attempt.answered:
-                        answered_now = updated
-            elif isinstance(event, AgentDisconnected):
-                status = advance(execution.status, ExecutionStatus.CALL_DISCONNECTED)
-                updated = attrs.evolve(execution, status=status, updated_at=now)
-            else:
-                updated, follow_up = await self._ended(execution, index, event, now, uow.trunks)
-            await uow.executions.update(updated)
+            await uow.executions.update(step.execution)
             await uow.commit()
-        if follow_up is not None:
-            await self._originate(follow_up)
-        if answered_now is not None:
-            await self._hand_over(answered_now, event.channel_id)
+        await self._carry_out(step.execution, trunk, step.actions)
 
     async def _hand_over(self, execution: Execution, channel_id: str) -> None:
         """Give an answered outbound call to the outbound handler; a handler that fails ends the call (cause 41)."""
@@ -216,42 +188,4 @@ class CallService:
             await handler.on_outbound_answered(call)
         except Exception:  # the embedder's handler may fail in any way; the callee must not be left in silence
             log.exception("outbound call %s could not be handed to agent %s", channel_id, execution.agent_id)
-            await self.deps.telephony.hang_up(channel_id, 41)
-
-    async def _ended(
-        self, execution: Execution, index: int, event: CallEnded, now: datetime, trunks: TrunkRepository
-    ) -> tuple[Execution, OriginateRequest | None]:
-        """The execution after an attempt ended, and the next attempt to start if the call fails over."""
-        attempt = execution.attempts[index]
-        end = classify_end(
-            answered=attempt.answered,
-            reached_ringing=attempt.reached_ringing,
-            q850_cause=event.q850_cause,
-            sip_code=event.sip_code,
-            cause_name=event.cause_text,
-        )
-        ended = attrs.evolve(
-            attempt,
-            ended_at=now,
-            result=end.attempt_result,
-            sip_code=event.sip_code,
-            q850_cause=event.q850_cause,
-        )
-        updated = _replace_attempt(execution, index, ended, now)
-        if index != len(execution.attempts) - 1 or execution.status.is_terminal:
-            return updated, None
-        if end.kind is EndKind.ROUTE_FAILURE and execution.direction is Direction.OUTBOUND:
-            trunk = await trunks.get_any(execution.trunk_id) if execution.trunk_id else None
-            # A trunk deactivated or changed mid-call leaves fewer (or no) gateways to fail over to.
-            gateways = {g.id: g for g in trunk.gateways} if trunk is not None and trunk.routes_calls else {}
-            plan = [gateways[g] for g in execution.gateway_plan if g in gateways]
-            gateway = next_gateway(plan, updated.attempts)
-            if gateway is not None and trunk is not None:
-                return self._new_attempt(updated, trunk, gateway, now)
-        status = end.status
-        if execution.direction is Direction.INBOUND and end.kind is not EndKind.ANSWERED:
-            status = ExecutionStatus.CANCELED
-        return (
-            attrs.evolve(updated, status=advance(updated.status, status), hangup_reason=end.reason, ended_at=now),
-            None,
-        )
+            await self.deps.telephony.hang_up(channel_id, Q850.NORMAL_TEMPORARY_FAILURE)

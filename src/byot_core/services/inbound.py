@@ -9,6 +9,7 @@ import attrs
 
 from byot_core.domain.agent import ULAW
 from byot_core.domain.call_input import parse_mapping
+from byot_core.domain.causes import Q850
 from byot_core.domain.errors import (
     AgentNotFound,
     NotMappedToAgent,
@@ -152,5 +153,5 @@ class InboundService:
             await self.deps.inbound_handler.on_inbound_call(offer)
         except Exception:  # the embedder's handler may fail in any way; the caller must not be left ringing
             log.exception("inbound call %s could not be handed to agent %s", event.channel_id, offer.agent_id)
-            await self.deps.telephony.hang_up(event.channel_id, 41)
+            await self.deps.telephony.hang_up(event.channel_id, Q850.NORMAL_TEMPORARY_FAILURE)
         return decision

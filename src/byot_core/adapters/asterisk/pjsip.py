@@ -81,6 +81,16 @@ def trunk_object_ids(trunk_id: str) -> str:
     return f"{OWNED_PREFIX}{trunk_id}"
 
 
+def gateway_object_ids(trunk: Trunk) -> dict[str, str]:
+    """Each gateway's AOR and endpoint id, by gateway id: ``byot-<trunk>-gw<n>``.
+
+    ``n`` is the gateway's place in the trunk's fixed order, so every instance of the library names (and dials) a
+    gateway alike.
+    """
+    base = trunk_object_ids(trunk.id)
+    return {gateway.id: f"{base}-gw{index + 1}" for index, gateway in enumerate(order_gateways(trunk.gateways))}
+
+
 def desired_objects(trunk: Trunk, password: Secret | None) -> list[PjsipObject]:
     """The objects that configure the trunk, in the order to create them (auth and AORs before endpoints)."""
     base = trunk_object_ids(trunk.id)
@@ -97,7 +107,8 @@ def desired_objects(trunk: Trunk, password: Secret | None) -> list[PjsipObject]:
                 (("auth_type", "userpass"), ("username", trunk.auth_username), ("password", password.reveal())),
             )
         )
-    endpoint_ids = [f"{base}-gw{index + 1}" for index in range(len(gateways))]
+    names = gateway_object_ids(trunk)
+    endpoint_ids = [names[gateway.id] for gateway in gateways]
     for gateway, object_id in zip(gateways, endpoint_ids, strict=True):
         aor = (("contact", _uri(gateway)), ("qualify_frequency", str(settings.qualify_frequency)))
         objects.append(PjsipObject("aor", object_id, aor))

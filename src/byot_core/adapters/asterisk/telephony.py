@@ -33,7 +33,14 @@ from byot_core.adapters.asterisk.ari import (
 )
 from byot_core.adapters.asterisk.compare import GROWING, differences, fields_body
 from byot_core.adapters.asterisk.health import GatewayHealth
-from byot_core.adapters.asterisk.pjsip import OWNED_PREFIX, PjsipObject, desired_objects, trunk_object_ids
+from byot_core.adapters.asterisk.pjsip import (
+    OWNED_PREFIX,
+    PjsipObject,
+    desired_objects,
+    gateway_object_ids,
+    trunk_object_ids,
+)
+from byot_core.domain.causes import Q850
 from byot_core.domain.errors import TelephonyUnavailable
 from byot_core.domain.events import (
     CallAnswered,
@@ -44,6 +51,7 @@ from byot_core.domain.events import (
     TelephonyReconnected,
 )
 from byot_core.domain.telephony import OriginateRequest, TrunkConfig
+from byot_core.domain.trunk import Trunk
 from byot_core.domain.trunk_input import MAX_GATEWAYS
 
 __all__ = ["OUTBOUND_ARG", "AriTelephony"]
@@ -230,9 +238,9 @@ class AriTelephony:
 
     # -- calls ------------------------------------------------------------------------------------------------
 
-    def gateway_reachable(self, trunk_id: str, gateway_position: int) -> bool:
-        """False once a node reported the gateway's contact Unreachable, until one reports it Reachable again."""
-        return self.health.reachable(f"{trunk_object_ids(trunk_id)}-gw{gateway_position}")
+    def unreachable_gateways(self, trunk: Trunk) -> frozenset[str]:
+        """The trunk's gateways a node reported Unreachable (qualify), until one reports them Reachable again."""
+        return frozenset(g for g, aor in gateway_object_ids(trunk).items() if not self.health.reachable(aor))
 
     def _node_order(self) -> list[AriClient]:
         """Nodes to originate on: connected ones first, taking turns among them."""
@@ -242,7 +250,7 @@ class AriTelephony:
 
     async def originate(self, request: OriginateRequest) -> None:
         """Dial through the gateway's endpoint on the first node that takes the request."""
-        endpoint = f"{trunk_object_ids(request.trunk_id)}-gw{request.gateway_position}"
+        endpoint = gateway_object_ids(request.trunk)[request.gateway.id]
         body = {
             "endpoint": f"PJSIP/{request.dialled}@{endpoint}",
             "app": self.clients[0].app,
@@ -292,7 +300,7 @@ class AriTelephony:
         """Answer an inbound channel (it rings until the application answers it)."""
         await self._on_owner(channel_id, "POST", f"/channels/{AriClient.quoted(channel_id)}/answer")
 
-    async def hang_up(self, channel_id: str, q850_cause: int = 16) -> None:
+    async def hang_up(self, channel_id: str, q850_cause: int = Q850.NORMAL_CLEARING) -> None:
         """End the channel with a Q.850 cause (an unanswered inbound call is refused: 21 answers the carrier 403)."""
         path = f"/channels/{AriClient.quoted(channel_id)}"
         await self._on_owner(channel_id, "DELETE", path, {"reason_code": str(q850_cause)}, missing_ok=True)

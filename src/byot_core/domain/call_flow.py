@@ -1,0 +1,184 @@
+"""An execution's life as a pure state machine: each call event gives the new execution and what to do next.
+
+:func:`start` makes an outbound call's first attempt; :func:`apply` takes one telephony event (ringing, answered,
+ended, agent gone) and returns a :class:`Transition`: the execution as it now is, and the actions the caller must
+carry out (dial the next gateway, hand an answered call to its agent). Nothing here does I/O; the use case stores the
+execution and performs the actions.
+
+The rules it keeps, whatever order events arrive in: a callee is never dialled twice (no new attempt once one has
+rung or been answered, no gateway tried twice); only a route failure of the current attempt moves on to the next
+gateway; a final status is never left; events for unknown channels, ended attempts or older attempts change
+nothing that matters to the call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+import attrs
+
+from byot_core.domain.dialplan import EndKind, classify_end, next_gateway
+from byot_core.domain.events import AgentDisconnected, CallAnswered, CallEnded, CallRinging
+from byot_core.domain.execution import Attempt, Direction, Execution
+from byot_core.domain.status import ExecutionStatus, advance
+from byot_core.domain.trunk import Gateway
+
+__all__ = [
+    "Action",
+    "Dial",
+    "ExecutionEvent",
+    "FailoverPlan",
+    "HandOver",
+    "Transition",
+    "apply",
+    "start",
+    "usable_gateways",
+]
+
+#: The events that change an execution.
+ExecutionEvent = CallRinging | CallAnswered | CallEnded | AgentDisconnected
+
+
+@attrs.frozen
+class Dial:
+    """Start the attempt just added to the execution: dial ``dialled`` through ``gateway`` on ``channel_id``."""
+
+    channel_id: str
+    gateway: Gateway
+    dialled: str
+
+
+@attrs.frozen
+class HandOver:
+    """The callee answered an outbound call: hand the live channel to the agent."""
+
+    channel_id: str
+
+
+#: What the caller of :func:`apply` must do after storing the execution.
+Action = Dial | HandOver
+
+
+@attrs.frozen
+class FailoverPlan:
+    """What a failover may use now: the call's gateways still usable, in the call's order, and what to dial.
+
+    Built from the trunk as it is when the attempt ends: a trunk deactivated or changed mid-call leaves fewer (or
+    no) gateways to fail over to.
+    """
+
+    gateways: tuple[Gateway, ...]
+    dialled: str
+
+
+@attrs.frozen
+class Transition:
+    """An execution after an event, the actions it calls for, and whether anything changed at all."""
+
+    execution: Execution
+    actions: tuple[Action, ...] = ()
+    changed: bool = True
+
+
+def _with_attempt(execution: Execution, index: int, attempt: Attempt, now: datetime) -> Execution:
+    attempts = list(execution.attempts)
+    attempts[index] = attempt
+    return attrs.evolve(execution, attempts=tuple(attempts), updated_at=now)
+
+
+def _dial(execution: Execution, gateway: Gateway, dialled: str, channel_id: str, now: datetime) -> Transition:
+    attempt = Attempt(channel_id=channel_id, started_at=now, gateway_id=gateway.id, dialled=dialled)
+    dialling = attrs.evolve(execution, attempts=(*execution.attempts, attempt), updated_at=now)
+    return Transition(dialling, (Dial(channel_id, gateway, dialled),))
+
+
+def start(execution: Execution, plan: FailoverPlan, channel_id: str, now: datetime) -> Transition:
+    """The first attempt of an outbound call, through the plan's first gateway.
+
+    An execution that is already final (``balance-low``), or a plan without gateways, dials nothing.
+    """
+    if execution.status.is_terminal or execution.attempts or not plan.gateways:
+        return Transition(execution, changed=False)
+    return _dial(execution, plan.gateways[0], plan.dialled, channel_id, now)
+
+
+def apply(
+    execution: Execution,
+    event: ExecutionEvent,
+    now: datetime,
+    *,
+    plan: FailoverPlan | None = None,
+    new_channel_id: Callable[[], str] | None = None,
+) -> Transition:
+    """The execution after one event, and what to do next.
+
+    ``plan`` and ``new_channel_id`` are needed only for an outbound call's attempt that ends in a route failure;
+    without them the call ends there.
+    """
+    index = execution.attempt_for(event.channel_id)
+    if index is None or execution.attempts[index].ended_at is not None:
+        return Transition(execution, changed=False)
+    attempt = execution.attempts[index]
+    current = index == len(execution.attempts) - 1
+    if isinstance(event, CallRinging):
+        updated = _with_attempt(execution, index, attrs.evolve(attempt, reached_ringing=True), now)
+        if current:
+            updated = attrs.evolve(updated, status=advance(updated.status, ExecutionStatus.RINGING))
+        return Transition(updated)
+    if isinstance(event, CallAnswered):
+        updated = _with_attempt(execution, index, attrs.evolve(attempt, reached_ringing=True, answered=True), now)
+        if not current:
+            return Transition(updated)
+        status = advance(updated.status, ExecutionStatus.IN_PROGRESS)
+        updated = attrs.evolve(updated, status=status, answered_at=updated.answered_at or now)
+        first_answer = execution.direction is Direction.OUTBOUND and not attempt.answered
+        return Transition(updated, (HandOver(event.channel_id),) if first_answer else ())
+    if isinstance(event, AgentDisconnected):
+        status = advance(execution.status, ExecutionStatus.CALL_DISCONNECTED)
+        return Transition(attrs.evolve(execution, status=status, updated_at=now))
+    return _ended(execution, index, event, now, plan, new_channel_id)
+
+
+def _ended(
+    execution: Execution,
+    index: int,
+    event: CallEnded,
+    now: datetime,
+    plan: FailoverPlan | None,
+    new_channel_id: Callable[[], str] | None,
+) -> Transition:
+    attempt = execution.attempts[index]
+    end = classify_end(
+        answered=attempt.answered,
+        reached_ringing=attempt.reached_ringing,
+        q850_cause=event.q850_cause,
+        sip_code=event.sip_code,
+        cause_name=event.cause_text,
+    )
+    ended = attrs.evolve(
+        attempt, ended_at=now, result=end.attempt_result, sip_code=event.sip_code, q850_cause=event.q850_cause
+    )
+    updated = _with_attempt(execution, index, ended, now)
+    if index != len(execution.attempts) - 1 or execution.status.is_terminal:
+        return Transition(updated)
+    if (
+        end.kind is EndKind.ROUTE_FAILURE
+        and execution.direction is Direction.OUTBOUND
+        and plan is not None
+        and new_channel_id is not None
+    ):
+        gateway = next_gateway(plan.gateways, updated.attempts)
+        if gateway is not None:
+            return _dial(updated, gateway, plan.dialled, new_channel_id(), now)
+    status = end.status
+    if execution.direction is Direction.INBOUND and end.kind is not EndKind.ANSWERED:
+        status = ExecutionStatus.CANCELED
+    final = attrs.evolve(updated, status=advance(updated.status, status), hangup_reason=end.reason, ended_at=now)
+    return Transition(final)
+
+
+def usable_gateways(execution: Execution, gateways: Sequence[Gateway]) -> tuple[Gateway, ...]:
+    """The call's planned gateways that the trunk still has, in the call's order."""
+    by_id = {gateway.id: gateway for gateway in gateways}
+    return tuple(by_id[g] for g in execution.gateway_plan if g in by_id)

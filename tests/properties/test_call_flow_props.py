@@ -1,0 +1,132 @@
+"""Properties of an execution's state machine over arbitrary sequences of call events."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from byot_core.domain import call_flow
+from byot_core.domain.call_flow import Dial, ExecutionEvent, FailoverPlan, HandOver
+from byot_core.domain.dialplan import order_gateways
+from byot_core.domain.events import AgentDisconnected, CallAnswered, CallEnded, CallRinging
+from byot_core.domain.execution import AttemptResult, Direction, Execution
+from byot_core.domain.status import ExecutionStatus
+from byot_core.domain.trunk import Gateway
+from tests.properties.test_dialplan_props import endings
+from tests.strategies import gateways
+
+T0 = datetime(2025, 1, 1, tzinfo=UTC)
+
+# Which channel an event is about: the current attempt's, an earlier attempt's, or one the execution never had.
+targets = st.sampled_from(["current", "current", "current", "earlier", "unknown"])
+kinds = st.sampled_from(["ringing", "answered", "ended", "agent-gone"])
+steps = st.lists(st.tuples(kinds, targets, endings), max_size=30)
+
+
+def outbound(plan: tuple[Gateway, ...]) -> Execution:
+    return Execution(
+        id="ex-1",
+        account_id="acc",
+        agent_id="agt",
+        direction=Direction.OUTBOUND,
+        status=ExecutionStatus.INITIATED,
+        from_number="+919876543210",
+        to_number="+918800001234",
+        created_at=T0,
+        updated_at=T0,
+        gateway_plan=tuple(g.id for g in plan),
+    )
+
+
+def event_for(
+    execution: Execution, kind: str, target: str, ending: tuple[bool, int | None, int | None]
+) -> ExecutionEvent:
+    attempts = execution.attempts
+    if target == "current" and attempts:
+        channel = attempts[-1].channel_id
+    elif target == "earlier" and len(attempts) > 1:
+        channel = attempts[0].channel_id
+    else:
+        channel = "never-seen"
+    _, q850, sip = ending
+    if kind == "ringing":
+        return CallRinging(channel)
+    if kind == "answered":
+        return CallAnswered(channel)
+    if kind == "agent-gone":
+        return AgentDisconnected(channel)
+    return CallEnded(channel, q850, sip)
+
+
+@given(gateways(), steps)
+def test_any_event_sequence_keeps_the_call_rules(
+    gws: list[Gateway], script: list[tuple[str, str, tuple[bool, int | None, int | None]]]
+) -> None:
+    """Whatever arrives: no callee dialled twice, no gateway tried twice, only route failures move on, final stays."""
+    plan = order_gateways(gws)
+    channels = (f"ch-{n}" for n in itertools.count(1))
+    failover = FailoverPlan(plan, "+918800001234")
+    first = call_flow.start(outbound(plan), failover, next(channels), T0)
+    assert [type(a) for a in first.actions] == [Dial]
+    execution, handed_over = first.execution, 0
+    for tick, (kind, target, ending) in enumerate(script, start=1):
+        before = execution
+        event = event_for(execution, kind, target, ending)
+        step = call_flow.apply(
+            execution, event, T0 + timedelta(seconds=tick), plan=failover, new_channel_id=lambda: next(channels)
+        )
+        execution = step.execution
+        dials = [a for a in step.actions if isinstance(a, Dial)]
+        handed_over += sum(isinstance(a, HandOver) for a in step.actions)
+        if not step.changed:
+            assert execution == before
+        if before.status.is_terminal:
+            assert execution.status is before.status
+        if dials:
+            # Only the current attempt's route failure moves on, to one new attempt on the dialled channel.
+            assert len(dials) == 1
+            assert isinstance(event, CallEnded)
+            assert before.attempts[-1].channel_id == event.channel_id
+            assert execution.attempts[-2].result is AttemptResult.ROUTE_FAILURE
+            assert execution.attempts[-1].channel_id == dials[0].channel_id
+        else:
+            assert len(execution.attempts) == len(before.attempts)
+    tried = [a.gateway_id for a in execution.attempts]
+    assert len(tried) == len(set(tried))
+    assert tried == [g.id for g in plan[: len(tried)]]
+    # Every attempt before the last ended as a route failure without ringing: the callee was reached at most once.
+    for earlier in execution.attempts[:-1]:
+        assert earlier.result is AttemptResult.ROUTE_FAILURE
+        assert not earlier.reached_ringing
+        assert not earlier.answered
+    assert handed_over <= 1
+    if execution.status.is_terminal:
+        assert execution.ended_at is not None
+        assert execution.hangup_reason is not None
+
+
+@given(gateways(), st.lists(endings, min_size=8, max_size=8))
+def test_route_failures_walk_the_plan_until_an_answer_or_the_end(
+    gws: list[Gateway], outcomes: list[tuple[bool, int | None, int | None]]
+) -> None:
+    """Ending every attempt in turn: the call tries gateways in order and ends once, with a final status."""
+    plan = order_gateways(gws)
+    channels = (f"ch-{n}" for n in itertools.count(1))
+    failover = FailoverPlan(plan, "+918800001234")
+    execution = call_flow.start(outbound(plan), failover, next(channels), T0).execution
+    for rang, q850, sip in outcomes:
+        if execution.status.is_terminal:
+            break
+        channel = execution.attempts[-1].channel_id
+        if rang:
+            execution = call_flow.apply(execution, CallRinging(channel), T0).execution
+        ended = CallEnded(channel, q850, sip)
+        execution = call_flow.apply(
+            execution, ended, T0, plan=failover, new_channel_id=lambda: next(channels)
+        ).execution
+    assert execution.status.is_terminal
+    last = execution.attempts[-1]
+    assert last.result is not AttemptResult.ROUTE_FAILURE or len(execution.attempts) == len(plan)
