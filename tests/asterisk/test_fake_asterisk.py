@@ -250,5 +250,5 @@ async def test_the_recorded_stasis_start_of_an_originated_channel_is_not_an_inbo
     """Recorded without app arguments, an originated channel's StasisStart is still known as ours by its id."""
     telephony = AriTelephony([client])
     recorded = json.loads(capture("StasisStart.originated.json"))
-    telephony._originated.add(recorded["channel"]["id"])
+    telephony.calls._originated.add(recorded["channel"]["id"])
     assert await telephony.translate(client, recorded) == []

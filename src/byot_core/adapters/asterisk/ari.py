@@ -22,7 +22,15 @@ import attrs
 from byot_core.backoff import Backoff
 from byot_core.domain.errors import TelephonyUnavailable
 
-__all__ = ["AriClient", "AriConnected", "AriDisconnected", "AriRequestFailed", "AriUnreachable", "StreamItem"]
+__all__ = [
+    "AriClient",
+    "AriConnected",
+    "AriDisconnected",
+    "AriRequestFailed",
+    "AriUnreachable",
+    "StreamItem",
+    "unless_missing",
+]
 
 log = logging.getLogger(__name__)
 
@@ -232,3 +240,13 @@ class AriClient:
             if connected:
                 yield AriDisconnected(self.node)
             await asyncio.sleep(retry.next())
+
+
+async def unless_missing(client: AriClient, method: str, path: str) -> tuple[bool, Any]:
+    """Send a request where Asterisk's 404 is an answer, not a failure: (found, decoded body)."""
+    try:
+        return True, await client.request(method, path)
+    except AriRequestFailed as error:
+        if error.status == 404:
+            return False, None
+        raise

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
-from typing import Any
 
 from byot_core.adapters.asterisk.ari import AriClient, AriRequestFailed
+from byot_core.adapters.asterisk.ari_events import ContactStatus
 from byot_core.domain.errors import TelephonyUnavailable
 
 __all__ = ["ENDPOINT_EVENTS", "GatewayHealth"]
@@ -49,14 +48,12 @@ class GatewayHealth:
         """The nodes whose endpoint subscription is in place on their current connection."""
         return frozenset(self._watching)
 
-    def report(self, event: Mapping[str, Any]) -> None:
-        """Take a ``ContactStatusChange`` event into account."""
-        info = event["contact_info"]
-        status, aor = str(info["contact_status"]), str(info["aor"])
-        if status == "Unreachable":
-            self._unreachable.add(aor)
-        elif status in _BACK:
-            self._unreachable.discard(aor)
+    def report(self, event: ContactStatus) -> None:
+        """Take a ``ContactStatusChange`` into account."""
+        if event.status == "Unreachable":
+            self._unreachable.add(event.aor)
+        elif event.status in _BACK:
+            self._unreachable.discard(event.aor)
 
     def watch(self, client: AriClient) -> None:
         """Make sure the node's endpoint subscription is in place, or will be tried (never waits, never raises)."""

@@ -37,8 +37,10 @@ __all__ = [
     "REJECT_CONTEXT",
     "PjsipObject",
     "desired_objects",
+    "gateway_object_ids",
     "render_conf",
     "trunk_object_ids",
+    "trunk_of_gateway_object",
 ]
 
 #: Every object the library creates has an id starting with this.
@@ -74,6 +76,15 @@ def _host(address: str) -> str:
 def _uri(gateway: Gateway, user: str | None = None) -> str:
     prefix = f"{user}@" if user else ""
     return f"sip:{prefix}{_host(gateway.address)}:{gateway.port}"
+
+
+_GATEWAY_OBJECT = re.compile(re.escape(OWNED_PREFIX) + r"(?P<trunk>[A-Za-z0-9_.-]+?)-gw(?P<position>[0-9]+)")
+
+
+def trunk_of_gateway_object(object_id: str) -> str | None:
+    """The trunk id in a gateway's AOR or endpoint id (``byot-<trunk>-gw<n>``), or ``None`` for any other id."""
+    match = _GATEWAY_OBJECT.fullmatch(object_id)
+    return match["trunk"] if match is not None else None
 
 
 def trunk_object_ids(trunk_id: str) -> str:

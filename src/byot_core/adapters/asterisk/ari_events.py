@@ -1,0 +1,148 @@
+"""The ARI events the adapter uses, read from Asterisk's JSON into small typed records at the boundary.
+
+Shapes follow the events recorded from Asterisk 22 (``shared/asterisk/captures``). :func:`read_event` returns
+``None`` for event types the adapter has no use for and raises :class:`MalformedEvent` when a used type lacks a field
+it needs, so the rest of the adapter never touches a raw dict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+__all__ = [
+    "AriChannel",
+    "AriEvent",
+    "ChannelGone",
+    "ChannelState",
+    "ContactStatus",
+    "DialStatus",
+    "MalformedEvent",
+    "StasisStarted",
+    "read_event",
+]
+
+
+class MalformedEvent(ValueError):
+    """An ARI event of a type the adapter uses, without a field it needs (or with one of the wrong type)."""
+
+
+@attrs.frozen
+class AriChannel:
+    """What the adapter reads of a channel: its id, name (``PJSIP/<endpoint>-<seq>``), state, caller and extension."""
+
+    id: str
+    name: str
+    state: str
+    exten: str
+    caller_number: str | None = None
+
+
+@attrs.frozen
+class ChannelState:
+    """``ChannelStateChange``: the channel moved to ``channel.state`` (``Ringing``, ``Up``, …)."""
+
+    channel: AriChannel
+
+
+@attrs.frozen
+class DialStatus:
+    """``Dial``: progress of a dial towards ``peer_id`` (``PROGRESS``, ``RINGING``, ``ANSWER``, ``BUSY``, …)."""
+
+    peer_id: str
+    status: str
+
+
+@attrs.frozen
+class ChannelGone:
+    """``ChannelDestroyed``: the Q.850 ``cause``, the raw SIP response (``tech_cause``) and Asterisk's text."""
+
+    channel_id: str
+    cause: int | None
+    tech_cause: int | None
+    cause_txt: str | None
+
+
+@attrs.frozen
+class StasisStarted:
+    """``StasisStart``: the channel entered the application, with the application's arguments."""
+
+    channel: AriChannel
+    args: tuple[str, ...]
+
+
+@attrs.frozen
+class ContactStatus:
+    """``ContactStatusChange``: the qualify result of one AOR's contact (``Reachable``, ``Unreachable``, …)."""
+
+    aor: str
+    status: str
+
+
+#: Every record :func:`read_event` can return.
+AriEvent = ChannelState | DialStatus | ChannelGone | StasisStarted | ContactStatus
+
+
+def _object(raw: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = raw.get(key)
+    if not isinstance(value, Mapping):
+        raise MalformedEvent(f"{key} is not an object")
+    return value
+
+
+def _text(raw: Mapping[str, Any], key: str) -> str:
+    value = raw.get(key)
+    if not isinstance(value, str):
+        raise MalformedEvent(f"{key} is not a string")
+    return value
+
+
+def _number(raw: Mapping[str, Any], key: str) -> int | None:
+    value = raw.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise MalformedEvent(f"{key} is not an integer")
+    return value
+
+
+def _channel(raw: Mapping[str, Any], key: str = "channel") -> AriChannel:
+    channel = _object(raw, key)
+    dialplan = channel.get("dialplan")
+    caller = channel.get("caller")
+    number = caller.get("number") if isinstance(caller, Mapping) else None
+    return AriChannel(
+        id=_text(channel, "id"),
+        name=str(channel.get("name", "")),
+        state=str(channel.get("state", "")),
+        exten=str(dialplan.get("exten", "")) if isinstance(dialplan, Mapping) else "",
+        caller_number=number if isinstance(number, str) and number else None,
+    )
+
+
+def read_event(raw: Mapping[str, Any]) -> AriEvent | None:
+    """The typed record of one ARI event, or ``None`` if the adapter does not use its type."""
+    kind = raw.get("type")
+    if kind == "ChannelStateChange":
+        return ChannelState(_channel(raw))
+    if kind == "Dial":
+        return DialStatus(_text(_object(raw, "peer"), "id"), str(raw.get("dialstatus", "")))
+    if kind == "ChannelDestroyed":
+        cause_txt = raw.get("cause_txt")
+        return ChannelGone(
+            _text(_object(raw, "channel"), "id"),
+            _number(raw, "cause"),
+            _number(raw, "tech_cause"),
+            cause_txt if isinstance(cause_txt, str) else None,
+        )
+    if kind == "StasisStart":
+        args = raw.get("args", [])
+        if not isinstance(args, list):
+            raise MalformedEvent("args is not a list")
+        return StasisStarted(_channel(raw), tuple(str(a) for a in args))
+    if kind == "ContactStatusChange":
+        info = _object(raw, "contact_info")
+        return ContactStatus(_text(info, "aor"), _text(info, "contact_status"))
+    return None

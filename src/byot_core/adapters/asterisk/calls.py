@@ -1,0 +1,108 @@
+"""Call control over ARI: originate attempts, answer and hang up channels, remembering which node holds each."""
+
+from __future__ import annotations
+
+from byot_core.adapters.asterisk.ari import AriClient, AriRequestFailed, AriUnreachable, unless_missing
+from byot_core.adapters.asterisk.nodes import AriNodes
+from byot_core.adapters.asterisk.pjsip import gateway_object_ids
+from byot_core.domain.causes import Q850
+from byot_core.domain.errors import TelephonyUnavailable
+from byot_core.domain.telephony import OriginateRequest
+
+__all__ = ["OUTBOUND_ARG", "AriCalls"]
+
+#: The Stasis argument of originated channels, so their StasisStart is not taken for an inbound call.
+OUTBOUND_ARG = "byot-outbound"
+
+
+class AriCalls:
+    """Places and ends calls.
+
+    An attempt goes to a connected node, taking turns; a channel's later requests go to the node that holds it.
+    """
+
+    def __init__(self, nodes: AriNodes) -> None:
+        self._nodes = nodes
+        self._holders: dict[str, AriClient] = {}
+        # Channels this process originated: their StasisStart is an answer, never an inbound call.
+        self._originated: set[str] = set()
+
+    def originated(self, channel_id: str) -> bool:
+        """Whether this process originated the channel."""
+        return channel_id in self._originated
+
+    def held_by(self, channel_id: str, client: AriClient) -> None:
+        """Remember the node holding a channel that arrived there (an inbound call)."""
+        self._holders[channel_id] = client
+
+    def forget(self, channel_id: str) -> None:
+        """The channel is gone (or was never made): drop what was kept about it."""
+        self._holders.pop(channel_id, None)
+        self._originated.discard(channel_id)
+
+    async def originate(self, request: OriginateRequest) -> None:
+        """Dial through the gateway's endpoint on the first node that takes the request."""
+        endpoint = gateway_object_ids(request.trunk)[request.gateway.id]
+        body = {
+            "endpoint": f"PJSIP/{request.dialled}@{endpoint}",
+            "app": self._nodes.app,
+            "appArgs": OUTBOUND_ARG,
+            "callerId": request.caller_id,
+            "timeout": request.timeout_seconds,
+            "channelId": request.channel_id,
+        }
+        last: TelephonyUnavailable | None = None
+        for client in self._nodes.in_turn():
+            # Recorded before the request: the channel's first events can arrive before its answer.
+            self._holders[request.channel_id] = client
+            self._originated.add(request.channel_id)
+            try:
+                await client.request("POST", "/channels", body=body)
+            except AriUnreachable as error:
+                if error.maybe_sent and await self._placed(client, request.channel_id):
+                    return  # the answer was lost, not the call
+                self.forget(request.channel_id)
+                last = error
+                continue  # never reached Asterisk, or Asterisk says no such channel: another node may take it
+            except TelephonyUnavailable:
+                self.forget(request.channel_id)
+                raise  # the node answered: another node would refuse the same way
+            return
+        assert last is not None
+        raise last
+
+    @staticmethod
+    async def _placed(client: AriClient, channel_id: str) -> bool:
+        """Whether a request that may have reached Asterisk created the channel (we chose its id, so we can ask).
+
+        When even that cannot be told, it raises: trying another node could ring the callee twice.
+        """
+        found, _ = await unless_missing(client, "GET", f"/channels/{AriClient.quoted(channel_id)}")
+        return found
+
+    async def answer(self, channel_id: str) -> None:
+        """Answer an inbound channel (it rings until the application answers it)."""
+        await self._on_holder(channel_id, "POST", f"/channels/{AriClient.quoted(channel_id)}/answer")
+
+    async def hang_up(self, channel_id: str, q850_cause: int = Q850.NORMAL_CLEARING) -> None:
+        """End the channel with a Q.850 cause (an unanswered inbound call is refused: 21 answers the carrier 403)."""
+        path = f"/channels/{AriClient.quoted(channel_id)}"
+        await self._on_holder(channel_id, "DELETE", path, {"reason_code": str(int(q850_cause))}, missing_ok=True)
+
+    async def _on_holder(
+        self, channel_id: str, method: str, path: str, params: dict[str, str] | None = None, *, missing_ok: bool = False
+    ) -> None:
+        holder = self._holders.get(channel_id)
+        error: TelephonyUnavailable | None = None
+        for client in [holder] if holder is not None else list(self._nodes.clients):
+            try:
+                await client.request(method, path, params=params)
+                return
+            except AriRequestFailed as failed:
+                if failed.status != 404:
+                    raise
+                error = failed
+            except TelephonyUnavailable as unreachable:
+                error = unreachable
+        if error is not None and not (missing_ok and isinstance(error, AriRequestFailed)):
+            raise error

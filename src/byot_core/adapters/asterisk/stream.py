@@ -1,0 +1,150 @@
+"""Every node's ARI events as one stream of domain call events.
+
+Each event is read into a typed record (:mod:`.ari_events`) and translated. An inbound call enters the Stasis
+application (``StasisStart``); the source address is read from the channel and the channel subscribed to (so that
+its ``ChannelDestroyed`` arrives after it leaves the application) before it is reported. A connection counts as up
+as soon as its websocket is: nothing on connect may hold that back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+
+from byot_core.adapters.asterisk.ari import AriClient, AriConnected, AriDisconnected, StreamItem
+from byot_core.adapters.asterisk.ari_events import (
+    ChannelGone,
+    ChannelState,
+    ContactStatus,
+    DialStatus,
+    MalformedEvent,
+    StasisStarted,
+    read_event,
+)
+from byot_core.adapters.asterisk.calls import OUTBOUND_ARG, AriCalls
+from byot_core.adapters.asterisk.nodes import AriNodes
+from byot_core.adapters.asterisk.pjsip import trunk_of_gateway_object
+from byot_core.domain.errors import TelephonyUnavailable
+from byot_core.domain.events import (
+    CallAnswered,
+    CallEnded,
+    CallEvent,
+    CallRinging,
+    InboundCallArrived,
+    TelephonyReconnected,
+)
+
+__all__ = ["AriEventStream"]
+
+log = logging.getLogger(__name__)
+
+_REMOTE_ADDR = "CHANNEL(pjsip,remote_addr)"
+
+
+def _endpoint_of(channel_name: str) -> str:
+    """``PJSIP/byot-<trunk>-gw1-0000002a`` → ``byot-<trunk>-gw1``."""
+    return channel_name.partition("/")[2].rpartition("-")[0]
+
+
+def _host(remote_addr: str) -> str | None:
+    """``203.0.113.5:5060`` or ``[2001:db8::1]:5060`` → the address alone."""
+    if remote_addr.startswith("["):
+        return remote_addr[1:].partition("]")[0] or None
+    return remote_addr.rpartition(":")[0] or remote_addr or None
+
+
+class AriEventStream:
+    """Translates each node's events, keeping the nodes' state and the calls' holders up to date."""
+
+    def __init__(self, nodes: AriNodes, calls: AriCalls) -> None:
+        self._nodes = nodes
+        self._calls = calls
+        #: ARI events received from every node so far (a figure for monitoring and benchmarks).
+        self.received = 0
+
+    async def events(self) -> AsyncIterator[CallEvent]:
+        """Every node's events, translated, as one stream (a node's own events stay in order)."""
+        queue: asyncio.Queue[CallEvent] = asyncio.Queue()
+        pumps = [asyncio.create_task(self._pump(c, queue), name=f"ari-events-{c.node}") for c in self._nodes.clients]
+        try:
+            while True:
+                yield await queue.get()
+        finally:
+            for pump in pumps:
+                pump.cancel()
+            await asyncio.gather(*pumps, return_exceptions=True)
+
+    async def _pump(self, client: AriClient, queue: asyncio.Queue[CallEvent]) -> None:
+        async for item in client.events():
+            self.received += not isinstance(item, AriConnected | AriDisconnected)
+            try:
+                for event in await self.translate(client, item):
+                    queue.put_nowait(event)
+            except TelephonyUnavailable as error:
+                log.warning("event from %s not handled: %s", client.node, error.message)
+            except MalformedEvent as error:
+                log.warning("event from %s not understood (%s); skipped", client.node, error)
+            except Exception:  # one broken event must not end the node's stream, and with it every later call
+                log.exception("event from %s could not be translated", client.node)
+
+    async def translate(self, client: AriClient, item: StreamItem) -> list[CallEvent]:
+        """The domain events one ARI event (or connection change) means; may ask Asterisk about the channel."""
+        if isinstance(item, AriConnected):
+            log.info("Asterisk %s: event stream connected", item.node)
+            self._nodes.up(client)
+            return [TelephonyReconnected(item.node)]
+        if isinstance(item, AriDisconnected):
+            log.warning("Asterisk %s: event stream lost; reconnecting", item.node)
+            self._nodes.down(item.node)
+            return []
+        event = read_event(item)
+        if isinstance(event, ChannelState):
+            if event.channel.state == "Ringing":
+                return [CallRinging(event.channel.id)]
+            if event.channel.state == "Up":
+                return [CallAnswered(event.channel.id)]
+        elif isinstance(event, DialStatus) and event.status == "PROGRESS":
+            # 183 with early media: the far network reached the callee, as good as ringing for failover.
+            return [CallRinging(event.peer_id)]
+        elif isinstance(event, ChannelGone):
+            self._calls.forget(event.channel_id)
+            return [CallEnded(event.channel_id, event.cause, event.tech_cause, event.cause_txt)]
+        elif isinstance(event, StasisStarted):
+            return await self._stasis_start(client, event)
+        elif isinstance(event, ContactStatus):
+            self._nodes.health.report(event)
+        return []
+
+    async def _stasis_start(self, client: AriClient, event: StasisStarted) -> list[CallEvent]:
+        channel = event.channel
+        if OUTBOUND_ARG in event.args or self._calls.originated(channel.id):
+            return []  # an originated channel answered; its ChannelStateChange already said so
+        self._calls.held_by(channel.id, client)
+        quoted = AriClient.quoted(channel.id)
+        source = None
+        try:
+            answer = await client.request("GET", f"/channels/{quoted}/variable", params={"variable": _REMOTE_ADDR})
+            source = _host(str(answer.get("value", ""))) if isinstance(answer, dict) else None
+        except TelephonyUnavailable as error:
+            # Routed without it: the endpoint the call arrived on still identifies its trunk.
+            log.warning("no source address for inbound channel %s: %s", channel.id, error.message)
+        try:
+            # Without a subscription, the channel's ChannelDestroyed is not sent once it leaves the application.
+            await client.request(
+                "POST",
+                f"/applications/{AriClient.quoted(client.app)}/subscription",
+                params={"eventSource": f"channel:{channel.id}"},
+            )
+        except TelephonyUnavailable as error:
+            # Routed all the same: a caller refused over this is worse than an execution whose end may be missed.
+            log.warning("inbound channel %s not subscribed: %s", channel.id, error.message)
+        return [
+            InboundCallArrived(
+                channel_id=channel.id,
+                called=channel.exten,
+                source=source,
+                caller=channel.caller_number,
+                arrived_on_trunk_id=trunk_of_gateway_object(_endpoint_of(channel.name)),
+            )
+        ]
