@@ -11,16 +11,14 @@ from byot_core.adapters.asterisk import desired_objects
 from byot_core.adapters.asterisk.compare import GROWING, differences
 from byot_core.domain.dialplan import prefer_reachable
 from byot_core.domain.errors import ValidationFailed
-from byot_core.testing.fake_asterisk import FakeAsterisk
+from byot_core.testing.fake_asterisk import DEFAULTS, SorceryStore
 from tests.asterisk.test_pjsip import trunk_of
 from tests.strategies import gateways, trunk_bodies
 
 
-def stored(node: FakeAsterisk, objects: list[Any]) -> dict[tuple[str, str], dict[str, str]]:
+def stored(store: SorceryStore, objects: list[Any]) -> dict[tuple[str, str], dict[str, str]]:
     """What the fake reports after a PUT of each object (no HTTP: the merge it runs on a PUT)."""
-    from byot_core.testing.fake_asterisk import _DEFAULTS
-
-    return {(o.type, o.id): node._merged(o.type, _DEFAULTS[o.type], o.fields) for o in objects}
+    return {(o.type, o.id): store.merge(o.type, DEFAULTS[o.type], o.fields) for o in objects}
 
 
 @given(trunk_bodies())
@@ -30,9 +28,9 @@ def test_a_trunk_just_written_shows_no_difference(payload: dict[str, Any]) -> No
         trunk, secret = trunk_of(payload)
     except ValidationFailed:
         return
-    node = FakeAsterisk(resolve=lambda host: ["192.0.2.200"])
+    store = SorceryStore(resolve=lambda host: ["192.0.2.200"])
     objects = desired_objects(trunk, secret)
-    reported = stored(node, objects)
+    reported = stored(store, objects)
     for obj in objects:
         assert differences(obj, reported[(obj.type, obj.id)]) == frozenset(), obj
 
@@ -45,13 +43,13 @@ def test_a_shrinking_list_always_asks_for_a_recreate(first: dict[str, Any], seco
         new, new_secret = trunk_of(second)
     except ValidationFailed:
         return
-    node = FakeAsterisk(resolve=lambda host: ["192.0.2.200"])
-    before = stored(node, desired_objects(old, old_secret))
+    store = SorceryStore(resolve=lambda host: ["192.0.2.200"])
+    before = stored(store, desired_objects(old, old_secret))
     for obj in desired_objects(new, new_secret):
         reported = before.get((obj.type, obj.id))
         if reported is None or obj.type not in ("identify", "aor"):
             continue
-        merged = node._merged(obj.type, reported, obj.fields)
+        merged = store.merge(obj.type, reported, obj.fields)
         if differences(obj, merged):
             # What a plain PUT would leave behind differs only in a list that grew: delete and create is needed.
             assert differences(obj, merged) <= GROWING

@@ -92,7 +92,7 @@ async def test_errors_carry_asterisk_messages(node: FakeAsterisk, client: AriCli
             await client.request(method, path, body=body)
         assert raised.value.status == status
         assert f'"message":"{raised.value.detail}"' in recorded.replace('": "', '":"'), raised.value.detail
-    node.writable = False
+    node.store.writable = False
     with pytest.raises(AriRequestFailed) as raised:
         await client.request("PUT", f"{CONFIG}/aor/test-aor")
     assert (raised.value.status, raised.value.detail) == (403, "Cannot create sorcery objects of type 'aor'")
@@ -214,7 +214,7 @@ async def test_an_application_has_one_websocket_the_last_one(node: FakeAsterisk,
     try:
         first = await session.ws_connect(f"{node.url}/ari/events?app=byot")
         second = await session.ws_connect(f"{node.url}/ari/events?app=byot")
-        await eventually(lambda: len(node._sockets["byot"]) == 2)
+        await eventually(lambda: len(node.hub.sockets("byot")) == 2)
         await client.request("POST", "/channels", body={"endpoint": "PJSIP/100@gw", "app": "byot"})
         assert json.loads((await second.receive(timeout=2.0)).data)["type"] == "Dial"
         with pytest.raises(TimeoutError):

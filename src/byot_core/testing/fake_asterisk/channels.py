@@ -1,0 +1,240 @@
+"""The fake's channels: originated calls played by scripted gateways, inbound calls from carriers, and hang-ups.
+
+Each outcome sends the events Asterisk sent for it when recorded: a refused call never enters the application; an
+answered one rings, goes Up and enters Stasis; a hang-up is HangupRequest, (Dial status), StasisEnd, then
+ChannelDestroyed with the Q.850 cause and, where a SIP response decided it, ``tech_cause``. ``ChannelDestroyed``
+reaches an application after StasisEnd only if it subscribed to the channel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import itertools
+from collections import deque
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from byot_core.testing.fake_asterisk.answers import AriError, now
+from byot_core.testing.fake_asterisk.hub import EventHub
+from byot_core.testing.fake_asterisk.model import CAUSE_TEXT, CAUSE_TO_SIP, REASON_TO_CAUSE, FakeChannel, GatewayPlay
+from byot_core.testing.fake_asterisk.sorcery import SorceryStore, network
+
+__all__ = ["ChannelBook"]
+
+
+class ChannelBook:
+    """The node's live and ended channels, the gateways' scripts, and what was dialled."""
+
+    def __init__(
+        self,
+        store: SorceryStore,
+        hub: EventHub,
+        *,
+        event_delay: float,
+        timeout_delay: float,
+        default_play: GatewayPlay,
+    ) -> None:
+        self._store = store
+        self._hub = hub
+        self.event_delay = event_delay
+        self.timeout_delay = timeout_delay
+        self.default_play = default_play
+        self.channels: dict[str, FakeChannel] = {}
+        self.ended: dict[str, FakeChannel] = {}
+        self.scripts: dict[str, deque[GatewayPlay]] = {}
+        self.dialled: list[tuple[str, str, str]] = []
+        self._seq = itertools.count()
+        self._ids = itertools.count(1)
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def script(self, gateway: str, *plays: GatewayPlay) -> None:
+        """What the gateway at ``host:port`` does with the next INVITEs; the last play repeats."""
+        self.scripts[gateway] = deque(plays)
+
+    def get(self, channel_id: str) -> FakeChannel:
+        """A live channel, or 404."""
+        channel = self.channels.get(channel_id)
+        if channel is None:
+            raise AriError(404, "Channel not found")
+        return channel
+
+    # -- events -----------------------------------------------------------------------------------------------
+
+    def _channel_event(self, channel: FakeChannel, type_: str, **extra: Any) -> None:
+        event = {"type": type_, "timestamp": now(), "channel": channel.json(), **extra}
+        apps = set(channel.subscribers)
+        if channel.in_stasis and channel.app:
+            apps.add(channel.app)
+        for app in apps:
+            self._hub.send(app, event)
+
+    def _dial_event(self, channel: FakeChannel, status: str) -> None:
+        event = {
+            "type": "Dial",
+            "timestamp": now(),
+            "dialstatus": status,
+            "forward": "",
+            "dialstring": f"{channel.exten}@{channel.endpoint}",
+            "peer": channel.json(),
+        }
+        for app in channel.subscribers:
+            self._hub.send(app, event)
+
+    def _later(self, delay: float, action: Callable[[], None]) -> None:
+        async def run() -> None:
+            await asyncio.sleep(delay)
+            action()
+
+        task = asyncio.ensure_future(run())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def settle(self) -> None:
+        """Wait until every scheduled event has been played."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    # -- life of a channel ------------------------------------------------------------------------------------
+
+    def _new(self, endpoint: str, exten: str, caller: str, context: str, cid: str | None) -> FakeChannel:
+        channel = FakeChannel(
+            id=cid or f"1795780{next(self._ids):03d}.{next(self._seq)}",
+            name=f"PJSIP/{endpoint}-{next(self._seq):08x}",
+            endpoint=endpoint,
+            state="Down",
+            caller=caller,
+            exten=exten,
+            context=context,
+            created=now(),
+        )
+        self.channels[channel.id] = channel
+        return channel
+
+    def destroy(self, channel: FakeChannel, cause: int, sip: int | None, dialstatus: str | None = None) -> None:
+        """Hang the channel up in Asterisk's order: HangupRequest, (Dial status), StasisEnd, ChannelDestroyed."""
+        if channel.id not in self.channels:
+            return
+        del self.channels[channel.id]
+        self.ended[channel.id] = channel
+        channel.hangup_cause = cause
+        causes: dict[str, Any] = {"cause": cause}
+        if sip is not None:
+            causes["tech_cause"] = sip
+        # A BYE from the far end shows as a hangup request without a cause; Asterisk's own hangups carry one.
+        self._channel_event(channel, "ChannelHangupRequest", **({} if cause == 0 else {"soft": True, **causes}))
+        if dialstatus is not None:
+            self._dial_event(channel, dialstatus)
+        if channel.in_stasis:
+            self._channel_event(channel, "StasisEnd")
+        channel.in_stasis = False
+        self._channel_event(channel, "ChannelDestroyed", cause_txt=CAUSE_TEXT.get(cause, "Unknown"), **causes)
+
+    def originate(self, given: Mapping[str, Any]) -> FakeChannel:
+        """``POST /ari/channels``: dial through an endpoint; the gateway's script decides what happens."""
+        endpoint = str(given.get("endpoint", ""))
+        app = str(given.get("app", ""))
+        tech, _sep, rest = endpoint.partition("/")
+        number, _at, endpoint_id = rest.rpartition("@")
+        if tech != "PJSIP" or not endpoint_id or not app:
+            raise AriError(400, "Endpoint must be specified")
+        fields = self._store.objects.get(("endpoint", endpoint_id))
+        if fields is None:
+            raise AriError(500, "Allocation failed")
+        cid = given.get("channelId")
+        if cid in self.channels:
+            raise AriError(409, "Channel with given unique ID already exists")
+        channel = self._new(endpoint_id, number, str(given.get("callerId", "")), fields["context"], cid)
+        channel.app = app
+        channel.subscribers.add(app)
+        aor = self._store.objects.get(("aor", fields["aors"].split(",")[0]), {})
+        gateway = aor.get("contact", "").removeprefix("sip:")
+        self.dialled.append((gateway, number, channel.id))
+        plays = self.scripts.get(gateway)
+        play = (plays.popleft() if len(plays) > 1 else plays[0]) if plays else self.default_play
+        args = [a for a in str(given.get("appArgs", "")).split(",") if a]
+        delay = self.timeout_delay if play is GatewayPlay.TIMEOUT else self.event_delay
+        self._later(delay, lambda: self._play(channel, play, args))
+        return channel
+
+    def _play(self, channel: FakeChannel, play: GatewayPlay, args: list[str]) -> None:
+        rings, answers, cause, sip, dialstatus = play.value
+        self._dial_event(channel, "")
+        if rings:
+            channel.state = "Ringing"
+            self._channel_event(channel, "ChannelStateChange")
+            self._dial_event(channel, "RINGING")
+        if answers:
+            channel.state = "Up"
+            self._channel_event(channel, "ChannelStateChange")
+            self._dial_event(channel, dialstatus)
+            channel.in_stasis = True
+            event = {"type": "StasisStart", "timestamp": now(), "args": args, "channel": channel.json()}
+            self._hub.send(channel.app or "", event)
+            if cause is not None:
+                self._later(self.event_delay, lambda: self.destroy(channel, cause, sip))
+            return
+        assert cause is not None
+        self.destroy(channel, cause, sip, dialstatus)
+
+    def remote_hang_up(self, channel_id: str) -> None:
+        """The far end sends BYE without a Reason header (Asterisk reports cause 0)."""
+        channel = self.channels.get(channel_id)
+        if channel is not None:
+            self.destroy(channel, 0, None)
+
+    def inbound_call(
+        self, did: str, source: str, *, port: int, caller: str, inbound_context: str, app: str
+    ) -> FakeChannel:
+        """A carrier at ``source`` sends an INVITE for ``did`` (see :meth:`FakeAsterisk.inbound_call`)."""
+        address = ipaddress.ip_address(source)
+        endpoint = None
+        for (type_, _), fields in self._store.objects.items():
+            if type_ == "identify":
+                for entry in filter(None, fields["match"].split(",")):
+                    if address in network(entry):
+                        endpoint = fields["endpoint"]
+        if endpoint is None and ("endpoint", "anonymous") in self._store.objects:
+            endpoint = "anonymous"
+        context = self._store.objects.get(("endpoint", endpoint or ""), {}).get("context", "")
+        channel = self._new(endpoint or "anonymous", did, caller, context, None)
+        channel.variables["CHANNEL(pjsip,remote_addr)"] = f"{source}:{port}"
+        if endpoint is None or context != inbound_context or app not in self._hub.connected_apps():
+            del self.channels[channel.id]
+            self.ended[channel.id] = channel
+            channel.sip_answer = 401 if endpoint is None else 403 if context != inbound_context else 603
+            return channel
+        channel.state = "Ring"
+        channel.app = app
+        channel.in_stasis = True
+        self._hub.send(app, {"type": "StasisStart", "timestamp": now(), "args": [did], "channel": channel.json()})
+        return channel
+
+    def answer(self, channel_id: str) -> None:
+        """``POST /ari/channels/{id}/answer``."""
+        channel = self.get(channel_id)
+        if not channel.in_stasis:
+            raise AriError(409, "Channel not in Stasis application")
+        if channel.state != "Up":
+            channel.state = "Up"
+            channel.sip_answer = 200
+            self._channel_event(channel, "ChannelStateChange")
+
+    def hang_up(self, channel_id: str, reason_code: str | None, reason: str | None) -> None:
+        """``DELETE /ari/channels/{id}``: an unanswered inbound channel answers the carrier by the cause."""
+        channel = self.get(channel_id)
+        if reason_code is not None and not reason_code.isdigit():
+            raise AriError(400, "Invalid reason for hangup provided")
+        if reason is not None and reason not in REASON_TO_CAUSE:
+            raise AriError(400, "Invalid reason for hangup provided")
+        cause = int(reason_code) if reason_code is not None else REASON_TO_CAUSE.get(reason or "normal", 16)
+        if channel.state != "Up" and channel.sip_answer is None:
+            channel.sip_answer = CAUSE_TO_SIP.get(cause, 603)
+        self.destroy(channel, cause, None)
+
+    def variable(self, channel_id: str, name: str) -> str:
+        """``GET /ari/channels/{id}/variable``."""
+        channel = self.get(channel_id)
+        if name not in channel.variables:
+            raise AriError(404, "Provided variable was not found")
+        return channel.variables[name]

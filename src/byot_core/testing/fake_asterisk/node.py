@@ -1,0 +1,207 @@
+"""One fake Asterisk node: ARI over real HTTP and websockets on loopback, with faults to inject."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Callable
+
+from aiohttp import web
+
+from byot_core.testing.fake_asterisk.answers import now
+from byot_core.testing.fake_asterisk.channels import ChannelBook
+from byot_core.testing.fake_asterisk.hub import EventHub
+from byot_core.testing.fake_asterisk.model import FakeChannel, GatewayPlay
+from byot_core.testing.fake_asterisk.routes import AriRoutes, endpoint_json
+from byot_core.testing.fake_asterisk.sorcery import SorceryStore
+
+__all__ = ["FakeAsterisk"]
+
+
+class FakeAsterisk:
+    """One fake Asterisk node on loopback. ``await start()``, use :attr:`url`, ``await stop()``.
+
+    Gateways without a script play ``default_play``. ``writable=False`` plays an Asterisk whose ``sorcery.conf`` has
+    no writable wizard. ``resolve`` turns a hostname in ``match`` into addresses (the default knows none, as a
+    resolver without network would). ``latency`` delays every REST answer, as a network between the library and
+    Asterisk would. ``port`` 0 lets the system choose one.
+    """
+
+    def __init__(
+        self,
+        username: str = "byot",
+        password: str = "secret",  # noqa: S107 - a test double's default
+        *,
+        writable: bool = True,
+        resolve: Callable[[str], list[str]] | None = None,
+        event_delay: float = 0.0,
+        timeout_delay: float = 0.05,
+        latency: float = 0.0,
+        default_play: GatewayPlay = GatewayPlay.ANSWER,
+        port: int = 0,
+    ) -> None:
+        self.port = port
+        self.store = SorceryStore(writable=writable, resolve=resolve)
+        self.hub = EventHub()
+        self.book = ChannelBook(
+            self.store, self.hub, event_delay=event_delay, timeout_delay=timeout_delay, default_play=default_play
+        )
+        self.routes = AriRoutes(self.store, self.hub, self.book, username=username, password=password, latency=latency)
+        self.restarts = 0
+        self._runner: web.AppRunner | None = None
+
+    # -- what tests read and script ---------------------------------------------------------------------------
+
+    @property
+    def objects(self) -> dict[tuple[str, str], dict[str, str]]:
+        """Every PJSIP object the node holds, by (type, id)."""
+        return self.store.objects
+
+    @property
+    def channels(self) -> dict[str, FakeChannel]:
+        """Live channels by id."""
+        return self.book.channels
+
+    @property
+    def ended(self) -> dict[str, FakeChannel]:
+        """Ended channels by id, with how they ended."""
+        return self.book.ended
+
+    @property
+    def dialled(self) -> list[tuple[str, str, str]]:
+        """Every originate: (gateway ``host:port``, number, channel id)."""
+        return self.book.dialled
+
+    @property
+    def requests(self) -> deque[tuple[str, str]]:
+        """The most recent requests: (method, path below ``/ari``)."""
+        return self.routes.requests
+
+    @property
+    def events_sent(self) -> int:
+        """Events sent over websockets so far."""
+        return self.hub.events_sent
+
+    def owned(self, prefix: str = "byot-") -> dict[tuple[str, str], dict[str, str]]:
+        """The objects whose id starts with ``prefix``."""
+        return self.store.owned(prefix)
+
+    def add_file_object(self, type_: str, object_id: str, fields: dict[str, str]) -> None:
+        """An object from ``pjsip.conf``: readable, never writable or deletable over ARI, kept across restarts."""
+        self.store.add_file_object(type_, object_id, fields)
+
+    def script(self, gateway: str, *plays: GatewayPlay) -> None:
+        """What the gateway at ``host:port`` does with the next INVITEs; the last play repeats."""
+        self.book.script(gateway, *plays)
+
+    def connected_apps(self) -> set[str]:
+        """The applications with an open event websocket."""
+        return self.hub.connected_apps()
+
+    def subscriptions(self, app: str = "byot") -> frozenset[str]:
+        """The event sources the application is subscribed to."""
+        return self.hub.subscriptions(app)
+
+    def inbound_call(
+        self,
+        did: str,
+        source: str,
+        *,
+        port: int = 5060,
+        caller: str = "sipp",
+        inbound_context: str = "byot-inbound",
+        app: str = "byot",
+    ) -> FakeChannel:
+        """A carrier at ``source`` sends an INVITE for ``did``.
+
+        The endpoint is found as Asterisk finds it: the ``identify`` whose ``match`` holds the source, else an
+        endpoint named ``anonymous`` if one exists, else the call is challenged (401). The endpoint's ``context``
+        decides: ``inbound_context`` enters the Stasis ``app`` (603 if no application is connected), any other
+        context refuses the call with cause 21 (403).
+        """
+        return self.book.inbound_call(did, source, port=port, caller=caller, inbound_context=inbound_context, app=app)
+
+    def remote_hang_up(self, channel_id: str) -> None:
+        """The far end sends BYE without a Reason header (Asterisk reports cause 0)."""
+        self.book.remote_hang_up(channel_id)
+
+    def set_contact_status(self, aor: str, status: str) -> None:
+        """Report a gateway's qualify result (``Reachable``, ``Unreachable``) to subscribed applications."""
+        contact = self.store.objects.get(("aor", aor), {}).get("contact", "")
+        for (type_, oid), fields in self.store.objects.items():
+            if type_ == "endpoint" and aor in fields.get("aors", "").split(","):
+                event = {
+                    "type": "ContactStatusChange",
+                    "timestamp": now(),
+                    "contact_info": {"uri": contact, "contact_status": status, "aor": aor, "roundtrip_usec": "0"},
+                    "endpoint": endpoint_json(oid, self.book),
+                }
+                for app in self.hub.subscribed_to_endpoint(oid):
+                    self.hub.send(app, event)
+
+    async def settle(self) -> None:
+        """Wait until every scheduled event has been sent."""
+        await self.book.settle()
+        await self.hub.settle()
+
+    # -- life cycle and faults --------------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """The HTTP base to give the ARI client (``http://127.0.0.1:<port>``)."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def running(self) -> bool:
+        """Whether the node answers."""
+        return self._runner is not None
+
+    async def start(self) -> None:
+        """Listen (on the same port as before, after a stop or restart)."""
+        app = web.Application()
+        app.router.add_route("*", "/ari/{tail:.*}", self.routes.dispatch)
+        self._runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=0.1)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", self.port, reuse_address=True)
+        await site.start()
+        if not self.port:
+            # The port the OS chose; kept so that a restart comes back where clients expect it.
+            self.port = int(self._runner.addresses[0][1])
+
+    async def stop(self) -> None:
+        """Stop answering (connections refused), closing every websocket."""
+        await self.hub.close_all()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def restart(self, downtime: float = 0.0) -> None:
+        """Restart Asterisk: objects pushed into memory, channels and subscriptions are gone; file objects stay.
+
+        The node refuses connections for ``downtime`` seconds in between (a real restart took about 2.5 s).
+        """
+        await self.stop()
+        await asyncio.sleep(downtime)
+        self.store.restart()
+        self.book.channels.clear()
+        self.hub.forget()
+        self.restarts += 1
+        await self.start()
+
+    async def drop_websockets(self) -> None:
+        """Close every event websocket (the network dropped them); REST keeps answering."""
+        await self.hub.close_all()
+
+    def fail_next(
+        self, count: int, *, status: int = 500, path_contains: str = "", stall: float = 0.0, method: str = ""
+    ) -> None:
+        """Make the next ``count`` requests whose path contains ``path_contains`` fail.
+
+        They answer ``status`` after ``stall`` seconds; with ``status=0`` they only stall, then answer normally (a
+        client with a shorter timeout gives up first). ``method`` limits the fault to one HTTP method.
+        """
+        self.routes.faults += [(method.upper(), path_contains, status, stall)] * count
+
+    def clear_faults(self) -> None:
+        """Forget every fault still waiting to happen."""
+        self.routes.faults.clear()

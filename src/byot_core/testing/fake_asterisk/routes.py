@@ -1,0 +1,151 @@
+"""The fake's ARI routes over HTTP, behind Basic auth, with faults that tests inject."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hmac
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from byot_core.testing.fake_asterisk.answers import AriError
+from byot_core.testing.fake_asterisk.channels import ChannelBook
+from byot_core.testing.fake_asterisk.hub import EventHub
+from byot_core.testing.fake_asterisk.sorcery import SorceryStore
+
+__all__ = ["AriRoutes", "endpoint_json"]
+
+Handler = Callable[[web.Request, Any, list[str]], Awaitable[web.StreamResponse]]
+
+
+def _json(body: Any, status: int = 200) -> web.Response:
+    return web.json_response(body, status=status)
+
+
+def endpoint_json(oid: str, book: ChannelBook) -> dict[str, Any]:
+    """An endpoint as ``GET /ari/endpoints`` and endpoint events describe it."""
+    busy = [c.id for c in book.channels.values() if c.endpoint == oid]
+    return {"technology": "PJSIP", "resource": oid, "state": "online" if busy else "unknown", "channel_ids": busy}
+
+
+class AriRoutes:
+    """Answers ``/ari/…`` requests from the node's store, hub and channels; records them; plays injected faults."""
+
+    def __init__(
+        self, store: SorceryStore, hub: EventHub, book: ChannelBook, *, username: str, password: str, latency: float
+    ) -> None:
+        self.store = store
+        self.hub = hub
+        self.book = book
+        self.username = username
+        self.password = password
+        self.latency = latency
+        # The most recent requests, for tests to read; bounded so that a long-running fake does not grow.
+        self.requests: deque[tuple[str, str]] = deque(maxlen=100_000)
+        self.faults: list[tuple[str, str, int, float]] = []
+        self._table: list[tuple[str, list[str], Handler]] = [
+            ("PUT", ["asterisk", "config", "dynamic", "*", "*", "*"], self._put_object),
+            ("GET", ["asterisk", "config", "dynamic", "*", "*", "*"], self._get_object),
+            ("DELETE", ["asterisk", "config", "dynamic", "*", "*", "*"], self._delete_object),
+            ("GET", ["endpoints", "*"], self._list_endpoints),
+            ("POST", ["channels"], self._originate),
+            ("GET", ["channels", "*"], self._get_channel),
+            ("POST", ["channels", "*", "answer"], self._answer),
+            ("DELETE", ["channels", "*"], self._hang_up),
+            ("GET", ["channels", "*", "variable"], self._variable),
+            ("POST", ["applications", "*", "subscription"], self._subscribe),
+        ]
+
+    def _authorised(self, request: web.Request) -> bool:
+        expected = "Basic " + base64.b64encode(f"{self.username}:{self.password}".encode()).decode()
+        return hmac.compare_digest(request.headers.get("Authorization", "").encode(), expected.encode())
+
+    async def _fault(self, request: web.Request, path: str) -> web.Response | None:
+        for index, (method, needle, status, stall) in enumerate(self.faults):
+            if needle in path and method in ("", request.method):
+                del self.faults[index]
+                if stall:
+                    await asyncio.sleep(stall)
+                return _json({"message": "Internal Server Error"}, status) if status else None
+        return None
+
+    async def dispatch(self, request: web.Request) -> web.StreamResponse:
+        """Answer one request below ``/ari`` (the event websocket included)."""
+        path = "/" + request.match_info["tail"]
+        self.requests.append((request.method, path))
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        if not self._authorised(request):
+            return _json({"message": "Authentication required"}, 401)
+        faulted = await self._fault(request, path)
+        if faulted is not None:
+            return faulted
+        parts = [p for p in path.split("/") if p]
+        try:
+            if parts == ["events"]:
+                return await self.hub.accept(request)
+            body: Any = None
+            if request.can_read_body:
+                try:
+                    body = await request.json()
+                except ValueError:
+                    return _json({"message": "Failed to parse body"}, 400)
+            for method, pattern, handler in self._table:
+                matches = len(pattern) == len(parts) and all(p in ("*", q) for p, q in zip(pattern, parts, strict=True))
+                if method == request.method and matches:
+                    return await handler(request, body, [q for p, q in zip(pattern, parts, strict=True) if p == "*"])
+        except AriError as error:
+            return _json({"message": error.message}, error.status)
+        return _json({"message": "Resource not found"}, 404)
+
+    async def _get_object(self, _: web.Request, __: Any, args: list[str]) -> web.Response:
+        return _json(self.store.get(*args))
+
+    async def _put_object(self, _: web.Request, body: Any, args: list[str]) -> web.Response:
+        config_class, type_, oid = args
+        return _json(self.store.put(config_class, type_, oid, body))
+
+    async def _delete_object(self, _: web.Request, __: Any, args: list[str]) -> web.Response:
+        self.store.delete(*args)
+        return web.Response(status=204)
+
+    async def _list_endpoints(self, _: web.Request, __: Any, args: list[str]) -> web.Response:
+        if args[0] != "PJSIP":
+            raise AriError(404, "No Endpoints found - invalid tech")
+        return _json([endpoint_json(oid, self.book) for oid in self.store.endpoint_ids()])
+
+    async def _subscribe(self, request: web.Request, _: Any, args: list[str]) -> web.Response:
+        app = args[0]
+        source = request.query.get("eventSource", "")
+        kind, _sep, name = source.partition(":")
+        if kind == "channel":
+            exists = name in self.book.channels
+        elif name == "PJSIP":
+            exists = self.store.endpoint_source
+        else:
+            exists = ("endpoint", name.removeprefix("PJSIP/")) in self.store.objects
+        self.hub.subscribe(app, source, exists=exists)
+        if kind == "channel":
+            self.book.channels[name].subscribers.add(app)
+        return _json({"name": app, "channel_ids": [], "bridge_ids": [], "endpoint_ids": [], "device_names": []})
+
+    async def _originate(self, request: web.Request, body: Any, _: list[str]) -> web.Response:
+        channel = self.book.originate({**request.query, **(body if isinstance(body, dict) else {})})
+        return _json(channel.json())
+
+    async def _get_channel(self, _: web.Request, __: Any, args: list[str]) -> web.Response:
+        return _json(self.book.get(args[0]).json())
+
+    async def _answer(self, _: web.Request, __: Any, args: list[str]) -> web.Response:
+        self.book.answer(args[0])
+        return web.Response(status=204)
+
+    async def _hang_up(self, request: web.Request, _: Any, args: list[str]) -> web.Response:
+        self.book.hang_up(args[0], request.query.get("reason_code"), request.query.get("reason"))
+        return web.Response(status=204)
+
+    async def _variable(self, request: web.Request, _: Any, args: list[str]) -> web.Response:
+        return _json({"value": self.book.variable(args[0], request.query.get("variable", ""))})
