@@ -117,10 +117,10 @@ async def _db_upgrade(database_url: str) -> int:
 
 async def _pjsip_render(database_url: str, trunk_id: str | None) -> int:
     from byot_core.adapters.asterisk import desired_objects, render_conf
-    from byot_core.adapters.http.server import ServerSettings, secret_box
     from byot_core.adapters.sql import SqlStorage
+    from byot_core.runtime import Settings, secret_box
 
-    settings = ServerSettings.from_env(database_url=database_url)
+    settings = Settings.from_env(database_url=database_url)
     secrets, _ = secret_box(settings, create=False)
     storage = await SqlStorage.open(settings.database_url)
     try:
@@ -143,7 +143,7 @@ async def _pjsip_render(database_url: str, trunk_id: str | None) -> int:
 async def _reconcile(settings: Any, thorough: bool) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from byot_core.adapters.http.server import open_core
+    from byot_core.runtime import open_core
 
     if not settings.ari_urls:
         print("byot: set --ari-url or BYOT_ARI_URL to the Asterisk nodes to reconcile", file=sys.stderr)
@@ -245,11 +245,9 @@ def _cli() -> Any:
         return command
 
     def settings_of(database_url: str, ari_url: str | None, ari_user: str | None, ari_app: str, **more: Any) -> Any:
-        from byot_core.adapters.http.server import ServerSettings
+        from byot_core.runtime import Settings
 
-        return ServerSettings.from_env(
-            database_url=database_url, ari_url=ari_url, ari_user=ari_user, ari_app=ari_app, **more
-        )
+        return Settings.from_env(database_url=database_url, ari_url=ari_url, ari_user=ari_user, ari_app=ari_app, **more)
 
     @group.command(help="Run the reference HTTP API (the guide's endpoints); migrates the database on first start.")
     @click.option("--host", default="127.0.0.1", show_default=True, help="address to listen on")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from byot_core.ports import (
@@ -20,6 +21,8 @@ from byot_core.services.deps import Dependencies
 
 __all__ = ["build"]
 
+log = logging.getLogger(__name__)
+
 
 def build(
     *,
@@ -35,7 +38,13 @@ def build(
     default_region: str | None = None,
     draw: Callable[[], float] | None = None,
 ) -> Byot:
-    """Compose the application from the adapters given; anything not given is the in-memory or fake one.
+    """Compose the application from the adapters given; anything not given is an in-memory or fake stand-in.
+
+    The stand-ins are for tests, demos and trying things: memory storage (lost at exit), a fake telephony (calls
+    "complete" without any network), memory secrets (not encrypted), an agent directory that knows no agent until
+    told, a balance that always allows calls, and an inbound handler that only records. ``build`` logs a warning
+    naming each one it used, and the application lists them in :attr:`Byot.stand_ins`, so a forgotten
+    ``telephony=`` is seen at start rather than in production. A system clock and ULID ids are real, not stand-ins.
 
     ``outbound_handler`` is optional: without one, answered outbound calls are only recorded.
 
@@ -51,6 +60,23 @@ def build(
     )
     from byot_core.adapters.system import SystemClock, UlidFactory
 
+    stand_ins = [
+        name
+        for name, given in (
+            ("storage", storage),
+            ("telephony", telephony),
+            ("agents", agents),
+            ("secrets", secrets),
+            ("balance", balance),
+            ("inbound_handler", inbound_handler),
+        )
+        if given is None
+    ]
+    if stand_ins:
+        log.warning(
+            "byot_core.build: in-memory or fake stand-ins for %s (pass real adapters for production)",
+            ", ".join(stand_ins),
+        )
     return Byot(
         Dependencies(
             storage=storage if storage is not None else MemoryStorage(),
@@ -64,5 +90,6 @@ def build(
             default_region=default_region,
             draw=draw,
             outbound_handler=outbound_handler,
-        )
+        ),
+        stand_ins=tuple(stand_ins),
     )

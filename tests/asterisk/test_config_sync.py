@@ -38,7 +38,7 @@ async def test_applying_again_writes_nothing(world: AsteriskWorld) -> None:
     """A trunk already in step costs reads only: no PUT, no DELETE that finds anything."""
     created = await world.app.trunks.create(ACCOUNT, IP_TRUNK)
     puts = [r for r in world.nodes[0].requests if r[0] == "PUT"]
-    again = await world.app.trunks.push(created.trunk)
+    again = await world.app.sync.push(created.trunk)
     assert again[1] == 0
     assert [r for r in world.nodes[0].requests if r[0] == "PUT"] == puts
 

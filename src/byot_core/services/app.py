@@ -20,6 +20,7 @@ class Byot:
     """The library's entry point once composed: ``trunks``, ``numbers``, ``inbound``, ``calls``, ``events``, ``sync``.
 
     Every use case takes the calling ``account_id`` first; objects of other accounts read as not found.
+    ``stand_ins`` names the ports that :func:`byot_core.build` filled with in-memory or fake adapters.
     """
 
     deps: Dependencies
@@ -29,12 +30,13 @@ class Byot:
     calls: CallService
     events: CallEventDispatcher
     sync: TelephonySync
+    stand_ins: tuple[str, ...]
 
-    def __init__(self, deps: Dependencies) -> None:
+    def __init__(self, deps: Dependencies, stand_ins: tuple[str, ...] = ()) -> None:
         calls = CallService(deps)
         inbound = InboundService(deps)
-        trunks = TrunkService(deps)
-        sync = TelephonySync(deps, trunks)
+        sync = TelephonySync(deps)
+        trunks = TrunkService(deps, sync)
         self.__attrs_init__(
             deps=deps,
             trunks=trunks,
@@ -43,4 +45,5 @@ class Byot:
             calls=calls,
             events=CallEventDispatcher(deps, calls, inbound, sync),
             sync=sync,
+            stand_ins=stand_ins,
         )

@@ -19,16 +19,24 @@ import attrs
 
 from byot_core.backoff import Backoff
 from byot_core.domain.errors import TelephonyUnavailable
+from byot_core.domain.telephony import TrunkConfig
 from byot_core.domain.trunk import SyncState, Trunk
 from byot_core.services.deps import Dependencies
-from byot_core.services.trunks import TrunkService
 
-__all__ = ["ReconcileReport", "TelephonySync"]
+__all__ = ["ReconcileReport", "SyncOutcome", "TelephonySync"]
 
 log = logging.getLogger(__name__)
 
 #: Called after each trunk looked at with (trunks done, trunks in all).
 Progress = Callable[[int, int], None]
+
+
+@attrs.frozen
+class SyncOutcome:
+    """One trunk synced: the trunk as stored, with its new state, and how many objects telephony wrote."""
+
+    trunk: Trunk
+    written: int
 
 
 @attrs.frozen
@@ -55,14 +63,21 @@ class ReconcileReport:
 
 
 class TelephonySync:
-    """Reconcile passes, on demand or in a loop (:meth:`run`) woken by :meth:`request` and by failures."""
+    """Telephony kept in step with storage.
 
-    def __init__(self, deps: Dependencies, trunks: TrunkService, *, concurrency: int = 16) -> None:
+    Each trunk is pushed after it changes (:meth:`sync`); reconcile passes run on demand or in a loop (:meth:`run`)
+    woken by :meth:`request`, by reconnections and by failures.
+
+    Pushes of one trunk never overlap within a process (a fixed pool of locks, shared by trunk id hash: bounded
+    memory, and two trunks rarely wait on each other).
+    """
+
+    def __init__(self, deps: Dependencies, *, concurrency: int = 16) -> None:
         self._deps = deps
-        self._trunks = trunks
         self._concurrency = concurrency
+        self._locks = tuple(asyncio.Lock() for _ in range(256))
         # One flag for both: a pass asked for, and a trunk that failed to sync and wants a retry.
-        self._wanted = trunks.retry_wanted
+        self._wanted = asyncio.Event()
         # A node that (re)connects ends a backoff at once: what failed while it was away can now succeed.
         self._node_back = asyncio.Event()
         #: Passes finished by :meth:`run`, and the last one's report (figures for monitoring and benchmarks).
@@ -77,6 +92,53 @@ class TelephonySync:
         """A telephony node (re)connected: reconcile now, even during a backoff (a restart forgot its pushes)."""
         self._node_back.set()
         self._wanted.set()
+
+    async def sync(self, trunk: Trunk) -> Trunk:
+        """Make telephony match a stored trunk and record the outcome as its ``sync_state``.
+
+        A trunk that routes calls is configured, any other is removed. Telephony being down is recorded (FAILED),
+        not raised: the loop (:meth:`run`) retries it. Returns the trunk as stored, with its new state.
+        """
+        outcome = await self.sync_stored(trunk.id)
+        return outcome.trunk if outcome is not None else trunk
+
+    async def sync_stored(
+        self, trunk_id: str, *, thorough: bool = True, needed: Callable[[Trunk], bool] | None = None
+    ) -> SyncOutcome | None:
+        """Push the trunk as storage holds it now, one sync of a trunk at a time.
+
+        Pushes of one trunk never overlap, and each pushes what is stored when it starts, so the last push is always
+        of the latest version: two quick updates, or an update racing a reconcile, cannot leave the older one in
+        telephony. ``thorough=False`` lets telephony skip looking for leftovers of an earlier shape when the trunk
+        is stored as applied (every change is stored as pending until telephony confirms it). Returns ``None`` if
+        the trunk is not stored, or ``needed`` says the stored trunk needs no push.
+        """
+        async with self._locks[hash(trunk_id) % len(self._locks)]:
+            async with self._deps.storage.unit_of_work() as uow:
+                trunk = await uow.trunks.get_any(trunk_id)
+            if trunk is None or (needed is not None and not needed(trunk)):
+                return None
+            state, written = await self.push(trunk, thorough=thorough or trunk.sync_state is not SyncState.APPLIED)
+            if state is not trunk.sync_state:
+                async with self._deps.storage.unit_of_work() as uow:
+                    await uow.trunks.set_sync_state(trunk.id, state)
+                    await uow.commit()
+        return SyncOutcome(attrs.evolve(trunk, sync_state=state), written)
+
+    async def push(self, trunk: Trunk, *, thorough: bool = True) -> tuple[SyncState, int]:
+        """Apply (or remove) the trunk in telephony, recording nothing: the state it ends in, and objects written."""
+        try:
+            if trunk.routes_calls:
+                password = self._deps.secrets.open(trunk.auth_password) if trunk.auth_password else None
+                config = TrunkConfig(trunk, password)
+                written = await self._deps.telephony.apply_trunk(config, thorough=thorough)
+            else:
+                written = await self._deps.telephony.remove_trunk(trunk.id)
+        except TelephonyUnavailable as error:
+            log.warning("trunk %s not applied to telephony: %s", trunk.id, error.message)
+            self._wanted.set()
+            return SyncState.FAILED, 0
+        return SyncState.APPLIED, written
 
     async def reconcile(self, progress: Progress | None = None, *, thorough: bool = False) -> ReconcileReport:
         """Bring telephony in step with every stored trunk and record each trunk's sync state.
@@ -103,7 +165,7 @@ class TelephonySync:
             async with gate:
                 # Each trunk is read once, inside its sync, in a short unit of work of its own.
                 try:
-                    outcome = await self._trunks.sync_stored(trunk_id, thorough=thorough, needed=needed)
+                    outcome = await self.sync_stored(trunk_id, thorough=thorough, needed=needed)
                 except Exception:  # one trunk that cannot be pushed must not hold back the others
                     log.exception("trunk %s could not be synced", trunk_id)
                     tally["failed"] += 1

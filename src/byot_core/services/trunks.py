@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import attrs
 
-from byot_core.domain.errors import TelephonyUnavailable, TrunkNotFound
+from byot_core.domain.errors import TrunkNotFound
 from byot_core.domain.number_input import NumberDraft
 from byot_core.domain.phone_number import PhoneNumber
 from byot_core.domain.secret import SealedSecret, Secret
-from byot_core.domain.telephony import TrunkConfig
-from byot_core.domain.trunk import SyncState, Trunk
+from byot_core.domain.trunk import SyncState
 from byot_core.domain.trunk_input import parse_trunk_create, parse_trunk_update
 from byot_core.domain.trunk_rules import apply_changes, build_trunk
 from byot_core.ports.storage import TrunkSummary
 from byot_core.services.deps import Dependencies
+from byot_core.services.sync import TelephonySync
 from byot_core.services.views import TrunkDeleted, TrunkDetails
 
-__all__ = ["SyncOutcome", "TrunkService", "new_number"]
+__all__ = ["TrunkService", "new_number"]
 
 log = logging.getLogger(__name__)
 
@@ -43,26 +42,15 @@ def new_number(deps: Dependencies, account_id: str, trunk_id: str, draft: Number
 
 
 @attrs.frozen
-class SyncOutcome:
-    """One trunk synced: the trunk as stored, with its new state, and how many objects telephony wrote."""
-
-    trunk: Trunk
-    written: int
-
-
-@attrs.frozen
 class TrunkService:
     """Trunk use cases, scoped to the calling account. Storage is the source of truth; telephony follows it.
 
-    ``retry_wanted`` is set whenever a trunk could not be synced, to wake the sync loop (``TelephonySync.run``).
+    Every change is stored first, then pushed by ``telephony`` (the :class:`TelephonySync`), which records the
+    outcome and retries what failed.
     """
 
     deps: Dependencies
-    retry_wanted: asyncio.Event = attrs.field(factory=asyncio.Event, eq=False, repr=False)
-    # A fixed pool of locks, shared by trunk id hash: bounded memory, and two trunks rarely wait on each other.
-    locks: tuple[asyncio.Lock, ...] = attrs.field(
-        factory=lambda: tuple(asyncio.Lock() for _ in range(256)), eq=False, repr=False
-    )
+    telephony: TelephonySync
 
     def _seal(self, secret: Secret | None) -> SealedSecret | None:
         return self.deps.secrets.seal(secret) if secret is not None else None
@@ -88,7 +76,7 @@ class TrunkService:
             for number in numbers:
                 await uow.numbers.add(number)
             await uow.commit()
-        trunk = await self.sync(trunk)
+        trunk = await self.telephony.sync(trunk)
         return TrunkDetails(trunk, numbers)
 
     async def list(self, account_id: str, is_active: bool | None = None) -> Sequence[TrunkSummary]:
@@ -125,7 +113,7 @@ class TrunkService:
             await uow.trunks.update(updated)
             numbers = await uow.numbers.list_for_trunk(account_id, trunk_id)
             await uow.commit()
-        updated = await self.sync(updated)
+        updated = await self.telephony.sync(updated)
         return TrunkDetails(updated, tuple(numbers))
 
     async def delete(self, account_id: str, trunk_id: str) -> TrunkDeleted:
@@ -145,55 +133,8 @@ class TrunkService:
             )
             await uow.trunks.update(deleted)
             await uow.commit()
-        await self.sync(deleted)
+        await self.telephony.sync(deleted)
         return TrunkDeleted(removed)
-
-    async def sync(self, trunk: Trunk) -> Trunk:
-        """Make telephony match a stored trunk and record the outcome as its ``sync_state``.
-
-        A trunk that routes calls is configured, any other is removed. Telephony being down is recorded (FAILED),
-        not raised: the sync loop (``app.sync``) retries it. Returns the trunk as stored, with its new state.
-        """
-        outcome = await self.sync_stored(trunk.id)
-        return outcome.trunk if outcome is not None else trunk
-
-    async def sync_stored(
-        self, trunk_id: str, *, thorough: bool = True, needed: Callable[[Trunk], bool] | None = None
-    ) -> SyncOutcome | None:
-        """Push the trunk as storage holds it now, one sync of a trunk at a time.
-
-        Pushes of one trunk never overlap, and each pushes what is stored when it starts, so the last push is always
-        of the latest version: two quick updates, or an update racing a reconcile, cannot leave the older one in
-        telephony. ``thorough=False`` lets telephony skip looking for leftovers of an earlier shape when the trunk
-        is stored as applied (every change is stored as pending until telephony confirms it). Returns ``None`` if
-        the trunk is not stored, or ``needed`` says the stored trunk needs no push.
-        """
-        async with self.locks[hash(trunk_id) % len(self.locks)]:
-            async with self.deps.storage.unit_of_work() as uow:
-                trunk = await uow.trunks.get_any(trunk_id)
-            if trunk is None or (needed is not None and not needed(trunk)):
-                return None
-            state, written = await self.push(trunk, thorough=thorough or trunk.sync_state is not SyncState.APPLIED)
-            if state is not trunk.sync_state:
-                async with self.deps.storage.unit_of_work() as uow:
-                    await uow.trunks.set_sync_state(trunk.id, state)
-                    await uow.commit()
-        return SyncOutcome(attrs.evolve(trunk, sync_state=state), written)
-
-    async def push(self, trunk: Trunk, *, thorough: bool = True) -> tuple[SyncState, int]:
-        """Apply (or remove) the trunk in telephony, recording nothing: the state it ends in, and objects written."""
-        try:
-            if trunk.routes_calls:
-                password = self.deps.secrets.open(trunk.auth_password) if trunk.auth_password else None
-                config = TrunkConfig(trunk, password)
-                written = await self.deps.telephony.apply_trunk(config, thorough=thorough)
-            else:
-                written = await self.deps.telephony.remove_trunk(trunk.id)
-        except TelephonyUnavailable as error:
-            log.warning("trunk %s not applied to telephony: %s", trunk.id, error.message)
-            self.retry_wanted.set()
-            return SyncState.FAILED, 0
-        return SyncState.APPLIED, written
 
     async def check_secrets(self) -> None:
         """Open one stored password, so that a wrong secret key is an error at start rather than on a later call."""

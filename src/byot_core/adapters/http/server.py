@@ -1,98 +1,33 @@
-"""``byot serve``: the reference API on a database, with its settings, keys and call-event loop.
+"""``byot serve``: the reference API on the core the runtime opens, with its API keys and background loops.
 
-Settings come from arguments or the environment: ``BYOT_DATABASE_URL`` (default ``sqlite:///byot.sqlite3`` in the
-current folder, migrated on first start), ``BYOT_API_KEYS`` (``key=account,…``; otherwise the keys stored in the
-database, or one generated and printed on first start), ``BYOT_SECRET_KEYS`` (otherwise, for an SQLite file only,
-a key file beside it, made on first start with mode 0600), and for Asterisk ``BYOT_ARI_URL`` (one or more nodes,
-comma-separated; without it the telephony is the fake one), ``BYOT_ARI_USER``, ``BYOT_ARI_PASSWORD`` and
-``BYOT_ARI_APP`` (default ``byot``).
+Settings and composition are :mod:`byot_core.runtime`'s; this module adds what only the HTTP server needs:
+``BYOT_API_KEYS`` (``key=account,…``; otherwise the keys stored in the database, or one generated and printed on
+first start), the routes that play the carrier on the fake telephony, and the loops that run while it serves.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-from collections.abc import AsyncIterator, Mapping
-from pathlib import Path
+from collections.abc import AsyncIterator
 
 import attrs
-from sqlalchemy.engine import make_url
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from byot_core.adapters.asterisk.ari import AriClient
-from byot_core.adapters.asterisk.telephony import AriTelephony
-from byot_core.adapters.defaults import DEFAULT_DATABASE_URL
 from byot_core.adapters.fake_telephony import FakeTelephony
-from byot_core.adapters.fernet_secrets import ENV_VAR as SECRET_KEYS_VAR
-from byot_core.adapters.fernet_secrets import FernetSecretBox, SecretsNotConfigured, new_key
 from byot_core.adapters.http.app import create_app
 from byot_core.adapters.http.auth import ApiKeys, hash_key, new_api_key, parse_api_keys
 from byot_core.adapters.http.errors import error_body
-from byot_core.adapters.memory import FixedBalance, RecordingInboundHandler
-from byot_core.adapters.sql import SqlStorage
-from byot_core.adapters.sql.agents import SqlAgentDirectory, SqlApiKeys
-from byot_core.adapters.system import SystemClock, UlidFactory
-from byot_core.composition import build
-from byot_core.services.app import Byot
+from byot_core.adapters.sql.agents import SqlApiKeys
+from byot_core.adapters.system import SystemClock
+from byot_core.runtime import Core, Settings, open_core
 
-__all__ = ["DEFAULT_DATABASE_URL", "AsteriskNotConfigured", "Server", "ServerSettings", "open_core", "open_server"]
+__all__ = ["Server", "open_server"]
 
 FIRST_ACCOUNT = "user_default"
-
-
-class AsteriskNotConfigured(ValueError):
-    """An Asterisk setting is missing or malformed."""
-
-
-@attrs.frozen
-class ServerSettings:
-    """What ``byot serve`` (and every other command) runs on. Secrets are left out of the ``repr``."""
-
-    database_url: str = DEFAULT_DATABASE_URL
-    api_keys: str | None = attrs.field(default=None, repr=False)
-    secret_keys: str | None = attrs.field(default=None, repr=False)
-    ari_urls: tuple[str, ...] = ()
-    ari_user: str | None = None
-    ari_password: str | None = attrs.field(default=None, repr=False)
-    ari_app: str = "byot"
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: str | None) -> ServerSettings:
-        """Settings from the environment, with explicit values (command-line options) taking precedence.
-
-        The ARI password is read from ``BYOT_ARI_PASSWORD`` only: on a command line it would show in process lists.
-        """
-        env = environ if environ is not None else os.environ
-
-        def pick(name: str, variable: str) -> str | None:
-            return overrides.get(name) or env.get(variable) or None
-
-        ari_url = pick("ari_url", "BYOT_ARI_URL") or ""
-        return cls(
-            database_url=pick("database_url", "BYOT_DATABASE_URL") or DEFAULT_DATABASE_URL,
-            api_keys=pick("api_keys", "BYOT_API_KEYS"),
-            secret_keys=env.get(SECRET_KEYS_VAR) or None,
-            ari_urls=tuple(u.strip() for u in ari_url.split(",") if u.strip()),
-            ari_user=pick("ari_user", "BYOT_ARI_USER"),
-            ari_password=env.get("BYOT_ARI_PASSWORD") or None,
-            ari_app=pick("ari_app", "BYOT_ARI_APP") or "byot",
-        )
-
-    def telephony(self) -> FakeTelephony | AriTelephony:
-        """Asterisk over ARI on every configured node, or the fake telephony when no node is configured."""
-        if not self.ari_urls:
-            return FakeTelephony(keep_history=False)
-        if not self.ari_user or not self.ari_password:
-            raise AsteriskNotConfigured("Set BYOT_ARI_USER and BYOT_ARI_PASSWORD to use Asterisk (BYOT_ARI_URL is set)")
-        try:
-            clients = [AriClient(url, self.ari_user, self.ari_password, self.ari_app) for url in self.ari_urls]
-        except ValueError as error:
-            raise AsteriskNotConfigured(str(error)) from error
-        return AriTelephony(clients)
 
 
 def fake_carrier_routes(telephony: FakeTelephony, keys: ApiKeys) -> list[Route]:
@@ -134,31 +69,7 @@ def fake_carrier_routes(telephony: FakeTelephony, keys: ApiKeys) -> list[Route]:
     ]
 
 
-def secret_box(settings: ServerSettings, *, create: bool = True) -> tuple[FernetSecretBox, str | None]:
-    """The secret box of these settings, and a note to print when a key file was made.
-
-    The keys are ``BYOT_SECRET_KEYS``, else (SQLite only) the key file beside the database, made on first use when
-    ``create``.
-    """
-    if settings.secret_keys:
-        return FernetSecretBox([k for k in settings.secret_keys.split(",") if k.strip()]), None
-    url = make_url(settings.database_url)
-    if url.get_backend_name() != "sqlite" or not url.database:
-        raise SecretsNotConfigured(f"Set {SECRET_KEYS_VAR} (make a key with `byot keygen`) to use this database")
-    key_file = Path(url.database).with_suffix(".secret-key")
-    note = None
-    if not key_file.exists() and not create:
-        raise SecretsNotConfigured(
-            f"No secret key: set {SECRET_KEYS_VAR} or start `byot serve` once to make {key_file}"
-        )
-    if not key_file.exists():
-        key_file.touch(mode=0o600)
-        key_file.write_text(new_key() + "\n")
-        note = f"Made a secret key in {key_file} (mode 0600). In production set {SECRET_KEYS_VAR} instead."
-    return FernetSecretBox([key_file.read_text().strip()]), note
-
-
-async def _api_keys(settings: ServerSettings, stored: SqlApiKeys, clock: SystemClock) -> tuple[ApiKeys, str | None]:
+async def _api_keys(settings: Settings, stored: SqlApiKeys, clock: SystemClock) -> tuple[ApiKeys, str | None]:
     if settings.api_keys:
         return ApiKeys(parse_api_keys(settings.api_keys)), None
     known = await stored.all()
@@ -169,23 +80,6 @@ async def _api_keys(settings: ServerSettings, stored: SqlApiKeys, clock: SystemC
     return ApiKeys({hash_key(key): FIRST_ACCOUNT}), (
         f"Made an API key for account {FIRST_ACCOUNT} (shown once, stored hashed): {key}"
     )
-
-
-@attrs.define
-class Core:
-    """The library composed on the settings' database, secrets and telephony (what every command needs)."""
-
-    byot: Byot
-    storage: SqlStorage
-    telephony: FakeTelephony | AriTelephony
-    agents: SqlAgentDirectory
-    secret_note: str | None
-
-    async def close(self) -> None:
-        """Release the database and the Asterisk connections."""
-        if isinstance(self.telephony, AriTelephony):
-            await self.telephony.close()
-        await self.storage.close()
 
 
 @attrs.define
@@ -201,32 +95,7 @@ class Server:
         await self.core.close()
 
 
-async def open_core(settings: ServerSettings, *, create_secret: bool = True) -> Core:
-    """Open the database (migrating it), the secrets and the telephony, and compose the library on them."""
-    telephony = settings.telephony()
-    secrets, secret_note = secret_box(settings, create=create_secret)
-    storage = await SqlStorage.open(settings.database_url, upgrade_schema=True)
-    try:
-        clock = SystemClock()
-        agents = SqlAgentDirectory(storage.database, clock)
-        byot = build(
-            storage=storage,
-            telephony=telephony,
-            agents=agents,
-            secrets=secrets,
-            clock=clock,
-            ids=UlidFactory(),
-            balance=FixedBalance(),
-            inbound_handler=RecordingInboundHandler(limit=100),
-        )
-        await byot.trunks.check_secrets()
-    except BaseException:
-        await storage.close()
-        raise
-    return Core(byot, storage, telephony, agents, secret_note)
-
-
-async def open_server(settings: ServerSettings) -> Server:
+async def open_server(settings: Settings) -> Server:
     """Open the database (migrating it), the keys, the telephony and the application."""
     core = await open_core(settings)
     byot, telephony = core.byot, core.telephony
