@@ -9,7 +9,24 @@ import attrs
 
 from byot_core.domain.secret import SealedSecret
 
-__all__ = ["AuthType", "Gateway", "IpIdentifier", "SyncState", "Trunk", "TrunkSettings"]
+__all__ = [
+    "GATEWAY_BOUNDS",
+    "MAX_GATEWAYS",
+    "SETTING_BOUNDS",
+    "AuthType",
+    "Gateway",
+    "IpIdentifier",
+    "SyncState",
+    "Trunk",
+    "TrunkSettings",
+]
+
+#: The most gateways a trunk may have (each is an AOR and an endpoint on every Asterisk node).
+MAX_GATEWAYS = 16
+#: Inclusive bounds of a gateway's numbers, as validation enforces them and the API document states them.
+GATEWAY_BOUNDS: dict[str, tuple[int, int]] = {"port": (1, 65535), "priority": (1, 1_000_000), "weight": (1, 1000)}
+#: Inclusive bounds of a trunk's integer settings (``qualify_frequency`` in seconds; 0 turns qualify off).
+SETTING_BOUNDS: dict[str, tuple[int, int]] = {"qualify_frequency": (0, 86400)}
 
 
 class AuthType(enum.Enum):

@@ -17,7 +17,7 @@ from byot_core.domain.sip_values import (
     host_problem,
     ip_identifier_problem,
 )
-from byot_core.domain.trunk import AuthType
+from byot_core.domain.trunk import GATEWAY_BOUNDS, MAX_GATEWAYS, SETTING_BOUNDS, AuthType
 
 __all__ = [
     "CREATE_FIELDS",
@@ -64,7 +64,6 @@ _UPDATE_ONLY_HINTS = {
     "auth_type": ": auth_type cannot be changed; create a new trunk instead",
     "phone_numbers": ": add or remove numbers through the trunk's numbers endpoints",
 }
-MAX_GATEWAYS = 16
 
 
 @attrs.frozen
@@ -132,9 +131,9 @@ def _read_gateways(fields: FieldReader) -> tuple[GatewayDraft, ...] | None:
         if gateway is None:
             continue
         address = gateway.text("gateway_address", nullable=False, check=host_problem)
-        port = gateway.integer("port", 1, 65535)
-        priority = gateway.integer("priority", 1, 1_000_000)
-        weight = gateway.integer("weight", 1, 1000)
+        port = gateway.integer("port", *GATEWAY_BOUNDS["port"])
+        priority = gateway.integer("priority", *GATEWAY_BOUNDS["priority"])
+        weight = gateway.integer("weight", *GATEWAY_BOUNDS["weight"])
         gateway.refuse_unknown(_GATEWAY_FIELDS)
         if not isinstance(address, str):
             if not gateway.present("gateway_address"):
@@ -192,7 +191,7 @@ def _read_settings(fields: FieldReader) -> dict[str, bool | int | str]:
         flag = fields.flag(name)
         if isinstance(flag, bool):
             settings[name] = flag
-    frequency = fields.integer("qualify_frequency", 0, 86400)
+    frequency = fields.integer("qualify_frequency", *SETTING_BOUNDS["qualify_frequency"])
     if isinstance(frequency, int):
         settings["qualify_frequency"] = frequency
     for name in ("allow", "disallow"):

@@ -17,7 +17,7 @@ from byot_core.adapters.asterisk.nodes import AriNodes
 from byot_core.adapters.asterisk.pjsip import PjsipObject, desired_objects, trunk_object_ids, trunk_of_gateway_object
 from byot_core.domain.errors import TelephonyUnavailable
 from byot_core.domain.telephony import TrunkConfig
-from byot_core.domain.trunk_input import MAX_GATEWAYS
+from byot_core.domain.trunk import MAX_GATEWAYS
 
 __all__ = ["AriConfiguration"]
 

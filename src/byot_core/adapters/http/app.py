@@ -17,12 +17,13 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from byot_core.adapters.guide_json import execution_json, number_json, trunk_json, trunk_summary_json
 from byot_core.adapters.http.auth import ApiKeys
 from byot_core.adapters.http.errors import ApiError, error_body, status_for
 from byot_core.adapters.http.openapi import openapi_document
+from byot_core.adapters.http.routing import Handler, api_page_routes, operation_routes
 from byot_core.domain.agent import SIP_TRUNK_PROVIDER, Agent
 from byot_core.domain.config_safety import text_problem
 from byot_core.domain.errors import AgentNotFound, ByotError, Problem, ValidationFailed
@@ -49,9 +50,6 @@ class AgentRegistry(Protocol):
 
     async def update(self, agent: Agent) -> None:
         """Replace a stored agent."""
-
-
-Handler = Callable[[Request, str], Awaitable[Response]]
 
 
 def _agent_json(agent: Agent) -> dict[str, Any]:
@@ -89,8 +87,19 @@ def _read_agent_config(payload: object, *, creating: bool) -> dict[str, Any]:
     return values
 
 
-def create_app(byot: Byot, *, keys: ApiKeys, agents: AgentRegistry, max_body_bytes: int = MAX_BODY_BYTES) -> Starlette:
-    """The ASGI application for ``byot``, authenticating with ``keys`` and keeping agents in ``agents``."""
+def create_app(
+    byot: Byot,
+    *,
+    keys: ApiKeys,
+    agents: AgentRegistry,
+    max_body_bytes: int = MAX_BODY_BYTES,
+    api_page: bool = False,
+) -> Starlette:
+    """The ASGI application for ``byot``, authenticating with ``keys`` and keeping agents in ``agents``.
+
+    Its routes are the table of operations (:data:`~byot_core.adapters.http.operations.OPERATIONS`), plus
+    ``/openapi.json``; ``api_page`` adds the interactive API page at ``/docs`` (needs the ``server`` extra).
+    """
 
     async def body(request: Request) -> object:
         declared = request.headers.get("content-length")
@@ -217,32 +226,26 @@ def create_app(byot: Byot, *, keys: ApiKeys, agents: AgentRegistry, max_body_byt
         log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
         return JSONResponse(error_body("internal_error", "Internal server error"), 500)
 
-    trunk = "/sip-trunks/trunks/{trunk_id}"
-    table: dict[str, dict[str, Handler]] = {
-        "/sip-trunks/trunks": {"POST": create_trunk, "GET": list_trunks},
-        trunk: {"GET": get_trunk, "PATCH": update_trunk, "DELETE": delete_trunk},
-        f"{trunk}/numbers": {"POST": add_number, "GET": list_numbers},
-        f"{trunk}/numbers/{{phone_number_id}}": {"DELETE": remove_number},
-        "/inbound/setup": {"POST": inbound_setup},
-        "/inbound/unlink": {"POST": inbound_unlink},
-        "/call": {"POST": place_call},
-        "/executions/{execution_id}": {"GET": get_execution},
-        "/v2/agent": {"POST": create_agent},
-        "/v2/agent/{agent_id}": {"GET": get_agent, "PATCH": update_agent},
-        "/v2/agent/{agent_id}/executions": {"GET": agent_executions},
-        # The guide's own spelling of the agent update (Step 4).
-        "/{agent_id}": {"PATCH": update_agent},
+    handlers: dict[str, Handler] = {
+        "create_trunk": create_trunk,
+        "list_trunks": list_trunks,
+        "get_trunk": get_trunk,
+        "update_trunk": update_trunk,
+        "delete_trunk": delete_trunk,
+        "add_number": add_number,
+        "list_numbers": list_numbers,
+        "remove_number": remove_number,
+        "inbound_setup": inbound_setup,
+        "inbound_unlink": inbound_unlink,
+        "place_call": place_call,
+        "get_execution": get_execution,
+        "create_agent": create_agent,
+        "get_agent": get_agent,
+        "update_agent": update_agent,
+        "agent_executions": agent_executions,
     }
-
-    def by_method(handlers: dict[str, Handler]) -> Callable[[Request], Awaitable[Response]]:
-        # One route per path, so that a 405's Allow header names every method the path has.
-        wrapped = {method: endpoint(handler) for method, handler in handlers.items()}
-
-        async def dispatch(request: Request) -> Response:
-            return await wrapped[request.method](request)
-
-        return dispatch
-
-    routes = [Route("/openapi.json", openapi, methods=["GET"])]
-    routes += [Route(p, by_method(handlers), methods=list(handlers)) for p, handlers in table.items()]
+    routes: list[BaseRoute] = [Route("/openapi.json", openapi, methods=["GET"])]
+    if api_page:
+        routes += api_page_routes()
+    routes += operation_routes(handlers, endpoint)
     return Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found, 500: server_error})

@@ -104,7 +104,7 @@ async def open_server(settings: Settings) -> Server:
     except BaseException:
         await core.close()
         raise
-    app = create_app(byot, keys=keys, agents=core.agents)
+    app = create_app(byot, keys=keys, agents=core.agents, api_page=True)
     if isinstance(telephony, FakeTelephony):
         app.router.routes.extend(fake_carrier_routes(telephony, keys))
 

@@ -1,0 +1,84 @@
+"""The reference API's operations, in one table: the Starlette routes and the OpenAPI paths are both built from it.
+
+Each :class:`Operation` names its handler (a function of :func:`byot_core.adapters.http.app.create_app`), what it
+takes and answers (schemas of :mod:`.schemas`) and the error statuses it can give. A test checks that the served
+routes and the document agree exactly.
+"""
+
+from __future__ import annotations
+
+import re
+
+import attrs
+
+__all__ = ["OPERATIONS", "Operation"]
+
+_PARAM = re.compile(r"{(\w+)}")
+#: Statuses a body-carrying operation can answer besides its own: a refused body, a body too large.
+_WRITE = (400, 413)
+
+
+@attrs.frozen
+class Operation:
+    """One operation: method and path, its handler's name, its answer, its errors, and what it takes.
+
+    ``answer`` is a schema name, or ``[Name]`` for a list of them. ``only_this_method`` makes the route exist for
+    this method alone: the guide's ``PATCH /{agent_id}`` must not turn every unknown one-segment path into a 405.
+    """
+
+    method: str
+    path: str
+    handler: str
+    summary: str
+    status: int
+    answer: str
+    description: str
+    errors: tuple[int, ...] = ()
+    body: str | None = None
+    query: tuple[str, ...] = ()
+    only_this_method: bool = False
+
+    @property
+    def path_params(self) -> tuple[str, ...]:
+        """The names of the path's ``{parameters}``, in order."""
+        return tuple(_PARAM.findall(self.path))
+
+
+_TRUNK = "/sip-trunks/trunks/{trunk_id}"
+_AGENT = "/v2/agent/{agent_id}"
+
+#: Every operation of the reference API, in the order routes are tried.
+OPERATIONS: tuple[Operation, ...] = (
+    Operation("POST", "/sip-trunks/trunks", "create_trunk", "Create a SIP trunk", 201, "Trunk", "Created",
+              (*_WRITE, 409), "TrunkCreate"),
+    Operation("GET", "/sip-trunks/trunks", "list_trunks", "List trunks", 200, "[Trunk]", "The account's trunks",
+              (400,), query=("is_active",)),
+    Operation("GET", _TRUNK, "get_trunk", "Get a trunk", 200, "Trunk", "The trunk", (404,)),
+    Operation("PATCH", _TRUNK, "update_trunk", "Update a trunk", 200, "Trunk", "Updated", (*_WRITE, 404, 409),
+              "TrunkUpdate"),
+    Operation("DELETE", _TRUNK, "delete_trunk", "Delete a trunk", 200, "Message", "Deleted", (404,)),
+    Operation("POST", f"{_TRUNK}/numbers", "add_number", "Add a number", 201, "PhoneNumber", "Added",
+              (*_WRITE, 404, 409), "PhoneNumberCreate"),
+    Operation("GET", f"{_TRUNK}/numbers", "list_numbers", "List a trunk's numbers", 200, "[PhoneNumber]",
+              "The numbers", (404,)),
+    Operation("DELETE", f"{_TRUNK}/numbers/{{phone_number_id}}", "remove_number", "Remove a number", 200, "Message",
+              "Removed", (404,)),
+    Operation("POST", "/inbound/setup", "inbound_setup", "Map a number to an agent", 200, "Message", "Mapped",
+              (*_WRITE, 404), "InboundMapping"),
+    Operation("POST", "/inbound/unlink", "inbound_unlink", "Unlink a number from an agent", 200, "Message",
+              "Unlinked", (*_WRITE, 404, 409), "InboundMapping"),
+    Operation("POST", "/call", "place_call", "Place an outbound call", 200, "CallAccepted", "Placed",
+              (*_WRITE, 404), "CallRequest"),
+    Operation("GET", "/executions/{execution_id}", "get_execution", "Get an execution", 200, "Execution",
+              "The execution", (404,)),
+    Operation("POST", "/v2/agent", "create_agent", "Create an agent", 201, "AgentCreated", "Created", _WRITE,
+              "AgentWrite"),
+    Operation("GET", _AGENT, "get_agent", "Get an agent", 200, "Agent", "The agent", (404,)),
+    Operation("PATCH", _AGENT, "update_agent", "Update an agent", 200, "Agent", "Updated", (*_WRITE, 404),
+              "AgentWrite"),
+    Operation("GET", f"{_AGENT}/executions", "agent_executions", "An agent's executions, newest first", 200,
+              "[Execution]", "The executions", (404,)),
+    # The guide's own spelling of the agent update (Step 4).
+    Operation("PATCH", "/{agent_id}", "update_agent", "Update an agent (the guide's path)", 200, "Agent", "Updated",
+              (*_WRITE, 404), "AgentWrite", only_this_method=True),
+)  # fmt: skip

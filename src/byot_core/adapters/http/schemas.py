@@ -1,0 +1,265 @@
+"""The OpenAPI components of the reference API: request and answer shapes, the guide's own.
+
+Field lists come from the attrs classes they serialise (a trunk's settings, a gateway) and bounds from the
+validation's constants (``GATEWAY_BOUNDS``, ``SETTING_BOUNDS``, ``MAX_GATEWAYS``), so the document cannot drift from
+what is enforced.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from byot_core.domain.sip_values import TRANSPORTS
+from byot_core.domain.trunk import GATEWAY_BOUNDS, MAX_GATEWAYS, SETTING_BOUNDS, Gateway, TrunkSettings
+
+__all__ = ["SCHEMAS", "Json", "ref"]
+
+Json = dict[str, Any]
+_S = "#/components/schemas/"
+
+
+def ref(name: str) -> Json:
+    """A reference to a component schema."""
+    return {"$ref": _S + name}
+
+
+def _nullable(kind: str) -> Json:
+    return {"type": [kind, "null"]}
+
+
+def _integer(bounds: tuple[int, int], **more: Any) -> Json:
+    return {"type": "integer", "minimum": bounds[0], "maximum": bounds[1], **more}
+
+
+def _settings() -> Json:
+    """One property per trunk setting, typed by its default, bounded as validated."""
+    properties: Json = {}
+    for field in attrs.fields(TrunkSettings):
+        if field.name == "transport":
+            properties[field.name] = {"type": "string", "enum": sorted(TRANSPORTS), "default": field.default}
+        elif isinstance(field.default, bool):
+            properties[field.name] = {"type": "boolean", "default": field.default}
+        elif isinstance(field.default, int):
+            properties[field.name] = _integer(SETTING_BOUNDS[field.name], default=field.default)
+        else:
+            properties[field.name] = {"type": "string", "default": field.default}
+    return properties
+
+
+def _gateway_input() -> Json:
+    """A gateway as a body gives it: ``gateway_address`` (the attribute ``address``) and its bounded numbers."""
+    properties: Json = {"gateway_address": {"type": "string"}}
+    for field in attrs.fields(Gateway):
+        if field.name in GATEWAY_BOUNDS:
+            properties[field.name] = _integer(GATEWAY_BOUNDS[field.name], default=field.default)
+    return {"type": "object", "additionalProperties": False, "required": ["gateway_address"], "properties": properties}
+
+
+_TS = {"type": "string", "format": "date-time"}
+_TS_NULL = {"type": ["string", "null"], "format": "date-time"}
+_IDENTIFIER_IN: Json = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["ip_address"],
+    "properties": {"ip_address": {"type": "string"}},
+}
+_NUMBER_IN: Json = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["phone_number"],
+    "properties": {
+        "phone_number": {"type": "string"},
+        "name": _nullable("string"),
+        "e164_check_enabled": {"type": "boolean", "default": False},
+        "is_active": {"type": "boolean", "default": True},
+    },
+}
+_SETTINGS = _settings()
+_COMMON_IN: Json = {
+    "name": {"type": "string"},
+    "provider": {"type": "string"},
+    "description": _nullable("string"),
+    "auth_username": _nullable("string"),
+    "auth_password": {"type": ["string", "null"], "writeOnly": True},
+    "gateways": {"type": "array", "items": ref("GatewayInput"), "minItems": 1, "maxItems": MAX_GATEWAYS},
+    "ip_identifiers": {"type": ["array", "null"], "items": ref("IpIdentifierInput")},
+    **_SETTINGS,
+}
+SCHEMAS: Json = {
+    "Error": {
+        "type": "object",
+        "required": ["detail", "code"],
+        "properties": {"detail": {"type": "string"}, "code": {"type": "string"}},
+    },
+    "Message": {"type": "object", "required": ["message"], "properties": {"message": {"type": "string"}}},
+    "GatewayInput": _gateway_input(),
+    "IpIdentifierInput": _IDENTIFIER_IN,
+    "PhoneNumberCreate": _NUMBER_IN,
+    "TrunkCreate": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["name", "provider", "auth_type", "gateways"],
+        "properties": {
+            **_COMMON_IN,
+            "auth_type": {"type": "string", "enum": ["userpass", "ip-based"]},
+            "phone_numbers": {"type": ["array", "null"], "items": ref("PhoneNumberCreate")},
+        },
+    },
+    "TrunkUpdate": {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {**_COMMON_IN, "is_active": {"type": "boolean"}},
+    },
+    "Gateway": {
+        "type": "object",
+        "required": ["id", "gateway_address", "port", "priority", "weight", "created_at"],
+        "properties": {
+            "id": {"type": "string"},
+            "gateway_address": {"type": "string"},
+            "port": {"type": "integer"},
+            "priority": {"type": "integer"},
+            "weight": {"type": "integer"},
+            "created_at": _TS_NULL,
+        },
+    },
+    "IpIdentifier": {
+        "type": "object",
+        "required": ["id", "ip_address"],
+        "properties": {"id": {"type": "string"}, "ip_address": {"type": "string"}, "created_at": _TS_NULL},
+    },
+    "PhoneNumber": {
+        "type": "object",
+        "required": ["id", "phone_number", "user_id", "byot_trunk_id", "telephony_provider", "agent_id", "deleted"],
+        "properties": {
+            "id": {"type": "string"},
+            "phone_number": {"type": "string"},
+            "name": _nullable("string"),
+            "user_id": {"type": "string"},
+            "byot_trunk_id": {"type": "string"},
+            "telephony_provider": {"type": "string", "const": "sip-trunk"},
+            "agent_id": _nullable("string"),
+            "is_active": {"type": "boolean"},
+            "e164_check_enabled": {"type": "boolean"},
+            "deleted": {"type": "boolean"},
+            "created_at": _TS,
+            "updated_at": _TS,
+        },
+    },
+    "Trunk": {
+        "type": "object",
+        "required": ["id", "user_id", "name", "provider", "auth_type", "gateways", "ip_identifiers", "is_active"],
+        "properties": {
+            "id": {"type": "string"},
+            "user_id": {"type": "string"},
+            "name": {"type": "string"},
+            "provider": {"type": "string"},
+            "description": _nullable("string"),
+            "auth_type": {"type": "string", "enum": ["userpass", "ip-based"]},
+            "auth_username": _nullable("string"),
+            "gateways": {"type": "array", "items": ref("Gateway")},
+            "ip_identifiers": {"type": "array", "items": ref("IpIdentifier")},
+            "phone_numbers": {"type": "array", "items": ref("PhoneNumber")},
+            "phone_numbers_count": {"type": "integer"},
+            **_SETTINGS,
+            "is_active": {"type": "boolean"},
+            "sync_state": {"type": "string", "enum": ["pending", "applied", "failed"]},
+            "created_at": _TS,
+            "updated_at": _TS,
+        },
+    },
+    "InboundMapping": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["agent_id", "phone_number_id"],
+        "properties": {"agent_id": {"type": "string"}, "phone_number_id": {"type": "string"}},
+    },
+    "CallRequest": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["agent_id", "recipient", "from_number"],
+        "properties": {
+            "agent_id": {"type": "string"},
+            "from_number": {"type": "string"},
+            "recipient": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["phone_number"],
+                "properties": {"phone_number": {"type": "string"}, "name": _nullable("string")},
+            },
+        },
+    },
+    "CallAccepted": {
+        "type": "object",
+        "required": ["message", "status", "execution_id"],
+        "properties": {"message": {"type": "string"}, "status": {"type": "string"}, "execution_id": {"type": "string"}},
+    },
+    "Execution": {
+        "type": "object",
+        "required": ["id", "agent_id", "direction", "status", "attempts", "created_at"],
+        "properties": {
+            "id": {"type": "string"},
+            "user_id": {"type": "string"},
+            "agent_id": {"type": "string"},
+            "direction": {"type": "string", "enum": ["outbound", "inbound"]},
+            "status": {
+                "type": "string",
+                "enum": [
+                    "initiated",
+                    "ringing",
+                    "in-progress",
+                    "call-disconnected",
+                    "completed",
+                    "busy",
+                    "no-answer",
+                    "canceled",
+                    "failed",
+                    "balance-low",
+                ],
+            },
+            "hangup_reason": _nullable("string"),
+            "hangup_cause": {"type": ["object", "null"]},
+            "from_number": {"type": "string"},
+            "to_number": {"type": "string"},
+            "recipient_name": _nullable("string"),
+            "trunk_id": _nullable("string"),
+            "phone_number_id": _nullable("string"),
+            "gateway_id": _nullable("string"),
+            "attempts": {"type": "array", "items": {"type": "object"}},
+            "created_at": _TS,
+            "updated_at": _TS,
+            "answered_at": _TS_NULL,
+            "ended_at": _TS_NULL,
+        },
+    },
+    "AgentConfig": {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {"agent_name": {"type": "string"}, "telephony_provider": _nullable("string")},
+    },
+    "AgentWrite": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["agent_config"],
+        "properties": {"agent_config": ref("AgentConfig")},
+    },
+    "AgentCreated": {
+        "type": "object",
+        "required": ["agent_id", "status"],
+        "properties": {"agent_id": {"type": "string"}, "status": {"type": "string"}},
+    },
+    "Agent": {
+        "type": "object",
+        "required": ["id", "agent_config"],
+        "properties": {
+            "id": {"type": "string"},
+            "user_id": {"type": "string"},
+            "agent_name": _nullable("string"),
+            "agent_config": {
+                "type": "object",
+                "properties": {"telephony_provider": _nullable("string"), "audio_format": _nullable("string")},
+            },
+        },
+    },
+}
