@@ -8,7 +8,7 @@ from pathlib import Path
 import byot_core.domain.errors as errors
 from byot_core.adapters.http.errors import status_for
 from byot_core.domain.errors import ByotError
-from byot_core.domain.trunk_input import (
+from byot_core.domain.trunk_draft import (
     MSG_AUTH_TYPE,
     MSG_GATEWAY_REQUIRED,
     MSG_IP_IDENTIFIERS_REQUIRED,

@@ -14,8 +14,8 @@ from byot_core.adapters.memory import MemorySecretBox
 from byot_core.domain.errors import ValidationFailed
 from byot_core.domain.secret import Secret
 from byot_core.domain.trunk import Trunk
-from byot_core.domain.trunk_input import parse_trunk_create
 from byot_core.domain.trunk_rules import build_trunk
+from byot_core.guide import read_trunk_create
 from tests.strategies import trunk_bodies
 from tests.support import IP_TRUNK, USERPASS_TRUNK, body
 
@@ -23,7 +23,7 @@ T0 = datetime(2025, 1, 15, tzinfo=UTC)
 
 
 def trunk_of(payload: dict[str, Any]) -> tuple[Trunk, Secret | None]:
-    draft = parse_trunk_create(payload)
+    draft = read_trunk_create(payload)
     counter = iter(range(1000))
     box = MemorySecretBox()
     sealed = box.seal(draft.auth_password) if draft.auth_password else None

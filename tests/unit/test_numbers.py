@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from byot_core.domain.call_input import parse_call
 from byot_core.domain.errors import ValidationFailed
-from byot_core.domain.number_input import parse_number
 from byot_core.domain.numbers import InvalidPhoneNumber, candidate_keys, canonical_key, validate_phone_number
+from byot_core.guide import read_call, read_number
 
 
 @pytest.mark.parametrize("spelling", ["+919876543210", "919876543210", "+91 98765-43210", "+91 (98765) 43.210"])
@@ -46,7 +45,7 @@ def test_strict_e164() -> None:
 
 def test_number_body_keeps_the_text_as_given() -> None:
     """The number is stored exactly as provided, its key alongside."""
-    draft = parse_number({"phone_number": "919876543210", "name": "Mumbai Support Line"})
+    draft = read_number({"phone_number": "919876543210", "name": "Mumbai Support Line"})
     assert (draft.phone_number, draft.canonical_key, draft.name) == (
         "919876543210",
         "919876543210",
@@ -69,7 +68,7 @@ def test_number_body_keeps_the_text_as_given() -> None:
 def test_number_body_refusals(payload: dict[str, object], message: str) -> None:
     """Number bodies get clear messages for missing, mistyped and unknown fields."""
     with pytest.raises(ValidationFailed) as caught:
-        parse_number(payload)
+        read_number(payload)
     assert caught.value.message.startswith(message)
 
 
@@ -102,14 +101,14 @@ def call(**fields: object) -> dict[str, object]:
 def test_call_body_refusals(payload: dict[str, object], path: str, message: str) -> None:
     """Call bodies name the nested field at fault."""
     with pytest.raises(ValidationFailed) as caught:
-        parse_call(payload)
+        read_call(payload)
     problem = next(p for p in caught.value.problems if p.path == path)
     assert problem.message.startswith(message)
 
 
 def test_call_body_reads_numbers_in_any_spelling() -> None:
     """Recipient and from_number keep their text and gain canonical keys."""
-    request = parse_call({"agent_id": "a", "recipient": {"phone_number": "+91 88000 01234", "name": "Rahul Sharma"},
+    request = read_call({"agent_id": "a", "recipient": {"phone_number": "+91 88000 01234", "name": "Rahul Sharma"},
                           "from_number": "919876543210"})  # fmt: skip
     assert (request.recipient_key, request.from_key, request.recipient_name) == (
         "918800001234",

@@ -7,7 +7,7 @@ import pytest
 from byot_core.adapters.memory import MemorySecretBox
 from byot_core.domain.errors import ByotError, ValidationFailed
 from byot_core.domain.secret import SealedSecret, Secret
-from byot_core.domain.trunk_input import parse_trunk_create
+from byot_core.guide import read_trunk_create
 from tests.support import USERPASS_TRUNK, body
 
 PASSWORD = "SuperSecurePassword123"
@@ -17,7 +17,7 @@ def test_secret_hides_its_value() -> None:
     """Repr and str of a secret and of its sealed form never contain the value."""
     secret = Secret(PASSWORD)
     sealed = MemorySecretBox().seal(secret)
-    for text in (repr(secret), str(secret), repr(sealed), str(sealed), repr(parse_trunk_create(USERPASS_TRUNK))):
+    for text in (repr(secret), str(secret), repr(sealed), str(sealed), repr(read_trunk_create(USERPASS_TRUNK))):
         assert PASSWORD not in text
     assert sealed.token not in repr(sealed)
 
@@ -25,7 +25,7 @@ def test_secret_hides_its_value() -> None:
 def test_refused_password_is_not_echoed() -> None:
     """A password refused for config safety is not repeated in the problem's message."""
     with pytest.raises(ValidationFailed) as caught:
-        parse_trunk_create(body(USERPASS_TRUNK, auth_password="sec;ret"))
+        read_trunk_create(body(USERPASS_TRUNK, auth_password="sec;ret"))
     assert "sec;ret" not in str(caught.value.problems)
 
 

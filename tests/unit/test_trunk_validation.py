@@ -9,19 +9,19 @@ import pytest
 from byot_core.domain.errors import ValidationFailed
 from byot_core.domain.secret import Secret
 from byot_core.domain.trunk import AuthType
-from byot_core.domain.trunk_input import parse_trunk_create, parse_trunk_update
+from byot_core.guide import read_trunk_create, read_trunk_update
 from tests.support import IP_TRUNK, USERPASS_TRUNK, body
 
 
 def refused(payload: object) -> ValidationFailed:
     with pytest.raises(ValidationFailed) as caught:
-        parse_trunk_create(payload)
+        read_trunk_create(payload)
     return caught.value
 
 
 def test_guide_userpass_example_is_accepted_with_defaults() -> None:
     """The guide's userpass example parses, and unspecified fields take the guide's defaults."""
-    draft = parse_trunk_create(body(USERPASS_TRUNK, allow=None, disallow=None))
+    draft = read_trunk_create(body(USERPASS_TRUNK, allow=None, disallow=None))
     assert draft.auth_type is AuthType.USERPASS
     assert draft.auth_password == Secret("SuperSecurePassword123")
     assert draft.gateways[0].address == "sip.zadarma.com"
@@ -30,7 +30,7 @@ def test_guide_userpass_example_is_accepted_with_defaults() -> None:
 
 def test_guide_ip_based_example_is_accepted() -> None:
     """The guide's ip-based (Plivo) example parses with its three CIDR identifiers."""
-    draft = parse_trunk_create(IP_TRUNK)
+    draft = read_trunk_create(IP_TRUNK)
     assert draft.ip_identifiers == ("15.207.90.192/31", "204.89.151.128/27", "13.52.9.0/25")
     assert draft.auth_username is None
 
@@ -148,7 +148,7 @@ def test_bad_ip_identifiers_are_refused(address: str) -> None:
 @pytest.mark.parametrize("address", ["203.0.113.5", "203.0.113.0/24", "2001:db8::/32", "2001:db8::1"])
 def test_good_ip_identifiers_are_kept_as_given(address: str) -> None:
     """Addresses and CIDRs of both families are accepted and kept as written."""
-    assert parse_trunk_create(body(IP_TRUNK, ip_identifiers=[{"ip_address": address}])).ip_identifiers == (address,)
+    assert read_trunk_create(body(IP_TRUNK, ip_identifiers=[{"ip_address": address}])).ip_identifiers == (address,)
 
 
 def test_auth_fields_on_an_ip_based_trunk_are_refused() -> None:
@@ -170,7 +170,7 @@ def test_every_problem_is_listed_with_its_path() -> None:
 
 def test_update_reads_only_the_fields_sent() -> None:
     """A partial update carries what was sent and nothing else."""
-    changes = parse_trunk_update({"outbound_leading_plus_enabled": False, "description": None})
+    changes = read_trunk_update({"outbound_leading_plus_enabled": False, "description": None})
     assert changes.settings == {"outbound_leading_plus_enabled": False}
     assert changes.description is None
     assert not changes.gateways
@@ -196,5 +196,5 @@ def test_update_reads_only_the_fields_sent() -> None:
 def test_update_refusals(payload: dict[str, Any], message: str) -> None:
     """Update bodies are checked field by field with the same messages."""
     with pytest.raises(ValidationFailed) as caught:
-        parse_trunk_update(payload)
+        read_trunk_update(payload)
     assert caught.value.message == message

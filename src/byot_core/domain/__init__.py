@@ -1,7 +1,7 @@
 """The pure domain: values, validation and rules. No I/O, no clock, no randomness; ids and times are passed in."""
 
 from byot_core.domain.agent import SIP_TRUNK_PROVIDER, ULAW, Agent
-from byot_core.domain.call_input import CallRequest, MappingRequest, parse_call, parse_mapping
+from byot_core.domain.call_request import CallRequest, MappingRequest, call_request, mapping_request
 from byot_core.domain.causes import FALLBACK_REASON, HangupReason, hangup_reason, q850_from_name, sip_to_q850
 from byot_core.domain.dialplan import (
     AttemptEnd,
@@ -41,7 +41,7 @@ from byot_core.domain.events import (
     TelephonyReconnected,
 )
 from byot_core.domain.execution import Attempt, AttemptResult, Direction, Execution
-from byot_core.domain.number_input import NumberDraft, parse_number
+from byot_core.domain.number_draft import NumberDraft, number_draft
 from byot_core.domain.numbers import InvalidPhoneNumber, candidate_keys, canonical_key, validate_phone_number
 from byot_core.domain.phone_number import TELEPHONY_PROVIDER, PhoneNumber
 from byot_core.domain.routing import (
@@ -60,7 +60,8 @@ from byot_core.domain.sources import SourceMatcher
 from byot_core.domain.status import TERMINAL, ExecutionStatus, advance, can_move
 from byot_core.domain.telephony import AnsweredOutboundCall, InboundOffer, OriginateRequest, TrunkConfig
 from byot_core.domain.trunk import AuthType, Gateway, IpIdentifier, SyncState, Trunk, TrunkSettings
-from byot_core.domain.trunk_input import TrunkChanges, TrunkDraft, parse_trunk_create, parse_trunk_update
+from byot_core.domain.trunk_checks import check_changes, check_draft
+from byot_core.domain.trunk_draft import GatewayDraft, TrunkChanges, TrunkDraft
 from byot_core.domain.trunk_rules import apply_changes, build_trunk
 
 __all__ = [
@@ -92,6 +93,7 @@ __all__ = [
     "ExecutionNotFound",
     "ExecutionStatus",
     "Gateway",
+    "GatewayDraft",
     "HangupReason",
     "InboundCall",
     "InboundCallArrived",
@@ -133,19 +135,19 @@ __all__ = [
     "allowed_sources",
     "apply_changes",
     "build_trunk",
+    "call_request",
     "can_move",
     "candidate_keys",
     "canonical_key",
+    "check_changes",
+    "check_draft",
     "classify_end",
     "dialled_number",
     "hangup_reason",
+    "mapping_request",
     "next_gateway",
+    "number_draft",
     "order_gateways",
-    "parse_call",
-    "parse_mapping",
-    "parse_number",
-    "parse_trunk_create",
-    "parse_trunk_update",
     "prefer_reachable",
     "q850_from_name",
     "route_inbound",

@@ -9,10 +9,10 @@ from typing import Any
 import attrs
 
 from byot_core.domain.errors import Problem, ValidationFailed
-from byot_core.domain.fields import Missing
+from byot_core.domain.missing import Missing
 from byot_core.domain.secret import SealedSecret
 from byot_core.domain.trunk import AuthType, Gateway, IpIdentifier, SyncState, Trunk, TrunkSettings
-from byot_core.domain.trunk_input import (
+from byot_core.domain.trunk_draft import (
     MSG_AUTH_NOT_USED,
     MSG_IP_IDENTIFIERS_REQUIRED,
     MSG_USERPASS_REQUIRED,

@@ -7,14 +7,14 @@ store executions around it and carry out what it asks for (dial a gateway, hand 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import attrs
 
 from byot_core.domain import call_flow
 from byot_core.domain.agent import SIP_TRUNK_PROVIDER
 from byot_core.domain.call_flow import Dial, ExecutionEvent, FailoverPlan, HandOver
-from byot_core.domain.call_input import parse_call
+from byot_core.domain.call_request import CallRequest, call_request
 from byot_core.domain.causes import Q850
 from byot_core.domain.dialplan import dialled_number, order_gateways, prefer_reachable
 from byot_core.domain.errors import AgentNotFound, CallRefused, ExecutionNotFound, TelephonyUnavailable
@@ -24,6 +24,7 @@ from byot_core.domain.numbers import canonical_key, e164
 from byot_core.domain.status import ExecutionStatus
 from byot_core.domain.telephony import AnsweredOutboundCall, OriginateRequest
 from byot_core.domain.trunk import Trunk
+from byot_core.guide import read_call
 from byot_core.services.deps import Dependencies
 
 __all__ = ["CallService"]
@@ -37,15 +38,25 @@ class CallService:
 
     deps: Dependencies
 
-    async def place(self, account_id: str, payload: object) -> Execution:
+    async def place(self, account_id: str, call: CallRequest | Mapping[str, object]) -> Execution:
         """Place an outbound call from a DID on one of the account's active trunks.
 
-        Checks, in order: the body; the agent exists in the account (``AgentNotFound``) and uses ``sip-trunk``;
+        ``call`` is a :class:`CallRequest` or the guide's body (read by :func:`byot_core.guide.read_call`).
+        Checks, in order: the request; the agent exists in the account (``AgentNotFound``) and uses ``sip-trunk``;
         ``from_number`` is a live, active number on an active trunk of the account (``CallRefused``); the balance
         (an execution in ``balance-low`` is recorded and returned, nothing is dialled). Then the first gateway of the
         plan is dialled; the returned execution is ``initiated`` (or already ``failed`` if no gateway was reachable).
         """
-        request = parse_call(payload, self.deps.default_region)
+        if isinstance(call, CallRequest):
+            request = call_request(
+                call.agent_id,
+                call.recipient_number,
+                call.from_number,
+                recipient_name=call.recipient_name,
+                default_region=self.deps.default_region,
+            )
+        else:
+            request = read_call(call, self.deps.default_region)
         agent = await self.deps.agents.get(account_id, request.agent_id)
         if agent is None:
             raise AgentNotFound()

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import attrs
 
 from byot_core.domain.agent import ULAW
-from byot_core.domain.call_input import parse_mapping
+from byot_core.domain.call_request import MappingRequest, mapping_request
 from byot_core.domain.causes import Q850
 from byot_core.domain.errors import (
     AgentNotFound,
@@ -23,6 +23,7 @@ from byot_core.domain.phone_number import PhoneNumber
 from byot_core.domain.routing import InboundCall, Rejection, RouteCandidate, RoutingDecision, route_inbound
 from byot_core.domain.status import ExecutionStatus
 from byot_core.domain.telephony import InboundOffer
+from byot_core.guide import read_mapping
 from byot_core.ports.storage import UnitOfWork
 from byot_core.services.deps import Dependencies
 from byot_core.services.views import Message
@@ -30,6 +31,12 @@ from byot_core.services.views import Message
 __all__ = ["InboundService"]
 
 log = logging.getLogger(__name__)
+
+
+def _mapping(mapping: MappingRequest | Mapping[str, object]) -> MappingRequest:
+    if isinstance(mapping, MappingRequest):
+        return mapping_request(mapping.agent_id, mapping.phone_number_id)
+    return read_mapping(mapping)
 
 
 @attrs.frozen
@@ -46,13 +53,14 @@ class InboundService:
             raise PhoneNumberRemoved()
         return number
 
-    async def setup(self, account_id: str, payload: object) -> Message:
+    async def setup(self, account_id: str, mapping: MappingRequest | Mapping[str, object]) -> Message:
         """Map a number to an agent (moving it from any previous agent) and set the agent's audio to ulaw.
 
         Raises ``ValidationFailed``, ``AgentNotFound``, ``PhoneNumberNotFound`` ("Phone number doesn't exist.") or
-        ``PhoneNumberRemoved`` ("SIP trunk phone number not found in database").
+        ``PhoneNumberRemoved`` ("SIP trunk phone number not found in database"). ``mapping`` is a
+        :class:`MappingRequest` or the guide's body.
         """
-        request = parse_mapping(payload)
+        request = _mapping(mapping)
         if await self.deps.agents.get(account_id, request.agent_id) is None:
             raise AgentNotFound()
         async with self.deps.storage.unit_of_work() as uow:
@@ -69,12 +77,12 @@ class InboundService:
             await uow.commit()
         return Message("SIP trunk number successfully mapped to agent")
 
-    async def unlink(self, account_id: str, payload: object) -> Message:
+    async def unlink(self, account_id: str, mapping: MappingRequest | Mapping[str, object]) -> Message:
         """Remove a number's agent mapping, keeping the number on its trunk.
 
         Raises as :meth:`setup`, and ``NotMappedToAgent`` when the number is not mapped to that agent.
         """
-        request = parse_mapping(payload)
+        request = _mapping(mapping)
         async with self.deps.storage.unit_of_work() as uow:
             number = await self._mapped_number(uow, account_id, request.phone_number_id)
             if number.agent_id != request.agent_id:

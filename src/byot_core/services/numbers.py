@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import attrs
 
 from byot_core.domain.errors import PhoneNumberNotFound, PhoneNumberRemoved, TrunkNotFound
-from byot_core.domain.number_input import parse_number
+from byot_core.domain.number_draft import NumberDraft
 from byot_core.domain.phone_number import PhoneNumber
 from byot_core.services.deps import Dependencies
-from byot_core.services.trunks import new_number
+from byot_core.services.trunks import new_number, revalidated
 from byot_core.services.views import Message
 
 __all__ = ["NumberService"]
@@ -22,13 +22,14 @@ class NumberService:
 
     deps: Dependencies
 
-    async def add(self, account_id: str, trunk_id: str, payload: object) -> PhoneNumber:
+    async def add(self, account_id: str, trunk_id: str, request: NumberDraft | Mapping[str, object]) -> PhoneNumber:
         """Add a DID to a trunk.
 
-        Raises ``ValidationFailed``, ``TrunkNotFound``, ``PhoneNumberConflict`` (held by another active trunk) or
-        ``PhoneNumberOnTrunk``.
+        ``request`` is a :class:`NumberDraft` (its canonical key is worked out again here), or the guide's body (read
+        by :func:`byot_core.guide.read_number`). Raises ``ValidationFailed``, ``TrunkNotFound``,
+        ``PhoneNumberConflict`` (held by another active trunk) or ``PhoneNumberOnTrunk``.
         """
-        draft = parse_number(payload, self.deps.default_region)
+        draft = revalidated(request, self.deps.default_region)
         async with self.deps.storage.unit_of_work() as uow:
             if not await uow.trunks.exists(account_id, trunk_id):
                 raise TrunkNotFound()

@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import attrs
 
 from byot_core.domain.errors import TrunkNotFound
-from byot_core.domain.number_input import NumberDraft
+from byot_core.domain.number_draft import NumberDraft, number_draft
 from byot_core.domain.phone_number import PhoneNumber
 from byot_core.domain.secret import SealedSecret, Secret
 from byot_core.domain.trunk import SyncState
-from byot_core.domain.trunk_input import parse_trunk_create, parse_trunk_update
+from byot_core.domain.trunk_checks import check_changes, check_draft
+from byot_core.domain.trunk_draft import TrunkChanges, TrunkDraft
 from byot_core.domain.trunk_rules import apply_changes, build_trunk
+from byot_core.guide import read_number, read_trunk_create, read_trunk_update
 from byot_core.ports.storage import TrunkSummary
 from byot_core.services.deps import Dependencies
 from byot_core.services.sync import TelephonySync
 from byot_core.services.views import TrunkDeleted, TrunkDetails
 
-__all__ = ["TrunkService", "new_number"]
+__all__ = ["TrunkService", "new_number", "revalidated"]
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +43,19 @@ def new_number(deps: Dependencies, account_id: str, trunk_id: str, draft: Number
     )
 
 
+def revalidated(request: NumberDraft | Mapping[str, object], default_region: str | None) -> NumberDraft:
+    """A number draft checked here, whether typed (its key recomputed, never trusted) or the guide's JSON."""
+    if not isinstance(request, NumberDraft):
+        return read_number(request, default_region)
+    return number_draft(
+        request.phone_number,
+        name=request.name,
+        e164_check_enabled=request.e164_check_enabled,
+        is_active=request.is_active,
+        default_region=default_region,
+    )
+
+
 @attrs.frozen
 class TrunkService:
     """Trunk use cases, scoped to the calling account. Storage is the source of truth; telephony follows it.
@@ -55,13 +70,20 @@ class TrunkService:
     def _seal(self, secret: Secret | None) -> SealedSecret | None:
         return self.deps.secrets.seal(secret) if secret is not None else None
 
-    async def create(self, account_id: str, payload: object) -> TrunkDetails:
+    async def create(self, account_id: str, request: TrunkDraft | Mapping[str, object]) -> TrunkDetails:
         """Create a trunk (and any ``phone_numbers`` given with it) and configure it in telephony.
 
-        Raises ``ValidationFailed`` with the guide's messages, ``TrunkNameConflict``, ``PhoneNumberConflict``.
-        If telephony is unreachable the trunk is still created, with ``sync_state`` FAILED.
+        ``request`` is a :class:`TrunkDraft`, or the guide's create body (read by
+        :func:`byot_core.guide.read_trunk_create`). Raises ``ValidationFailed`` with the guide's messages,
+        ``TrunkNameConflict``, ``PhoneNumberConflict``. If telephony is unreachable the trunk is still created, with
+        ``sync_state`` FAILED.
         """
-        draft = parse_trunk_create(payload, self.deps.default_region)
+        if isinstance(request, TrunkDraft):
+            check_draft(request)
+            drafts = tuple(revalidated(number, self.deps.default_region) for number in request.phone_numbers)
+            draft = attrs.evolve(request, phone_numbers=drafts)
+        else:
+            draft = read_trunk_create(request, self.deps.default_region)
         trunk = build_trunk(
             draft,
             trunk_id=self.deps.ids.new_id(),
@@ -93,13 +115,21 @@ class TrunkService:
             numbers = await uow.numbers.list_for_trunk(account_id, trunk_id)
         return TrunkDetails(trunk, tuple(numbers))
 
-    async def update(self, account_id: str, trunk_id: str, payload: object) -> TrunkDetails:
+    async def update(
+        self, account_id: str, trunk_id: str, request: TrunkChanges | Mapping[str, object]
+    ) -> TrunkDetails:
         """Partially update a trunk (gateways and identifiers replaced whole) and bring telephony in step.
 
+        ``request`` is a :class:`TrunkChanges`, or the guide's update body (read by
+        :func:`byot_core.guide.read_trunk_update`, which tells a field sent as ``null`` from one not sent).
         Deactivating removes the trunk's telephony configuration; reactivating is refused with
         ``PhoneNumberConflict`` naming the number when one of its DIDs now lives on another active trunk.
         """
-        changes = parse_trunk_update(payload)
+        if isinstance(request, TrunkChanges):
+            check_changes(request)
+            changes = request
+        else:
+            changes = read_trunk_update(request)
         sealed = None if not isinstance(changes.auth_password, Secret) else self._seal(changes.auth_password)
         async with self.deps.storage.unit_of_work() as uow:
             trunk = await uow.trunks.get(account_id, trunk_id)

@@ -27,7 +27,9 @@ from byot_core.adapters.http.routing import Handler, api_page_routes, operation_
 from byot_core.domain.agent import SIP_TRUNK_PROVIDER, Agent
 from byot_core.domain.config_safety import text_problem
 from byot_core.domain.errors import AgentNotFound, ByotError, Problem, ValidationFailed
-from byot_core.domain.fields import MISSING, FieldReader, as_mapping
+from byot_core.domain.missing import MISSING
+from byot_core.guide import read_call, read_mapping, read_number, read_trunk_create, read_trunk_update
+from byot_core.guide.fields import FieldReader, as_mapping
 from byot_core.services.app import Byot
 
 __all__ = ["AgentRegistry", "create_app"]
@@ -138,7 +140,8 @@ def create_app(
         return str(request.path_params[name])
 
     async def create_trunk(request: Request, account: str) -> Response:
-        return JSONResponse(trunk_json(await byot.trunks.create(account, await body(request))), 201)
+        draft = read_trunk_create(await body(request), byot.deps.default_region)
+        return JSONResponse(trunk_json(await byot.trunks.create(account, draft)), 201)
 
     async def list_trunks(request: Request, account: str) -> Response:
         raw = request.query_params.get("is_active")
@@ -153,7 +156,7 @@ def create_app(
         return JSONResponse(trunk_json(await byot.trunks.get(account, path(request, "trunk_id"))))
 
     async def update_trunk(request: Request, account: str) -> Response:
-        details = await byot.trunks.update(account, path(request, "trunk_id"), await body(request))
+        details = await byot.trunks.update(account, path(request, "trunk_id"), read_trunk_update(await body(request)))
         return JSONResponse(trunk_json(details))
 
     async def delete_trunk(request: Request, account: str) -> Response:
@@ -161,7 +164,8 @@ def create_app(
         return JSONResponse({"message": result.message})
 
     async def add_number(request: Request, account: str) -> Response:
-        number = await byot.numbers.add(account, path(request, "trunk_id"), await body(request))
+        draft = read_number(await body(request), byot.deps.default_region)
+        number = await byot.numbers.add(account, path(request, "trunk_id"), draft)
         return JSONResponse(number_json(number), 201)
 
     async def list_numbers(request: Request, account: str) -> Response:
@@ -173,13 +177,15 @@ def create_app(
         return JSONResponse({"message": result.message})
 
     async def inbound_setup(request: Request, account: str) -> Response:
-        return JSONResponse({"message": (await byot.inbound.setup(account, await body(request))).message})
+        mapping = read_mapping(await body(request))
+        return JSONResponse({"message": (await byot.inbound.setup(account, mapping)).message})
 
     async def inbound_unlink(request: Request, account: str) -> Response:
-        return JSONResponse({"message": (await byot.inbound.unlink(account, await body(request))).message})
+        mapping = read_mapping(await body(request))
+        return JSONResponse({"message": (await byot.inbound.unlink(account, mapping)).message})
 
     async def place_call(request: Request, account: str) -> Response:
-        execution = await byot.calls.place(account, await body(request))
+        execution = await byot.calls.place(account, read_call(await body(request), byot.deps.default_region))
         return JSONResponse({"message": "done", "status": execution.status.value, "execution_id": execution.id})
 
     async def get_execution(request: Request, account: str) -> Response:

@@ -1,4 +1,4 @@
-"""Reading JSON-like request bodies field by field, collecting every problem with its path.
+"""Reading the guide's JSON request bodies field by field, collecting every problem with its path.
 
 Request bodies arrive as decoded JSON (mappings, lists, strings, numbers, booleans, ``None``). JSON booleans are not
 integers here, and integers are not booleans: ``"port": true`` and ``"inbound_enabled": 1`` are both refused.
@@ -7,31 +7,11 @@ integers here, and integers are not booleans: ``"port": true`` and ``"inbound_en
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Final
 
 from byot_core.domain.errors import Problem, ValidationFailed
+from byot_core.domain.missing import MISSING, Missing
 
 __all__ = ["MISSING", "FieldReader", "Missing", "as_mapping"]
-
-
-class Missing:
-    """The type of :data:`MISSING`, the marker of a field that was not sent at all."""
-
-    _instance: Missing | None = None
-
-    def __new__(cls) -> Missing:  # noqa: D102 - a singleton: there is one MISSING
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "MISSING"
-
-    def __bool__(self) -> bool:
-        return False
-
-
-MISSING: Final = Missing()
 
 
 def as_mapping(payload: object, what: str = "request body") -> Mapping[str, object]:
@@ -98,15 +78,15 @@ class FieldReader:
             return MISSING
         return value
 
-    def integer(self, name: str, low: int, high: int | None = None) -> int | Missing:
-        """An integer field within ``low``..``high`` (inclusive); booleans and floats are refused."""
+    def integer(self, name: str, low: int | None = None, high: int | None = None) -> int | Missing:
+        """An integer field, within ``low``..``high`` (inclusive) when given; booleans and floats are refused."""
         if name not in self.data:
             return MISSING
         value = self.data[name]
         if isinstance(value, bool) or not isinstance(value, int):
             self.invalid(name, "must be an integer")
             return MISSING
-        if value < low or (high is not None and value > high):
+        if (low is not None and value < low) or (high is not None and value > high):
             bounds = f"from {low} to {high}" if high is not None else f"of at least {low}"
             self.invalid(name, f"must be an integer {bounds}")
             return MISSING

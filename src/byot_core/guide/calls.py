@@ -1,0 +1,82 @@
+"""The guide's ``POST /call`` body and the inbound setup and unlink bodies, read into typed requests."""
+
+from __future__ import annotations
+
+from byot_core.domain.call_request import CallRequest, MappingRequest, id_problem, number_key
+from byot_core.domain.config_safety import text_problem
+from byot_core.domain.errors import Problem, ValidationFailed
+from byot_core.guide.fields import FieldReader, as_mapping
+
+__all__ = ["read_call", "read_mapping"]
+
+_CALL_FIELDS = frozenset({"agent_id", "recipient", "from_number"})
+_RECIPIENT_FIELDS = frozenset({"phone_number", "name"})
+_MAPPING_FIELDS = frozenset({"agent_id", "phone_number_id"})
+
+
+def _id(fields: FieldReader, name: str) -> str | None:
+    raw = fields.data.get(name)
+    value = fields.text(name, nullable=False) if raw is not None else ""
+    if not isinstance(value, str):
+        return None
+    problem = id_problem(fields.path(name), value)
+    if problem is not None:
+        fields.problems.append(problem)
+        return None
+    return value
+
+
+def _number(fields: FieldReader, name: str, region: str | None) -> tuple[str, str] | None:
+    raw = fields.text(name, nullable=False)
+    if not isinstance(raw, str):
+        if not fields.present(name):
+            fields.fail(name, f"{name}_required", f"{fields.path(name)} is required")
+        return None
+    key, problem = number_key(fields.path(name), raw, region)
+    if problem is not None:
+        fields.problems.append(problem)
+    return (raw, key) if key is not None else None
+
+
+def read_call(payload: object, default_region: str | None = None) -> CallRequest:
+    """A call body as a checked request; raises :class:`ValidationFailed` with every problem."""
+    problems: list[Problem] = []
+    fields = FieldReader(as_mapping(payload), "", problems)
+    agent_id = _id(fields, "agent_id")
+    recipient_number: tuple[str, str] | None = None
+    recipient_name: str | None = None
+    if fields.data.get("recipient") is None:
+        fields.fail("recipient", "recipient_required", "recipient is required")
+    elif (recipient := fields.object_reader("recipient")) is not None:
+        recipient_number = _number(recipient, "phone_number", default_region)
+        name = recipient.text("name")
+        if isinstance(name, str):
+            reason = text_problem(name)
+            if reason is not None:
+                recipient.invalid("name", reason)
+            recipient_name = name
+        recipient.refuse_unknown(_RECIPIENT_FIELDS)
+    from_number = _number(fields, "from_number", default_region)
+    fields.refuse_unknown(_CALL_FIELDS)
+    if problems or agent_id is None or recipient_number is None or from_number is None:
+        raise ValidationFailed(problems)
+    return CallRequest(
+        agent_id=agent_id,
+        recipient_number=recipient_number[0],
+        recipient_key=recipient_number[1],
+        from_number=from_number[0],
+        from_key=from_number[1],
+        recipient_name=recipient_name,
+    )
+
+
+def read_mapping(payload: object) -> MappingRequest:
+    """An inbound setup or unlink body (``agent_id`` and ``phone_number_id``) as a checked request."""
+    problems: list[Problem] = []
+    fields = FieldReader(as_mapping(payload), "", problems)
+    agent_id = _id(fields, "agent_id")
+    number_id = _id(fields, "phone_number_id")
+    fields.refuse_unknown(_MAPPING_FIELDS)
+    if problems or agent_id is None or number_id is None:
+        raise ValidationFailed(problems)
+    return MappingRequest(agent_id=agent_id, phone_number_id=number_id)
