@@ -16,7 +16,6 @@ operation, an unreachable service or trunks left out of sync, 2 a usage error.
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -26,78 +25,12 @@ from byot_core.domain.errors import ByotError
 
 __all__ = ["main"]
 
-_AGENT = "agt-11111111-1111-1111-1111-111111111111"
-_ACCOUNT = "user_abc123"
-
 try:
     import click
 
     _HAS_CLICK = True
 except ImportError:  # the core install has no click; `byot` then says what to install
     _HAS_CLICK = False
-
-
-def _show(title: str, request: Any, response: Any) -> None:
-    print(f"\n## {title}")
-    if request is not None:
-        print("request:  " + json.dumps(request))
-    print("response: " + json.dumps(response, indent=2))
-
-
-async def _demo() -> int:
-    from byot_core.adapters.fake_telephony import FakeTelephony, Outcome
-    from byot_core.adapters.guide_json import execution_json, number_json, trunk_json
-    from byot_core.adapters.memory import MemoryAgentDirectory, RecordingInboundHandler
-    from byot_core.composition import build
-
-    telephony, agents, handler = FakeTelephony(), MemoryAgentDirectory(), RecordingInboundHandler()
-    app = build(telephony=telephony, agents=agents, inbound_handler=handler)
-    agents.register(_ACCOUNT, _AGENT, telephony_provider="sip-trunk")
-    print("byot demo: the guide's four steps on in-memory storage and a fake telephony")
-
-    trunk_body = {
-        "name": "Zadarma Production",
-        "provider": "zadarma",
-        "auth_type": "userpass",
-        "auth_username": "bolnaTesting",
-        "auth_password": "SuperSecurePassword123",
-        "gateways": [
-            {"gateway_address": "sip.zadarma.com", "port": 5060, "priority": 1},
-            {"gateway_address": "sip2.zadarma.com", "port": 5060, "priority": 2},
-        ],
-        "inbound_enabled": True,
-    }
-    details = await app.trunks.create(_ACCOUNT, trunk_body)
-    shown = dict(trunk_body, auth_password="********")  # noqa: S106 - the guide's example password, masked
-    _show("Step 1: POST /sip-trunks/trunks (201)", shown, trunk_json(details))
-
-    number_body = {"phone_number": "919876543210", "name": "Mumbai Support Line"}
-    number = await app.numbers.add(_ACCOUNT, details.trunk.id, number_body)
-    _show(f"Step 2: POST /sip-trunks/trunks/{details.trunk.id}/numbers (201)", number_body, number_json(number))
-
-    mapping = {"agent_id": _AGENT, "phone_number_id": number.id}
-    message = await app.inbound.setup(_ACCOUNT, mapping)
-    _show("Step 3: POST /inbound/setup (200)", mapping, {"message": message.message})
-
-    channel = telephony.incoming_call("+919876543210", source="203.0.113.7", caller="+14155550100")
-    await telephony.deliver(app.events.handle)
-    telephony.remote_hang_up(channel)
-    await telephony.deliver(app.events.handle)
-    inbound = await app.calls.get(_ACCOUNT, handler.offers[0].execution_id)
-    _show("An inbound call to +919876543210 reaches the agent", None, execution_json(inbound))
-
-    telephony.script("sip.zadarma.com", Outcome.CONGESTION)
-    call = {
-        "agent_id": _AGENT,
-        "recipient": {"phone_number": "+918800001234", "name": "Rahul Sharma"},
-        "from_number": "+919876543210",
-    }
-    placed = await app.calls.place(_ACCOUNT, call)
-    await telephony.deliver(app.events.handle)
-    outbound = await app.calls.get(_ACCOUNT, placed.id)
-    title = "Step 4: POST /call; the first gateway answers 503, the second completes the call"
-    _show(title, call, execution_json(outbound))
-    return 0
 
 
 async def _db_upgrade(database_url: str) -> int:
@@ -224,7 +157,9 @@ def _cli() -> Any:
     @group.command(help="Walk the guide's four steps on in-memory storage and a fake telephony, printing each "
                    "request and the guide's JSON answer.")  # fmt: skip
     def demo() -> None:
-        sys.exit(_run(lambda: asyncio.run(_demo())))
+        from byot_core.demo import walk_the_guide
+
+        sys.exit(_run(lambda: asyncio.run(walk_the_guide())))
 
     def asterisk_options(command: Any) -> Any:
         options = [

@@ -13,9 +13,11 @@ from sqlalchemy import event
 
 import byot_core
 from byot_core.adapters.fernet_secrets import FernetSecretBox, SecretsNotConfigured, new_key
-from byot_core.adapters.sql import SchemaOutOfDate, SqlStorage, repositories
-from byot_core.adapters.sql.repositories import SqlNumberRepository, SqlTrunkRepository
+from byot_core.adapters.sql import SchemaOutOfDate, SqlStorage
+from byot_core.adapters.sql import trunk_repository as trunk_repository
+from byot_core.adapters.sql.number_repository import SqlNumberRepository
 from byot_core.adapters.sql.schema import metadata
+from byot_core.adapters.sql.trunk_repository import SqlTrunkRepository
 from byot_core.domain.errors import ByotError, PhoneNumberRemoved, TrunkNotFound
 from byot_core.domain.secret import Secret
 from tests.backends import SQL_BACKENDS, database_url, sqlite_url
@@ -80,19 +82,19 @@ async def test_failure_in_the_middle_of_an_update_changes_nothing(
     app, storage = sql
     trunk_id = (await app.trunks.create(ACCOUNT, IP_TRUNK)).trunk.id
     before = await snapshot(storage)
-    original = repositories._replace_children
+    original = trunk_repository._replace_children
 
     def half(conn: sa.Connection, trunk: Any, stored: Any) -> None:
         conn.execute(sa.text("DELETE FROM byot_gateways WHERE trunk_id = :t"), {"t": trunk.id})
         raise Boom()
 
-    monkeypatch.setattr(repositories, "_replace_children", half)
+    monkeypatch.setattr(trunk_repository, "_replace_children", half)
     with pytest.raises(Boom):
         await app.trunks.update(
             ACCOUNT, trunk_id, {"name": "Renamed", "gateways": [{"gateway_address": "sip.new.example"}]}
         )
     assert await snapshot(storage) == before
-    monkeypatch.setattr(repositories, "_replace_children", original)
+    monkeypatch.setattr(trunk_repository, "_replace_children", original)
     updated = await app.trunks.update(ACCOUNT, trunk_id, {"gateways": [{"gateway_address": "sip.new.example"}]})
     assert [g.address for g in updated.trunk.gateways] == ["sip.new.example"]
 

@@ -12,62 +12,21 @@ A check raises ``AssertionError`` saying what broke.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import attrs
 
 from byot_core.domain.errors import PhoneNumberConflict, PhoneNumberOnTrunk, TrunkNameConflict
 from byot_core.domain.execution import Attempt, Direction, Execution
-from byot_core.domain.phone_number import PhoneNumber
 from byot_core.domain.secret import SealedSecret
 from byot_core.domain.status import ExecutionStatus
-from byot_core.domain.trunk import AuthType, Gateway, IpIdentifier, SyncState, Trunk
-from byot_core.ports.storage import Storage
+from byot_core.domain.trunk import IpIdentifier, SyncState
+from byot_core.testing.samples import T0, StorageFactory, sample_number, sample_trunk
+from byot_core.testing.samples import expect as _expect
 
 __all__ = ["STORAGE_CONTRACT", "StorageFactory", "sample_number", "sample_trunk"]
 
-StorageFactory = Callable[[], Awaitable[Storage]]
-_T0 = datetime(2025, 1, 15, 10, 0, tzinfo=UTC)
-
-
-def sample_trunk(trunk_id: str, account_id: str = "acct-1", *, name: str | None = None, active: bool = True) -> Trunk:
-    """A valid ip-based trunk with two gateways and one identifier."""
-    return Trunk(
-        id=trunk_id,
-        account_id=account_id,
-        name=name or f"trunk {trunk_id}",
-        provider="custom",
-        auth_type=AuthType.IP_BASED,
-        gateways=(
-            Gateway(f"{trunk_id}-g1", "203.0.113.10", 5060, 1, 1, _T0),
-            Gateway(f"{trunk_id}-g2", "sip.example.com", 5060, 2, 1, _T0),
-        ),
-        ip_identifiers=(IpIdentifier(f"{trunk_id}-i1", "198.51.100.0/24", _T0),),
-        created_at=_T0,
-        updated_at=_T0,
-        is_active=active,
-    )
-
-
-def sample_number(number_id: str, trunk: Trunk, key: str = "919876543210") -> PhoneNumber:
-    """A live number on the trunk with the given canonical key."""
-    return PhoneNumber(
-        id=number_id,
-        account_id=trunk.account_id,
-        trunk_id=trunk.id,
-        phone_number="+" + key,
-        canonical_key=key,
-        created_at=_T0,
-        updated_at=_T0,
-    )
-
-
-async def _expect(error: type[Exception], action: Awaitable[object], what: str) -> None:
-    try:
-        await action
-    except error:
-        return
-    raise AssertionError(f"{what}: expected {error.__name__}")
+_T0 = T0
 
 
 async def trunk_round_trip(new: StorageFactory) -> None:

@@ -13,82 +13,25 @@ journal every change so that leaving without commit undoes it. Uniqueness is enf
 from __future__ import annotations
 
 import asyncio
-from collections.abc import MutableMapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Self
+from typing import Self
 
 import attrs
 
+from byot_core.adapters.memory.state import Journal as _Journal
+from byot_core.adapters.memory.state import State as _State
 from byot_core.domain.errors import PhoneNumberConflict, PhoneNumberOnTrunk, TrunkNameConflict
 from byot_core.domain.execution import Execution
 from byot_core.domain.phone_number import PhoneNumber
 from byot_core.domain.routing import RouteCandidate, allowed_sources
 from byot_core.domain.secret import SealedSecret
-from byot_core.domain.sources import SourceMatcher
 from byot_core.domain.trunk import SyncState, Trunk
 from byot_core.domain.uniqueness import first_held_elsewhere, holds_did, name_key
 from byot_core.ports.storage import TrunkSummary
 
 __all__ = ["MemoryStorage", "MemoryUnitOfWork"]
-
-_ABSENT: Any = object()
-
-
-class _State:
-    """The stored data and its indexes."""
-
-    def __init__(self) -> None:
-        self.trunks: dict[str, Trunk] = {}
-        self.numbers: dict[str, PhoneNumber] = {}
-        self.executions: dict[str, Execution] = {}
-        self.names: dict[tuple[str, str], str] = {}
-        self.holders: dict[str, str] = {}
-        self.on_trunk: dict[tuple[str, str], str] = {}
-        self.by_key: dict[str, dict[str, PhoneNumber]] = {}
-        self.by_trunk: dict[str, dict[str, None]] = {}
-        self.by_channel: dict[str, str] = {}
-        self.by_agent: dict[tuple[str, str], dict[str, None]] = {}
-        # Derived, rebuilt on demand; dropped whenever a trunk changes or a transaction rolls back.
-        self.sources: dict[str, SourceMatcher] = {}
-
-
-class _Journal:
-    """Records each change to a mapping so that it can be undone, newest first."""
-
-    def __init__(self) -> None:
-        self.entries: list[tuple[MutableMapping[Any, Any], Any, Any]] = []
-
-    def set(self, mapping: MutableMapping[Any, Any], key: Any, value: Any) -> None:
-        self.entries.append((mapping, key, mapping.get(key, _ABSENT)))
-        mapping[key] = value
-
-    def delete(self, mapping: MutableMapping[Any, Any], key: Any) -> None:
-        if key in mapping:
-            self.entries.append((mapping, key, mapping[key]))
-            del mapping[key]
-
-    def add_to(self, index: dict[Any, dict[str, Any]], key: Any, member: str, value: Any = None) -> None:
-        members = index.get(key)
-        if members is None:
-            members = {}
-            self.set(index, key, members)
-        self.set(members, member, value)
-
-    def remove_from(self, index: dict[Any, dict[str, Any]], key: Any, member: str) -> None:
-        members = index.get(key)
-        if members is not None:
-            self.delete(members, member)
-            if not members:
-                self.delete(index, key)
-
-    def undo(self) -> None:
-        for mapping, key, old in reversed(self.entries):
-            if old is _ABSENT:
-                mapping.pop(key, None)
-            else:
-                mapping[key] = old
-        self.entries.clear()
 
 
 class _Repositories:

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+import attrs
 import cattrs
 
 from byot_core.domain.causes import HangupReason
@@ -30,10 +31,8 @@ __all__ = [
 ]
 
 Row = Mapping[Any, Any]
-_SETTINGS = (
-    "allow", "disallow", "transport", "direct_media", "rtp_symmetric", "force_rport", "ice_support",
-    "qualify_frequency", "inbound_enabled", "outbound_leading_plus_enabled",
-)  # fmt: skip
+# A trunk's settings are columns of its row, named as the attrs class names them.
+_SETTINGS = tuple(field.name for field in attrs.fields(TrunkSettings))
 
 # Attempts and the hangup reason are stored as JSON; datetimes as ISO 8601 text.
 _json = cattrs.Converter()

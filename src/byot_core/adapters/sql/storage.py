@@ -7,14 +7,12 @@ from typing import Self
 
 from sqlalchemy import Engine
 
+from byot_core.adapters.sql.common import AggregateCache
 from byot_core.adapters.sql.database import Database, Session
+from byot_core.adapters.sql.execution_repository import SqlExecutionRepository
 from byot_core.adapters.sql.migrate import check_schema, upgrade
-from byot_core.adapters.sql.repositories import (
-    AggregateCache,
-    SqlExecutionRepository,
-    SqlNumberRepository,
-    SqlTrunkRepository,
-)
+from byot_core.adapters.sql.number_repository import SqlNumberRepository
+from byot_core.adapters.sql.trunk_repository import SqlTrunkRepository
 
 __all__ = ["SqlStorage", "SqlUnitOfWork"]
 

@@ -1,0 +1,79 @@
+"""The in-memory storage's state, and the journal that undoes a unit of work left without commit.
+
+The state is its tables and the indexes that keep its invariants (see :mod:`.storage`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+from typing import Any
+
+from byot_core.domain.execution import Execution
+from byot_core.domain.phone_number import PhoneNumber
+from byot_core.domain.sources import SourceMatcher
+from byot_core.domain.trunk import Trunk
+
+__all__ = ["Journal", "State"]
+
+_ABSENT: Any = object()
+
+
+class State:
+    """The stored data and its indexes."""
+
+    def __init__(self) -> None:
+        self.trunks: dict[str, Trunk] = {}
+        self.numbers: dict[str, PhoneNumber] = {}
+        self.executions: dict[str, Execution] = {}
+        self.names: dict[tuple[str, str], str] = {}
+        self.holders: dict[str, str] = {}
+        self.on_trunk: dict[tuple[str, str], str] = {}
+        self.by_key: dict[str, dict[str, PhoneNumber]] = {}
+        self.by_trunk: dict[str, dict[str, None]] = {}
+        self.by_channel: dict[str, str] = {}
+        self.by_agent: dict[tuple[str, str], dict[str, None]] = {}
+        # Derived, rebuilt on demand; dropped whenever a trunk changes or a transaction rolls back.
+        self.sources: dict[str, SourceMatcher] = {}
+
+
+class Journal:
+    """Records each change to a mapping so that it can be undone, newest first."""
+
+    def __init__(self) -> None:
+        self.entries: list[tuple[MutableMapping[Any, Any], Any, Any]] = []
+
+    def set(self, mapping: MutableMapping[Any, Any], key: Any, value: Any) -> None:
+        """Set ``mapping[key]``, remembering what was there."""
+        self.entries.append((mapping, key, mapping.get(key, _ABSENT)))
+        mapping[key] = value
+
+    def delete(self, mapping: MutableMapping[Any, Any], key: Any) -> None:
+        """Delete ``mapping[key]`` if present, remembering it."""
+        if key in mapping:
+            self.entries.append((mapping, key, mapping[key]))
+            del mapping[key]
+
+    def add_to(self, index: dict[Any, dict[str, Any]], key: Any, member: str, value: Any = None) -> None:
+        """Add ``member`` to the index entry ``key`` (made if needed), journaled."""
+        members = index.get(key)
+        if members is None:
+            members = {}
+            self.set(index, key, members)
+        self.set(members, member, value)
+
+    def remove_from(self, index: dict[Any, dict[str, Any]], key: Any, member: str) -> None:
+        """Remove ``member`` from the index entry ``key`` (dropped when empty), journaled."""
+        members = index.get(key)
+        if members is not None:
+            self.delete(members, member)
+            if not members:
+                self.delete(index, key)
+
+    def undo(self) -> None:
+        """Put back everything changed since the journal began, newest first."""
+        for mapping, key, old in reversed(self.entries):
+            if old is _ABSENT:
+                mapping.pop(key, None)
+            else:
+                mapping[key] = old
+        self.entries.clear()

@@ -1,0 +1,135 @@
+"""What the SQL repositories share: guarded writes, reads of trunks with their children, the aggregates' cache.
+
+Each repository call is one synchronous function of a ``Connection`` (see :mod:`.database` for how it runs without
+blocking the event loop). Uniqueness is enforced by the schema's unique indexes: a guarded write runs in a savepoint;
+when an index refuses it, the savepoint is rolled back (the transaction stays usable) and a read classifies the
+conflict into the domain's error. The read only names the problem: the database already decided it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+
+import sqlalchemy as sa
+from sqlalchemy import Connection
+from sqlalchemy.exc import IntegrityError
+
+from byot_core.adapters.sql import rows
+from byot_core.adapters.sql.schema import (
+    gateways,
+    ip_identifiers,
+    trunks,
+)
+from byot_core.domain.sources import SourceMatcher
+from byot_core.domain.trunk import Gateway, IpIdentifier, Trunk
+
+__all__ = ["AggregateCache", "Children", "children_of", "guarded", "load_trunk", "lock_trunk"]
+
+#: A trunk's gateways and IP identifiers, in their stored order.
+Children = tuple[tuple[Gateway, ...], tuple[IpIdentifier, ...]]
+
+
+class AggregateCache:
+    """Gateways, identifiers and source matchers of recently routed trunks, by trunk id and revision.
+
+    Shared by every unit of work of one storage (and its worker threads, hence the lock); an entry is used only while
+    its revision is the stored one, so writes from other processes are seen as soon as their transactions commit.
+    """
+
+    def __init__(self, capacity: int = 10_000) -> None:
+        self.capacity = capacity
+        self._entries: OrderedDict[str, tuple[int, Children, SourceMatcher]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, trunk_id: str, revision: int) -> tuple[Children, SourceMatcher] | None:
+        """The cached children and matcher of this revision, if any."""
+        with self._lock:
+            entry = self._entries.get(trunk_id)
+            if entry is None or entry[0] != revision:
+                return None
+            self._entries.move_to_end(trunk_id)
+            return entry[1], entry[2]
+
+    def put(self, trunk_id: str, revision: int, children: Children, sources: SourceMatcher) -> None:
+        """Remember a trunk's children and matcher at a revision."""
+        with self._lock:
+            self._entries[trunk_id] = (revision, children, sources)
+            self._entries.move_to_end(trunk_id)
+            while len(self._entries) > self.capacity:
+                self._entries.popitem(last=False)
+
+
+def guarded(conn: Connection, write: Callable[[], None]) -> bool:
+    """Run ``write`` in a savepoint; ``False`` (with the savepoint rolled back) if a constraint refused it."""
+    try:
+        with conn.begin_nested():
+            write()
+    except IntegrityError:
+        return False
+    return True
+
+
+_NO_NUMBER = sa.cast(sa.null(), sa.Integer)
+# Gateways and identifiers of the trunks in the "ids" list, in one statement (one round trip).
+_CHILDREN = sa.union_all(
+    sa.select(
+        sa.literal("g").label("kind"),
+        gateways.c.id,
+        gateways.c.trunk_id,
+        gateways.c.position,
+        gateways.c.address.label("text"),
+        gateways.c.port,
+        gateways.c.priority,
+        gateways.c.weight,
+        gateways.c.created_at,
+    ).where(gateways.c.trunk_id.in_(sa.bindparam("ids", expanding=True))),
+    sa.select(
+        sa.literal("i").label("kind"),
+        ip_identifiers.c.id,
+        ip_identifiers.c.trunk_id,
+        ip_identifiers.c.position,
+        ip_identifiers.c.ip_address.label("text"),
+        _NO_NUMBER,
+        _NO_NUMBER,
+        _NO_NUMBER,
+        ip_identifiers.c.created_at,
+    ).where(ip_identifiers.c.trunk_id.in_(sa.bindparam("ids", expanding=True))),
+)
+
+
+def children_of(conn: Connection, trunk_ids: Sequence[str]) -> dict[str, Children]:
+    """Gateways and identifiers of several trunks in one statement, whatever their number."""
+    if not trunk_ids:
+        return {}
+    found: dict[str, tuple[list[tuple[int, Gateway]], list[tuple[int, IpIdentifier]]]] = {
+        i: ([], []) for i in trunk_ids
+    }
+    for row in conn.execute(_CHILDREN, {"ids": list(trunk_ids)}).mappings():
+        gateway_list, identifier_list = found[row["trunk_id"]]
+        if row["kind"] == "g":
+            gateway_list.append((row["position"], rows.gateway_from_row({**row, "address": row["text"]})))
+        else:
+            identifier_list.append((row["position"], rows.identifier_from_row({**row, "ip_address": row["text"]})))
+    return {
+        i: (tuple(g for _, g in sorted(gs, key=lambda p: p[0])), tuple(d for _, d in sorted(ds, key=lambda p: p[0])))
+        for i, (gs, ds) in found.items()
+    }
+
+
+def lock_trunk(conn: Connection, trunk_id: str) -> sa.RowMapping | None:
+    """Read a trunk's state, locking its row (PostgreSQL) so its numbers' ``holds_did`` cannot race its activation.
+
+    SQLite needs no row lock: every transaction holds the database's write lock from its start.
+    """
+    query = sa.select(trunks.c.is_active, trunks.c.deleted).where(trunks.c.id == trunk_id).with_for_update()
+    return conn.execute(query).mappings().first()
+
+
+def load_trunk(conn: Connection, condition: sa.ColumnElement[bool]) -> Trunk | None:
+    """The one trunk matching ``condition``, with its gateways and identifiers, or ``None``."""
+    row = conn.execute(sa.select(trunks).where(condition)).mappings().first()
+    if row is None:
+        return None
+    return rows.trunk_from_row(row, *children_of(conn, [row["id"]])[row["id"]])

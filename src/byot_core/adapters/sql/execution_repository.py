@@ -1,0 +1,88 @@
+"""Executions in SQL: the record of each call, found by any of its channels."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import Connection
+
+from byot_core.adapters.sql import rows
+from byot_core.adapters.sql.database import Session
+from byot_core.adapters.sql.schema import (
+    execution_channels,
+    executions,
+)
+from byot_core.domain.execution import Execution
+
+__all__ = ["SqlExecutionRepository"]
+
+
+def _index_channels(conn: Connection, execution: Execution) -> None:
+    known = set(
+        conn.execute(
+            sa.select(execution_channels.c.channel_id).where(execution_channels.c.execution_id == execution.id)
+        ).scalars()
+    )
+    new = [
+        {"channel_id": a.channel_id, "execution_id": execution.id}
+        for a in execution.attempts
+        if a.channel_id not in known
+    ]
+    if new:
+        conn.execute(sa.insert(execution_channels), new)
+
+
+def _write_execution(conn: Connection, execution: Execution, insert: bool) -> None:
+    values: dict[str, Any] = rows.execution_values(execution)
+    if insert:
+        conn.execute(sa.insert(executions).values(**values))
+    else:
+        del values["id"]
+        conn.execute(sa.update(executions).where(executions.c.id == execution.id).values(**values))
+    _index_channels(conn, execution)
+
+
+class SqlExecutionRepository:
+    """Execution records, with an index of their channels."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    async def _one(self, query: sa.Select[Any]) -> Execution | None:
+        row = await self._session.run(lambda conn: conn.execute(query).mappings().first(), write=False)
+        return rows.execution_from_row(row) if row is not None else None
+
+    async def add(self, execution: Execution) -> None:
+        """Insert an execution and index its channels."""
+        await self._session.run(_write_execution, execution, True)
+
+    async def update(self, execution: Execution) -> None:
+        """Rewrite an execution and index new channels."""
+        await self._session.run(_write_execution, execution, False)
+
+    async def get(self, account_id: str, execution_id: str) -> Execution | None:
+        """The account's execution, or ``None``."""
+        return await self._one(
+            sa.select(executions).where(executions.c.id == execution_id, executions.c.account_id == account_id)
+        )
+
+    async def find_by_channel(self, channel_id: str) -> Execution | None:
+        """The execution using that channel, or ``None``."""
+        return await self._one(
+            sa.select(executions)
+            .join(execution_channels, execution_channels.c.execution_id == executions.c.id)
+            .where(execution_channels.c.channel_id == channel_id)
+        )
+
+    async def list_for_agent(self, account_id: str, agent_id: str, limit: int = 100) -> Sequence[Execution]:
+        """An agent's executions, newest first."""
+        query = (
+            sa.select(executions)
+            .where(executions.c.account_id == account_id, executions.c.agent_id == agent_id)
+            .order_by(executions.c.created_at.desc(), executions.c.id.desc())
+            .limit(limit)
+        )
+        found = await self._session.run(lambda conn: conn.execute(query).mappings().all(), write=False)
+        return [rows.execution_from_row(row) for row in found]

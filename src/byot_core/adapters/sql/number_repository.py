@@ -1,0 +1,146 @@
+"""Phone numbers in SQL: a DID held by one live number platform-wide, routing candidates read in one go."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy import Connection
+
+from byot_core.adapters.sql import rows
+from byot_core.adapters.sql.common import AggregateCache, children_of, guarded, lock_trunk
+from byot_core.adapters.sql.database import Session
+from byot_core.adapters.sql.schema import (
+    phone_numbers,
+    trunks,
+)
+from byot_core.domain.errors import (
+    PhoneNumberConflict,
+    PhoneNumberOnTrunk,
+    PhoneNumberRemoved,
+)
+from byot_core.domain.phone_number import PhoneNumber
+from byot_core.domain.routing import RouteCandidate, allowed_sources
+
+__all__ = ["SqlNumberRepository"]
+
+
+def _write_number(conn: Connection, number: PhoneNumber, insert: bool) -> None:
+    trunk = lock_trunk(conn, number.trunk_id)
+    if trunk is None:
+        raise LookupError(f"trunk {number.trunk_id} is not stored")
+    values = rows.number_values(number, not number.deleted and trunk["is_active"] and not trunk["deleted"])
+
+    def write() -> None:
+        if insert:
+            conn.execute(sa.insert(phone_numbers).values(**values))
+        else:
+            del values["id"], values["created_at"]
+            # A removed number never comes back, even if a concurrent removal landed after this unit of work read it.
+            still_live = sa.or_(sa.not_(phone_numbers.c.deleted), sa.literal(number.deleted))
+            updated = conn.execute(
+                sa.update(phone_numbers).where(phone_numbers.c.id == number.id, still_live).values(**values)
+            )
+            if updated.rowcount != 1:
+                raise PhoneNumberRemoved()
+
+    if guarded(conn, write):
+        return
+    same_trunk = conn.execute(
+        sa.select(phone_numbers.c.id).where(
+            phone_numbers.c.trunk_id == number.trunk_id,
+            phone_numbers.c.canonical_key == number.canonical_key,
+            phone_numbers.c.id != number.id,
+            sa.not_(phone_numbers.c.deleted),
+        )
+    )
+    if same_trunk.first() is not None:
+        raise PhoneNumberOnTrunk()
+    raise PhoneNumberConflict()
+
+
+_TRUNK_LABELS = [c.label(f"t_{c.name}") for c in trunks.c]
+_CANDIDATES = (
+    sa.select(phone_numbers, *_TRUNK_LABELS)
+    .join(trunks, trunks.c.id == phone_numbers.c.trunk_id)
+    .where(
+        phone_numbers.c.canonical_key == sa.bindparam("key"),
+        sa.not_(phone_numbers.c.deleted),
+        sa.not_(trunks.c.deleted),
+    )
+)
+
+
+def _routing_candidates(conn: Connection, key: str, cache: AggregateCache) -> list[RouteCandidate]:
+    found = conn.execute(_CANDIDATES, {"key": key}).mappings().all()
+    if not found:
+        return []
+    cached = {row["t_id"]: cache.get(row["t_id"], row["t_revision"]) for row in found}
+    missing = [trunk_id for trunk_id, entry in cached.items() if entry is None]
+    loaded = children_of(conn, missing) if missing else {}
+    candidates = []
+    for row in found:
+        trunk_row = {c.name: row[f"t_{c.name}"] for c in trunks.c}
+        entry = cached[row["t_id"]]
+        if entry is None:
+            children = loaded[row["t_id"]]
+            trunk = rows.trunk_from_row(trunk_row, *children)
+            entry = (children, allowed_sources(trunk))
+            cache.put(trunk.id, row["t_revision"], *entry)
+            cached[trunk.id] = entry
+        else:
+            trunk = rows.trunk_from_row(trunk_row, *entry[0])
+        candidates.append(RouteCandidate(rows.number_from_row(row), trunk, entry[1]))
+    return candidates
+
+
+class SqlNumberRepository:
+    """Phone numbers, kept with ``holds_did`` equal to "live number on an active trunk"."""
+
+    def __init__(self, session: Session, cache: AggregateCache) -> None:
+        self._session = session
+        self._cache = cache
+
+    async def add(self, number: PhoneNumber) -> None:
+        """Insert a number; ``PhoneNumberConflict`` or ``PhoneNumberOnTrunk`` when its DID is taken."""
+        await self._session.run(_write_number, number, True)
+
+    async def update(self, number: PhoneNumber) -> None:
+        """Rewrite a number, keeping ``holds_did`` right."""
+        await self._session.run(_write_number, number, False)
+
+    async def get(self, account_id: str, number_id: str) -> PhoneNumber | None:
+        """The account's number, removed ones included."""
+        query = sa.select(phone_numbers).where(
+            phone_numbers.c.id == number_id, phone_numbers.c.account_id == account_id
+        )
+        row = await self._session.run(lambda conn: conn.execute(query).mappings().first(), write=False)
+        return rows.number_from_row(row) if row is not None else None
+
+    async def list_for_trunk(self, account_id: str, trunk_id: str) -> Sequence[PhoneNumber]:
+        """A trunk's live numbers, oldest first."""
+        query = (
+            sa.select(phone_numbers)
+            .where(
+                phone_numbers.c.trunk_id == trunk_id,
+                phone_numbers.c.account_id == account_id,
+                sa.not_(phone_numbers.c.deleted),
+            )
+            .order_by(phone_numbers.c.created_at, phone_numbers.c.id)
+        )
+        found = await self._session.run(lambda conn: conn.execute(query).mappings().all(), write=False)
+        return [rows.number_from_row(row) for row in found]
+
+    async def remove_all_for_trunk(self, trunk_id: str, now: datetime) -> int:
+        """Soft-delete a trunk's live numbers and clear their mappings; return how many."""
+        statement = (
+            sa.update(phone_numbers)
+            .where(phone_numbers.c.trunk_id == trunk_id, sa.not_(phone_numbers.c.deleted))
+            .values(deleted=True, agent_id=None, holds_did=False, updated_at=now)
+        )
+        return await self._session.run(lambda conn: int(conn.execute(statement).rowcount))
+
+    async def routing_candidates(self, key: str) -> Sequence[RouteCandidate]:
+        """Live numbers with the key, with their trunks and cached source matchers."""
+        return await self._session.run(_routing_candidates, key, self._cache, write=False)

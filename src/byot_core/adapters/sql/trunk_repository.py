@@ -1,0 +1,179 @@
+"""Trunks in SQL: rows with their gateways and identifiers, names unique per account, DIDs held once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from sqlalchemy import Connection
+
+from byot_core.adapters.sql import rows
+from byot_core.adapters.sql.common import Children, children_of, guarded, load_trunk, lock_trunk
+from byot_core.adapters.sql.database import Session
+from byot_core.adapters.sql.schema import (
+    gateways,
+    ip_identifiers,
+    phone_numbers,
+    trunks,
+)
+from byot_core.domain.errors import (
+    PhoneNumberConflict,
+    TrunkNameConflict,
+    TrunkNotFound,
+)
+from byot_core.domain.secret import SealedSecret
+from byot_core.domain.trunk import SyncState, Trunk
+from byot_core.domain.uniqueness import name_key
+from byot_core.ports.storage import TrunkSummary
+
+__all__ = ["SqlTrunkRepository"]
+
+
+def _replace_children(conn: Connection, trunk: Trunk, stored: Children | None) -> None:
+    """Write the trunk's gateways and identifiers, replacing the stored lists only when they differ."""
+    old_gateways, old_identifiers = stored if stored is not None else ((), ())
+    if trunk.gateways != old_gateways:
+        if stored is not None:
+            conn.execute(sa.delete(gateways).where(gateways.c.trunk_id == trunk.id))
+        if trunk.gateways:
+            conn.execute(
+                sa.insert(gateways), [rows.gateway_values(trunk.id, i, g) for i, g in enumerate(trunk.gateways)]
+            )
+    if trunk.ip_identifiers != old_identifiers:
+        if stored is not None:
+            conn.execute(sa.delete(ip_identifiers).where(ip_identifiers.c.trunk_id == trunk.id))
+        if trunk.ip_identifiers:
+            values = [rows.identifier_values(trunk.id, i, d) for i, d in enumerate(trunk.ip_identifiers)]
+            conn.execute(sa.insert(ip_identifiers), values)
+
+
+def _raise_name_conflict(conn: Connection, trunk: Trunk) -> None:
+    taken = conn.execute(
+        sa.select(trunks.c.id).where(
+            trunks.c.account_id == trunk.account_id,
+            trunks.c.name_key == name_key(trunk.name),
+            trunks.c.id != trunk.id,
+            sa.not_(trunks.c.deleted),
+        )
+    )
+    if taken.first() is not None:
+        raise TrunkNameConflict()
+
+
+def _raise_did_conflict(conn: Connection, trunk: Trunk) -> None:
+    mine, other = phone_numbers.alias("mine"), phone_numbers.alias("other")
+    clash = conn.execute(
+        sa.select(mine.c.phone_number)
+        .join(other, sa.and_(other.c.canonical_key == mine.c.canonical_key, other.c.holds_did))
+        .where(mine.c.trunk_id == trunk.id, sa.not_(mine.c.deleted), other.c.trunk_id != trunk.id)
+        .order_by(mine.c.created_at, mine.c.id)
+        .limit(1)
+    )
+    number = clash.scalar()
+    if number is not None:
+        raise PhoneNumberConflict(number)
+
+
+def _add_trunk(conn: Connection, trunk: Trunk) -> None:
+    def write() -> None:
+        conn.execute(sa.insert(trunks).values(**rows.trunk_values(trunk), revision=1))
+        _replace_children(conn, trunk, None)
+
+    if not guarded(conn, write):
+        _raise_name_conflict(conn, trunk)
+        raise RuntimeError(f"trunk {trunk.id} was refused by a constraint this library does not know")
+
+
+def _update_trunk(conn: Connection, trunk: Trunk) -> None:
+    before = lock_trunk(conn, trunk.id)
+    if before is None:
+        raise LookupError(f"trunk {trunk.id} is not stored")
+    if before["deleted"] and not trunk.deleted:
+        # Deleted by someone else since this unit of work read it: a deleted trunk never comes back.
+        raise TrunkNotFound()
+    was_routing = before["is_active"] and not before["deleted"]
+
+    def write() -> None:
+        values = rows.trunk_values(trunk)
+        del values["id"], values["created_at"]
+        conn.execute(sa.update(trunks).where(trunks.c.id == trunk.id).values(**values, revision=trunks.c.revision + 1))
+        _replace_children(conn, trunk, children_of(conn, [trunk.id])[trunk.id])
+        if trunk.routes_calls != was_routing:
+            live = sa.and_(phone_numbers.c.trunk_id == trunk.id, sa.not_(phone_numbers.c.deleted))
+            conn.execute(sa.update(phone_numbers).where(live).values(holds_did=trunk.routes_calls))
+
+    if not guarded(conn, write):
+        _raise_name_conflict(conn, trunk)
+        _raise_did_conflict(conn, trunk)
+        raise RuntimeError(f"trunk {trunk.id} was refused by a constraint this library does not know")
+
+
+def _list_trunks(conn: Connection, account_id: str, is_active: bool | None) -> list[TrunkSummary]:
+    counts = (
+        sa.select(phone_numbers.c.trunk_id, sa.func.count().label("n"))
+        .where(sa.not_(phone_numbers.c.deleted))
+        .group_by(phone_numbers.c.trunk_id)
+        .subquery()
+    )
+    query = (
+        sa.select(trunks, sa.func.coalesce(counts.c.n, 0).label("phone_numbers_count"))
+        .outerjoin(counts, counts.c.trunk_id == trunks.c.id)
+        .where(trunks.c.account_id == account_id, sa.not_(trunks.c.deleted))
+        .order_by(trunks.c.created_at, trunks.c.id)
+    )
+    if is_active is not None:
+        query = query.where(trunks.c.is_active == is_active)
+    found = conn.execute(query).mappings().all()
+    children = children_of(conn, [row["id"] for row in found])
+    return [TrunkSummary(rows.trunk_from_row(row, *children[row["id"]]), row["phone_numbers_count"]) for row in found]
+
+
+class SqlTrunkRepository:
+    """Trunks with their gateways and identifiers."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    async def add(self, trunk: Trunk) -> None:
+        """Insert a trunk and its children; ``TrunkNameConflict`` if the name is taken."""
+        await self._session.run(_add_trunk, trunk)
+
+    async def get(self, account_id: str, trunk_id: str) -> Trunk | None:
+        """The account's live trunk, or ``None``."""
+        condition = sa.and_(trunks.c.id == trunk_id, trunks.c.account_id == account_id, sa.not_(trunks.c.deleted))
+        return await self._session.run(load_trunk, condition, write=False)
+
+    async def exists(self, account_id: str, trunk_id: str) -> bool:
+        """Whether the account has a live trunk with that id (one indexed read, no children)."""
+        query = sa.select(trunks.c.id).where(
+            trunks.c.id == trunk_id, trunks.c.account_id == account_id, sa.not_(trunks.c.deleted)
+        )
+        return await self._session.run(lambda conn: conn.execute(query).first() is not None, write=False)
+
+    async def get_any(self, trunk_id: str) -> Trunk | None:
+        """A trunk by id, deleted or not."""
+        return await self._session.run(load_trunk, trunks.c.id == trunk_id, write=False)
+
+    async def list(self, account_id: str, is_active: bool | None = None) -> Sequence[TrunkSummary]:
+        """The account's live trunks with number counts, in three statements."""
+        return await self._session.run(_list_trunks, account_id, is_active, write=False)
+
+    async def update(self, trunk: Trunk) -> None:
+        """Rewrite a trunk, its changed children and its numbers' ``holds_did``; conflicts raise domain errors."""
+        await self._session.run(_update_trunk, trunk)
+
+    async def set_sync_state(self, trunk_id: str, state: SyncState) -> None:
+        """Record the telephony sync state."""
+        statement = sa.update(trunks).where(trunks.c.id == trunk_id).values(sync_state=state.value)
+        await self._session.run(lambda conn: conn.execute(statement))
+
+    async def all_ids(self) -> Sequence[str]:
+        """Every trunk id."""
+        query = sa.select(trunks.c.id).order_by(trunks.c.id)
+        return await self._session.run(lambda conn: list(conn.execute(query).scalars()), write=False)
+
+    async def any_sealed_password(self) -> SealedSecret | None:
+        """One stored sealed password, if any."""
+        query = sa.select(trunks.c.auth_password).where(trunks.c.auth_password.is_not(None)).limit(1)
+        token = await self._session.run(lambda conn: conn.execute(query).scalar(), write=False)
+        return SealedSecret(token) if token is not None else None
