@@ -22,7 +22,7 @@ class Api:
     world: World
 
     async def call(self, method: str, path: str, json: Any = None, key: str | None = KEY, **kw: Any) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        headers = ({"Authorization": f"Bearer {key}"} if key else {}) | kw.pop("headers", {})
         return await self.client.request(method, path, json=json, headers=headers, **kw)
 
     async def settle(self) -> None:

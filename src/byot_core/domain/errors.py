@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import attrs
 
 __all__ = [
+    "MAX_ID_LENGTH",
     "AgentNotFound",
     "ByotError",
     "CallRefused",
@@ -30,6 +31,7 @@ __all__ = [
     "TrunkNameConflict",
     "TrunkNotFound",
     "ValidationFailed",
+    "plausible_id",
 ]
 
 
@@ -203,3 +205,16 @@ class TelephonyUnavailable(ByotError):
 
     kind = ErrorKind.UNAVAILABLE
     code = "telephony_unavailable"
+
+
+#: The longest id the library ever makes or accepts (ULIDs are 26 characters; agent ids are the platform's).
+MAX_ID_LENGTH = 128
+
+
+def plausible_id(text: str) -> bool:
+    """Whether ``text`` could be an id at all: 1 to 128 printable ASCII characters, no space.
+
+    Anything else names nothing, so it is answered as not found without asking storage (PostgreSQL, for one,
+    refuses a NUL in a query parameter outright).
+    """
+    return 0 < len(text) <= MAX_ID_LENGTH and text.isascii() and text.isprintable() and " " not in text

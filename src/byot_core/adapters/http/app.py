@@ -6,7 +6,6 @@ has the minimum that completes the guide's flow: agents (``/v2/agent``) and exec
 
 from __future__ import annotations
 
-import json
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -21,12 +20,23 @@ from starlette.routing import BaseRoute, Route
 
 from byot_core.adapters.guide_json import execution_json, number_json, trunk_json, trunk_summary_json
 from byot_core.adapters.http.auth import ApiKeys
+from byot_core.adapters.http.body import MAX_BODY_BYTES, read_json
 from byot_core.adapters.http.errors import ApiError, error_body, status_for
 from byot_core.adapters.http.openapi import openapi_document
 from byot_core.adapters.http.routing import Handler, api_page_routes, operation_routes
 from byot_core.domain.agent import SIP_TRUNK_PROVIDER, Agent
 from byot_core.domain.config_safety import text_problem
-from byot_core.domain.errors import AgentNotFound, ByotError, Problem, ValidationFailed
+from byot_core.domain.errors import (
+    AgentNotFound,
+    ByotError,
+    ExecutionNotFound,
+    NotFound,
+    PhoneNumberNotFound,
+    Problem,
+    TrunkNotFound,
+    ValidationFailed,
+    plausible_id,
+)
 from byot_core.domain.missing import MISSING
 from byot_core.guide import read_call, read_mapping, read_number, read_trunk_create, read_trunk_update
 from byot_core.guide.fields import FieldReader, as_mapping
@@ -36,8 +46,13 @@ __all__ = ["AgentRegistry", "create_app"]
 
 log = logging.getLogger(__name__)
 
-#: The largest request body accepted, in bytes.
-MAX_BODY_BYTES = 1_048_576
+# The error each path parameter's object answers when it is not found.
+_NOT_FOUND: dict[str, Callable[[], NotFound]] = {
+    "trunk_id": TrunkNotFound,
+    "phone_number_id": PhoneNumberNotFound,
+    "execution_id": ExecutionNotFound,
+    "agent_id": AgentNotFound,
+}
 _PROVIDERS = frozenset({SIP_TRUNK_PROVIDER, "twilio", "plivo", "exotel", "vonage", "telnyx"})
 
 
@@ -104,22 +119,7 @@ def create_app(
     """
 
     async def body(request: Request) -> object:
-        declared = request.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > max_body_bytes:
-            raise ApiError(413, "body_too_large", f"Request body is larger than {max_body_bytes} bytes")
-        chunks, size = [], 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > max_body_bytes:
-                raise ApiError(413, "body_too_large", f"Request body is larger than {max_body_bytes} bytes")
-            chunks.append(chunk)
-        raw = b"".join(chunks)
-        if not raw.strip():
-            raise ApiError(400, "invalid_body", "Request body must be a JSON object")
-        try:
-            return json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
-            raise ApiError(400, "malformed_json", f"Request body is not valid JSON: {error}") from None
+        return await read_json(request, max_body_bytes)
 
     def endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         async def run(request: Request) -> Response:
@@ -137,7 +137,11 @@ def create_app(
         return run
 
     def path(request: Request, name: str) -> str:
-        return str(request.path_params[name])
+        value = str(request.path_params[name])
+        if not plausible_id(value):
+            # No such object can exist: answered exactly as a missing one, with no query made.
+            raise _NOT_FOUND[name]()
+        return value
 
     async def create_trunk(request: Request, account: str) -> Response:
         draft = read_trunk_create(await body(request), byot.deps.default_region)
@@ -208,10 +212,10 @@ def create_app(
         return JSONResponse(_agent_json(agent))
 
     async def update_agent(request: Request, account: str) -> Response:
+        values = _read_agent_config(await body(request), creating=False)
         agent = await agents.get(account, path(request, "agent_id"))
         if agent is None:
             raise AgentNotFound()
-        values = _read_agent_config(await body(request), creating=False)
         if values.get("name") is None:
             values.pop("name", None)
         agent = attrs.evolve(agent, **values)
