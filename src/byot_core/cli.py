@@ -65,12 +65,17 @@ async def _pjsip_render(database_url: str, trunk_id: str | None) -> int:
     if trunk_id and not trunks:
         print(f"byot: no active trunk {trunk_id}", file=sys.stderr)
         return 1
-    sections = []
+    sections, skipped = [], 0
     for trunk in trunks:
         password = secrets.open(trunk.auth_password) if trunk.auth_password else None
-        sections.append(render_conf(desired_objects(trunk, password), header=[f"byot-core trunk {trunk.id}"]))
+        try:
+            sections.append(render_conf(desired_objects(trunk, password), header=[f"byot-core trunk {trunk.id}"]))
+        except ValueError as error:
+            # One trunk's stored value never keeps every other trunk out of the file.
+            print(f"byot: trunk {trunk.id} skipped: {error}", file=sys.stderr)
+            skipped += 1
     print("\n".join(sections), end="")
-    return 0
+    return 1 if skipped else 0
 
 
 async def _reconcile(settings: Any, thorough: bool) -> int:

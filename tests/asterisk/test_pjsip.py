@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 from hypothesis import given
@@ -128,6 +130,72 @@ def test_any_accepted_trunk_renders_exactly_what_is_intended(
         return
     objects = desired_objects(trunk, secret)
     assert parse_conf(render_conf(objects, header=[f"trunk {trunk.id}"])) == intended(objects)
+    for obj in objects:
+        client_uri = obj.value("client_uri")
+        if client_uri is not None:
+            user = client_uri.removeprefix("sip:").rpartition("@")[0]
+            assert USER_PART.fullmatch(user), client_uri
+            assert unquote(user) == trunk.auth_username
+
+
+USER_PART = re.compile(r"(?:[A-Za-z0-9\-_.!~*'()&=+$/]|%[0-9A-F]{2})+")
+
+
+@pytest.mark.parametrize(
+    ("username", "user_part"),
+    [
+        ("a b", "a%20b"), ("a@b", "a%40b"), ("a:b", "a%3Ab"), ("a<b>", "a%3Cb%3E"), ("a#b", "a%23b"),
+        ('a"b', "a%22b"), ("été", "%C3%A9t%C3%A9"), ("100%", "100%25"), ("a+b=c&d", "a+b=c&d"),
+    ],
+)  # fmt: skip
+def test_the_client_uri_carries_the_username_escaped_as_rfc_3261_says(username: str, user_part: str) -> None:
+    """In the registration's URI the name is escaped; the auth object keeps it as the carrier gave it."""
+    trunk, secret = trunk_of(body(USERPASS_TRUNK, auth_username=username))
+    objects = {o.type: o for o in desired_objects(trunk, secret)}
+    assert objects["registration"].value("client_uri") == f"sip:{user_part}@sip.zadarma.com:5060"
+    assert objects["auth"].value("username") == username
+    assert parse_conf(render_conf(list(objects.values())))
+
+
+def test_a_trunk_that_cannot_be_rendered_is_skipped_and_reported(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A stored value the renderer refuses (written before today's limits) costs that trunk only; exit 1."""
+    import asyncio
+    import os
+
+    import attrs
+
+    import byot_core
+    from byot_core.adapters.fernet_secrets import FernetSecretBox, new_key
+    from byot_core.adapters.sql import SqlStorage
+    from byot_core.cli import main
+
+    url = f"sqlite:///{tmp_path / 'render.sqlite3'}"
+    key = new_key()
+
+    async def prepare() -> tuple[str, str]:
+        storage = await SqlStorage.open(url, upgrade_schema=True)
+        app = byot_core.build(storage=storage, secrets=FernetSecretBox([key]))
+        good = (await app.trunks.create("acct", USERPASS_TRUNK)).trunk.id
+        bad = (await app.trunks.create("acct", IP_TRUNK)).trunk
+        long_allow = attrs.evolve(bad.settings, allow=",".join(["ulaw"] * 300))
+        async with storage.unit_of_work() as uow:
+            await uow.trunks.update(attrs.evolve(bad, settings=long_allow))
+            await uow.commit()
+        await storage.close()
+        return good, bad.id
+
+    good, bad = asyncio.run(prepare())
+    os.environ["BYOT_SECRET_KEYS"] = key
+    try:
+        assert main(["pjsip", "render", "--database-url", url]) == 1
+    finally:
+        del os.environ["BYOT_SECRET_KEYS"]
+    captured = capsys.readouterr()
+    assert f"[byot-{good}-gw1]" in captured.out
+    assert bad not in captured.out
+    assert f"trunk {bad} skipped" in captured.err
 
 
 def test_render_command_prints_the_active_trunks(tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None:

@@ -198,3 +198,18 @@ def test_update_refusals(payload: dict[str, Any], message: str) -> None:
     with pytest.raises(ValidationFailed) as caught:
         read_trunk_update(payload)
     assert caught.value.message == message
+
+
+@pytest.mark.parametrize(
+    ("allow", "fragment"),
+    [
+        (",".join(["ulaw"] * 300), "allow must name at most 16 codecs"),
+        ("ulaw,alaw,ulaw", "allow names 'ulaw' twice"),
+        ("ulaw," + "x" * 1500, "allow has an unknown codec"),
+    ],
+)
+def test_codec_lists_are_bounded(allow: str, fragment: str) -> None:
+    """A codec list names known codecs, each once, at most sixteen: no stored value can outgrow the renderer."""
+    error = refused(body(USERPASS_TRUNK, allow=allow))
+    assert error.message.startswith(fragment)
+    assert len(error.message) < 200

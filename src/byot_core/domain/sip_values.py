@@ -6,16 +6,19 @@ Each function returns why a value is refused, or ``None`` when it is accepted.
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
 import netaddr
 
 __all__ = [
     "KNOWN_CODECS",
+    "MAX_CODECS",
     "TRANSPORTS",
     "codec_list_problem",
     "host_problem",
     "ip_identifier_problem",
     "is_ip_literal",
+    "sip_user_part",
 ]
 
 #: Codec names Asterisk's format registry knows (``core show codecs``), accepted in ``allow`` and ``disallow``.
@@ -29,6 +32,9 @@ KNOWN_CODECS = frozenset(
     }
 )  # fmt: skip
 
+#: The most codecs one ``allow`` or ``disallow`` list may name.
+MAX_CODECS = 16
+
 #: The transports the platform's Asterisk defines for trunks.
 TRANSPORTS = frozenset({"transport-udp", "transport-tcp", "transport-tls"})
 
@@ -37,15 +43,37 @@ _ADDRESS_OR_CIDR = re.compile(r"[0-9A-Fa-f:.]+(?:/[0-9]{1,3})?")
 
 
 def codec_list_problem(value: str, *, allow_all: bool = True) -> str | None:
-    """Why a comma-separated codec list is refused: empty items, spaces, or names Asterisk does not know."""
+    """Why a comma-separated codec list is refused.
+
+    Empty items, spaces, names Asterisk does not know, a codec named twice, or more than :data:`MAX_CODECS`.
+    """
     if not value:
         return "must name at least one codec"
-    for item in value.split(","):
+    items = value.split(",")
+    if len(items) > MAX_CODECS:
+        return f"must name at most {MAX_CODECS} codecs"
+    for index, item in enumerate(items):
         if item == "all" and allow_all:
             continue
         if item not in KNOWN_CODECS:
-            return f"has an unknown codec {item!r} (codecs are comma-separated, without spaces)"
+            return f"has an unknown codec {item[:40]!r} (codecs are comma-separated, without spaces)"
+        if item in items[:index]:
+            return f"names {item!r} twice"
     return None
+
+
+# RFC 3261 ``user``: unreserved and user-unreserved characters stand as they are, anything else is %-escaped. ';',
+# ',' and '?' are left out of the safe set although the RFC allows them: they mean something in configuration.
+_USER_SAFE = "-_.!~*'()&=+$/"
+
+
+def sip_user_part(user: str) -> str:
+    """The user part of a SIP URI for a user name, escaped as RFC 3261 says (``a b@c`` → ``a%20b%40c``).
+
+    A digest user name may hold characters a URI cannot (``@`` is common); the name itself is sent unescaped in
+    the authentication, only the URI carries this form.
+    """
+    return quote(user, safe=_USER_SAFE)
 
 
 def is_ip_literal(value: str) -> bool:

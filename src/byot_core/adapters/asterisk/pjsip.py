@@ -28,7 +28,7 @@ import attrs
 
 from byot_core.domain.dialplan import order_gateways
 from byot_core.domain.secret import Secret
-from byot_core.domain.sip_values import is_ip_literal
+from byot_core.domain.sip_values import is_ip_literal, sip_user_part
 from byot_core.domain.trunk import AuthType, Gateway, Trunk
 
 __all__ = [
@@ -74,7 +74,7 @@ def _host(address: str) -> str:
 
 
 def _uri(gateway: Gateway, user: str | None = None) -> str:
-    prefix = f"{user}@" if user else ""
+    prefix = f"{sip_user_part(user)}@" if user else ""
     return f"sip:{prefix}{_host(gateway.address)}:{gateway.port}"
 
 
