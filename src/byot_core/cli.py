@@ -16,8 +16,9 @@ operation, an unreachable service or trunks left out of sync, 2 a usage error.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from byot_core.adapters.defaults import DEFAULT_DATABASE_URL
@@ -110,21 +111,49 @@ def _serve(host: str, port: int, settings: Any) -> int:
 
     from byot_core.adapters.http.server import open_server
 
+    class GracefulServer(uvicorn.Server):
+        """uvicorn's server, except that a stop signal ends it cleanly instead of being raised again afterwards.
+
+        uvicorn stops accepting, lets requests in flight finish, runs the lifespan's shutdown, and then re-raises
+        SIGTERM or SIGINT, which ends the process (-15) or aborts it (exit 1) before the storage and the Asterisk
+        clients are closed. Here the signal has been handled once the server is down: the command closes
+        everything and exits 0.
+        """
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            with super().capture_signals():
+                yield
+                self._captured_signals.clear()
+
     async def run() -> None:
         server = await open_server(settings)
         try:
             for note in server.announcements:
                 print(note, flush=True)
             print(
-                f"byot serving the guide's API on http://{host}:{port} (database: {_redacted(settings.database_url)})"
+                f"byot serving the guide's API on http://{host}:{port} (database: {_redacted(settings.database_url)})",
+                flush=True,
             )
-            config = uvicorn.Config(server.app, host=host, port=port, log_level="warning", lifespan="on")
-            await uvicorn.Server(config).serve()
+            config = uvicorn.Config(
+                server.app,
+                host=host,
+                port=port,
+                log_level="warning",
+                lifespan="on",
+                timeout_graceful_shutdown=GRACEFUL_SECONDS,
+            )
+            await GracefulServer(config).serve()
         finally:
             await server.close()
+        print("byot stopped: storage and telephony closed", flush=True)
 
     asyncio.run(run())
     return 0
+
+
+#: How long a stopping server lets requests in flight finish.
+GRACEFUL_SECONDS = 10
 
 
 def _redacted(url: str) -> str:

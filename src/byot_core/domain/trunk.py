@@ -12,6 +12,8 @@ from byot_core.domain.secret import SealedSecret
 __all__ = [
     "GATEWAY_BOUNDS",
     "MAX_GATEWAYS",
+    "MAX_IP_IDENTIFIERS",
+    "MAX_NUMBERS_AT_CREATION",
     "SETTING_BOUNDS",
     "AuthType",
     "Gateway",
@@ -23,6 +25,10 @@ __all__ = [
 
 #: The most gateways a trunk may have (each is an AOR and an endpoint on every Asterisk node).
 MAX_GATEWAYS = 16
+#: The most IP identifiers a trunk may have (carriers publish a handful of ranges; each is a ``match`` line).
+MAX_IP_IDENTIFIERS = 256
+#: The most phone numbers a create body may carry; more are added through the numbers endpoint.
+MAX_NUMBERS_AT_CREATION = 1000
 #: Inclusive bounds of a gateway's numbers, as validation enforces them and the API document states them.
 GATEWAY_BOUNDS: dict[str, tuple[int, int]] = {"port": (1, 65535), "priority": (1, 1_000_000), "weight": (1, 1000)}
 #: Inclusive bounds of a trunk's integer settings (``qualify_frequency`` in seconds; 0 turns qualify off).

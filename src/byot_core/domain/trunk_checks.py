@@ -16,7 +16,14 @@ from byot_core.domain.errors import Problem, ValidationFailed
 from byot_core.domain.missing import Missing
 from byot_core.domain.secret import Secret
 from byot_core.domain.sip_values import TRANSPORTS, codec_list_problem, host_problem, ip_identifier_problem
-from byot_core.domain.trunk import GATEWAY_BOUNDS, MAX_GATEWAYS, SETTING_BOUNDS, AuthType
+from byot_core.domain.trunk import (
+    GATEWAY_BOUNDS,
+    MAX_GATEWAYS,
+    MAX_IP_IDENTIFIERS,
+    MAX_NUMBERS_AT_CREATION,
+    SETTING_BOUNDS,
+    AuthType,
+)
 from byot_core.domain.trunk_draft import (
     MSG_AUTH_NOT_USED,
     MSG_GATEWAY_REQUIRED,
@@ -81,6 +88,10 @@ def _credential(path: str, value: str | None) -> list[Problem]:
     return [invalid(path, reason)] if reason is not None else []
 
 
+def _count(path: str, count: int, most: int) -> list[Problem]:
+    return [invalid(path, f"must have at most {most} entries")] if count > most else []
+
+
 def _bounded(path: str, value: int, bounds: tuple[int, int]) -> list[Problem]:
     low, high = bounds
     return [] if low <= value <= high else [invalid(path, f"must be an integer from {low} to {high}")]
@@ -109,15 +120,19 @@ def gateway_problems(gateways: Sequence[GatewayDraft], path: str = "gateways") -
 
 
 def identifier_problems(addresses: Sequence[str], path: str = "ip_identifiers") -> list[Problem]:
-    """Each an IPv4 or IPv6 address or CIDR range, none repeated."""
+    """At most :data:`MAX_IP_IDENTIFIERS`, each an IPv4 or IPv6 address or CIDR range, none repeated."""
+    if len(addresses) > MAX_IP_IDENTIFIERS:
+        return [invalid(path, f"must have at most {MAX_IP_IDENTIFIERS} entries")]
     problems: list[Problem] = []
+    seen: set[str] = set()
     for index, address in enumerate(addresses):
         where = f"{path}[{index}].ip_address"
         reason = ip_identifier_problem(address)
         if reason is not None:
             problems.append(invalid(where, reason))
-        if address in addresses[:index]:
+        if address in seen:
             problems.append(invalid(where, f"repeats {address}"))
+        seen.add(address)
     return problems
 
 
@@ -169,6 +184,7 @@ def trunk_draft_problems(draft: TrunkDraft) -> list[Problem]:
         *_auth_problems(draft.auth_type, draft.auth_username, draft.auth_password, draft.ip_identifiers),
         *_optional_text("description", draft.description),
         *setting_problems(draft.settings),
+        *_count("phone_numbers", len(draft.phone_numbers), MAX_NUMBERS_AT_CREATION),
     ]
 
 

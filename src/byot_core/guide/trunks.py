@@ -17,7 +17,13 @@ from byot_core.domain.errors import Problem, ValidationFailed
 from byot_core.domain.missing import MISSING, Missing
 from byot_core.domain.number_draft import NumberDraft
 from byot_core.domain.secret import Secret
-from byot_core.domain.trunk import AuthType, TrunkSettings
+from byot_core.domain.trunk import (
+    MAX_GATEWAYS,
+    MAX_IP_IDENTIFIERS,
+    MAX_NUMBERS_AT_CREATION,
+    AuthType,
+    TrunkSettings,
+)
 from byot_core.domain.trunk_checks import changes_problems, ordered, trunk_draft_problems
 from byot_core.domain.trunk_draft import MSG_AUTH_TYPE, GatewayDraft, TrunkChanges, TrunkDraft
 from byot_core.guide.fields import FieldReader, as_mapping
@@ -53,11 +59,21 @@ def _unrepeated(shape: Sequence[Problem], rules: Sequence[Problem]) -> list[Prob
     return [*shape, *(p for p in rules if not covered(p))]
 
 
+def _too_long(fields: FieldReader, name: str, items: Sequence[object], most: int, noun: str = "entries") -> bool:
+    """Refuse a list over its limit before reading its items: the work must stay bounded whatever arrives."""
+    if len(items) <= most:
+        return False
+    fields.invalid(name, f"must have at most {most} {noun}")
+    return True
+
+
 def _gateways(fields: FieldReader) -> tuple[GatewayDraft, ...] | Missing:
     """``gateways`` as drafts (``()`` for ``null`` or not a list), items that cannot be read left out."""
     items = fields.array("gateways")
     if isinstance(items, Missing):
         return MISSING if not fields.present("gateways") else ()
+    if items is not None and _too_long(fields, "gateways", items, MAX_GATEWAYS, "gateways"):
+        return ()
     drafts: list[GatewayDraft] = []
     for index, item in enumerate(items or ()):
         gateway = fields.item_reader("gateways", index, item)
@@ -81,6 +97,8 @@ def _identifiers(fields: FieldReader) -> tuple[str, ...] | Missing:
     if not fields.present("ip_identifiers"):
         return MISSING
     items = fields.array("ip_identifiers")
+    if isinstance(items, Sequence) and _too_long(fields, "ip_identifiers", items, MAX_IP_IDENTIFIERS):
+        return ()
     addresses: list[str] = []
     for index, item in enumerate(items if isinstance(items, Sequence) else ()):
         identifier = fields.item_reader("ip_identifiers", index, item)
@@ -127,6 +145,8 @@ def _credentials(fields: FieldReader) -> tuple[str | Missing | None, Secret | Mi
 def _numbers(fields: FieldReader, default_region: str | None) -> tuple[NumberDraft, ...]:
     drafts = []
     items = fields.array("phone_numbers")
+    if isinstance(items, Sequence) and _too_long(fields, "phone_numbers", items, MAX_NUMBERS_AT_CREATION):
+        return ()
     for index, item in enumerate(items if isinstance(items, Sequence) else ()):
         reader = fields.item_reader("phone_numbers", index, item)
         number = read_number_fields(reader, default_region) if reader is not None else None
