@@ -10,7 +10,13 @@ from starlette.routing import Route
 
 from byot_core.adapters.http import ApiKeys, create_app
 from byot_core.adapters.http.openapi import openapi_document
-from byot_core.domain.trunk import GATEWAY_BOUNDS, MAX_GATEWAYS, SETTING_BOUNDS
+from byot_core.domain.trunk import (
+    GATEWAY_BOUNDS,
+    MAX_GATEWAYS,
+    MAX_IP_IDENTIFIERS,
+    MAX_NUMBERS_AT_CREATION,
+    SETTING_BOUNDS,
+)
 from tests.http.conftest import Api
 from tests.support import World
 
@@ -41,6 +47,8 @@ def test_the_document_states_the_bounds_that_validation_enforces() -> None:
     qualify = schemas["TrunkCreate"]["properties"]["qualify_frequency"]
     assert (qualify["minimum"], qualify["maximum"]) == SETTING_BOUNDS["qualify_frequency"]
     assert schemas["TrunkUpdate"]["properties"]["gateways"]["maxItems"] == MAX_GATEWAYS
+    assert schemas["TrunkCreate"]["properties"]["ip_identifiers"]["maxItems"] == MAX_IP_IDENTIFIERS
+    assert schemas["TrunkCreate"]["properties"]["phone_numbers"]["maxItems"] == MAX_NUMBERS_AT_CREATION
     settings = {"allow", "disallow", "transport", "direct_media", "rtp_symmetric", "force_rport", "ice_support",
                 "qualify_frequency", "inbound_enabled", "outbound_leading_plus_enabled"}  # fmt: skip
     assert settings <= set(schemas["Trunk"]["properties"])

@@ -20,20 +20,10 @@ from byot_core.adapters.sql.schema import metadata
 from byot_core.adapters.sql.trunk_repository import SqlTrunkRepository
 from byot_core.domain.errors import ByotError, PhoneNumberRemoved, TrunkNotFound
 from byot_core.domain.secret import Secret
-from tests.backends import SQL_BACKENDS, database_url, sqlite_url
+from tests.backends import database_url, sqlite_url
 from tests.support import ACCOUNT, IP_TRUNK, USERPASS_TRUNK, body
 
 PASSWORD = "SuperSecurePassword123"
-
-
-@pytest.fixture(params=SQL_BACKENDS)
-async def sql(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[tuple[byot_core.Byot, SqlStorage]]:
-    """An application on a fresh SQL database, with Fernet secrets."""
-    storage = await SqlStorage.open(await database_url(str(request.param), tmp_path))
-    try:
-        yield byot_core.build(storage=storage, secrets=FernetSecretBox([new_key()])), storage
-    finally:
-        await storage.close()
 
 
 def _all_rows(conn: sa.Connection) -> dict[str, list[tuple[Any, ...]]]:

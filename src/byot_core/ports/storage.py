@@ -26,6 +26,7 @@ from byot_core.domain.trunk import SyncState, Trunk
 __all__ = [
     "ExecutionRepository",
     "PhoneNumberRepository",
+    "ReadOnlyUnitOfWork",
     "Storage",
     "TrunkRepository",
     "TrunkSummary",
@@ -86,6 +87,13 @@ class PhoneNumberRepository(Protocol):
         already on the same trunk.
         """
 
+    async def add_all(self, numbers: Sequence[PhoneNumber]) -> None:
+        """Store several new numbers at once, as :meth:`add` would one by one, raising the same errors.
+
+        Adapters make it one write where they can: a trunk created with a thousand numbers must not hold a
+        database's write lock a thousand times as long as one.
+        """
+
     async def get(self, account_id: str, number_id: str) -> PhoneNumber | None:
         """The account's number with that id, soft-deleted ones included, or ``None``."""
 
@@ -124,6 +132,10 @@ class ExecutionRepository(Protocol):
         """An agent's executions, newest first."""
 
 
+class ReadOnlyUnitOfWork(RuntimeError):
+    """A unit of work opened with ``read_only=True`` was asked to write (a programming error, not a refusal)."""
+
+
 class UnitOfWork(Protocol):
     """One transaction over the repositories."""
 
@@ -160,5 +172,10 @@ class UnitOfWork(Protocol):
 class Storage(Protocol):
     """A source of units of work."""
 
-    def unit_of_work(self) -> UnitOfWork:
-        """A new, not yet entered, unit of work."""
+    def unit_of_work(self, *, read_only: bool = False) -> UnitOfWork:
+        """A new, not yet entered, unit of work.
+
+        ``read_only=True`` promises that it only reads: it then sees one consistent snapshot and, where the store
+        allows, neither waits for writers nor makes them wait (SQLite in WAL mode, PostgreSQL). A write in it raises
+        :class:`ReadOnlyUnitOfWork`.
+        """

@@ -65,7 +65,7 @@ class CallService:
                 "Agent's telephony_provider must be 'sip-trunk' to call through a SIP trunk",
                 code="agent_not_sip_trunk",
             )
-        async with self.deps.storage.unit_of_work() as uow:
+        async with self.deps.storage.unit_of_work(read_only=True) as uow:
             candidates = await uow.numbers.routing_candidates(request.from_key)
         owned = [c for c in candidates if c.number.account_id == account_id and c.trunk.routes_calls]
         if not owned:
@@ -137,7 +137,7 @@ class CallService:
 
     async def get(self, account_id: str, execution_id: str) -> Execution:
         """An execution of the account. Raises ``ExecutionNotFound``."""
-        async with self.deps.storage.unit_of_work() as uow:
+        async with self.deps.storage.unit_of_work(read_only=True) as uow:
             execution = await uow.executions.get(account_id, execution_id)
         if execution is None:
             raise ExecutionNotFound()
@@ -147,7 +147,7 @@ class CallService:
         """An agent's executions, inbound and outbound, newest first. Raises ``AgentNotFound``."""
         if await self.deps.agents.get(account_id, agent_id) is None:
             raise AgentNotFound()
-        async with self.deps.storage.unit_of_work() as uow:
+        async with self.deps.storage.unit_of_work(read_only=True) as uow:
             return await uow.executions.list_for_agent(account_id, agent_id, limit)
 
     async def hang_up(self, account_id: str, execution_id: str) -> Execution:

@@ -63,7 +63,7 @@ class InboundService:
         request = _mapping(mapping)
         if await self.deps.agents.get(account_id, request.agent_id) is None:
             raise AgentNotFound()
-        async with self.deps.storage.unit_of_work() as uow:
+        async with self.deps.storage.unit_of_work(read_only=True) as uow:
             # Checked first, so that a refused mapping leaves the agent untouched.
             await self._mapped_number(uow, account_id, request.phone_number_id)
         # The agent directory is outside storage: it is never called with a transaction open (a directory kept in the
@@ -109,7 +109,7 @@ class InboundService:
         self, called: str, source: str | None = None, arrived_on_trunk_id: str | None = None
     ) -> RoutingDecision:
         """Decide, without side effects, what would happen to a call: for troubleshooting (``decision.explain()``)."""
-        async with self.deps.storage.unit_of_work() as uow:
+        async with self.deps.storage.unit_of_work(read_only=True) as uow:
             candidates = await self._candidates(uow, called)
         return route_inbound(InboundCall(called, source, arrived_on_trunk_id), candidates)
 

@@ -40,7 +40,7 @@ class NumberService:
 
     async def list(self, account_id: str, trunk_id: str) -> Sequence[PhoneNumber]:
         """The trunk's live numbers with their agent mappings. Raises ``TrunkNotFound``."""
-        async with self.deps.storage.unit_of_work() as uow:
+        async with self.deps.storage.unit_of_work(read_only=True) as uow:
             if not await uow.trunks.exists(account_id, trunk_id):
                 raise TrunkNotFound()
             return await uow.numbers.list_for_trunk(account_id, trunk_id)

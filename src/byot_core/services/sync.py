@@ -114,7 +114,7 @@ class TelephonySync:
         the trunk is not stored, or ``needed`` says the stored trunk needs no push.
         """
         async with self._locks[hash(trunk_id) % len(self._locks)]:
-            async with self._deps.storage.unit_of_work() as uow:
+            async with self._deps.storage.unit_of_work(read_only=True) as uow:
                 trunk = await uow.trunks.get_any(trunk_id)
             if trunk is None or (needed is not None and not needed(trunk)):
                 return None
@@ -146,7 +146,7 @@ class TelephonySync:
         A trunk stored as applied whose objects all match is not searched for leftovers of an earlier shape (about
         half the requests of a pass); ``thorough=True`` searches every trunk.
         """
-        async with self._deps.storage.unit_of_work() as uow:
+        async with self._deps.storage.unit_of_work(read_only=True) as uow:
             ids = list(await uow.trunks.all_ids())
         try:
             configured = await self._deps.telephony.configured_trunks()

@@ -95,20 +95,20 @@ class TrunkService:
         numbers = tuple(new_number(self.deps, account_id, trunk.id, d) for d in draft.phone_numbers)
         async with self.deps.storage.unit_of_work() as uow:
             await uow.trunks.add(trunk)
-            for number in numbers:
-                await uow.numbers.add(number)
+            await uow.numbers.add_all(numbers)
             await uow.commit()
-        trunk = await self.telephony.sync(trunk)
+        # The answer is the trunk as this request stored it; only its sync state comes from the push.
+        trunk = attrs.evolve(trunk, sync_state=(await self.telephony.sync(trunk)).sync_state)
         return TrunkDetails(trunk, numbers)
 
     async def list(self, account_id: str, is_active: bool | None = None) -> Sequence[TrunkSummary]:
         """The account's trunks with their number counts, optionally filtered by ``is_active``."""
-        async with self.deps.storage.unit_of_work() as uow:
+        async with self.deps.storage.unit_of_work(read_only=True) as uow:
             return await uow.trunks.list(account_id, is_active)
 
     async def get(self, account_id: str, trunk_id: str) -> TrunkDetails:
         """A trunk with its gateways, identifiers and live numbers. Raises ``TrunkNotFound``."""
-        async with self.deps.storage.unit_of_work() as uow:
+        async with self.deps.storage.unit_of_work(read_only=True) as uow:
             trunk = await uow.trunks.get(account_id, trunk_id)
             if trunk is None:
                 raise TrunkNotFound()
@@ -143,7 +143,8 @@ class TrunkService:
             await uow.trunks.update(updated)
             numbers = await uow.numbers.list_for_trunk(account_id, trunk_id)
             await uow.commit()
-        updated = await self.telephony.sync(updated)
+        # The trunk as this update left it, even if another update has been stored since (its push is the newest).
+        updated = attrs.evolve(updated, sync_state=(await self.telephony.sync(updated)).sync_state)
         return TrunkDetails(updated, tuple(numbers))
 
     async def delete(self, account_id: str, trunk_id: str) -> TrunkDeleted:
@@ -168,7 +169,7 @@ class TrunkService:
 
     async def check_secrets(self) -> None:
         """Open one stored password, so that a wrong secret key is an error at start rather than on a later call."""
-        async with self.deps.storage.unit_of_work() as uow:
+        async with self.deps.storage.unit_of_work(read_only=True) as uow:
             sealed = await uow.trunks.any_sealed_password()
         if sealed is not None:
             self.deps.secrets.open(sealed)

@@ -17,10 +17,10 @@ from datetime import timedelta
 import attrs
 
 from byot_core.domain.errors import PhoneNumberConflict, PhoneNumberOnTrunk, TrunkNameConflict
-from byot_core.domain.execution import Attempt, Direction, Execution
 from byot_core.domain.secret import SealedSecret
-from byot_core.domain.status import ExecutionStatus
 from byot_core.domain.trunk import IpIdentifier, SyncState
+from byot_core.ports.storage import ReadOnlyUnitOfWork
+from byot_core.testing.execution_checks import executions_by_channel_and_agent
 from byot_core.testing.samples import T0, StorageFactory, sample_number, sample_trunk
 from byot_core.testing.samples import expect as _expect
 
@@ -217,40 +217,6 @@ async def sync_state_is_recorded(new: StorageFactory) -> None:
         assert list(await uow.trunks.all_ids()) == ["t1"]
 
 
-async def executions_by_channel_and_agent(new: StorageFactory) -> None:
-    """Executions are found by any attempt's channel and listed per agent, newest first, per account."""
-    storage = await new()
-    base = Execution(
-        id="e1",
-        account_id="acct-1",
-        agent_id="agent-1",
-        direction=Direction.OUTBOUND,
-        status=ExecutionStatus.INITIATED,
-        from_number="+15550000001",
-        to_number="+15550000002",
-        attempts=(Attempt(channel_id="c1", started_at=_T0),),
-        created_at=_T0,
-        updated_at=_T0,
-    )
-    second = attrs.evolve(base, id="e2", created_at=_T0 + timedelta(seconds=1), attempts=())
-    async with storage.unit_of_work() as uow:
-        await uow.executions.add(base)
-        await uow.executions.add(second)
-        await uow.commit()
-    retried = attrs.evolve(base, attempts=(*base.attempts, Attempt(channel_id="c2", started_at=_T0)))
-    async with storage.unit_of_work() as uow:
-        await uow.executions.update(retried)
-        await uow.commit()
-    async with storage.unit_of_work() as uow:
-        assert await uow.executions.find_by_channel("c2") == retried
-        assert await uow.executions.find_by_channel("c1") == retried
-        assert await uow.executions.find_by_channel("nope") is None
-        assert await uow.executions.get("acct-2", "e1") is None
-        listed = [e.id for e in await uow.executions.list_for_agent("acct-1", "agent-1")]
-        assert listed == ["e2", "e1"], listed
-        assert list(await uow.executions.list_for_agent("acct-2", "agent-1")) == []
-
-
 async def routing_candidates_carry_sources(new: StorageFactory) -> None:
     """Routing candidates come with their trunk and its allowed sources, kept current when the trunk changes."""
     storage = await new()
@@ -273,6 +239,35 @@ async def routing_candidates_carry_sources(new: StorageFactory) -> None:
         assert not candidate.sources.allows("198.51.100.7")
 
 
+async def read_only_units_read_and_refuse_writes(new: StorageFactory) -> None:
+    """A read-only unit of work sees what is committed and raises ReadOnlyUnitOfWork on any write."""
+    storage = await new()
+    trunk = sample_trunk("t1")
+    async with storage.unit_of_work() as uow:
+        await uow.trunks.add(trunk)
+        await uow.commit()
+    async with storage.unit_of_work(read_only=True) as uow:
+        assert await uow.trunks.get("acct-1", "t1") == trunk, "a read-only unit of work reads committed trunks"
+        await _expect(ReadOnlyUnitOfWork, uow.trunks.add(sample_trunk("t2")), "adding in a read-only unit of work")
+        await _expect(ReadOnlyUnitOfWork, uow.numbers.add(sample_number("n1", trunk)), "adding a number read-only")
+    async with storage.unit_of_work() as uow:
+        assert await uow.trunks.get("acct-1", "t2") is None, "nothing written by a refused read-only write"
+
+
+async def numbers_added_together(new: StorageFactory) -> None:
+    """add_all stores every number, or raises what add would for the first that cannot be stored."""
+    storage = await new()
+    trunk = sample_trunk("t1")
+    async with storage.unit_of_work() as uow:
+        await uow.trunks.add(trunk)
+        await uow.numbers.add_all([sample_number("n1", trunk, "15550001111"), sample_number("n2", trunk)])
+        await uow.commit()
+    async with storage.unit_of_work() as uow:
+        assert len(await uow.numbers.list_for_trunk("acct-1", "t1")) == 2, "add_all stores every number"
+        again = [sample_number("n3", trunk, "442079460000"), sample_number("n4", trunk)]
+        await _expect(PhoneNumberOnTrunk, uow.numbers.add_all(again), "add_all of a DID already on the trunk")
+
+
 #: Every check of the contract, in a stable order.
 STORAGE_CONTRACT: tuple[Callable[[StorageFactory], Awaitable[None]], ...] = (
     trunk_round_trip,
@@ -286,4 +281,6 @@ STORAGE_CONTRACT: tuple[Callable[[StorageFactory], Awaitable[None]], ...] = (
     a_sealed_password_can_be_found,
     executions_by_channel_and_agent,
     routing_candidates_carry_sources,
+    read_only_units_read_and_refuse_writes,
+    numbers_added_together,
 )

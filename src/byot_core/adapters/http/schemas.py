@@ -12,7 +12,15 @@ from typing import Any
 import attrs
 
 from byot_core.domain.sip_values import TRANSPORTS
-from byot_core.domain.trunk import GATEWAY_BOUNDS, MAX_GATEWAYS, SETTING_BOUNDS, Gateway, TrunkSettings
+from byot_core.domain.trunk import (
+    GATEWAY_BOUNDS,
+    MAX_GATEWAYS,
+    MAX_IP_IDENTIFIERS,
+    MAX_NUMBERS_AT_CREATION,
+    SETTING_BOUNDS,
+    Gateway,
+    TrunkSettings,
+)
 
 __all__ = ["SCHEMAS", "Json", "ref"]
 
@@ -84,7 +92,7 @@ _COMMON_IN: Json = {
     "auth_username": _nullable("string"),
     "auth_password": {"type": ["string", "null"], "writeOnly": True},
     "gateways": {"type": "array", "items": ref("GatewayInput"), "minItems": 1, "maxItems": MAX_GATEWAYS},
-    "ip_identifiers": {"type": ["array", "null"], "items": ref("IpIdentifierInput")},
+    "ip_identifiers": {"type": ["array", "null"], "items": ref("IpIdentifierInput"), "maxItems": MAX_IP_IDENTIFIERS},
     **_SETTINGS,
 }
 SCHEMAS: Json = {
@@ -104,7 +112,11 @@ SCHEMAS: Json = {
         "properties": {
             **_COMMON_IN,
             "auth_type": {"type": "string", "enum": ["userpass", "ip-based"]},
-            "phone_numbers": {"type": ["array", "null"], "items": ref("PhoneNumberCreate")},
+            "phone_numbers": {
+                "type": ["array", "null"],
+                "items": ref("PhoneNumberCreate"),
+                "maxItems": MAX_NUMBERS_AT_CREATION,
+            },
         },
     },
     "TrunkUpdate": {

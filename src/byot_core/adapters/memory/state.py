@@ -12,6 +12,7 @@ from byot_core.domain.execution import Execution
 from byot_core.domain.phone_number import PhoneNumber
 from byot_core.domain.sources import SourceMatcher
 from byot_core.domain.trunk import Trunk
+from byot_core.ports.storage import ReadOnlyUnitOfWork
 
 __all__ = ["Journal", "State"]
 
@@ -39,16 +40,24 @@ class State:
 class Journal:
     """Records each change to a mapping so that it can be undone, newest first."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, read_only: bool = False) -> None:
         self.entries: list[tuple[MutableMapping[Any, Any], Any, Any]] = []
+        self.read_only = read_only
+
+    def writable(self) -> None:
+        """Raise :class:`ReadOnlyUnitOfWork` if the unit of work this journal belongs to promised only to read."""
+        if self.read_only:
+            raise ReadOnlyUnitOfWork("this unit of work was opened read-only")
 
     def set(self, mapping: MutableMapping[Any, Any], key: Any, value: Any) -> None:
         """Set ``mapping[key]``, remembering what was there."""
+        self.writable()
         self.entries.append((mapping, key, mapping.get(key, _ABSENT)))
         mapping[key] = value
 
     def delete(self, mapping: MutableMapping[Any, Any], key: Any) -> None:
         """Delete ``mapping[key]`` if present, remembering it."""
+        self.writable()
         if key in mapping:
             self.entries.append((mapping, key, mapping[key]))
             del mapping[key]

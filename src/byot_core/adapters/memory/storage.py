@@ -130,6 +130,10 @@ class _NumberRepo(_Repositories):
     async def add(self, number: PhoneNumber) -> None:
         self._put(number)
 
+    async def add_all(self, numbers: Sequence[PhoneNumber]) -> None:
+        for number in numbers:
+            self._put(number)
+
     async def get(self, account_id: str, number_id: str) -> PhoneNumber | None:
         number = self.state.numbers.get(number_id)
         return number if number is not None and number.account_id == account_id else None
@@ -214,12 +218,16 @@ class _ExecutionRepo(_Repositories):
 
 
 class MemoryUnitOfWork:
-    """One transaction on :class:`MemoryStorage`: exclusive while open, undone unless committed."""
+    """One transaction on :class:`MemoryStorage`: exclusive while open, undone unless committed.
 
-    def __init__(self, state: _State, lock: asyncio.Lock) -> None:
+    A read-only one takes the same turn (a writer's unit of work changes the state in place, so reading beside it
+    could see half of it) and refuses writes.
+    """
+
+    def __init__(self, state: _State, lock: asyncio.Lock, *, read_only: bool = False) -> None:
         self._state = state
         self._lock = lock
-        self._journal = _Journal()
+        self._journal = _Journal(read_only=read_only)
         # Repositories are made on first use: most units of work touch one or two of them.
         self._trunks: _TrunkRepo | None = None
         self._numbers: _NumberRepo | None = None
@@ -282,6 +290,6 @@ class MemoryStorage:
         self._state = _State()
         self._lock = asyncio.Lock()
 
-    def unit_of_work(self) -> MemoryUnitOfWork:
-        """A new unit of work."""
-        return MemoryUnitOfWork(self._state, self._lock)
+    def unit_of_work(self, *, read_only: bool = False) -> MemoryUnitOfWork:
+        """A new unit of work (``read_only`` refuses writes)."""
+        return MemoryUnitOfWork(self._state, self._lock, read_only=read_only)

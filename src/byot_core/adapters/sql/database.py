@@ -17,10 +17,13 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from byot_core.adapters.sql.engine import backend_of, make_postgres_engine, make_sqlite_engine
+from byot_core.ports.storage import ReadOnlyUnitOfWork
 
 __all__ = ["Database", "Session"]
 
 T = TypeVar("T")
+# SQLite connections (and worker threads) of one process: one writer at a time, the others reading beside it.
+_SQLITE_CONNECTIONS = 4
 
 
 class Session:
@@ -29,21 +32,32 @@ class Session:
     On PostgreSQL, reads before the first write run in autocommit: under READ COMMITTED each statement sees the
     committed data of its start either way, and a read then costs no BEGIN and ROLLBACK round trips. The first write
     begins the transaction, and every later statement of the session runs inside it (so reads see its writes).
-    On SQLite every session is one ``BEGIN IMMEDIATE`` transaction, begun on first use; sessions of one process take
-    turns (an asyncio lock, held from first use to close). Without that, worker threads could all be waiting in
-    ``BEGIN IMMEDIATE`` for the write lock while the session holding it waits for a free thread.
+    On SQLite a writing session is one ``BEGIN IMMEDIATE`` transaction, begun on first use; writing sessions of one
+    process take turns (an asyncio lock, held from first use to close). Without that, worker threads could all be
+    waiting in ``BEGIN IMMEDIATE`` for the write lock while the session holding it waits for a free thread. A
+    read-only session is a deferred transaction: WAL gives it a snapshot beside the writer, so it waits for nobody;
+    a semaphore keeps readers to the connections not kept for the writer.
     """
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, *, read_only: bool = False) -> None:
         self._database = database
+        self._read_only = read_only
         self._sync: Connection | None = None
         self._async: AsyncConnection | None = None
         self._transactional = False
         self._holds_turn = False
+        self._holds_reader = False
 
     async def _async_connection(self, write: bool) -> AsyncConnection:
         engine = self._database.async_engine
         assert engine is not None
+        if self._async is None and self._read_only:
+            # One snapshot for every statement: a trunk and its gateways from the same commit.
+            self._async = await engine.connect()
+            await self._async.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+            await self._async.begin()
+            self._transactional = True
+            return self._async
         if self._async is None:
             self._async = await engine.connect()
             await self._async.execution_options(isolation_level="AUTOCOMMIT")
@@ -56,19 +70,28 @@ class Session:
 
     async def run(self, fn: Callable[..., T], *args: Any, write: bool = True) -> T:
         """Run ``fn(connection, *args)`` in this session; ``write=False`` promises ``fn`` only reads."""
+        if write and self._read_only:
+            raise ReadOnlyUnitOfWork("this unit of work was opened read-only")
         database = self._database
         if database.async_engine is not None:
             conn = await self._async_connection(write)
             return await conn.run_sync(fn, *args)
 
-        if self._sync is None and not self._holds_turn:
+        if self._sync is None and not self._holds_turn and not self._read_only:
             await database.turn.acquire()
             self._holds_turn = True
+        if self._sync is None and not self._holds_reader and self._read_only:
+            # At most as many readers as connections beside the writer's: a worker thread never waits for one.
+            await database.readers.acquire()
+            self._holds_reader = True
 
         def job() -> T:
             if self._sync is None:
                 assert database.sync_engine is not None
-                self._sync = database.sync_engine.connect()
+                connection = database.sync_engine.connect()
+                if self._read_only:
+                    connection = connection.execution_options(byot_deferred=True)
+                self._sync = connection
                 self._sync.begin()
             return fn(self._sync, *args)
 
@@ -83,6 +106,9 @@ class Session:
         if self._holds_turn:
             self._holds_turn = False
             self._database.turn.release()
+        if self._holds_reader:
+            self._holds_reader = False
+            self._database.readers.release()
 
     async def commit(self) -> None:
         """Commit, if anything was begun."""
@@ -125,11 +151,13 @@ class Database:
         self.sync_engine: Engine | None = None
         self.async_engine: AsyncEngine | None = None
         self._executor: ThreadPoolExecutor | None = None
-        #: SQLite sessions of this process take turns (see :class:`Session`).
+        #: SQLite writing sessions of this process take turns (see :class:`Session`).
         self.turn = asyncio.Lock()
+        #: SQLite reading sessions open at once: every connection but the one kept for the writer.
+        self.readers = asyncio.Semaphore(_SQLITE_CONNECTIONS - 1)
         if self.backend == "sqlite":
-            self.sync_engine = make_sqlite_engine(url, pool_size=2, max_overflow=2)
-            self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="byot-sqlite")
+            self.sync_engine = make_sqlite_engine(url, pool_size=_SQLITE_CONNECTIONS, max_overflow=0)
+            self._executor = ThreadPoolExecutor(max_workers=_SQLITE_CONNECTIONS, thread_name_prefix="byot-sqlite")
         else:
             self.async_engine = make_postgres_engine(url)
 

@@ -60,6 +60,27 @@ def _write_number(conn: Connection, number: PhoneNumber, insert: bool) -> None:
     raise PhoneNumberConflict()
 
 
+def _insert_numbers(conn: Connection, numbers: Sequence[PhoneNumber]) -> None:
+    states = {trunk_id: lock_trunk(conn, trunk_id) for trunk_id in {n.trunk_id for n in numbers}}
+    if any(state is None for state in states.values()):
+        raise LookupError("a trunk of these numbers is not stored")
+    values = [
+        rows.number_values(n, not n.deleted and state["is_active"] and not state["deleted"])
+        for n in numbers
+        if (state := states[n.trunk_id]) is not None
+    ]
+
+    def insert() -> None:
+        conn.execute(sa.insert(phone_numbers), values)
+
+    if guarded(conn, insert):
+        return
+    # The database refused the batch: the same writes one by one name the number and the error.
+    for number in numbers:
+        _write_number(conn, number, True)
+    raise AssertionError("a refused batch of numbers was accepted number by number")
+
+
 _TRUNK_LABELS = [c.label(f"t_{c.name}") for c in trunks.c]
 _CANDIDATES = (
     sa.select(phone_numbers, *_TRUNK_LABELS)
@@ -105,6 +126,11 @@ class SqlNumberRepository:
     async def add(self, number: PhoneNumber) -> None:
         """Insert a number; ``PhoneNumberConflict`` or ``PhoneNumberOnTrunk`` when its DID is taken."""
         await self._session.run(_write_number, number, True)
+
+    async def add_all(self, numbers: Sequence[PhoneNumber]) -> None:
+        """Insert several numbers in one statement; when an index refuses it, number by number to name the error."""
+        if numbers:
+            await self._session.run(_insert_numbers, numbers)
 
     async def update(self, number: PhoneNumber) -> None:
         """Rewrite a number, keeping ``holds_did`` right."""

@@ -18,10 +18,14 @@ __all__ = ["SqlStorage", "SqlUnitOfWork"]
 
 
 class SqlUnitOfWork:
-    """One database transaction, begun on first use; rolled back on leaving unless committed."""
+    """One database transaction, begun on first use; rolled back on leaving unless committed.
 
-    def __init__(self, database: Database, cache: AggregateCache) -> None:
-        self._session = Session(database)
+    Read-only: on SQLite a deferred transaction outside the writers' queue (WAL lets it read a snapshot beside the
+    writer); on PostgreSQL ``REPEATABLE READ READ ONLY``, so every statement sees the same snapshot.
+    """
+
+    def __init__(self, database: Database, cache: AggregateCache, *, read_only: bool = False) -> None:
+        self._session = Session(database, read_only=read_only)
         self.trunks = SqlTrunkRepository(self._session)
         self.numbers = SqlNumberRepository(self._session, cache)
         self.executions = SqlExecutionRepository(self._session)
@@ -75,9 +79,9 @@ class SqlStorage:
         """The engine SQLAlchemy events attach to (for instrumentation)."""
         return self.database.events_target
 
-    def unit_of_work(self) -> SqlUnitOfWork:
-        """A new unit of work."""
-        return SqlUnitOfWork(self.database, self._cache)
+    def unit_of_work(self, *, read_only: bool = False) -> SqlUnitOfWork:
+        """A new unit of work; a ``read_only`` one reads one snapshot without queueing behind writers."""
+        return SqlUnitOfWork(self.database, self._cache, read_only=read_only)
 
     async def close(self) -> None:
         """Release the connections."""

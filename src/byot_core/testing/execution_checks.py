@@ -1,0 +1,49 @@
+"""The storage contract's checks of executions: stored, found by any channel, listed by agent."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import attrs
+
+from byot_core.domain.execution import Attempt, Direction, Execution
+from byot_core.domain.status import ExecutionStatus
+from byot_core.testing.samples import T0, StorageFactory
+
+__all__ = ["executions_by_channel_and_agent"]
+
+_T0 = T0
+
+
+async def executions_by_channel_and_agent(new: StorageFactory) -> None:
+    """Executions are found by any attempt's channel and listed per agent, newest first, per account."""
+    storage = await new()
+    base = Execution(
+        id="e1",
+        account_id="acct-1",
+        agent_id="agent-1",
+        direction=Direction.OUTBOUND,
+        status=ExecutionStatus.INITIATED,
+        from_number="+15550000001",
+        to_number="+15550000002",
+        attempts=(Attempt(channel_id="c1", started_at=_T0),),
+        created_at=_T0,
+        updated_at=_T0,
+    )
+    second = attrs.evolve(base, id="e2", created_at=_T0 + timedelta(seconds=1), attempts=())
+    async with storage.unit_of_work() as uow:
+        await uow.executions.add(base)
+        await uow.executions.add(second)
+        await uow.commit()
+    retried = attrs.evolve(base, attempts=(*base.attempts, Attempt(channel_id="c2", started_at=_T0)))
+    async with storage.unit_of_work() as uow:
+        await uow.executions.update(retried)
+        await uow.commit()
+    async with storage.unit_of_work() as uow:
+        assert await uow.executions.find_by_channel("c2") == retried
+        assert await uow.executions.find_by_channel("c1") == retried
+        assert await uow.executions.find_by_channel("nope") is None
+        assert await uow.executions.get("acct-2", "e1") is None
+        listed = [e.id for e in await uow.executions.list_for_agent("acct-1", "agent-1")]
+        assert listed == ["e2", "e1"], listed
+        assert list(await uow.executions.list_for_agent("acct-2", "agent-1")) == []
