@@ -27,6 +27,7 @@ __all__ = [
     "PhoneNumberOnTrunk",
     "PhoneNumberRemoved",
     "Problem",
+    "StorageBusy",
     "TelephonyUnavailable",
     "TrunkNameConflict",
     "TrunkNotFound",
@@ -198,6 +199,20 @@ class CallRefused(ByotError):
 
     kind = ErrorKind.REFUSED
     code = "call_refused"
+
+
+class StorageBusy(ByotError):
+    """The database refused a unit of work for a conflicting one, even after the use case tried it again.
+
+    A deadlock or a serialization failure (PostgreSQL), a write lock held past the timeout (SQLite): nothing of the
+    unit of work was written, and the request may be sent again.
+    """
+
+    kind = ErrorKind.UNAVAILABLE
+    code = "storage_busy"
+
+    def __init__(self) -> None:
+        super().__init__("The database is busy with conflicting changes; try again")
 
 
 class TelephonyUnavailable(ByotError):

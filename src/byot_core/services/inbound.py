@@ -26,6 +26,7 @@ from byot_core.domain.telephony import InboundOffer
 from byot_core.guide import read_mapping
 from byot_core.ports.storage import UnitOfWork
 from byot_core.services.deps import Dependencies
+from byot_core.services.transactions import in_transaction
 from byot_core.services.views import Message
 
 __all__ = ["InboundService"]
@@ -70,11 +71,13 @@ class InboundService:
         # same database would wait on that transaction). Set before the mapping, so a mapping never exists with the
         # wrong audio format; if the mapping then fails, the agent merely already uses ulaw.
         await self.deps.agents.set_audio_format(account_id, request.agent_id, ULAW)
-        async with self.deps.storage.unit_of_work() as uow:
+
+        async def store(uow: UnitOfWork) -> None:
             number = await self._mapped_number(uow, account_id, request.phone_number_id)
             mapped = attrs.evolve(number, agent_id=request.agent_id, updated_at=self.deps.clock.now())
             await uow.numbers.update(mapped)
-            await uow.commit()
+
+        await in_transaction(self.deps.storage, store)
         return Message("SIP trunk number successfully mapped to agent")
 
     async def unlink(self, account_id: str, mapping: MappingRequest | Mapping[str, object]) -> Message:
@@ -83,12 +86,14 @@ class InboundService:
         Raises as :meth:`setup`, and ``NotMappedToAgent`` when the number is not mapped to that agent.
         """
         request = _mapping(mapping)
-        async with self.deps.storage.unit_of_work() as uow:
+
+        async def store(uow: UnitOfWork) -> None:
             number = await self._mapped_number(uow, account_id, request.phone_number_id)
             if number.agent_id != request.agent_id:
                 raise NotMappedToAgent()
             await uow.numbers.update(attrs.evolve(number, agent_id=None, updated_at=self.deps.clock.now()))
-            await uow.commit()
+
+        await in_transaction(self.deps.storage, store)
         return Message("SIP trunk number successfully unlinked from agent")
 
     async def _candidates(self, uow: UnitOfWork, called: str) -> Sequence[RouteCandidate]:

@@ -9,7 +9,9 @@ import attrs
 from byot_core.domain.errors import PhoneNumberNotFound, PhoneNumberRemoved, TrunkNotFound
 from byot_core.domain.number_draft import NumberDraft
 from byot_core.domain.phone_number import PhoneNumber
+from byot_core.ports.storage import UnitOfWork
 from byot_core.services.deps import Dependencies
+from byot_core.services.transactions import in_transaction
 from byot_core.services.trunks import new_number, revalidated
 from byot_core.services.views import Message
 
@@ -30,12 +32,14 @@ class NumberService:
         ``PhoneNumberConflict`` (held by another active trunk) or ``PhoneNumberOnTrunk``.
         """
         draft = revalidated(request, self.deps.default_region)
-        async with self.deps.storage.unit_of_work() as uow:
+        number = new_number(self.deps, account_id, trunk_id, draft)
+
+        async def store(uow: UnitOfWork) -> None:
             if not await uow.trunks.exists(account_id, trunk_id):
                 raise TrunkNotFound()
-            number = new_number(self.deps, account_id, trunk_id, draft)
             await uow.numbers.add(number)
-            await uow.commit()
+
+        await in_transaction(self.deps.storage, store)
         return number
 
     async def list(self, account_id: str, trunk_id: str) -> Sequence[PhoneNumber]:
@@ -51,7 +55,8 @@ class NumberService:
         Raises ``TrunkNotFound``, ``PhoneNumberNotFound`` (unknown, another account's, or on another trunk) or
         ``PhoneNumberRemoved`` (already removed).
         """
-        async with self.deps.storage.unit_of_work() as uow:
+
+        async def store(uow: UnitOfWork) -> None:
             if not await uow.trunks.exists(account_id, trunk_id):
                 raise TrunkNotFound()
             number = await uow.numbers.get(account_id, number_id)
@@ -61,5 +66,6 @@ class NumberService:
                 raise PhoneNumberRemoved()
             now = self.deps.clock.now()
             await uow.numbers.update(attrs.evolve(number, deleted=True, agent_id=None, updated_at=now))
-            await uow.commit()
+
+        await in_transaction(self.deps.storage, store)
         return Message("Phone number removed successfully")

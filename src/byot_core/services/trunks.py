@@ -11,14 +11,15 @@ from byot_core.domain.errors import TrunkNotFound
 from byot_core.domain.number_draft import NumberDraft, number_draft
 from byot_core.domain.phone_number import PhoneNumber
 from byot_core.domain.secret import SealedSecret, Secret
-from byot_core.domain.trunk import SyncState
+from byot_core.domain.trunk import SyncState, Trunk
 from byot_core.domain.trunk_checks import check_changes, check_draft
 from byot_core.domain.trunk_draft import TrunkChanges, TrunkDraft
 from byot_core.domain.trunk_rules import apply_changes, build_trunk
 from byot_core.guide import read_number, read_trunk_create, read_trunk_update
-from byot_core.ports.storage import TrunkSummary
+from byot_core.ports.storage import TrunkSummary, UnitOfWork
 from byot_core.services.deps import Dependencies
 from byot_core.services.sync import TelephonySync
+from byot_core.services.transactions import in_transaction
 from byot_core.services.views import TrunkDeleted, TrunkDetails
 
 __all__ = ["TrunkService", "new_number", "revalidated"]
@@ -93,10 +94,12 @@ class TrunkService:
             sealed_password=self._seal(draft.auth_password),
         )
         numbers = tuple(new_number(self.deps, account_id, trunk.id, d) for d in draft.phone_numbers)
-        async with self.deps.storage.unit_of_work() as uow:
+
+        async def store(uow: UnitOfWork) -> None:
             await uow.trunks.add(trunk)
             await uow.numbers.add_all(numbers)
-            await uow.commit()
+
+        await in_transaction(self.deps.storage, store)
         # The answer is the trunk as this request stored it; only its sync state comes from the push.
         trunk = attrs.evolve(trunk, sync_state=(await self.telephony.sync(trunk)).sync_state)
         return TrunkDetails(trunk, numbers)
@@ -131,7 +134,8 @@ class TrunkService:
         else:
             changes = read_trunk_update(request)
         sealed = None if not isinstance(changes.auth_password, Secret) else self._seal(changes.auth_password)
-        async with self.deps.storage.unit_of_work() as uow:
+
+        async def store(uow: UnitOfWork) -> tuple[Trunk, Sequence[PhoneNumber]]:
             trunk = await uow.trunks.get(account_id, trunk_id)
             if trunk is None:
                 raise TrunkNotFound()
@@ -141,8 +145,9 @@ class TrunkService:
             # Pending until telephony confirms: a crash before the sync must not leave the change marked applied.
             updated = attrs.evolve(updated, sync_state=SyncState.PENDING)
             await uow.trunks.update(updated)
-            numbers = await uow.numbers.list_for_trunk(account_id, trunk_id)
-            await uow.commit()
+            return updated, await uow.numbers.list_for_trunk(account_id, trunk_id)
+
+        updated, numbers = await in_transaction(self.deps.storage, store)
         # The trunk as this update left it, even if another update has been stored since (its push is the newest).
         updated = attrs.evolve(updated, sync_state=(await self.telephony.sync(updated)).sync_state)
         return TrunkDetails(updated, tuple(numbers))
@@ -153,7 +158,8 @@ class TrunkService:
         Gateways and identifiers are removed, numbers soft-deleted with their mappings cleared (one transaction),
         then the telephony configuration is removed. Raises ``TrunkNotFound``.
         """
-        async with self.deps.storage.unit_of_work() as uow:
+
+        async def store(uow: UnitOfWork) -> tuple[Trunk, int]:
             trunk = await uow.trunks.get(account_id, trunk_id)
             if trunk is None:
                 raise TrunkNotFound()
@@ -163,7 +169,9 @@ class TrunkService:
                 trunk, deleted=True, gateways=(), ip_identifiers=(), updated_at=now, sync_state=SyncState.PENDING
             )
             await uow.trunks.update(deleted)
-            await uow.commit()
+            return deleted, removed
+
+        deleted, removed = await in_transaction(self.deps.storage, store)
         await self.telephony.sync(deleted)
         return TrunkDeleted(removed)
 

@@ -14,9 +14,11 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from byot_core.adapters.sql.engine import backend_of, make_postgres_engine, make_sqlite_engine
+from byot_core.domain.errors import StorageBusy
 from byot_core.ports.storage import ReadOnlyUnitOfWork
 
 __all__ = ["Database", "Session"]
@@ -24,6 +26,19 @@ __all__ = ["Database", "Session"]
 T = TypeVar("T")
 # SQLite connections (and worker threads) of one process: one writer at a time, the others reading beside it.
 _SQLITE_CONNECTIONS = 4
+
+
+# PostgreSQL's deadlock and serialization failures: the transaction lost to another and may simply be run again.
+_CONFLICT_STATES = frozenset({"40P01", "40001"})
+
+
+def _conflict(error: DBAPIError) -> bool:
+    """Whether the database refused the statement for a conflicting transaction (not for what it asked)."""
+    state = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+    if state in _CONFLICT_STATES:
+        return True
+    # SQLite: the write lock was not free within the busy timeout.
+    return "database is locked" in str(error.orig)
 
 
 class Session:
@@ -72,6 +87,14 @@ class Session:
         """Run ``fn(connection, *args)`` in this session; ``write=False`` promises ``fn`` only reads."""
         if write and self._read_only:
             raise ReadOnlyUnitOfWork("this unit of work was opened read-only")
+        try:
+            return await self._run(fn, *args, write=write)
+        except DBAPIError as error:
+            if _conflict(error):
+                raise StorageBusy() from error
+            raise
+
+    async def _run(self, fn: Callable[..., T], *args: Any, write: bool) -> T:
         database = self._database
         if database.async_engine is not None:
             conn = await self._async_connection(write)
@@ -111,11 +134,16 @@ class Session:
             self._database.readers.release()
 
     async def commit(self) -> None:
-        """Commit, if anything was begun."""
-        if self._async is not None:
-            await self._async.commit()
-        elif self._sync is not None:
-            await self._database.in_thread(self._sync.commit)
+        """Commit, if anything was begun (a serialization failure at commit is :class:`StorageBusy`)."""
+        try:
+            if self._async is not None:
+                await self._async.commit()
+            elif self._sync is not None:
+                await self._database.in_thread(self._sync.commit)
+        except DBAPIError as error:
+            if _conflict(error):
+                raise StorageBusy() from error
+            raise
 
     async def close(self) -> None:
         """Roll back whatever was not committed and give the connection back."""

@@ -19,6 +19,7 @@ from byot_core.domain.errors import (
     PhoneNumberConflict,
     PhoneNumberOnTrunk,
     PhoneNumberRemoved,
+    TrunkNotFound,
 )
 from byot_core.domain.phone_number import PhoneNumber
 from byot_core.domain.routing import RouteCandidate, allowed_sources
@@ -30,6 +31,9 @@ def _write_number(conn: Connection, number: PhoneNumber, insert: bool) -> None:
     trunk = lock_trunk(conn, number.trunk_id)
     if trunk is None:
         raise LookupError(f"trunk {number.trunk_id} is not stored")
+    if insert and trunk["deleted"]:
+        # Deleted since this unit of work saw it: a deleted trunk takes no new number.
+        raise TrunkNotFound()
     values = rows.number_values(number, not number.deleted and trunk["is_active"] and not trunk["deleted"])
 
     def write() -> None:
@@ -165,7 +169,13 @@ class SqlNumberRepository:
             .where(phone_numbers.c.trunk_id == trunk_id, sa.not_(phone_numbers.c.deleted))
             .values(deleted=True, agent_id=None, holds_did=False, updated_at=now)
         )
-        return await self._session.run(lambda conn: int(conn.execute(statement).rowcount))
+
+        def remove(conn: Connection) -> int:
+            # The trunk's row first, as every other write of its numbers does: one order of locks, no deadlock.
+            lock_trunk(conn, trunk_id)
+            return int(conn.execute(statement).rowcount)
+
+        return await self._session.run(remove)
 
     async def routing_candidates(self, key: str) -> Sequence[RouteCandidate]:
         """Live numbers with the key, with their trunks and cached source matchers."""
