@@ -245,3 +245,17 @@ async def test_a_concurrently_deleted_trunk_is_never_resurrected(
         with pytest.raises(TrunkNotFound):
             await slow.trunks.update(attrs.evolve(stale, description="late"))
     assert list(await app.trunks.list(ACCOUNT)) == []
+
+
+async def test_database_errors_never_carry_their_parameters(sql: tuple[byot_core.Byot, SqlStorage]) -> None:
+    """A statement that fails says which, never with what: sealed passwords and numbers stay out of logs."""
+    _, storage = sql
+    secret = "sealed-token-that-must-not-leak"
+
+    def fail(conn: sa.Connection) -> None:
+        conn.execute(sa.text("SELECT no_such_column FROM trunks WHERE name = :name"), {"name": secret})
+
+    with pytest.raises(sa.exc.DBAPIError) as failed:
+        await storage.database.run(fail)
+    assert secret not in str(failed.value)
+    assert "hidden" in str(failed.value)

@@ -20,47 +20,69 @@ from starlette.routing import Route
 from byot_core.adapters.fake_telephony import FakeTelephony
 from byot_core.adapters.http.app import create_app
 from byot_core.adapters.http.auth import ApiKeys, hash_key, new_api_key, parse_api_keys
-from byot_core.adapters.http.errors import error_body
+from byot_core.adapters.http.body import read_json
+from byot_core.adapters.http.errors import ApiError, error_body
 from byot_core.adapters.sql.agents import SqlApiKeys
 from byot_core.adapters.system import SystemClock
+from byot_core.domain.errors import plausible_id
 from byot_core.runtime import Core, Settings, open_core
+from byot_core.services.app import Byot
 
 __all__ = ["Server", "open_server"]
 
 FIRST_ACCOUNT = "user_default"
 
 
-def fake_carrier_routes(telephony: FakeTelephony, keys: ApiKeys) -> list[Route]:
+def fake_carrier_routes(telephony: FakeTelephony, keys: ApiKeys, byot: Byot) -> list[Route]:
     """Routes that play the carrier's part on the fake telephony, so inbound calls can be seen over HTTP.
 
     ``POST /fake/inbound-calls`` with ``{"called", "source", "caller"}`` makes a call arrive (answering
     ``{"channel_id"}``); ``POST /fake/inbound-calls/{channel_id}/hangup`` ends it from the caller's side. They exist
-    only while the telephony is the fake one, and need an API key like every other route.
+    only while the telephony is the fake one and need an API key like every other route. An account rings only its
+    own numbers (or numbers nobody holds, to see a refusal) and hangs up only the calls it made arrive: another
+    account's number or call is not found, as everywhere else.
     """
+    started: dict[str, str] = {}
+
+    def refused(status: int, code: str, detail: str) -> Response:
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        return JSONResponse(error_body(code, detail), status, headers=headers)
 
     async def arrive(request: Request) -> Response:
-        if keys.account_for(request.headers.get("authorization")) is None:
-            return JSONResponse(error_body("unauthorized", "Invalid or missing API key"), 401)
+        account = keys.account_for(request.headers.get("authorization"))
+        if account is None:
+            return refused(401, "unauthorized", "Invalid or missing API key")
         try:
-            payload = await request.json()
-        except ValueError:
-            payload = None
-        called = payload.get("called") if isinstance(payload, dict) else None
-        if not isinstance(called, str) or not called:
-            return JSONResponse(error_body("called_required", "called is required"), 400)
-        source = payload.get("source")
-        caller = payload.get("caller")
+            payload = await read_json(request)
+        except ApiError as error:
+            return refused(error.status, error.code, error.detail)
+        if not isinstance(payload, dict):
+            return refused(400, "invalid_body", "Request body must be a JSON object")
+        called = payload.get("called")
+        if not isinstance(called, str) or not called or not plausible_id(called):
+            return refused(400, "called_required", "called is required")
+        decision = await byot.inbound.explain(called)
+        owner = decision.candidate.number.account_id if decision.candidate is not None else None
+        if owner is not None and owner != account:
+            return refused(404, "phone_number_not_found", "Phone number doesn't exist.")
+        source, caller = payload.get("source"), payload.get("caller")
         channel = telephony.incoming_call(
             called,
             source=source if isinstance(source, str) else None,
             caller=caller if isinstance(caller, str) else None,
         )
+        started[channel] = account
         return JSONResponse({"channel_id": channel}, 201)
 
     async def hang_up(request: Request) -> Response:
-        if keys.account_for(request.headers.get("authorization")) is None:
-            return JSONResponse(error_body("unauthorized", "Invalid or missing API key"), 401)
-        telephony.remote_hang_up(str(request.path_params["channel_id"]))
+        account = keys.account_for(request.headers.get("authorization"))
+        if account is None:
+            return refused(401, "unauthorized", "Invalid or missing API key")
+        channel = str(request.path_params["channel_id"])
+        if started.get(channel) != account:
+            return refused(404, "call_not_found", "Call not found")
+        telephony.remote_hang_up(channel)
+        started.pop(channel, None)
         return JSONResponse({"message": "hung up"})
 
     return [
@@ -106,7 +128,7 @@ async def open_server(settings: Settings) -> Server:
         raise
     app = create_app(byot, keys=keys, agents=core.agents, api_page=True)
     if isinstance(telephony, FakeTelephony):
-        app.router.routes.extend(fake_carrier_routes(telephony, keys))
+        app.router.routes.extend(fake_carrier_routes(telephony, keys, byot))
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:

@@ -53,6 +53,8 @@ def make_sqlite_engine(url: str, **options: Any) -> Engine:
     engine = create_engine(
         normalise_url(url),
         connect_args={"timeout": CONNECT_TIMEOUT_SECONDS, "check_same_thread": False},
+        # Parameters hold sealed passwords and customers' numbers: no error message or log line may carry them.
+        hide_parameters=True,
         **options,
     )
 
@@ -82,6 +84,7 @@ def make_postgres_engine(url: str, **options: Any) -> AsyncEngine:
         "command_timeout": STATEMENT_TIMEOUT_SECONDS,
         "server_settings": {"statement_timeout": str(STATEMENT_TIMEOUT_SECONDS * 1000)},
     }
+    options.setdefault("hide_parameters", True)  # no parameters (sealed passwords, numbers) in errors or logs
     options.setdefault("pool_recycle", 1800)
     options.setdefault("pool_timeout", CONNECT_TIMEOUT_SECONDS)
     options.setdefault("pool_size", 10)
