@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
@@ -25,7 +26,16 @@ from byot_core.adapters.sql.schema import (
 from byot_core.domain.sources import SourceMatcher
 from byot_core.domain.trunk import Gateway, IpIdentifier, Trunk
 
-__all__ = ["AggregateCache", "Children", "children_of", "guarded", "load_trunk", "lock_trunk"]
+__all__ = [
+    "TRUNK_BY_ID",
+    "TRUNK_OF_ACCOUNT",
+    "AggregateCache",
+    "Children",
+    "children_of",
+    "guarded",
+    "load_trunk",
+    "lock_trunk",
+]
 
 #: A trunk's gateways and IP identifiers, in their stored order.
 Children = tuple[tuple[Gateway, ...], tuple[IpIdentifier, ...]]
@@ -127,9 +137,18 @@ def lock_trunk(conn: Connection, trunk_id: str) -> sa.RowMapping | None:
     return conn.execute(query).mappings().first()
 
 
-def load_trunk(conn: Connection, condition: sa.ColumnElement[bool]) -> Trunk | None:
-    """The one trunk matching ``condition``, with its gateways and identifiers, or ``None``."""
-    row = conn.execute(sa.select(trunks).where(condition)).mappings().first()
+# Statements built once, with bound parameters: building them per call cost more than SQLite running them.
+#: A live trunk of an account: ``id``, ``account``.
+TRUNK_OF_ACCOUNT = sa.select(trunks).where(
+    trunks.c.id == sa.bindparam("id"), trunks.c.account_id == sa.bindparam("account"), sa.not_(trunks.c.deleted)
+)
+#: A trunk by id, deleted or not: ``id``.
+TRUNK_BY_ID = sa.select(trunks).where(trunks.c.id == sa.bindparam("id"))
+
+
+def load_trunk(conn: Connection, statement: sa.Select[Any], params: dict[str, str]) -> Trunk | None:
+    """The one trunk ``statement`` finds with ``params``, with its gateways and identifiers, or ``None``."""
+    row = conn.execute(statement, params).mappings().first()
     if row is None:
         return None
     return rows.trunk_from_row(row, *children_of(conn, [row["id"]])[row["id"]])

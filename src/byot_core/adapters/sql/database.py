@@ -119,6 +119,10 @@ class Session:
             return fn(self._sync, *args)
 
         try:
+            if self._read_only:
+                # A read of a few indexed rows takes SQLite tens of microseconds, less than a trip to a worker
+                # thread and back; in WAL mode it waits for no lock. So reads run on the event loop.
+                return job()
             return await database.in_thread(job)
         except BaseException:
             if self._sync is None:  # the connection could not even be made: give the turn back now
@@ -166,7 +170,10 @@ class Session:
                     sync.close()
 
             try:
-                await self._database.in_thread(end)
+                if self._read_only:
+                    end()
+                else:
+                    await self._database.in_thread(end)
             finally:
                 self._release_turn()
 

@@ -120,6 +120,21 @@ def _routing_candidates(conn: Connection, key: str, cache: AggregateCache) -> li
     return candidates
 
 
+# Built once, with bound parameters (see common.py).
+_NUMBERS_OF_TRUNK = (
+    sa.select(phone_numbers)
+    .where(
+        phone_numbers.c.trunk_id == sa.bindparam("trunk"),
+        phone_numbers.c.account_id == sa.bindparam("account"),
+        sa.not_(phone_numbers.c.deleted),
+    )
+    .order_by(phone_numbers.c.created_at, phone_numbers.c.id)
+)
+_NUMBER = sa.select(phone_numbers).where(
+    phone_numbers.c.id == sa.bindparam("id"), phone_numbers.c.account_id == sa.bindparam("account")
+)
+
+
 class SqlNumberRepository:
     """Phone numbers, kept with ``holds_did`` equal to "live number on an active trunk"."""
 
@@ -142,24 +157,16 @@ class SqlNumberRepository:
 
     async def get(self, account_id: str, number_id: str) -> PhoneNumber | None:
         """The account's number, removed ones included."""
-        query = sa.select(phone_numbers).where(
-            phone_numbers.c.id == number_id, phone_numbers.c.account_id == account_id
-        )
-        row = await self._session.run(lambda conn: conn.execute(query).mappings().first(), write=False)
+        params = {"id": number_id, "account": account_id}
+        row = await self._session.run(lambda conn: conn.execute(_NUMBER, params).mappings().first(), write=False)
         return rows.number_from_row(row) if row is not None else None
 
     async def list_for_trunk(self, account_id: str, trunk_id: str) -> Sequence[PhoneNumber]:
         """A trunk's live numbers, oldest first."""
-        query = (
-            sa.select(phone_numbers)
-            .where(
-                phone_numbers.c.trunk_id == trunk_id,
-                phone_numbers.c.account_id == account_id,
-                sa.not_(phone_numbers.c.deleted),
-            )
-            .order_by(phone_numbers.c.created_at, phone_numbers.c.id)
+        params = {"trunk": trunk_id, "account": account_id}
+        found = await self._session.run(
+            lambda conn: conn.execute(_NUMBERS_OF_TRUNK, params).mappings().all(), write=False
         )
-        found = await self._session.run(lambda conn: conn.execute(query).mappings().all(), write=False)
         return [rows.number_from_row(row) for row in found]
 
     async def remove_all_for_trunk(self, trunk_id: str, now: datetime) -> int:

@@ -8,7 +8,15 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from byot_core.adapters.sql import rows
-from byot_core.adapters.sql.common import Children, children_of, guarded, load_trunk, lock_trunk
+from byot_core.adapters.sql.common import (
+    TRUNK_BY_ID,
+    TRUNK_OF_ACCOUNT,
+    Children,
+    children_of,
+    guarded,
+    load_trunk,
+    lock_trunk,
+)
 from byot_core.adapters.sql.database import Session
 from byot_core.adapters.sql.schema import (
     gateways,
@@ -128,6 +136,11 @@ def _list_trunks(conn: Connection, account_id: str, is_active: bool | None) -> l
     return [TrunkSummary(rows.trunk_from_row(row, *children[row["id"]]), row["phone_numbers_count"]) for row in found]
 
 
+_EXISTS = sa.select(trunks.c.id).where(
+    trunks.c.id == sa.bindparam("id"), trunks.c.account_id == sa.bindparam("account"), sa.not_(trunks.c.deleted)
+)
+
+
 class SqlTrunkRepository:
     """Trunks with their gateways and identifiers."""
 
@@ -140,19 +153,17 @@ class SqlTrunkRepository:
 
     async def get(self, account_id: str, trunk_id: str) -> Trunk | None:
         """The account's live trunk, or ``None``."""
-        condition = sa.and_(trunks.c.id == trunk_id, trunks.c.account_id == account_id, sa.not_(trunks.c.deleted))
-        return await self._session.run(load_trunk, condition, write=False)
+        params = {"id": trunk_id, "account": account_id}
+        return await self._session.run(load_trunk, TRUNK_OF_ACCOUNT, params, write=False)
 
     async def exists(self, account_id: str, trunk_id: str) -> bool:
         """Whether the account has a live trunk with that id (one indexed read, no children)."""
-        query = sa.select(trunks.c.id).where(
-            trunks.c.id == trunk_id, trunks.c.account_id == account_id, sa.not_(trunks.c.deleted)
-        )
-        return await self._session.run(lambda conn: conn.execute(query).first() is not None, write=False)
+        params = {"id": trunk_id, "account": account_id}
+        return await self._session.run(lambda conn: conn.execute(_EXISTS, params).first() is not None, write=False)
 
     async def get_any(self, trunk_id: str) -> Trunk | None:
         """A trunk by id, deleted or not."""
-        return await self._session.run(load_trunk, trunks.c.id == trunk_id, write=False)
+        return await self._session.run(load_trunk, TRUNK_BY_ID, {"id": trunk_id}, write=False)
 
     async def list(self, account_id: str, is_active: bool | None = None) -> Sequence[TrunkSummary]:
         """The account's live trunks with number counts, in three statements."""

@@ -1,0 +1,279 @@
+"""``byot serve`` against the least a server can do for the same requests, side by side in one run.
+
+Both servers run on uvicorn, on loopback, each in its own process, on SQLite:
+
+- ``byot serve`` on a fresh database, with ``SEED`` trunks created through the API;
+- the plain program (this file with ``--plain``): Starlette, the bearer key checked with one dictionary read, and
+  the trunk's JSON read by primary key (GET) or the posted JSON inserted in one transaction (POST), with the stdlib
+  ``sqlite3`` driver in WAL mode and ``synchronous=NORMAL`` as byot uses; the same trunks' JSON copied into it.
+
+Load: ``wrk`` (Debian's package; 2 threads, 32 connections, 10 s) on ``GET /sip-trunks/trunks/{id}`` of random
+trunks and on ``POST /sip-trunks/trunks`` (userpass, two gateways, unique names); without ``wrk``, a Python load
+generator in a second process (32 connections). Prints requests per second and p99 of each, the ratios, and PASS
+or FAIL against the targets: GET at least 0.5x the plain program with a p99 at most 3x its p99; POST at least 0.3x.
+
+Usage: ``python benchmarks/http_compare.py`` (about a minute), ``--quick`` for a smoke run without targets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from byot_core.testing import free_port, running_server
+
+KEY = "bn-benchmark-key"
+ACCOUNT = "bench"
+TRUNK = {
+    "name": "load",
+    "provider": "bench",
+    "auth_type": "userpass",
+    "auth_username": "user",
+    "auth_password": "secret",
+    "gateways": [
+        {"gateway_address": "sip.example.com", "priority": 1},
+        {"gateway_address": "10.0.0.2", "priority": 2},
+    ],
+    "inbound_enabled": True,
+}
+# wrk: GET of a random trunk from the list, POST of a trunk with a name no other request used.
+_GET_LUA = """
+ids = {%s}
+request = function()
+  return wrk.format("GET", "/sip-trunks/trunks/" .. ids[math.random(#ids)], {["Authorization"] = "Bearer %s"})
+end
+"""
+_POST_LUA = """
+counter = 0
+setup = function(thread) thread:set("id", math.random(1, 1000000000)) end
+request = function()
+  counter = counter + 1
+  local body = string.gsub('%s', "NAME", "load-" .. id .. "-" .. counter)
+  return wrk.format("POST", "/sip-trunks/trunks",
+    {["Authorization"] = "Bearer %s", ["Content-Type"] = "application/json"}, body)
+end
+"""
+
+
+# -- the plain program -------------------------------------------------------------------------------------------
+
+
+def plain_app(database: str) -> Any:
+    """The least a Starlette server does for the same requests: a key dict, one indexed read or one insert."""
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, Response
+    from starlette.routing import Route
+
+    keys = {KEY: ACCOUNT}
+    conn = sqlite3.connect(database, check_same_thread=False, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+
+    def account(request: Request) -> str | None:
+        return keys.get(request.headers.get("authorization", "").removeprefix("Bearer "))
+
+    async def get_trunk(request: Request) -> Response:
+        who = account(request)
+        if who is None:
+            return JSONResponse({"detail": "Invalid or missing API key"}, 401)
+        row = conn.execute(
+            "SELECT body FROM trunks WHERE id = ? AND account = ?", (request.path_params["trunk_id"], who)
+        ).fetchone()
+        if row is None:
+            return JSONResponse({"detail": "SIP trunk not found"}, 404)
+        return Response(row[0], media_type="application/json")
+
+    async def post_trunk(request: Request) -> Response:
+        who = account(request)
+        if who is None:
+            return JSONResponse({"detail": "Invalid or missing API key"}, 401)
+        raw = await request.body()
+        body = json.loads(raw)
+        body["id"] = uuid.uuid4().hex
+        text = json.dumps(body)
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("INSERT INTO trunks (id, account, body) VALUES (?, ?, ?)", (body["id"], who, text))
+        conn.execute("COMMIT")
+        return Response(text, status_code=201, media_type="application/json")
+
+    return Starlette(
+        routes=[
+            Route("/sip-trunks/trunks/{trunk_id}", get_trunk, methods=["GET"]),
+            Route("/sip-trunks/trunks", post_trunk, methods=["POST"]),
+        ]
+    )
+
+
+def run_plain(database: str, port: int) -> None:
+    import uvicorn
+
+    uvicorn.run(plain_app(database), host="127.0.0.1", port=port, log_level="warning")
+
+
+# -- load ----------------------------------------------------------------------------------------------------------
+
+
+def _ms(text: str) -> float:
+    value, unit = re.fullmatch(r"([0-9.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def wrk(url: str, script: str, seconds: float) -> tuple[float, float]:
+    """Requests per second and p99 latency (ms) from ``wrk`` with a Lua script."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
+        lua.write(script)
+    command = ["wrk", "-t2", "-c32", f"-d{seconds:g}s", "--latency", "-s", lua.name, url]
+    out = subprocess.run(command, capture_output=True, text=True, check=True, timeout=seconds + 60).stdout  # noqa: S603
+    os.unlink(lua.name)
+    rate = float(re.search(r"Requests/sec:\s+([0-9.]+)", out).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"99%\s+([0-9.]+(?:us|ms|s))", out).group(1))  # type: ignore[union-attr]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if errors:
+        raise RuntimeError(f"{errors.group(1)} requests failed:\n{out}")
+    return rate, p99
+
+
+async def python_load(url: str, method: str, ids: list[str], seconds: float) -> tuple[float, float]:
+    """The fallback generator: 32 connections for ``seconds``; requests per second and p99 (ms)."""
+    headers = {"Authorization": f"Bearer {KEY}"}
+    limits = httpx.Limits(max_connections=32, max_keepalive_connections=32)
+    latencies: list[float] = []
+    deadline = time.perf_counter() + seconds
+    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=30, limits=limits) as client:
+
+        async def worker(n: int) -> None:
+            i = 0
+            while time.perf_counter() < deadline:
+                i += 1
+                start = time.perf_counter()
+                if method == "GET":
+                    response = await client.get(f"/sip-trunks/trunks/{ids[(n * 7919 + i) % len(ids)]}")
+                else:
+                    response = await client.post("/sip-trunks/trunks", json=dict(TRUNK, name=f"py-{n}-{i}"))
+                response.raise_for_status()
+                latencies.append(time.perf_counter() - start)
+
+        await asyncio.gather(*(worker(n) for n in range(32)))
+    latencies.sort()
+    return len(latencies) / seconds, latencies[int(len(latencies) * 0.99)] * 1000
+
+
+def load(url: str, method: str, ids: list[str], seconds: float) -> tuple[float, float]:
+    if shutil.which("wrk"):
+        if method == "GET":
+            return wrk(url, _GET_LUA % (", ".join(f'"{i}"' for i in ids), KEY), seconds)
+        return wrk(url, _POST_LUA % (json.dumps(dict(TRUNK, name="NAME")), KEY), seconds)
+    command = [sys.executable, __file__, "--generate", url, method, str(seconds)]
+    done = subprocess.run(command, input="\n".join(ids), capture_output=True, text=True, check=True)  # noqa: S603
+    rate, p99 = json.loads(done.stdout)
+    return float(rate), float(p99)
+
+
+# -- the comparison --------------------------------------------------------------------------------------------
+
+
+def seed(url: str, count: int) -> list[tuple[str, str]]:
+    """``count`` trunks created through byot's API; their ids and JSON."""
+    headers = {"Authorization": f"Bearer {KEY}"}
+
+    async def create() -> list[tuple[str, str]]:
+        async with httpx.AsyncClient(base_url=url, headers=headers, timeout=30) as client:
+            gate = asyncio.Semaphore(16)
+
+            async def one(i: int) -> tuple[str, str]:
+                async with gate:
+                    response = await client.post("/sip-trunks/trunks", json=dict(TRUNK, name=f"seed {i}"))
+                    response.raise_for_status()
+                    return response.json()["id"], response.text
+
+            return list(await asyncio.gather(*(one(i) for i in range(count))))
+
+    return asyncio.run(create())
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--quick", action="store_true", help="small sizes, short loads, no targets")
+    parser.add_argument("--plain", nargs=2, metavar=("DATABASE", "PORT"), help=argparse.SUPPRESS)
+    parser.add_argument("--generate", nargs=3, metavar=("URL", "METHOD", "SECONDS"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.plain:
+        run_plain(args.plain[0], int(args.plain[1]))
+        return 0
+    if args.generate:
+        ids = sys.stdin.read().split()
+        print(json.dumps(asyncio.run(python_load(args.generate[0], args.generate[1], ids, float(args.generate[2])))))
+        return 0
+    count, seconds = (200, 2.0) if args.quick else (2000, 10.0)
+    print(
+        f"load: {'wrk, 2 threads' if shutil.which('wrk') else 'Python generator'}, 32 connections, {seconds:g} s each"
+    )
+    folder = Path(tempfile.mkdtemp(prefix="byot-compare-"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BYOT_")} | {"BYOT_API_KEYS": f"{KEY}={ACCOUNT}"}
+    plain_db = folder / "plain.sqlite3"
+    with sqlite3.connect(plain_db) as conn:
+        conn.execute("CREATE TABLE trunks (id TEXT PRIMARY KEY, account TEXT NOT NULL, body TEXT NOT NULL)")
+    port = free_port()
+    plain = subprocess.Popen([sys.executable, __file__, "--plain", str(plain_db), str(port)])  # noqa: S603
+    results: dict[tuple[str, str], tuple[float, float]] = {}
+    try:
+        with running_server(f"sqlite:///{folder / 'byot.sqlite3'}", env=env, cwd=folder) as server:
+            trunks = seed(server.url, count)
+            with sqlite3.connect(plain_db) as conn:
+                conn.executemany("INSERT INTO trunks VALUES (?, ?, ?)", [(i, ACCOUNT, text) for i, text in trunks])
+            ids = [i for i, _ in trunks]
+            plain_url = f"http://127.0.0.1:{port}"
+            for _ in range(100):
+                try:
+                    httpx.get(f"{plain_url}/sip-trunks/trunks/{ids[0]}", headers={"Authorization": f"Bearer {KEY}"})
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            for method in ("GET", "POST"):
+                results[("plain", method)] = load(plain_url, method, ids, seconds)
+                results[("byot", method)] = load(server.url, method, ids, seconds)
+    finally:
+        plain.terminate()
+        plain.wait(timeout=30)
+        shutil.rmtree(folder, ignore_errors=True)
+    print(f"{'operation':<10} {'byot serve':>28} {'plain program':>28} {'ratio':>7}")
+    ok = True
+    for method, label in (("GET", "GET one"), ("POST", "POST one")):
+        (b_rate, b_p99), (p_rate, p_p99) = results[("byot", method)], results[("plain", method)]
+        print(
+            f"{label:<10} {b_rate:>10,.0f} req/s  p99 {b_p99:>7.1f} ms {p_rate:>10,.0f} req/s  p99 {p_p99:>7.1f} ms"
+            f" {b_rate / p_rate:>7.2f}"
+        )
+    if not args.quick:
+        (g_rate, g_p99), (pg_rate, pg_p99) = results[("byot", "GET")], results[("plain", "GET")]
+        (c_rate, _), (pc_rate, _) = results[("byot", "POST")], results[("plain", "POST")]
+        for passed, text in (
+            (g_rate >= 0.5 * pg_rate, f"GET one trunk at least 0.5x the plain program: {g_rate / pg_rate:.2f}x"),
+            (g_p99 <= 3 * pg_p99, f"GET p99 at most 3x the plain program's: {g_p99 / pg_p99:.2f}x"),
+            (
+                c_rate >= 0.3 * pc_rate,
+                f"POST a trunk at least 0.3x the plain program's insert: {c_rate / pc_rate:.2f}x",
+            ),
+        ):
+            ok &= passed
+            print(f"{'PASS' if passed else 'FAIL'}  {text}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
