@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from byot_core.adapters.sql import rows
-from byot_core.adapters.sql.common import AggregateCache, children_of, guarded, lock_trunk
+from byot_core.adapters.sql.common import AggregateCache, children_of, guarded, lock_trunk, read_rows
 from byot_core.adapters.sql.database import Session
 from byot_core.adapters.sql.schema import (
     phone_numbers,
@@ -164,9 +164,7 @@ class SqlNumberRepository:
     async def list_for_trunk(self, account_id: str, trunk_id: str) -> Sequence[PhoneNumber]:
         """A trunk's live numbers, oldest first."""
         params = {"trunk": trunk_id, "account": account_id}
-        found = await self._session.run(
-            lambda conn: conn.execute(_NUMBERS_OF_TRUNK, params).mappings().all(), write=False
-        )
+        found = await self._session.run(read_rows, _NUMBERS_OF_TRUNK, params, write=False)
         return [rows.number_from_row(row) for row in found]
 
     async def remove_all_for_trunk(self, trunk_id: str, now: datetime) -> int:
