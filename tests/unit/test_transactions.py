@@ -22,8 +22,8 @@ class Contended(MemoryStorage):
         self.busy = busy
         self.commits = 0
 
-    def unit_of_work(self, *, read_only: bool = False) -> Any:
-        uow = super().unit_of_work(read_only=read_only)
+    def unit_of_work(self, *, read_only: bool = False, snapshot: bool = True) -> Any:
+        uow = super().unit_of_work(read_only=read_only, snapshot=snapshot)
         commit = uow.commit
 
         async def contended_commit() -> None:

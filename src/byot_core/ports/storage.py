@@ -172,10 +172,12 @@ class UnitOfWork(Protocol):
 class Storage(Protocol):
     """A source of units of work."""
 
-    def unit_of_work(self, *, read_only: bool = False) -> UnitOfWork:
+    def unit_of_work(self, *, read_only: bool = False, snapshot: bool = True) -> UnitOfWork:
         """A new, not yet entered, unit of work.
 
         ``read_only=True`` promises that it only reads: it then sees one consistent snapshot and, where the store
         allows, neither waits for writers nor makes them wait (SQLite in WAL mode, PostgreSQL). A write in it raises
-        :class:`ReadOnlyUnitOfWork`.
+        :class:`ReadOnlyUnitOfWork`. ``snapshot=False`` (with ``read_only``) lets each read see the latest commit on
+        its own, for units whose reads need not agree with each other (a routing decision's one lookup): on
+        PostgreSQL it saves the round trips that begin and end a transaction.
         """

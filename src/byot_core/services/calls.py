@@ -65,7 +65,7 @@ class CallService:
                 "Agent's telephony_provider must be 'sip-trunk' to call through a SIP trunk",
                 code="agent_not_sip_trunk",
             )
-        async with self.deps.storage.unit_of_work(read_only=True) as uow:
+        async with self.deps.storage.unit_of_work(read_only=True, snapshot=False) as uow:
             candidates = await uow.numbers.routing_candidates(request.from_key)
         owned = [c for c in candidates if c.number.account_id == account_id and c.trunk.routes_calls]
         if not owned:

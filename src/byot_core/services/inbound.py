@@ -114,7 +114,7 @@ class InboundService:
         self, called: str, source: str | None = None, arrived_on_trunk_id: str | None = None
     ) -> RoutingDecision:
         """Decide, without side effects, what would happen to a call: for troubleshooting (``decision.explain()``)."""
-        async with self.deps.storage.unit_of_work(read_only=True) as uow:
+        async with self.deps.storage.unit_of_work(read_only=True, snapshot=False) as uow:
             candidates = await self._candidates(uow, called)
         return route_inbound(InboundCall(called, source, arrived_on_trunk_id), candidates)
 

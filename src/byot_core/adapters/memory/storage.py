@@ -290,6 +290,6 @@ class MemoryStorage:
         self._state = _State()
         self._lock = asyncio.Lock()
 
-    def unit_of_work(self, *, read_only: bool = False) -> MemoryUnitOfWork:
-        """A new unit of work (``read_only`` refuses writes)."""
+    def unit_of_work(self, *, read_only: bool = False, snapshot: bool = True) -> MemoryUnitOfWork:
+        """A new unit of work (``read_only`` refuses writes; every unit here reads one consistent state)."""
         return MemoryUnitOfWork(self._state, self._lock, read_only=read_only)

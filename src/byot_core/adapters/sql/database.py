@@ -54,9 +54,10 @@ class Session:
     a semaphore keeps readers to the connections not kept for the writer.
     """
 
-    def __init__(self, database: Database, *, read_only: bool = False) -> None:
+    def __init__(self, database: Database, *, read_only: bool = False, snapshot: bool = True) -> None:
         self._database = database
         self._read_only = read_only
+        self._snapshot = snapshot
         self._sync: Connection | None = None
         self._async: AsyncConnection | None = None
         self._transactional = False
@@ -66,7 +67,7 @@ class Session:
     async def _async_connection(self, write: bool) -> AsyncConnection:
         engine = self._database.async_engine
         assert engine is not None
-        if self._async is None and self._read_only:
+        if self._async is None and self._read_only and self._snapshot:
             # One snapshot for every statement: a trunk and its gateways from the same commit.
             self._async = await engine.connect()
             await self._async.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)

@@ -24,8 +24,10 @@ class SqlUnitOfWork:
     writer); on PostgreSQL ``REPEATABLE READ READ ONLY``, so every statement sees the same snapshot.
     """
 
-    def __init__(self, database: Database, cache: AggregateCache, *, read_only: bool = False) -> None:
-        self._session = Session(database, read_only=read_only)
+    def __init__(
+        self, database: Database, cache: AggregateCache, *, read_only: bool = False, snapshot: bool = True
+    ) -> None:
+        self._session = Session(database, read_only=read_only, snapshot=snapshot)
         self.trunks = SqlTrunkRepository(self._session)
         self.numbers = SqlNumberRepository(self._session, cache)
         self.executions = SqlExecutionRepository(self._session)
@@ -79,9 +81,13 @@ class SqlStorage:
         """The engine SQLAlchemy events attach to (for instrumentation)."""
         return self.database.events_target
 
-    def unit_of_work(self, *, read_only: bool = False) -> SqlUnitOfWork:
-        """A new unit of work; a ``read_only`` one reads one snapshot without queueing behind writers."""
-        return SqlUnitOfWork(self.database, self._cache, read_only=read_only)
+    def unit_of_work(self, *, read_only: bool = False, snapshot: bool = True) -> SqlUnitOfWork:
+        """A new unit of work; a ``read_only`` one reads without queueing behind writers.
+
+        It reads one snapshot unless ``snapshot=False``: on PostgreSQL each statement then runs on its own, with no
+        transaction to begin and end.
+        """
+        return SqlUnitOfWork(self.database, self._cache, read_only=read_only, snapshot=snapshot)
 
     async def close(self) -> None:
         """Release the connections."""
