@@ -173,7 +173,8 @@ class _Prepared:
     processors: tuple[Callable[[Any], Any] | None, ...]
 
 
-_PREPARED: dict[int, _Prepared] = {}
+# By the statement itself (held here, so its identity is never reused): only the module's prebuilt statements.
+_PREPARED: dict[object, _Prepared] = {}
 
 
 def read_rows(
@@ -187,7 +188,7 @@ def read_rows(
     """
     if conn.dialect.name != "sqlite":
         return [dict(row) for row in conn.execute(statement, params).mappings()]
-    prepared = _PREPARED.get(id(statement))
+    prepared = _PREPARED.get(statement)
     if prepared is None:
         compiled = statement.compile(dialect=conn.dialect)
         columns = list(statement.selected_columns)
@@ -197,7 +198,7 @@ def read_rows(
             tuple(c.name for c in columns),
             tuple(c.type._cached_result_processor(conn.dialect, None) for c in columns),
         )
-        _PREPARED[id(statement)] = prepared
+        _PREPARED[statement] = prepared
     driver = conn.connection.driver_connection
     assert driver is not None  # a live connection has its driver connection
     cursor = driver.execute(prepared.sql, [params[name] for name in prepared.order])
