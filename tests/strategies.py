@@ -26,7 +26,7 @@ def canonical_keys(draw: st.DrawFn) -> str:
             parsed = phonenumbers.parse(candidate, None)
         except phonenumbers.NumberParseException:
             parsed = phonenumbers.parse("+14155550100", None)
-        if not phonenumbers.is_possible_number(parsed):
+        if not phonenumbers.is_possible_number(parsed) or parsed.national_number == 0:
             parsed = phonenumbers.parse("+14155550100", None)
     else:
         parsed = example

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from hypothesis import given
+import pytest
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from byot_core.domain.numbers import InvalidPhoneNumber, candidate_keys, canonical_key
@@ -18,6 +19,7 @@ def test_every_spelling_has_one_key(data: st.DataObject, key: str) -> None:
 
 
 @given(canonical_keys())
+@example("2012345678")
 def test_normalising_twice_changes_nothing(key: str) -> None:
     """A canonical key is a fixed point: normalising its E.164 form gives it back."""
     assert canonical_key("+" + key) == key
@@ -39,3 +41,10 @@ def test_arbitrary_text_is_a_key_or_a_clear_refusal(text: str) -> None:
         return
     assert key.isdigit()
     assert canonical_key("+" + key) == key
+
+
+@pytest.mark.parametrize("raw", ["+200000000000", "+20000000000", "+4400000000000", "+1 000 000 0000"])
+def test_a_number_of_only_zeros_after_its_country_code_is_refused(raw: str) -> None:
+    """No subscriber digits: refused, since its key would lose a zero each time it was read again."""
+    with pytest.raises(InvalidPhoneNumber):
+        canonical_key(raw)

@@ -115,3 +115,24 @@ def test_call_body_reads_numbers_in_any_spelling() -> None:
         "919876543210",
         "Rahul Sharma",
     )
+
+
+def test_every_key_reads_back_to_itself_across_country_codes() -> None:
+    """Every country code, national parts with and without leading zeros: a key is its own key when read again.
+
+    phonenumbers can take a zero after the country code for a national prefix and drop it, one per reading; a key
+    that kept changing would make a stored DID and the same DID looked up disagree.
+    """
+    import phonenumbers
+
+    checked = 0
+    for code in sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE):
+        for national in ("", "0", "00", "01", "001", "0001", "10", "0123", "00123"):
+            for tail in ("4567", "456789", "45678901"):
+                try:
+                    key = canonical_key(f"+{code}{national}{tail}")
+                except InvalidPhoneNumber:
+                    continue
+                checked += 1
+                assert canonical_key("+" + key) == key, f"+{code}{national}{tail}"
+    assert checked > 2000

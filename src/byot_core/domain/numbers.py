@@ -70,7 +70,22 @@ def canonical_key(raw: str, default_region: str | None = None) -> str:
         raise InvalidPhoneNumber(f"phone number is not valid: {error._msg}") from None
     if not phonenumbers.is_possible_number(parsed):
         raise InvalidPhoneNumber("phone number has the wrong length for its country code")
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)[1:]
+    if parsed.national_number == 0:
+        raise InvalidPhoneNumber("phone number has no subscriber digits after its country code")
+    key = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)[1:]
+    if parsed.italian_leading_zero:
+        # phonenumbers may read a zero after the country code as a national prefix and drop it, one zero per reading
+        # ('+20 0045…' → '20045…' → '2045…'). Settle on the form that reads back to itself, so that a stored key
+        # and a key looked up from any spelling of the same number always agree.
+        for _ in range(_MAX_LENGTH):
+            again = phonenumbers.parse("+" + key, None)
+            if not phonenumbers.is_possible_number(again) or again.national_number == 0:
+                raise InvalidPhoneNumber("phone number has the wrong length for its country code")
+            settled = phonenumbers.format_number(again, phonenumbers.PhoneNumberFormat.E164)[1:]
+            if settled == key:
+                break
+            key = settled
+    return key
 
 
 def e164(key: str) -> str:
