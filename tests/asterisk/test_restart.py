@@ -52,7 +52,11 @@ async def test_a_first_start_with_no_trunks_has_its_event_stream() -> None:
 
 
 async def test_after_a_restart_every_trunk_is_back_within_seconds() -> None:
-    """Five trunks, Asterisk down 1 s: with the library's default timings all are pushed back within 3 s."""
+    """Five trunks, Asterisk down 1 s: with the library's default timings all are pushed back within 5 s.
+
+    The reconnection alone may come 2.5 s after the node is back (jittered backoff up to 2 s); the rest is the push.
+    Before the fix they came back with the idle pass, 300 s later.
+    """
     async with asterisk_world(client=DEFAULT_CLIENT, sync=DEFAULT_SYNC) as world:
         node = world.nodes[0]
         trunks = [await world.app.trunks.create(ACCOUNT, body(USERPASS_TRUNK, name=f"trunk {i}")) for i in range(5)]
@@ -62,10 +66,10 @@ async def test_after_a_restart_every_trunk_is_back_within_seconds() -> None:
         await node.restart(downtime=1.0)
         back = asyncio.get_running_loop().time()
         assert world.owned() == {}
-        await eventually(lambda: world.owned() == before, within=3.0)
+        await eventually(lambda: world.owned() == before, within=5.0)
         await world.watching()
         took = asyncio.get_running_loop().time() - back
-        assert took < 3.0
+        assert took < 5.0
         for created in trunks:
             assert await applied(world, created.trunk.id)
         node.set_contact_status(f"byot-{trunks[0].trunk.id}-gw1", "Unreachable")
