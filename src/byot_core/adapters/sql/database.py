@@ -139,12 +139,27 @@ class Session:
             self._database.readers.release()
 
     async def commit(self) -> None:
-        """Commit, if anything was begun (a serialization failure at commit is :class:`StorageBusy`)."""
+        """Commit, if anything was begun (a serialization failure at commit is :class:`StorageBusy`).
+
+        On SQLite the connection goes back to the pool in the same trip to the worker thread, and the writers' turn is
+        given back: a later use of the session begins a new transaction.
+        """
         try:
             if self._async is not None:
                 await self._async.commit()
             elif self._sync is not None:
-                await self._database.in_thread(self._sync.commit)
+                sync = self._sync
+
+                def commit_and_release() -> None:
+                    sync.commit()
+                    sync.close()
+
+                if self._read_only:
+                    commit_and_release()
+                else:
+                    await self._database.in_thread(commit_and_release)
+                self._sync = None
+                self._release_turn()
         except DBAPIError as error:
             if _conflict(error):
                 raise StorageBusy() from error
