@@ -12,8 +12,6 @@ from byot_core.testing.samples import T0, StorageFactory
 
 __all__ = ["executions_by_channel_and_agent"]
 
-_T0 = T0
-
 
 async def executions_by_channel_and_agent(new: StorageFactory) -> None:
     """Executions are found by any attempt's channel and listed per agent, newest first, per account."""
@@ -26,16 +24,16 @@ async def executions_by_channel_and_agent(new: StorageFactory) -> None:
         status=ExecutionStatus.INITIATED,
         from_number="+15550000001",
         to_number="+15550000002",
-        attempts=(Attempt(channel_id="c1", started_at=_T0),),
-        created_at=_T0,
-        updated_at=_T0,
+        attempts=(Attempt(channel_id="c1", started_at=T0),),
+        created_at=T0,
+        updated_at=T0,
     )
-    second = attrs.evolve(base, id="e2", created_at=_T0 + timedelta(seconds=1), attempts=())
+    second = attrs.evolve(base, id="e2", created_at=T0 + timedelta(seconds=1), attempts=())
     async with storage.unit_of_work() as uow:
         await uow.executions.add(base)
         await uow.executions.add(second)
         await uow.commit()
-    retried = attrs.evolve(base, attempts=(*base.attempts, Attempt(channel_id="c2", started_at=_T0)))
+    retried = attrs.evolve(base, attempts=(*base.attempts, Attempt(channel_id="c2", started_at=T0)))
     async with storage.unit_of_work() as uow:
         await uow.executions.update(retried)
         await uow.commit()

@@ -86,7 +86,6 @@ def guarded(conn: Connection, write: Callable[[], None]) -> bool:
 _NO_NUMBER = sa.cast(sa.null(), sa.Integer)
 
 
-# Gateways and identifiers of the trunks in the "ids" list, in one statement (one round trip).
 def _children_statement(
     trunk_filter: Callable[[sa.Column[Any]], sa.ColumnElement[bool]],
 ) -> sa.CompoundSelect[Any]:
