@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from byot_core.domain.media import MediaPlan
 from byot_core.ports import (
     AgentDirectory,
     BalanceCheck,
+    CallMedia,
     Clock,
     IdFactory,
     InboundCallHandler,
@@ -37,6 +39,8 @@ def build(
     outbound_handler: OutboundCallHandler | None = None,
     default_region: str | None = None,
     draw: Callable[[], float] | None = None,
+    media_plan: MediaPlan | None = None,
+    media: CallMedia | None = None,
 ) -> Byot:
     """Compose the application from the adapters given; anything not given is an in-memory or fake stand-in.
 
@@ -47,6 +51,10 @@ def build(
     ``telephony=`` is seen at start rather than in production. A system clock and ULID ids are real, not stand-ins.
 
     ``outbound_handler`` is optional: without one, answered outbound calls are only recorded.
+
+    ``media_plan`` connects every answered call to its agent's media WebSocket, through ``media`` (by default the
+    telephony itself, which must then be able to: Asterisk and the fake telephony are). Without it, calls are
+    answered and handed to the handlers only.
 
     Each call makes fresh adapters, so two applications never share state by accident.
     """
@@ -77,10 +85,15 @@ def build(
             "byot_core.build: in-memory or fake stand-ins for %s (pass real adapters for production)",
             ", ".join(stand_ins),
         )
+    chosen_telephony = telephony if telephony is not None else FakeTelephony()
+    if media_plan is not None and media is None:
+        if not isinstance(chosen_telephony, CallMedia):
+            raise TypeError("media_plan needs a telephony that can connect media (or pass media=)")
+        media = chosen_telephony
     return Byot(
         Dependencies(
             storage=storage if storage is not None else MemoryStorage(),
-            telephony=telephony if telephony is not None else FakeTelephony(),
+            telephony=chosen_telephony,
             agents=agents if agents is not None else MemoryAgentDirectory(),
             secrets=secrets if secrets is not None else MemorySecretBox(),
             clock=clock if clock is not None else SystemClock(),
@@ -90,6 +103,8 @@ def build(
             default_region=default_region,
             draw=draw,
             outbound_handler=outbound_handler,
+            media=media,
+            media_plan=media_plan,
         ),
         stand_ins=tuple(stand_ins),
     )

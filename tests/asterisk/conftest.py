@@ -23,6 +23,7 @@ from byot_core.adapters.memory import (
     RecordingOutboundHandler,
 )
 from byot_core.adapters.system import SystemClock, UlidFactory
+from byot_core.domain.media import MediaPlan
 from byot_core.testing.fake_asterisk import FakeAsterisk
 from tests.support import ACCOUNT, AGENT
 
@@ -90,6 +91,7 @@ async def asterisk_world(
     run_sync: bool = True,
     client: dict[str, float] | None = None,
     sync: dict[str, float] | None = None,
+    media_plan: MediaPlan | None = None,
     **fake: Any,
 ) -> AsyncIterator[AsteriskWorld]:
     """Fake nodes, an application on them, and its loops; ``client`` and ``sync`` override their timings."""
@@ -121,6 +123,7 @@ async def asterisk_world(
         ids=UlidFactory(),
         inbound_handler=handler,
         outbound_handler=outbound,
+        media_plan=media_plan,
     )
     agents.register(ACCOUNT, AGENT, telephony_provider="sip-trunk")
     tasks = [asyncio.create_task(app.events.run())]

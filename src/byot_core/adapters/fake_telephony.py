@@ -17,8 +17,17 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import attrs
 
 from byot_core.domain.causes import Q850
-from byot_core.domain.errors import TelephonyUnavailable
-from byot_core.domain.events import CallAnswered, CallEnded, CallEvent, CallRinging, InboundCallArrived
+from byot_core.domain.errors import MediaUnavailable, TelephonyUnavailable
+from byot_core.domain.events import (
+    AgentDisconnected,
+    AgentMediaFailed,
+    CallAnswered,
+    CallEnded,
+    CallEvent,
+    CallRinging,
+    InboundCallArrived,
+)
+from byot_core.domain.media import MediaCall, MediaTarget
 from byot_core.domain.telephony import OriginateRequest, TrunkConfig
 from byot_core.domain.trunk import Trunk
 
@@ -61,9 +70,10 @@ class PlacedCall:
 
 
 class FakeTelephony:
-    """A telephony adapter without a media layer.
+    """A telephony adapter without a media layer (no audio flows; media connections are only recorded).
 
-    Set ``down = True`` to make every call raise, as an unreachable Asterisk would.
+    Set ``down = True`` to make every call raise, as an unreachable Asterisk would, and ``media_refused`` to a
+    message to make agents' media unreachable.
     """
 
     def __init__(self, default_outcome: Outcome = Outcome.ANSWER, *, keep_history: bool = True) -> None:
@@ -76,6 +86,8 @@ class FakeTelephony:
         self.answered: list[str] = []
         self.hangups: dict[str, int] = {}
         self.unreachable: set[tuple[str, str]] = set()
+        self.media_refused: str | None = None
+        self.media: dict[str, tuple[MediaCall, MediaTarget]] = {}
         self._scripts: dict[tuple[str, str | None], deque[Outcome]] = {}
         self._live: set[str] = set()
         self._queue: deque[CallEvent] = deque()
@@ -169,6 +181,7 @@ class FakeTelephony:
         """The far end hangs up a live channel (a BYE without a Reason header: cause 0, as Asterisk reports)."""
         if channel_id in self._live:
             self._live.discard(channel_id)
+            self.media.pop(channel_id, None)
             self._emit(CallEnded(channel_id, 0, None, "Unknown"))
 
     async def answer(self, channel_id: str) -> None:
@@ -186,7 +199,26 @@ class FakeTelephony:
             self.hangups[channel_id] = q850_cause
         if channel_id in self._live:
             self._live.discard(channel_id)
+            self.media.pop(channel_id, None)
             self._emit(CallEnded(channel_id, q850_cause, None, None))
+
+    async def connect_media(self, call: MediaCall, target: MediaTarget, *, within: float) -> None:
+        """Record the connection (or refuse it with ``media_refused``); it lasts until the channel ends."""
+        self._check_up()
+        if self.media_refused is not None:
+            raise MediaUnavailable(self.media_refused)
+        if call.channel_id in self._live:
+            self.media[call.channel_id] = (call, target)
+
+    def agent_hangs_up(self, channel_id: str) -> None:
+        """The agent closes its media connection normally."""
+        if self.media.pop(channel_id, None) is not None:
+            self._emit(AgentDisconnected(channel_id))
+
+    def agent_fails(self, channel_id: str, detail: str = "connection lost") -> None:
+        """The agent's media connection breaks mid-call."""
+        if self.media.pop(channel_id, None) is not None:
+            self._emit(AgentMediaFailed(channel_id, detail))
 
     async def deliver(self, handle: Callable[[CallEvent], Awaitable[None]]) -> int:
         """Hand queued events to ``handle`` one by one until none are left; return how many were delivered.

@@ -33,6 +33,7 @@ from byot_core.domain.errors import (
 )
 from byot_core.domain.events import (
     AgentDisconnected,
+    AgentMediaFailed,
     CallAnswered,
     CallEnded,
     CallEvent,
@@ -72,6 +73,7 @@ __all__ = [
     "ULAW",
     "Agent",
     "AgentDisconnected",
+    "AgentMediaFailed",
     "AgentNotFound",
     "AnsweredOutboundCall",
     "Attempt",

@@ -14,10 +14,14 @@ ULAW = "ulaw"
 
 @attrs.frozen
 class Agent:
-    """An AI agent as seen by this library: its owner, telephony provider and audio format."""
+    """An AI agent as seen by this library: its owner, telephony provider, audio format and media URL.
+
+    ``media_url``, when set, is the agent's own media WebSocket: it takes the place of the deployment's template.
+    """
 
     id: str
     account_id: str
     telephony_provider: str | None = None
     audio_format: str | None = None
     name: str | None = None
+    media_url: str | None = None

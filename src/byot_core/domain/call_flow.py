@@ -1,8 +1,9 @@
 """An execution's life as a pure state machine: each call event gives the new execution and what to do next.
 
 :func:`start` makes an outbound call's first attempt; :func:`apply` takes one telephony event (ringing, answered,
-ended, agent gone) and returns a :class:`Transition`: the execution as it now is, and the actions the caller must
-carry out (dial the next gateway, hand an answered call to its agent). Nothing here does I/O; the use case stores the
+ended, agent gone, agent's media failed) and returns a :class:`Transition`: the execution as it now is, and the
+actions the caller must carry out (dial the next gateway, hand an answered call to its agent, hang the caller up
+once its agent is gone). Nothing here does I/O; the use case stores the
 execution and performs the actions.
 
 The rules it keeps, whatever order events arrive in: a callee is never dialled twice (no new attempt once one has
@@ -18,18 +19,21 @@ from datetime import datetime
 
 import attrs
 
+from byot_core.domain.causes import Q850, HangupReason
 from byot_core.domain.dialplan import EndKind, classify_end, next_gateway
-from byot_core.domain.events import AgentDisconnected, CallAnswered, CallEnded, CallRinging
+from byot_core.domain.events import AgentDisconnected, AgentMediaFailed, CallAnswered, CallEnded, CallRinging
 from byot_core.domain.execution import Attempt, Direction, Execution
 from byot_core.domain.status import ExecutionStatus, advance
 from byot_core.domain.trunk import Gateway
 
 __all__ = [
+    "AGENT_MEDIA_FAILED",
     "Action",
     "Dial",
     "ExecutionEvent",
     "FailoverPlan",
     "HandOver",
+    "HangUp",
     "Transition",
     "apply",
     "start",
@@ -37,7 +41,10 @@ __all__ = [
 ]
 
 #: The events that change an execution.
-ExecutionEvent = CallRinging | CallAnswered | CallEnded | AgentDisconnected
+ExecutionEvent = CallRinging | CallAnswered | CallEnded | AgentDisconnected | AgentMediaFailed
+
+#: The cause name recorded when the agent's media fails.
+AGENT_MEDIA_FAILED = "AGENT_MEDIA_FAILED"
 
 
 @attrs.frozen
@@ -56,8 +63,16 @@ class HandOver:
     channel_id: str
 
 
+@attrs.frozen
+class HangUp:
+    """End the call's channel with a Q.850 cause (its agent is gone: nobody would hear the caller)."""
+
+    channel_id: str
+    q850_cause: int
+
+
 #: What the caller of :func:`apply` must do after storing the execution.
-Action = Dial | HandOver
+Action = Dial | HandOver | HangUp
 
 
 @attrs.frozen
@@ -135,8 +150,19 @@ def apply(
         first_answer = execution.direction is Direction.OUTBOUND and not attempt.answered
         return Transition(updated, (HandOver(event.channel_id),) if first_answer else ())
     if isinstance(event, AgentDisconnected):
+        # The agent hung up: the call ends normally once the caller's channel is gone.
         status = advance(execution.status, ExecutionStatus.CALL_DISCONNECTED)
-        return Transition(attrs.evolve(execution, status=status, updated_at=now))
+        updated = attrs.evolve(execution, status=status, updated_at=now)
+        return Transition(updated, (HangUp(event.channel_id, Q850.NORMAL_CLEARING),))
+    if isinstance(event, AgentMediaFailed):
+        reason = HangupReason(f"Agent media connection failed: {event.detail}", AGENT_MEDIA_FAILED)
+        failed = attrs.evolve(
+            execution,
+            status=advance(execution.status, ExecutionStatus.FAILED),
+            hangup_reason=execution.hangup_reason if execution.status.is_terminal else reason,
+            updated_at=now,
+        )
+        return Transition(failed, (HangUp(event.channel_id, Q850.NORMAL_TEMPORARY_FAILURE),))
     return _ended(execution, index, event, now, plan, new_channel_id)
 
 

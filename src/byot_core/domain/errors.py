@@ -20,6 +20,7 @@ __all__ = [
     "Conflict",
     "ErrorKind",
     "ExecutionNotFound",
+    "MediaUnavailable",
     "NotFound",
     "NotMappedToAgent",
     "PhoneNumberConflict",
@@ -220,6 +221,16 @@ class TelephonyUnavailable(ByotError):
 
     kind = ErrorKind.UNAVAILABLE
     code = "telephony_unavailable"
+
+
+class MediaUnavailable(ByotError):
+    """The agent's media could not be connected: its WebSocket refused or timed out, or the media channel failed.
+
+    The message names the agent connection (scheme, host and path), never a credential.
+    """
+
+    kind = ErrorKind.UNAVAILABLE
+    code = "agent_media_unavailable"
 
 
 #: The longest id the library ever makes or accepts (ULIDs are 26 characters; agent ids are the platform's).

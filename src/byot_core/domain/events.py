@@ -6,6 +6,7 @@ import attrs
 
 __all__ = [
     "AgentDisconnected",
+    "AgentMediaFailed",
     "CallAnswered",
     "CallEnded",
     "CallEvent",
@@ -47,6 +48,14 @@ class AgentDisconnected:
 
 
 @attrs.frozen
+class AgentMediaFailed:
+    """The agent's media could not be connected, or failed mid-call; ``detail`` names the agent connection."""
+
+    channel_id: str
+    detail: str
+
+
+@attrs.frozen
 class InboundCallArrived:
     """A call to one of our DIDs reached the platform and waits for a decision.
 
@@ -70,4 +79,12 @@ class TelephonyReconnected:
     node: str
 
 
-CallEvent = CallRinging | CallAnswered | CallEnded | AgentDisconnected | InboundCallArrived | TelephonyReconnected
+CallEvent = (
+    CallRinging
+    | CallAnswered
+    | CallEnded
+    | AgentDisconnected
+    | AgentMediaFailed
+    | InboundCallArrived
+    | TelephonyReconnected
+)

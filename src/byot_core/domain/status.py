@@ -1,7 +1,8 @@
 """Execution statuses (the guide's), and the transitions between them.
 
 Statuses only move forward: ``initiated → ringing → in-progress → call-disconnected → completed``, with the
-unanswered endings (busy, no-answer, canceled, failed) reachable before the call is answered. Terminal statuses never
+unanswered endings (busy, no-answer, canceled, failed) reachable before the call is answered, and ``failed`` after it
+when the agent's media fails. Terminal statuses never
 change. A duplicate or late event asks for a move that is not allowed, and :func:`advance` leaves the status as it was.
 """
 
@@ -40,8 +41,9 @@ _MOVES: dict[ExecutionStatus, frozenset[ExecutionStatus]] = {
     S.INITIATED: frozenset({S.RINGING, S.IN_PROGRESS, *_UNANSWERED_ENDINGS}),
     S.RINGING: frozenset({S.IN_PROGRESS, *_UNANSWERED_ENDINGS}),
     # Once answered, the call ends as completed whatever the cause says (Asterisk reports 0 or 16 alike).
-    S.IN_PROGRESS: frozenset({S.CALL_DISCONNECTED, S.COMPLETED}),
-    S.CALL_DISCONNECTED: frozenset({S.COMPLETED}),
+    # An agent whose media fails mid-call ends the call failed, whatever the caller's side then reports.
+    S.IN_PROGRESS: frozenset({S.CALL_DISCONNECTED, S.COMPLETED, S.FAILED}),
+    S.CALL_DISCONNECTED: frozenset({S.COMPLETED, S.FAILED}),
 }
 
 

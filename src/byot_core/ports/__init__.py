@@ -5,6 +5,7 @@ from byot_core.ports.balance import BalanceCheck
 from byot_core.ports.clock import Clock
 from byot_core.ports.ids import IdFactory
 from byot_core.ports.inbound_handler import InboundCallHandler
+from byot_core.ports.media import CallMedia
 from byot_core.ports.outbound_handler import OutboundCallHandler
 from byot_core.ports.secrets import SecretBox
 from byot_core.ports.storage import (
@@ -20,6 +21,7 @@ from byot_core.ports.telephony import Telephony
 __all__ = [
     "AgentDirectory",
     "BalanceCheck",
+    "CallMedia",
     "Clock",
     "ExecutionRepository",
     "IdFactory",

@@ -34,7 +34,7 @@ class Byot:
 
     def __init__(self, deps: Dependencies, stand_ins: tuple[str, ...] = ()) -> None:
         calls = CallService(deps)
-        inbound = InboundService(deps)
+        inbound = InboundService(deps, calls)
         sync = TelephonySync(deps)
         trunks = TrunkService(deps, sync)
         self.__attrs_init__(

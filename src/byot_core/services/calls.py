@@ -13,13 +13,20 @@ import attrs
 
 from byot_core.domain import call_flow
 from byot_core.domain.agent import SIP_TRUNK_PROVIDER
-from byot_core.domain.call_flow import Dial, ExecutionEvent, FailoverPlan, HandOver
+from byot_core.domain.call_flow import Dial, ExecutionEvent, FailoverPlan, HandOver, HangUp
 from byot_core.domain.call_request import CallRequest, call_request
 from byot_core.domain.causes import Q850
 from byot_core.domain.dialplan import dialled_number, order_gateways, prefer_reachable
-from byot_core.domain.errors import AgentNotFound, CallRefused, ExecutionNotFound, TelephonyUnavailable
-from byot_core.domain.events import CallEnded
+from byot_core.domain.errors import (
+    AgentNotFound,
+    CallRefused,
+    ExecutionNotFound,
+    MediaUnavailable,
+    TelephonyUnavailable,
+)
+from byot_core.domain.events import AgentMediaFailed, CallEnded
 from byot_core.domain.execution import Direction, Execution
+from byot_core.domain.media import MediaCall
 from byot_core.domain.numbers import canonical_key, e164
 from byot_core.domain.status import ExecutionStatus
 from byot_core.domain.telephony import AnsweredOutboundCall, OriginateRequest
@@ -125,7 +132,14 @@ class CallService:
                     OriginateRequest(action.channel_id, trunk, action.gateway, action.dialled, caller)
                 )
             elif isinstance(action, HandOver):
-                await self._hand_over(execution, action.channel_id)
+                if self.deps.media is not None and self.deps.media_plan is not None:
+                    # Connecting media waits on the agent and on Asterisk: never hold up other calls' events for it.
+                    name = f"media-{action.channel_id}"
+                    self.deps.background.spawn(self._connect_and_hand_over(execution, action.channel_id), name)
+                else:
+                    await self._hand_over(execution, action.channel_id)
+            elif isinstance(action, HangUp):
+                await self._hang_up_quietly(action.channel_id, action.q850_cause)
 
     async def _originate(self, request: OriginateRequest) -> None:
         """Start an attempt; a telephony that cannot even take the request counts as a route failure."""
@@ -179,6 +193,46 @@ class CallService:
             await uow.executions.update(step.execution)
             await uow.commit()
         await self._carry_out(step.execution, trunk, step.actions)
+
+    async def _hang_up_quietly(self, channel_id: str, q850_cause: int) -> None:
+        try:
+            await self.deps.telephony.hang_up(channel_id, q850_cause)
+        except TelephonyUnavailable as error:
+            # The execution is already stored; the channel's end arrives as an event once telephony is back.
+            log.warning("could not hang up %s: %s", channel_id, error.message)
+
+    async def connect_media(self, execution: Execution, channel_id: str) -> bool:
+        """Connect the call's channel to its agent's media, when the deployment has a media plan.
+
+        Returns whether the call may go on. When the agent's media cannot be connected, the execution ends
+        ``failed`` with a reason naming the agent connection and the channel is hung up (cause 41).
+        """
+        media, plan = self.deps.media, self.deps.media_plan
+        if media is None or plan is None:
+            return True
+        call = MediaCall(
+            channel_id=channel_id,
+            execution_id=execution.id,
+            account_id=execution.account_id,
+            agent_id=execution.agent_id,
+            direction=execution.direction.value,
+            from_number=execution.from_number,
+            to_number=execution.to_number,
+            trunk_id=execution.trunk_id,
+        )
+        agent = await self.deps.agents.get(execution.account_id, execution.agent_id)
+        target = plan.target(call, agent.media_url if agent is not None else None)
+        try:
+            await media.connect_media(call, target, within=plan.answer_within)
+        except MediaUnavailable as error:
+            log.warning("call %s: agent %s media not connected: %s", channel_id, execution.agent_id, error.message)
+            await self.handle_event(AgentMediaFailed(channel_id, error.message))
+            return False
+        return True
+
+    async def _connect_and_hand_over(self, execution: Execution, channel_id: str) -> None:
+        if await self.connect_media(execution, channel_id):
+            await self._hand_over(execution, channel_id)
 
     async def _hand_over(self, execution: Execution, channel_id: str) -> None:
         """Give an answered outbound call to the outbound handler; a handler that fails ends the call (cause 41)."""

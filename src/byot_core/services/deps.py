@@ -6,9 +6,11 @@ from collections.abc import Callable
 
 import attrs
 
+from byot_core.domain.media import MediaPlan
 from byot_core.ports import (
     AgentDirectory,
     BalanceCheck,
+    CallMedia,
     Clock,
     IdFactory,
     InboundCallHandler,
@@ -17,6 +19,7 @@ from byot_core.ports import (
     Storage,
     Telephony,
 )
+from byot_core.services.background import Background
 
 __all__ = ["Dependencies"]
 
@@ -28,7 +31,8 @@ class Dependencies:
     ``default_region`` (an ISO 3166 code such as ``"IN"``) lets national number spellings be read. ``draw``, when
     given, returns uniform numbers in (0, 1] to share load among gateways of equal priority by weight; without it the
     order among equals is fixed (heavier weight first). ``outbound_handler``, when given, is handed every outbound
-    call the callee answers.
+    call the callee answers. With ``media`` and ``media_plan`` both given, every answered call is first connected
+    to its agent's media WebSocket (an inbound caller is answered only once it is).
     """
 
     storage: Storage
@@ -42,3 +46,6 @@ class Dependencies:
     default_region: str | None = None
     draw: Callable[[], float] | None = None
     outbound_handler: OutboundCallHandler | None = None
+    media: CallMedia | None = None
+    media_plan: MediaPlan | None = None
+    background: Background = attrs.field(factory=Background, eq=False)

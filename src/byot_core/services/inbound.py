@@ -25,6 +25,7 @@ from byot_core.domain.status import ExecutionStatus
 from byot_core.domain.telephony import InboundOffer
 from byot_core.guide import read_mapping
 from byot_core.ports.storage import UnitOfWork
+from byot_core.services.calls import CallService
 from byot_core.services.deps import Dependencies
 from byot_core.services.transactions import in_transaction
 from byot_core.services.views import Message
@@ -42,9 +43,14 @@ def _mapping(mapping: MappingRequest | Mapping[str, object]) -> MappingRequest:
 
 @attrs.frozen
 class InboundService:
-    """Inbound mapping and routing use cases."""
+    """Inbound mapping and routing use cases.
+
+    ``calls``, when given, connects a routed call to its agent's media before it is answered (see
+    :meth:`CallService.connect_media`).
+    """
 
     deps: Dependencies
+    calls: CallService | None = None
 
     async def _mapped_number(self, uow: UnitOfWork, account_id: str, number_id: str) -> PhoneNumber:
         number = await uow.numbers.get(account_id, number_id)
@@ -121,8 +127,9 @@ class InboundService:
     async def handle_call(self, event: InboundCallArrived) -> RoutingDecision:
         """Route an arriving call.
 
-        A rejection hangs the channel up with the decision's cause; a route records an inbound execution, answers
-        the channel and hands it to the inbound call handler.
+        A rejection hangs the channel up with the decision's cause; a route records an inbound execution, connects
+        the agent's media (when the deployment has a media plan: in its own task, so other calls' events are not
+        held up), answers the channel and hands it to the inbound call handler.
         """
         now = self.deps.clock.now()
         async with self.deps.storage.unit_of_work() as uow:
@@ -161,10 +168,19 @@ class InboundService:
             called=event.called,
             caller=event.caller,
         )
+        if self.calls is not None and self.deps.media is not None and self.deps.media_plan is not None:
+            self.deps.background.spawn(self._take(execution, offer), f"media-{event.channel_id}")
+        else:
+            await self._take(execution, offer)
+        return decision
+
+    async def _take(self, execution: Execution, offer: InboundOffer) -> None:
+        """Connect the agent's media (a failure refuses the caller), then answer and hand the call over."""
+        if self.calls is not None and not await self.calls.connect_media(execution, offer.channel_id):
+            return
         try:
-            await self.deps.telephony.answer(event.channel_id)
+            await self.deps.telephony.answer(offer.channel_id)
             await self.deps.inbound_handler.on_inbound_call(offer)
         except Exception:  # the embedder's handler may fail in any way; the caller must not be left ringing
-            log.exception("inbound call %s could not be handed to agent %s", event.channel_id, offer.agent_id)
-            await self.deps.telephony.hang_up(event.channel_id, Q850.NORMAL_TEMPORARY_FAILURE)
-        return decision
+            log.exception("inbound call %s could not be handed to agent %s", offer.channel_id, offer.agent_id)
+            await self.deps.telephony.hang_up(offer.channel_id, Q850.NORMAL_TEMPORARY_FAILURE)

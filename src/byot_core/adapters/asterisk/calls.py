@@ -31,6 +31,10 @@ class AriCalls:
         """Whether this process originated the channel."""
         return channel_id in self._originated
 
+    def holder(self, channel_id: str) -> AriClient | None:
+        """The node holding the channel, if known."""
+        return self._holders.get(channel_id)
+
     def held_by(self, channel_id: str, client: AriClient) -> None:
         """Remember the node holding a channel that arrived there (an inbound call)."""
         self._holders[channel_id] = client

@@ -23,6 +23,7 @@ from byot_core.adapters.asterisk.ari_events import (
     read_event,
 )
 from byot_core.adapters.asterisk.calls import OUTBOUND_ARG, AriCalls
+from byot_core.adapters.asterisk.media import AriMedia
 from byot_core.adapters.asterisk.nodes import AriNodes
 from byot_core.adapters.asterisk.pjsip import trunk_of_gateway_object
 from byot_core.domain.errors import TelephonyUnavailable
@@ -60,17 +61,26 @@ class AriEventStream:
     def __init__(self, nodes: AriNodes, calls: AriCalls) -> None:
         self._nodes = nodes
         self._calls = calls
+        self._queues: list[asyncio.Queue[CallEvent]] = []
+        self.media = AriMedia(calls, self.inject)
         #: ARI events received from every node so far (a figure for monitoring and benchmarks).
         self.received = 0
+
+    def inject(self, event: CallEvent) -> None:
+        """Report an event that no ARI event carries (the agent's side of a call ended) to every stream reader."""
+        for queue in self._queues:
+            queue.put_nowait(event)
 
     async def events(self) -> AsyncIterator[CallEvent]:
         """Every node's events, translated, as one stream (a node's own events stay in order)."""
         queue: asyncio.Queue[CallEvent] = asyncio.Queue()
+        self._queues.append(queue)
         pumps = [asyncio.create_task(self._pump(c, queue), name=f"ari-events-{c.node}") for c in self._nodes.clients]
         try:
             while True:
                 yield await queue.get()
         finally:
+            self._queues.remove(queue)
             for pump in pumps:
                 pump.cancel()
             await asyncio.gather(*pumps, return_exceptions=True)
@@ -93,6 +103,7 @@ class AriEventStream:
         if isinstance(item, AriConnected):
             log.info("Asterisk %s: event stream connected", item.node)
             self._nodes.up(client)
+            self.media.node_restarted(item.node)
             return [TelephonyReconnected(item.node)]
         if isinstance(item, AriDisconnected):
             log.warning("Asterisk %s: event stream lost; reconnecting", item.node)
@@ -109,6 +120,8 @@ class AriEventStream:
             return [CallRinging(event.peer_id)]
         elif isinstance(event, ChannelGone):
             self._calls.forget(event.channel_id)
+            if self.media.channel_gone(event.channel_id):
+                return []
             return [CallEnded(event.channel_id, event.cause, event.tech_cause, event.cause_txt)]
         elif isinstance(event, StasisStarted):
             return await self._stasis_start(client, event)
@@ -118,6 +131,9 @@ class AriEventStream:
 
     async def _stasis_start(self, client: AriClient, event: StasisStarted) -> list[CallEvent]:
         channel = event.channel
+        if self.media.is_media_channel(channel.id):
+            self.media.media_started(channel.id)
+            return []
         if OUTBOUND_ARG in event.args or self._calls.originated(channel.id):
             return []  # an originated channel answered; its ChannelStateChange already said so
         self._calls.held_by(channel.id, client)

@@ -2,6 +2,7 @@
 
 - :mod:`.config`: trunks' PJSIP objects pushed to every node and compared before they are written;
 - :mod:`.calls`: attempts originated, channels answered and hung up on the node that holds them;
+- :mod:`.media`: answered calls bridged with a media channel to their agent (:mod:`.relay` for Twilio's protocol);
 - :mod:`.stream`: every node's ARI events, read into typed records (:mod:`.ari_events`) and translated;
 - :mod:`.health` and :mod:`.nodes`: which nodes are connected, and which gateways their qualify reports down.
 """
@@ -14,11 +15,13 @@ from byot_core.adapters.asterisk.ari import AriClient, StreamItem
 from byot_core.adapters.asterisk.calls import OUTBOUND_ARG, AriCalls
 from byot_core.adapters.asterisk.config import AriConfiguration
 from byot_core.adapters.asterisk.health import GatewayHealth
+from byot_core.adapters.asterisk.media import AriMedia
 from byot_core.adapters.asterisk.nodes import AriNodes
 from byot_core.adapters.asterisk.pjsip import gateway_object_ids
 from byot_core.adapters.asterisk.stream import AriEventStream
 from byot_core.domain.causes import Q850
 from byot_core.domain.events import CallEvent
+from byot_core.domain.media import MediaCall, MediaTarget
 from byot_core.domain.telephony import OriginateRequest, TrunkConfig
 from byot_core.domain.trunk import Trunk
 
@@ -54,8 +57,14 @@ class AriTelephony:
         """ARI events received from every node so far (a figure for monitoring and benchmarks)."""
         return self.stream.received
 
+    @property
+    def media(self) -> AriMedia:
+        """Calls' media connections to their agents."""
+        return self.stream.media
+
     async def close(self) -> None:
-        """Stop background work and close every node's HTTP session."""
+        """Stop background work, end every call's media relay, and close every node's HTTP session."""
+        await self.stream.media.close()
         await self.nodes.close()
 
     async def apply_trunk(self, config: TrunkConfig, *, thorough: bool = True) -> int:
@@ -85,6 +94,10 @@ class AriTelephony:
     async def hang_up(self, channel_id: str, q850_cause: int = Q850.NORMAL_CLEARING) -> None:
         """End the channel with a Q.850 cause."""
         await self.calls.hang_up(channel_id, q850_cause)
+
+    async def connect_media(self, call: MediaCall, target: MediaTarget, *, within: float) -> None:
+        """Connect the call to its agent's media (see :mod:`.media`)."""
+        await self.stream.media.connect(call, target, within)
 
     def events(self) -> AsyncIterator[CallEvent]:
         """Every node's events, translated, as one stream."""

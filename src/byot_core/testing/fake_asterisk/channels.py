@@ -41,12 +41,17 @@ class ChannelBook:
         self.timeout_delay = timeout_delay
         self.default_play = default_play
         self.channels: dict[str, FakeChannel] = {}
+        #: What every new call's far party says once bridged (μ-law).
+        self.default_voice = b""
         self.ended: dict[str, FakeChannel] = {}
         self.scripts: dict[str, deque[GatewayPlay]] = {}
         self.dialled: list[tuple[str, str, str]] = []
         self._seq = itertools.count()
         self._ids = itertools.count(1)
         self._tasks: set[asyncio.Task[None]] = set()
+        #: Called as a channel is destroyed, before it leaves the application (the media book takes it out of its
+        #: bridge and closes its WebSocket).
+        self.leaving: Callable[[FakeChannel], None] = lambda _: None
 
     def script(self, gateway: str, *plays: GatewayPlay) -> None:
         """What the gateway at ``host:port`` does with the next INVITEs; the last play repeats."""
@@ -61,7 +66,8 @@ class ChannelBook:
 
     # -- events -----------------------------------------------------------------------------------------------
 
-    def _channel_event(self, channel: FakeChannel, type_: str, **extra: Any) -> None:
+    def channel_event(self, channel: FakeChannel, type_: str, **extra: Any) -> None:
+        """Send a channel's event to the application it is in and to those subscribed to it."""
         event = {"type": type_, "timestamp": now(), "channel": channel.json(), **extra}
         apps = set(channel.subscribers)
         if channel.in_stasis and channel.app:
@@ -108,6 +114,22 @@ class ChannelBook:
             context=context,
             created=now(),
         )
+        channel.voice += self.default_voice
+        self.channels[channel.id] = channel
+        return channel
+
+    def new_channel(self, name: str, cid: str | None, *, context: str) -> FakeChannel:
+        """A channel that is not a PJSIP call (a media channel), in state ``Down``."""
+        channel = FakeChannel(
+            id=cid or f"1795780{next(self._ids):03d}.{next(self._seq)}",
+            name=name,
+            endpoint="",
+            state="Down",
+            caller="",
+            exten="s",
+            context=context,
+            created=now(),
+        )
         self.channels[channel.id] = channel
         return channel
 
@@ -122,13 +144,14 @@ class ChannelBook:
         if sip is not None:
             causes["tech_cause"] = sip
         # A BYE from the far end shows as a hangup request without a cause; Asterisk's own hangups carry one.
-        self._channel_event(channel, "ChannelHangupRequest", **({} if cause == 0 else {"soft": True, **causes}))
+        self.channel_event(channel, "ChannelHangupRequest", **({} if cause == 0 else {"soft": True, **causes}))
         if dialstatus is not None:
             self._dial_event(channel, dialstatus)
+        self.leaving(channel)
         if channel.in_stasis:
-            self._channel_event(channel, "StasisEnd")
+            self.channel_event(channel, "StasisEnd")
         channel.in_stasis = False
-        self._channel_event(channel, "ChannelDestroyed", cause_txt=CAUSE_TEXT.get(cause, "Unknown"), **causes)
+        self.channel_event(channel, "ChannelDestroyed", cause_txt=CAUSE_TEXT.get(cause, "Unknown"), **causes)
 
     def originate(self, given: Mapping[str, Any]) -> FakeChannel:
         """``POST /ari/channels``: dial through an endpoint; the gateway's script decides what happens."""
@@ -162,11 +185,11 @@ class ChannelBook:
         self._dial_event(channel, "")
         if rings:
             channel.state = "Ringing"
-            self._channel_event(channel, "ChannelStateChange")
+            self.channel_event(channel, "ChannelStateChange")
             self._dial_event(channel, "RINGING")
         if answers:
             channel.state = "Up"
-            self._channel_event(channel, "ChannelStateChange")
+            self.channel_event(channel, "ChannelStateChange")
             self._dial_event(channel, dialstatus)
             channel.in_stasis = True
             event = {"type": "StasisStart", "timestamp": now(), "args": args, "channel": channel.json()}
@@ -218,7 +241,7 @@ class ChannelBook:
         if channel.state != "Up":
             channel.state = "Up"
             channel.sip_answer = 200
-            self._channel_event(channel, "ChannelStateChange")
+            self.channel_event(channel, "ChannelStateChange")
 
     def hang_up(self, channel_id: str, reason_code: str | None, reason: str | None) -> None:
         """``DELETE /ari/channels/{id}``: an unanswered inbound channel answers the carrier by the cause."""

@@ -58,6 +58,18 @@ class FakeChannel:
     variables: dict[str, str] = attrs.field(factory=dict)
     sip_answer: int | None = None
     hangup_cause: int | None = None
+    #: What the far party says once bridged (μ-law, played 20 ms a tick, then silence) and what it has heard.
+    voice: bytearray = attrs.field(factory=bytearray, repr=False)
+    heard: bytearray = attrs.field(factory=bytearray, repr=False)
+
+    def speak(self) -> bytes | None:
+        """The next 20 ms of what the party says, or ``None`` once it is silent (nothing is sent then)."""
+        if len(self.voice) < 160:
+            self.voice.clear()
+            return None
+        frame = bytes(self.voice[:160])
+        del self.voice[:160]
+        return frame
 
     def json(self) -> dict[str, Any]:
         """The channel as ARI describes it in events and answers."""

@@ -11,6 +11,7 @@ from aiohttp import web
 from byot_core.testing.fake_asterisk.answers import now
 from byot_core.testing.fake_asterisk.channels import ChannelBook
 from byot_core.testing.fake_asterisk.hub import EventHub
+from byot_core.testing.fake_asterisk.media import DIAL_TIMEOUT, MediaBook
 from byot_core.testing.fake_asterisk.model import FakeChannel, GatewayPlay
 from byot_core.testing.fake_asterisk.routes import AriRoutes, endpoint_json
 from byot_core.testing.fake_asterisk.sorcery import SorceryStore
@@ -39,6 +40,7 @@ class FakeAsterisk:
         latency: float = 0.0,
         default_play: GatewayPlay = GatewayPlay.ANSWER,
         port: int = 0,
+        dial_timeout: float = DIAL_TIMEOUT,
     ) -> None:
         self.port = port
         self.store = SorceryStore(writable=writable, resolve=resolve)
@@ -46,7 +48,10 @@ class FakeAsterisk:
         self.book = ChannelBook(
             self.store, self.hub, event_delay=event_delay, timeout_delay=timeout_delay, default_play=default_play
         )
-        self.routes = AriRoutes(self.store, self.hub, self.book, username=username, password=password, latency=latency)
+        self.media = MediaBook(self.store, self.hub, self.book, dial_timeout=dial_timeout)
+        self.routes = AriRoutes(
+            self.store, self.hub, self.book, self.media, username=username, password=password, latency=latency
+        )
         self.restarts = 0
         self._runner: web.AppRunner | None = None
 
@@ -125,6 +130,28 @@ class FakeAsterisk:
         """The far end sends BYE without a Reason header (Asterisk reports cause 0)."""
         self.book.remote_hang_up(channel_id)
 
+    def speak(self, channel_id: str, audio: bytes) -> None:
+        """The call's far party says ``audio`` (μ-law) once bridged, 20 ms a tick, after what it already says."""
+        self.book.get(channel_id).voice += audio
+
+    def heard(self, channel_id: str) -> bytes:
+        """What the call's far party has heard so far (μ-law, silence where nothing played), ended or not."""
+        channel = self.book.channels.get(channel_id) or self.book.ended[channel_id]
+        return bytes(channel.heard)
+
+    def press(self, channel_id: str, digits: str) -> None:
+        """The call's far party presses keys; the bridged media WebSocket gets ``DTMF_END`` for each."""
+        self.media.press(channel_id, digits)
+
+    @property
+    def default_voice(self) -> bytes:
+        """What every new call's far party says once bridged (μ-law); empty by default."""
+        return self.book.default_voice
+
+    @default_voice.setter
+    def default_voice(self, audio: bytes) -> None:
+        self.book.default_voice = audio
+
     def set_contact_status(self, aor: str, status: str) -> None:
         """Report a gateway's qualify result (``Reachable``, ``Unreachable``) to subscribed applications."""
         contact = self.store.objects.get(("aor", aor), {}).get("contact", "")
@@ -160,6 +187,7 @@ class FakeAsterisk:
         """Listen (on the same port as before, after a stop or restart)."""
         app = web.Application()
         app.router.add_route("*", "/ari/{tail:.*}", self.routes.dispatch)
+        app.router.add_get("/media/{connection}", self.media.accept)
         self._runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=0.1)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", self.port, reuse_address=True)
@@ -170,6 +198,7 @@ class FakeAsterisk:
 
     async def stop(self) -> None:
         """Stop answering (connections refused), closing every websocket."""
+        await self.media.close()
         await self.hub.close_all()
         if self._runner is not None:
             await self._runner.cleanup()
@@ -184,6 +213,7 @@ class FakeAsterisk:
         await asyncio.sleep(downtime)
         self.store.restart()
         self.book.channels.clear()
+        self.media.forget()
         self.hub.forget()
         self.restarts += 1
         await self.start()

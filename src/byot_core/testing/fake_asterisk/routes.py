@@ -14,6 +14,7 @@ from aiohttp import web
 from byot_core.testing.fake_asterisk.answers import AriError
 from byot_core.testing.fake_asterisk.channels import ChannelBook
 from byot_core.testing.fake_asterisk.hub import EventHub
+from byot_core.testing.fake_asterisk.media import MediaBook
 from byot_core.testing.fake_asterisk.sorcery import SorceryStore
 
 __all__ = ["AriRoutes", "endpoint_json"]
@@ -35,11 +36,20 @@ class AriRoutes:
     """Answers ``/ari/…`` requests from the node's store, hub and channels; records them; plays injected faults."""
 
     def __init__(
-        self, store: SorceryStore, hub: EventHub, book: ChannelBook, *, username: str, password: str, latency: float
+        self,
+        store: SorceryStore,
+        hub: EventHub,
+        book: ChannelBook,
+        media: MediaBook,
+        *,
+        username: str,
+        password: str,
+        latency: float,
     ) -> None:
         self.store = store
         self.hub = hub
         self.book = book
+        self.media = media
         self.username = username
         self.password = password
         self.latency = latency
@@ -52,6 +62,12 @@ class AriRoutes:
             ("DELETE", ["asterisk", "config", "dynamic", "*", "*", "*"], self._delete_object),
             ("GET", ["endpoints", "*"], self._list_endpoints),
             ("POST", ["channels"], self._originate),
+            ("POST", ["channels", "externalMedia"], self._external_media),
+            ("POST", ["channels", "*", "dtmf"], self._dtmf),
+            ("POST", ["bridges"], self._create_bridge),
+            ("GET", ["bridges", "*"], self._get_bridge),
+            ("POST", ["bridges", "*", "addChannel"], self._add_channel),
+            ("DELETE", ["bridges", "*"], self._delete_bridge),
             ("GET", ["channels", "*"], self._get_channel),
             ("POST", ["channels", "*", "answer"], self._answer),
             ("DELETE", ["channels", "*"], self._hang_up),
@@ -135,6 +151,35 @@ class AriRoutes:
     async def _originate(self, request: web.Request, body: Any, _: list[str]) -> web.Response:
         channel = self.book.originate({**request.query, **(body if isinstance(body, dict) else {})})
         return _json(channel.json())
+
+    async def _external_media(self, request: web.Request, body: Any, _: list[str]) -> web.Response:
+        channel = self.media.external_media({**request.query, **(body if isinstance(body, dict) else {})})
+        return _json(self.media.channel_json(channel))
+
+    async def _dtmf(self, request: web.Request, _: Any, args: list[str]) -> web.Response:
+        channel = self.book.get(args[0])
+        socket = self.media.sockets.get(channel.id)
+        if socket is not None:
+            for digit in request.query.get("dtmf", ""):
+                socket.outbox.put_nowait(f"DTMF_END digit:{digit} channel_id:{channel.id}")
+        return web.Response(status=204)
+
+    async def _create_bridge(self, request: web.Request, body: Any, _: list[str]) -> web.Response:
+        return _json(self.media.create_bridge({**request.query, **(body if isinstance(body, dict) else {})}).json())
+
+    async def _get_bridge(self, _: web.Request, __: Any, args: list[str]) -> web.Response:
+        return _json(self.media.bridge(args[0]).json())
+
+    async def _add_channel(self, request: web.Request, _: Any, args: list[str]) -> web.Response:
+        channels = [c for c in request.query.get("channel", "").split(",") if c]
+        if not channels:
+            raise AriError(400, "Missing parameter channel")
+        self.media.add_channels(args[0], channels)
+        return web.Response(status=204)
+
+    async def _delete_bridge(self, _: web.Request, __: Any, args: list[str]) -> web.Response:
+        self.media.destroy_bridge(args[0])
+        return web.Response(status=204)
 
     async def _get_channel(self, _: web.Request, __: Any, args: list[str]) -> web.Response:
         return _json(self.book.get(args[0]).json())

@@ -23,6 +23,27 @@ __all__ = ["DEFAULTS", "SorceryStore", "network"]
 DEFAULTS: dict[str, dict[str, str]] = json.loads(
     resources.files("byot_core.testing").joinpath("asterisk_defaults.json").read_text()
 )
+# res_websocket_client's object, as a PUT answered it (shared/asterisk/media, README section 6): its booleans are
+# reported yes/no, and its class is res_websocket_client, not res_pjsip.
+DEFAULTS["websocket_client"] = {
+    "type": "websocket_client",
+    "connection_type": "persistent",
+    "uri": "",
+    "protocols": "",
+    "username": "",
+    "password": "",
+    "connection_timeout": "500",
+    "reconnect_attempts": "4",
+    "reconnect_interval": "500",
+    "tls_enabled": "no",
+    "ca_list_file": "",
+    "ca_list_path": "",
+    "cert_file": "",
+    "priv_key_file": "",
+    "verify_server_cert": "yes",
+    "verify_server_hostname": "yes",
+}
+_CLASSES = {"websocket_client": "res_websocket_client"}
 _BOOLEANS = {t: {k for k, v in fields.items() if v in ("true", "false")} for t, fields in DEFAULTS.items()}
 _TRUTHY = {"yes", "true", "on", "1", "y", "t"}
 _FALSY = {"no", "false", "off", "0", "n", "f"}
@@ -103,8 +124,10 @@ class SorceryStore:
 
     @staticmethod
     def _check_class(config_class: str, type_: str) -> None:
-        if config_class != "res_pjsip":
+        if config_class not in ("res_pjsip", "res_websocket_client"):
             raise AriError(404, f"configClass '{config_class}' not found")
+        if _CLASSES.get(type_, "res_pjsip") != config_class:
+            raise AriError(404, f"objectType '{type_}' not found")
         if type_ not in DEFAULTS and type_ != "transport":
             raise AriError(404, f"objectType '{type_}' not found")
 

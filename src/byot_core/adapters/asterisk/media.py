@@ -1,0 +1,318 @@
+"""Calls connected to their agents' media over ARI: a media channel per call, bridged with the caller.
+
+For each call, on the node that holds its channel:
+
+1. ``twilio`` protocol: connect to the agent first (a refusal leaves nothing to undo), then create a media channel
+   in server mode (``externalMedia``, ``connection_type=server``) and connect to its WebSocket; ``asterisk``
+   protocol: make sure the agent's ``websocket_client`` object exists on the node, then create a media channel in
+   client mode with who the call is in ``v()`` (on every call: ``v()`` parameters stick to the shared object), and
+   Asterisk connects to the agent itself;
+2. wait for the media channel's ``StasisStart`` (it comes only once its WebSocket is up; in client mode a refused
+   agent shows only as the channel destroyed, cause 3);
+3. create a mixing bridge and add the caller and the media channel to it.
+
+Anything that fails on the way is undone (media channel deleted, bridge destroyed, WebSockets closed) and reported
+as ``MediaUnavailable`` naming the agent connection. When the caller's channel ends, the adapter ends the media
+side itself: Asterisk tells the media WebSocket nothing (recorded). When the agent's side ends first, the stream
+reports ``AgentDisconnected`` or ``AgentMediaFailed`` for the caller's channel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import uuid
+from collections.abc import Callable, Coroutine
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import aiohttp
+import attrs
+
+from byot_core.adapters.asterisk.ari import AriClient, AriRequestFailed
+from byot_core.adapters.asterisk.calls import AriCalls
+from byot_core.adapters.asterisk.relay import Ending, MediaFigures, TwilioRelay
+from byot_core.adapters.media.twilio import TwilioStream
+from byot_core.domain.errors import MediaUnavailable, TelephonyUnavailable
+from byot_core.domain.events import AgentDisconnected, AgentMediaFailed, CallEvent
+from byot_core.domain.media import MediaCall, MediaProtocol, MediaTarget
+
+__all__ = ["AriMedia", "MediaSession", "agent_name", "websocket_client_id"]
+
+log = logging.getLogger(__name__)
+
+#: The prefix of every ``websocket_client`` object the adapter owns.
+CLIENT_PREFIX = "byot-agent-"
+
+
+def agent_name(url: str) -> str:
+    """The agent connection as errors and logs name it: scheme, host, port and path (never a query or credential)."""
+    parts = urlsplit(url)
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.hostname}{port}{parts.path}"
+
+
+def websocket_client_id(url: str) -> str:
+    """The ``websocket_client`` object for an agent URL: one per distinct URL, named from its digest."""
+    return CLIENT_PREFIX + hashlib.sha256(url.encode()).hexdigest()[:20]
+
+
+def _v(parameters: dict[str, str]) -> str:
+    # Commas and parentheses would end the option early; values are percent-encoded so they arrive intact.
+    return "v(" + ",".join(f"{k}={quote(v, safe='+')}" for k, v in parameters.items()) + ")"
+
+
+@attrs.define(eq=False)
+class MediaSession:
+    """One call's media: its node, media channel, bridge, and (``twilio``) the relay."""
+
+    call: MediaCall
+    target: MediaTarget
+    client: AriClient
+    media_channel: str
+    bridge_id: str
+    relay: TwilioRelay | None = None
+    task: asyncio.Task[None] | None = None
+    figures: MediaFigures = attrs.field(factory=MediaFigures)
+    ended: bool = False
+
+
+class AriMedia:
+    """Connects calls to agents' media and ends what it made; ``emit`` reports the agent's side ending."""
+
+    def __init__(self, calls: AriCalls, emit: Callable[[CallEvent], None], *, timeout: float = 5.0) -> None:
+        self._calls = calls
+        self._emit = emit
+        self.timeout = timeout
+        self._by_caller: dict[str, MediaSession] = {}
+        self._by_media: dict[str, MediaSession] = {}
+        self._started: dict[str, asyncio.Future[bool]] = {}
+        self._clients_pushed: set[tuple[str, str, str]] = set()
+        self._session: aiohttp.ClientSession | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        #: Every finished call's media figures, by execution id (the most recent 1,000).
+        self.finished: dict[str, MediaFigures] = {}
+
+    def _http(self) -> aiohttp.ClientSession:
+        # Its own session: the ARI session sends ARI's credentials, which must never reach an agent.
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None, connect=self.timeout))
+        return self._session
+
+    async def close(self) -> None:
+        """End every relay and close the media connections."""
+        for session in list(self._by_caller.values()):
+            if session.relay is not None:
+                session.relay.stop()
+        if self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    # -- what the event stream tells -------------------------------------------------------------------------
+
+    def is_media_channel(self, channel_id: str) -> bool:
+        """Whether the channel is a media channel this adapter made (its StasisStart is not an inbound call)."""
+        return channel_id in self._started or channel_id in self._by_media
+
+    def media_started(self, channel_id: str) -> None:
+        """A media channel entered the application: its WebSocket is up."""
+        waiter = self._started.get(channel_id)
+        if waiter is not None and not waiter.done():
+            waiter.set_result(True)
+
+    def channel_gone(self, channel_id: str) -> bool:
+        """A channel ended; returns whether it was a media channel (then it means nothing to executions)."""
+        waiter = self._started.get(channel_id)
+        if waiter is not None and not waiter.done():
+            waiter.set_result(False)  # destroyed before it started: the agent could not be reached
+        session = self._by_caller.get(channel_id)
+        if session is not None:
+            self._spawn(self._caller_left(session))
+            return False
+        session = self._by_media.pop(channel_id, None)
+        if session is None:
+            return waiter is not None
+        if not session.ended and session.relay is None:
+            # Asterisk's own connection to the agent ended (``asterisk`` protocol): the agent hung up.
+            session.figures.ending = Ending.AGENT_CLOSED
+            self._emit(AgentDisconnected(session.call.channel_id))
+        return True
+
+    def node_restarted(self, node: str) -> None:
+        """A node came back: objects pushed to it before are gone."""
+        self._clients_pushed = {k for k in self._clients_pushed if k[0] != node}
+
+    # -- connecting -------------------------------------------------------------------------------------------
+
+    async def connect(self, call: MediaCall, target: MediaTarget, within: float) -> None:
+        """Connect the call to the agent; raises ``MediaUnavailable`` with nothing left behind."""
+        client = self._calls.holder(call.channel_id)
+        if client is None:
+            raise MediaUnavailable(f"no Asterisk node holds call {call.channel_id}")
+        media_channel = f"byot-media-{uuid.uuid4().hex}"
+        session = MediaSession(call, target, client, media_channel, f"byot-bridge-{uuid.uuid4().hex}")
+        self._started[media_channel] = asyncio.get_running_loop().create_future()
+        self._by_media[media_channel] = session
+        try:
+            async with asyncio.timeout(within):
+                if target.protocol is MediaProtocol.TWILIO:
+                    await self._connect_twilio(session)
+                else:
+                    await self._connect_asterisk(session)
+                await self._bridge(session)
+        except (MediaUnavailable, TimeoutError, TelephonyUnavailable, aiohttp.ClientError, OSError) as error:
+            await self._undo(session)
+            if isinstance(error, MediaUnavailable):
+                raise
+            reason = "timed out" if isinstance(error, TimeoutError) else _why(error)
+            raise MediaUnavailable(f"agent media at {agent_name(target.url)} not connected: {reason}") from error
+        finally:
+            self._started.pop(media_channel, None)
+        self._by_caller[call.channel_id] = session
+        if session.relay is not None:
+            session.task = asyncio.create_task(self._relay(session), name=f"relay-{call.channel_id}")
+            self._tasks.add(session.task)
+            session.task.add_done_callback(self._tasks.discard)
+
+    async def _connect_twilio(self, session: MediaSession) -> None:
+        name = agent_name(session.target.url)
+        try:
+            agent = await self._http().ws_connect(session.target.url, heartbeat=20.0, max_msg_size=1 << 20)
+        except aiohttp.WSServerHandshakeError as error:
+            raise MediaUnavailable(f"agent media at {name} refused the connection (HTTP {error.status})") from error
+        except (aiohttp.ClientError, OSError) as error:
+            raise MediaUnavailable(f"agent media at {name} unreachable ({_why(error)})") from error
+        try:
+            answer = await session.client.request(
+                "POST",
+                "/channels/externalMedia",
+                params={
+                    "app": session.client.app,
+                    "transport": "websocket",
+                    "encapsulation": "none",
+                    "format": "ulaw",
+                    "connection_type": "server",
+                    "channelId": session.media_channel,
+                },
+            )
+            connection = str(((answer or {}).get("channelvars") or {}).get("MEDIA_WEBSOCKET_CONNECTION_ID", ""))
+            if not connection:
+                raise MediaUnavailable("Asterisk gave the media channel no WebSocket connection id")
+            url = session.client.base.replace("http", "ws", 1).removesuffix("/ari") + f"/media/{quote(connection)}"
+            asterisk = await self._http().ws_connect(url, protocols=("media",), max_msg_size=0)
+        except BaseException:
+            await agent.close()
+            raise
+        stream = TwilioStream(session.call, f"MZ{uuid.uuid4().hex}")
+        session.relay = TwilioRelay(stream, asterisk, agent, agent_name=name)
+        await self._wait_started(session)
+
+    async def _connect_asterisk(self, session: MediaSession) -> None:
+        client, url = session.client, session.target.url
+        object_id = websocket_client_id(url)
+        key = (client.node, object_id, url)
+        if key not in self._clients_pushed:
+            fields = {
+                "type": "websocket_client",
+                "connection_type": "per_call_config",
+                "uri": url,
+                "protocols": "media",
+            }
+            body = {"fields": [{"attribute": k, "value": v} for k, v in fields.items()]}
+            path = f"/asterisk/config/dynamic/res_websocket_client/websocket_client/{AriClient.quoted(object_id)}"
+            await client.request("PUT", path, body=body)
+            self._clients_pushed.add(key)
+        await client.request(
+            "POST",
+            "/channels/externalMedia",
+            params={
+                "app": client.app,
+                "transport": "websocket",
+                "encapsulation": "none",
+                "format": "ulaw",
+                "connection_type": "client",
+                "external_host": object_id,
+                "transport_data": _v(session.call.parameters()),
+                "channelId": session.media_channel,
+            },
+        )
+        await self._wait_started(session)
+
+    async def _wait_started(self, session: MediaSession) -> None:
+        if not await self._started[session.media_channel]:
+            raise MediaUnavailable(f"agent media at {agent_name(session.target.url)} refused or unreachable")
+
+    async def _bridge(self, session: MediaSession) -> None:
+        client = session.client
+        await client.request("POST", "/bridges", body={"type": "mixing", "bridgeId": session.bridge_id})
+        channels = f"{session.call.channel_id},{session.media_channel}"
+        await client.request(
+            "POST", f"/bridges/{AriClient.quoted(session.bridge_id)}/addChannel", params={"channel": channels}
+        )
+        if session.relay is not None:
+            await session.relay.begin()
+
+    # -- running and ending -----------------------------------------------------------------------------------
+
+    async def _relay(self, session: MediaSession) -> None:
+        assert session.relay is not None
+        figures = await session.relay.run()
+        session.figures = figures
+        caller = session.call.channel_id
+        if figures.ending is Ending.AGENT_CLOSED:
+            self._emit(AgentDisconnected(caller))
+        elif figures.ending is Ending.AGENT_FAILED:
+            self._emit(AgentMediaFailed(caller, figures.detail))
+        elif figures.ending is Ending.ASTERISK_CLOSED and caller in self._by_caller:
+            self._emit(AgentMediaFailed(caller, "Asterisk closed the media WebSocket"))
+        await self._undo(session)
+
+    async def _caller_left(self, session: MediaSession) -> None:
+        if session.relay is not None:
+            session.relay.stop()
+            if session.task is not None:
+                await asyncio.gather(session.task, return_exceptions=True)
+        else:
+            session.figures.ending = session.figures.ending or Ending.CALLER_LEFT
+            await self._undo(session)
+
+    async def _undo(self, session: MediaSession) -> None:
+        """Delete what the call's media left in Asterisk; each step is tried whatever happened before."""
+        if session.ended:
+            return
+        session.ended = True
+        self._by_caller.pop(session.call.channel_id, None)
+        if session.relay is not None and session.task is None:
+            await session.relay.agent.close()
+            await session.relay.asterisk.close()
+        client = session.client
+        for method, path in (
+            ("DELETE", f"/channels/{AriClient.quoted(session.media_channel)}"),
+            ("DELETE", f"/bridges/{AriClient.quoted(session.bridge_id)}"),
+        ):
+            with contextlib.suppress(AriRequestFailed, TelephonyUnavailable):
+                await client.request(method, path)
+        self.finished[session.call.execution_id] = session.figures
+        while len(self.finished) > 1000:
+            del self.finished[next(iter(self.finished))]
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    @property
+    def active(self) -> int:
+        """Calls whose media is connected now."""
+        return len(self._by_caller)
+
+
+def _why(error: BaseException) -> str:
+    """An error's kind, without its text (which may hold a URL with parameters)."""
+    if isinstance(error, AriRequestFailed | TelephonyUnavailable):
+        return error.message
+    return type(error).__name__

@@ -1,0 +1,215 @@
+"""One call relayed between Asterisk's media WebSocket (``chan_websocket``, plain text) and a Twilio-protocol agent.
+
+Two readers and one sender per call:
+
+- Asterisk → agent: each binary frame becomes a ``media`` message (timestamp from the stream's start), ``DTMF_END``
+  a ``dtmf``, ``MEDIA_MARK_PROCESSED`` the agent's ``mark``, ``MEDIA_XOFF``/``MEDIA_XON`` pause and resume sending;
+- agent → Asterisk: ``media`` is queued in the :class:`Playout`, ``mark`` after it, ``clear`` sends ``FLUSH_MEDIA``
+  and answers the dropped marks at once;
+- the sender writes what the playout says is due, no faster than Asterisk plays it.
+
+The relay ends when either side's WebSocket ends, or when :meth:`TwilioRelay.stop` is called (the caller left:
+``stop`` is sent, then the agent's WebSocket is closed). :attr:`TwilioRelay.ending` says which.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import logging
+import time
+
+import aiohttp
+import attrs
+
+from byot_core.adapters.media.playout import Playout, SendMark
+from byot_core.adapters.media.twilio import AgentAudio, AgentClear, AgentMark, TwilioStream, read_agent_message
+
+__all__ = ["Ending", "MediaFigures", "TwilioRelay"]
+
+log = logging.getLogger(__name__)
+
+#: How long a partial frame waits for the agent's next audio before it is played padded with silence.
+PARTIAL_WAIT = 0.06
+
+
+class Ending(enum.Enum):
+    """How a relayed call's media ended."""
+
+    CALLER_LEFT = "caller-left"
+    AGENT_CLOSED = "agent-closed"
+    AGENT_FAILED = "agent-failed"
+    ASTERISK_CLOSED = "asterisk-closed"
+
+
+@attrs.define
+class MediaFigures:
+    """What one call's relay carried: frames and seconds each way, marks, flushes, and how it ended."""
+
+    frames_to_agent: int = 0
+    frames_to_caller: int = 0
+    marks: int = 0
+    flushes: int = 0
+    dtmf: int = 0
+    ending: Ending | None = None
+    detail: str = ""
+
+    @property
+    def seconds_to_agent(self) -> float:
+        """Seconds of the caller's audio sent to the agent."""
+        return self.frames_to_agent * 0.02
+
+    @property
+    def seconds_to_caller(self) -> float:
+        """Seconds of the agent's audio sent towards the caller."""
+        return self.frames_to_caller * 0.02
+
+
+class TwilioRelay:
+    """Relays one call; :meth:`run` returns when the call's media has ended."""
+
+    def __init__(
+        self,
+        stream: TwilioStream,
+        asterisk: aiohttp.ClientWebSocketResponse,
+        agent: aiohttp.ClientWebSocketResponse,
+        *,
+        agent_name: str,
+    ) -> None:
+        self.stream = stream
+        self.asterisk = asterisk
+        self.agent = agent
+        self.agent_name = agent_name
+        self.playout = Playout()
+        self.figures = MediaFigures()
+        self._wake = asyncio.Event()
+        self._done = asyncio.Event()
+        self._started = time.monotonic()
+        #: Added latency of each frame towards the agent (seconds from its arrival to its send), for benchmarks.
+        self.latencies: list[float] | None = None
+
+    async def begin(self) -> None:
+        """Send the agent ``connected`` and ``start``."""
+        await self.agent.send_str(self.stream.connected())
+        await self.agent.send_str(self.stream.start())
+        self._started = time.monotonic()
+
+    async def run(self) -> MediaFigures:
+        """Relay until one side ends or :meth:`stop` is called."""
+        tasks = [
+            asyncio.create_task(self._from_asterisk(), name="relay-from-asterisk"),
+            asyncio.create_task(self._from_agent(), name="relay-from-agent"),
+            asyncio.create_task(self._send(), name="relay-send"),
+            asyncio.create_task(self._done.wait(), name="relay-stop"),
+        ]
+        try:
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        if self.figures.ending is Ending.CALLER_LEFT:
+            with contextlib.suppress(aiohttp.ClientError, ConnectionError, RuntimeError):
+                await self.agent.send_str(self.stream.stop())
+        await self.agent.close()
+        await self.asterisk.close()
+        return self.figures
+
+    def stop(self) -> None:
+        """The caller left: end the relay (``stop`` is then sent to the agent, and its WebSocket closed)."""
+        self._end(Ending.CALLER_LEFT)
+
+    def _end(self, ending: Ending, detail: str = "") -> None:
+        if self.figures.ending is None:
+            self.figures.ending = ending
+            self.figures.detail = detail
+        self._done.set()
+
+    async def _from_asterisk(self) -> None:
+        async for message in self.asterisk:
+            if message.type is aiohttp.WSMsgType.BINARY:
+                arrived = time.monotonic()
+                self.figures.frames_to_agent += len(message.data) // 160
+                timestamp = int((arrived - self._started) * 1000)
+                await self.agent.send_str(self.stream.media(message.data, timestamp))
+                if self.latencies is not None:
+                    self.latencies.append(time.monotonic() - arrived)
+            elif message.type is aiohttp.WSMsgType.TEXT:
+                await self._control(message.data)
+            else:
+                break
+        self._end(Ending.ASTERISK_CLOSED)
+
+    async def _control(self, text: str) -> None:
+        command, _, rest = text.strip().partition(" ")
+        if command == "MEDIA_MARK_PROCESSED":
+            if self.playout.mark_played(rest):
+                self.figures.marks += 1
+                await self.agent.send_str(self.stream.mark(rest))
+        elif command == "DTMF_END":
+            fields = dict(item.partition(":")[::2] for item in rest.split())
+            if fields.get("digit"):
+                self.figures.dtmf += 1
+                await self.agent.send_str(self.stream.dtmf(fields["digit"]))
+        elif command == "MEDIA_XOFF":
+            self.playout.xoff = True
+        elif command == "MEDIA_XON":
+            self.playout.xoff = False
+            self._wake.set()
+        elif command == "ERROR":
+            log.warning("media channel error: %s", rest.strip())
+
+    async def _from_agent(self) -> None:
+        while True:
+            message = await self.agent.receive()
+            if message.type is aiohttp.WSMsgType.TEXT:
+                await self._agent_message(message.data)
+            elif message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.CLOSED):
+                code = self.agent.close_code
+                if code in (None, 1000, 1001):
+                    self._end(Ending.AGENT_CLOSED)
+                else:
+                    self._end(Ending.AGENT_FAILED, f"{self.agent_name} closed the connection with code {code}")
+                return
+            elif message.type is aiohttp.WSMsgType.ERROR:
+                error = self.agent.exception()
+                self._end(Ending.AGENT_FAILED, f"{self.agent_name} connection broke ({type(error).__name__})")
+                return
+            # Binary messages are not part of the protocol: ignored, as Twilio ignores them.
+
+    async def _agent_message(self, text: str) -> None:
+        message = read_agent_message(text)
+        if isinstance(message, AgentAudio):
+            self.playout.audio(message.payload)
+        elif isinstance(message, AgentMark):
+            self.playout.mark(message.name)
+        elif isinstance(message, AgentClear):
+            self.figures.flushes += 1
+            cleared = self.playout.clear()
+            await self.asterisk.send_str("FLUSH_MEDIA")
+            for name in cleared:
+                self.figures.marks += 1
+                await self.agent.send_str(self.stream.mark(name))
+        self._wake.set()
+
+    async def _send(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            due = self.playout.due(loop.time())
+            for item in due:
+                if isinstance(item, SendMark):
+                    await self.asterisk.send_str(f"MARK_MEDIA {item.name}")
+                else:
+                    self.figures.frames_to_caller += len(item) // 160
+                    await self.asterisk.send_bytes(item)
+            self._wake.clear()
+            if self.playout.has_partial and not self.playout.pending:
+                # The agent may have paused mid-frame: play the piece (padded) unless more audio comes soon.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), PARTIAL_WAIT)
+                    continue
+                self.playout.finish_partial()
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.playout.wait(loop.time()) or 0.02)

@@ -1,0 +1,115 @@
+"""Calls carry audio both ways between the caller and the agent's media WebSocket, through the fake Asterisk."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from byot_core import audio
+from byot_core.domain.media import MediaPlan, MediaProtocol
+from byot_core.domain.status import ExecutionStatus
+from byot_core.testing.fake_asterisk import FakeChannel
+from tests.asterisk.agents import AgentCall, TestAgent, tone_share
+from tests.asterisk.conftest import AsteriskWorld, asterisk_world, eventually
+from tests.asterisk.test_calls import finished, mapped
+from tests.support import ACCOUNT, AGENT
+
+CALLER_TONE = audio.tone(440, 1.0)
+AGENT_TONE = audio.tone(1000, 1.0)
+
+
+@pytest.fixture
+async def agent() -> AsyncIterator[TestAgent]:
+    server = TestAgent()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+def plan(agent: TestAgent, protocol: MediaProtocol = MediaProtocol.TWILIO) -> MediaPlan:
+    return MediaPlan(agent.url + "/{agent_id}", protocol, answer_within=2.0)
+
+
+async def inbound(world: AsteriskWorld) -> FakeChannel:
+    await mapped(world)
+    return world.nodes[0].inbound_call("+919876543210", "203.0.113.2", caller="+14155550100")
+
+
+async def test_an_inbound_call_carries_audio_both_ways_in_twilio_protocol(agent: TestAgent) -> None:
+    """The caller's 440 Hz reaches the agent as Twilio media; the agent's 1 kHz reaches the caller; marks return."""
+
+    async def behaviour(call: AgentCall) -> None:
+        await eventually(lambda: call.events("start"))
+        await call.speak(AGENT_TONE)
+        await call.send_twilio("mark", mark={"name": "greeting-done"})
+
+    agent.behaviour = behaviour
+    async with asterisk_world(media_plan=plan(agent)) as world:
+        world.nodes[0].default_voice = CALLER_TONE
+        channel = await inbound(world)
+        await eventually(lambda: agent.calls and agent.calls[0].events("mark"), within=5)
+        call = agent.calls[0]
+        assert [m["event"] for m in call.messages[:2]] == ["connected", "start"]
+        start = call.events("start")[0]["start"]
+        assert start["customParameters"]["agent_id"] == AGENT
+        assert start["customParameters"]["direction"] == "inbound"
+        assert start["customParameters"]["from_number"] == "+14155550100"
+        assert start["mediaFormat"] == {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1}
+        assert call.path == f"/agents/{AGENT}"
+        assert channel.sip_answer == 200  # answered only once the agent's media was connected
+        await eventually(lambda: len(call.heard) >= 8000)
+        assert tone_share(bytes(call.heard), 440) > 0.95
+        media = call.events("media")
+        assert [int(m["media"]["chunk"]) for m in media[:5]] == [1, 2, 3, 4, 5]
+        assert [int(m["sequenceNumber"]) for m in call.messages[1:6]] == [1, 2, 3, 4, 5]
+        heard = world.nodes[0].heard(channel.id)
+        assert tone_share(heard, 1000) > 0.95
+        played = sum(1 for f in audio.frames(heard) if audio.share_of(f, 1000) > 0.9)
+        assert played == 50  # one second of the agent's tone, not a frame lost or added
+        # The mark came back only once the audio before it had played.
+        assert call.events("mark")[0]["mark"]["name"] == "greeting-done"
+        world.nodes[0].remote_hang_up(channel.id)
+        await asyncio.wait_for(call.closed.wait(), 5)
+        assert call.messages[-1]["event"] == "stop"
+        assert call.messages[-1]["stop"]["callSid"] == start["callSid"]
+        execution = await finished(world, start["callSid"])
+        assert execution.status is ExecutionStatus.COMPLETED
+        await eventually(lambda: not world.nodes[0].media.bridges)
+        assert not [c for c in world.nodes[0].channels.values() if c.name.startswith("WebSocket/")]
+
+
+async def test_an_unreachable_agent_refuses_the_caller(agent: TestAgent) -> None:
+    """The agent's server refuses: the caller is refused before answer, the execution fails naming the agent."""
+    agent.refuse_with = 503
+    async with asterisk_world(media_plan=plan(agent)) as world:
+        channel = await inbound(world)
+        await eventually(lambda: channel.id in world.nodes[0].ended)
+        assert channel.sip_answer == 503  # cause 41: a clean refusal the carrier can retry elsewhere
+        execution = (await world.app.calls.list_for_agent(ACCOUNT, AGENT))[0]
+        execution = await finished(world, execution.id)
+        assert execution.status is ExecutionStatus.FAILED
+        assert execution.hangup_reason is not None
+        assert f"127.0.0.1:{agent.port}/agents/{AGENT}" in execution.hangup_reason.text
+        assert not world.nodes[0].media.bridges
+        assert not world.nodes[0].channels
+
+
+async def test_the_agent_hanging_up_ends_the_call(agent: TestAgent) -> None:
+    """The agent closes its WebSocket: the caller is hung up and the execution completes."""
+
+    async def behaviour(call: AgentCall) -> None:
+        await eventually(lambda: call.events("start"))
+        await asyncio.sleep(0.2)
+        await call.ws.close()
+
+    agent.behaviour = behaviour
+    async with asterisk_world(media_plan=plan(agent)) as world:
+        channel = await inbound(world)
+        await eventually(lambda: channel.id in world.nodes[0].ended)
+        assert channel.hangup_cause == 16
+        call_sid = agent.calls[0].events("start")[0]["start"]["callSid"]
+        execution = await finished(world, call_sid)
+        assert execution.status is ExecutionStatus.COMPLETED
+        await eventually(lambda: not world.nodes[0].media.bridges and not world.nodes[0].channels)
