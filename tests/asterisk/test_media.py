@@ -14,7 +14,7 @@ from byot_core.testing.fake_asterisk import FakeChannel
 from tests.asterisk.agents import AgentCall, TestAgent, tone_share
 from tests.asterisk.conftest import AsteriskWorld, asterisk_world, eventually
 from tests.asterisk.test_calls import finished, mapped
-from tests.support import ACCOUNT, AGENT
+from tests.support import ACCOUNT, AGENT, GUIDE_CALL
 
 CALLER_TONE = audio.tone(440, 1.0)
 AGENT_TONE = audio.tone(1000, 1.0)
@@ -113,3 +113,154 @@ async def test_the_agent_hanging_up_ends_the_call(agent: TestAgent) -> None:
         execution = await finished(world, call_sid)
         assert execution.status is ExecutionStatus.COMPLETED
         await eventually(lambda: not world.nodes[0].media.bridges and not world.nodes[0].channels)
+
+
+async def test_clear_cuts_playback_and_answers_the_cleared_marks(agent: TestAgent) -> None:
+    """``clear`` after 5 s of queued audio: the caller hears only what played before it; both marks come back."""
+
+    async def behaviour(call: AgentCall) -> None:
+        await eventually(lambda: call.events("start"))
+        await call.speak(audio.tone(1000, 5.0))
+        await call.send_twilio("mark", mark={"name": "m1"})
+        await call.speak(audio.tone(1000, 1.0))
+        await call.send_twilio("mark", mark={"name": "m2"})
+        await asyncio.sleep(0.5)
+        await call.send_twilio("clear")
+
+    agent.behaviour = behaviour
+    async with asterisk_world(media_plan=plan(agent)) as world:
+        channel = await inbound(world)
+        await eventually(lambda: agent.calls and len(agent.calls[0].events("mark")) == 2, within=5)
+        marks = [m["mark"]["name"] for m in agent.calls[0].events("mark")]
+        assert marks == ["m1", "m2"]  # answered at the clear, in order, as Twilio does
+        await asyncio.sleep(0.5)
+        heard = world.nodes[0].heard(channel.id)
+        played = sum(1 for f in audio.frames(heard) if audio.share_of(f, 1000) > 0.9)
+        assert 15 <= played <= 45  # about half a second played, not six
+        world.nodes[0].remote_hang_up(channel.id)
+
+
+async def test_the_callers_keys_reach_the_agent(agent: TestAgent) -> None:
+    """DTMF from the caller arrives as Twilio ``dtmf`` messages, one per key."""
+    async with asterisk_world(media_plan=plan(agent)) as world:
+        channel = await inbound(world)
+        await eventually(lambda: agent.calls and agent.calls[0].events("start"))
+        await eventually(lambda: world.nodes[0].media.bridges)
+        world.nodes[0].press(channel.id, "1#")
+        await eventually(lambda: len(agent.calls[0].events("dtmf")) == 2)
+        digits = [m["dtmf"] for m in agent.calls[0].events("dtmf")]
+        assert digits == [{"track": "inbound_track", "digit": "1"}, {"track": "inbound_track", "digit": "#"}]
+        world.nodes[0].remote_hang_up(channel.id)
+
+
+async def test_an_agent_failing_mid_call_fails_the_execution(agent: TestAgent) -> None:
+    """The agent closes with an error code: the caller is hung up and the execution fails, naming the agent."""
+
+    async def behaviour(call: AgentCall) -> None:
+        await eventually(lambda: call.events("start"))
+        await asyncio.sleep(0.2)
+        await call.ws.close(code=1011, message=b"internal error")
+
+    agent.behaviour = behaviour
+    async with asterisk_world(media_plan=plan(agent)) as world:
+        channel = await inbound(world)
+        await eventually(lambda: channel.id in world.nodes[0].ended)
+        assert channel.hangup_cause == 41
+        call_sid = agent.calls[0].events("start")[0]["start"]["callSid"]
+        execution = await finished(world, call_sid)
+        assert execution.status is ExecutionStatus.FAILED
+        assert execution.hangup_reason is not None
+        assert "closed the connection with code 1011" in execution.hangup_reason.text
+        assert execution.answered_at is not None
+        await eventually(lambda: not world.nodes[0].media.bridges and not world.nodes[0].channels)
+
+
+async def test_an_outbound_call_reaches_the_agent_once_answered(agent: TestAgent) -> None:
+    """The callee answers: the same agent code hears the callee and is heard, with direction ``outbound``."""
+
+    async def behaviour(call: AgentCall) -> None:
+        await eventually(lambda: call.events("start"))
+        await call.speak(AGENT_TONE)
+
+    agent.behaviour = behaviour
+    async with asterisk_world(media_plan=plan(agent)) as world:
+        world.nodes[0].default_voice = CALLER_TONE
+        await mapped(world)
+        placed = await world.app.calls.place(ACCOUNT, GUIDE_CALL)
+        await eventually(lambda: agent.calls and len(agent.calls[0].heard) >= 8000)
+        start = agent.calls[0].events("start")[0]["start"]
+        assert start["callSid"] == placed.id
+        assert start["customParameters"]["direction"] == "outbound"
+        assert start["customParameters"]["to_number"] == "+918800001234"
+        assert tone_share(bytes(agent.calls[0].heard), 440) > 0.95
+        callee = placed.attempts[0].channel_id
+        await eventually(
+            lambda: tone_share(world.nodes[0].heard(callee), 1000) > 0.95 and len(world.outbound.calls) == 1
+        )
+        world.nodes[0].remote_hang_up(callee)
+        await asyncio.wait_for(agent.calls[0].closed.wait(), 5)
+        assert (await finished(world, placed.id)).status is ExecutionStatus.COMPLETED
+
+
+async def test_in_asterisk_protocol_asterisk_connects_to_the_agent_itself(agent: TestAgent) -> None:
+    """``asterisk`` protocol: Asterisk connects to the agent with who the call is as URL parameters; audio flows."""
+
+    async def behaviour(call: AgentCall) -> None:
+        await eventually(lambda: call.texts)
+        await call.ws.send_bytes(AGENT_TONE)
+        await call.ws.send_str("MARK_MEDIA done")
+
+    agent.protocol = "asterisk"
+    agent.behaviour = behaviour
+    async with asterisk_world(media_plan=plan(agent, MediaProtocol.ASTERISK)) as world:
+        world.nodes[0].default_voice = CALLER_TONE
+        channel = await inbound(world)
+        await eventually(lambda: agent.calls and "MEDIA_MARK_PROCESSED done" in agent.calls[0].texts, within=5)
+        call = agent.calls[0]
+        assert call.texts[0].startswith("MEDIA_START ")
+        assert call.path == f"/agents/{AGENT}"
+        assert call.query["agent_id"] == AGENT
+        assert call.query["from_number"] == "+14155550100"
+        assert call.query["direction"] == "inbound"
+        assert channel.sip_answer == 200
+        assert tone_share(world.nodes[0].heard(channel.id), 1000) > 0.95
+        await eventually(lambda: len(call.heard) >= 8000)
+        assert tone_share(bytes(call.heard), 440) > 0.95
+        objects = [k for k in world.nodes[0].objects if k[0] == "websocket_client"]
+        assert len(objects) == 1
+        assert world.nodes[0].objects[objects[0]]["uri"] == f"{agent.url}/{AGENT}"
+        await call.ws.close()  # the agent hangs up
+        await eventually(lambda: channel.id in world.nodes[0].ended)
+        execution = await finished(world, call.query["execution_id"])
+        assert execution.status is ExecutionStatus.COMPLETED
+        await eventually(lambda: not world.nodes[0].media.bridges and not world.nodes[0].channels)
+
+
+async def test_in_asterisk_protocol_an_unreachable_agent_refuses_the_caller(agent: TestAgent) -> None:
+    """Asterisk cannot connect (its channel ends with cause 3): the caller is refused, the execution fails."""
+    await agent.stop()
+    async with asterisk_world(media_plan=plan(agent, MediaProtocol.ASTERISK)) as world:
+        channel = await inbound(world)
+        await eventually(lambda: channel.id in world.nodes[0].ended, within=5)
+        assert channel.sip_answer == 503
+        execution = (await world.app.calls.list_for_agent(ACCOUNT, AGENT))[0]
+        execution = await finished(world, execution.id)
+        assert execution.status is ExecutionStatus.FAILED
+        assert execution.hangup_reason is not None
+        assert "refused or unreachable" in execution.hangup_reason.text
+        assert not world.nodes[0].media.bridges
+        assert not world.nodes[0].channels
+
+
+async def test_in_asterisk_protocol_the_caller_leaving_closes_the_agents_side(agent: TestAgent) -> None:
+    """The caller hangs up: Asterisk says nothing to the media side, so the library deletes it (close 1000)."""
+    agent.protocol = "asterisk"
+    async with asterisk_world(media_plan=plan(agent, MediaProtocol.ASTERISK)) as world:
+        channel = await inbound(world)
+        await eventually(lambda: agent.calls and world.nodes[0].media.bridges)
+        world.nodes[0].remote_hang_up(channel.id)
+        await asyncio.wait_for(agent.calls[0].closed.wait(), 5)
+        assert agent.calls[0].ws.close_code == 1000
+        await eventually(lambda: not world.nodes[0].media.bridges and not world.nodes[0].channels)
+        execution = await finished(world, agent.calls[0].query["execution_id"])
+        assert execution.status is ExecutionStatus.COMPLETED

@@ -60,8 +60,9 @@ def websocket_client_id(url: str) -> str:
 
 
 def _v(parameters: dict[str, str]) -> str:
-    # Commas and parentheses would end the option early; values are percent-encoded so they arrive intact.
-    return "v(" + ",".join(f"{k}={quote(v, safe='+')}" for k, v in parameters.items()) + ")"
+    # Asterisk adds v() to the URI as it is: values are percent-encoded here, so that a number's '+' does not arrive
+    # as a space and a comma or parenthesis cannot end the option early.
+    return "v(" + ",".join(f"{k}={quote(v, safe='')}" for k, v in parameters.items()) + ")"
 
 
 @attrs.define(eq=False)
@@ -129,6 +130,7 @@ class AriMedia:
         waiter = self._started.get(channel_id)
         if waiter is not None and not waiter.done():
             waiter.set_result(False)  # destroyed before it started: the agent could not be reached
+            return True  # the connection attempt undoes the rest and reports it
         session = self._by_caller.get(channel_id)
         if session is not None:
             self._spawn(self._caller_left(session))
@@ -290,12 +292,13 @@ class AriMedia:
             await session.relay.agent.close()
             await session.relay.asterisk.close()
         client = session.client
-        for method, path in (
-            ("DELETE", f"/channels/{AriClient.quoted(session.media_channel)}"),
-            ("DELETE", f"/bridges/{AriClient.quoted(session.bridge_id)}"),
-        ):
-            with contextlib.suppress(AriRequestFailed, TelephonyUnavailable):
-                await client.request(method, path)
+        try:
+            await client.request("DELETE", f"/channels/{AriClient.quoted(session.media_channel)}")
+        except (AriRequestFailed, TelephonyUnavailable):
+            # Gone already (or its node is): no ChannelDestroyed is coming to forget it by.
+            self._by_media.pop(session.media_channel, None)
+        with contextlib.suppress(AriRequestFailed, TelephonyUnavailable):
+            await client.request("DELETE", f"/bridges/{AriClient.quoted(session.bridge_id)}")
         self.finished[session.call.execution_id] = session.figures
         while len(self.finished) > 1000:
             del self.finished[next(iter(self.finished))]

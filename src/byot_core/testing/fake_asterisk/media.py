@@ -28,7 +28,6 @@ import time
 import uuid
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import unquote
 
 import aiohttp
 import attrs
@@ -365,14 +364,14 @@ class MediaBook:
 
 
 def _v_parameters(transport_data: str) -> dict[str, str]:
-    """The ``v(k=v,…)`` option of ``transport_data``, as a dict."""
+    """The ``v(k=v,…)`` option of ``transport_data``, as given: Asterisk adds it to the URI without encoding."""
     start = transport_data.find("v(")
     if start < 0:
         return {}
     end = transport_data.find(")", start)
     inside = transport_data[start + 2 : end if end >= 0 else None]
     pairs = (item.partition("=") for item in inside.split(",") if item)
-    return {unquote(k): unquote(v) for k, _, v in pairs}
+    return {k: v for k, _, v in pairs}
 
 
 async def _until(ws: web.WebSocketResponse | aiohttp.ClientWebSocketResponse, closer: asyncio.Event) -> Any:
