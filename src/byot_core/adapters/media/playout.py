@@ -13,6 +13,7 @@ leftover, plays one frame every 20 ms, sends ``MEDIA_XOFF`` at 900 queued frames
 
 from __future__ import annotations
 
+import math
 from collections import deque
 
 import attrs
@@ -99,7 +100,8 @@ class Playout:
         """What to send now, in order: runs of frames joined into one message each, and marks between them."""
         if self.xoff:
             return []
-        budget = self.ahead - int(self.queued(now))
+        # Rounded up (less a hair for float error): sending never puts Asterisk's queue past ``ahead``.
+        budget = self.ahead - math.ceil(self.queued(now) - 1e-6)
         out: list[bytes | SendMark] = []
         run = bytearray()
         sent = 0
