@@ -6,7 +6,10 @@ Settings come from arguments or the environment: ``BYOT_DATABASE_URL`` (default 
 current folder, migrated on first start), ``BYOT_SECRET_KEYS`` (otherwise, for an SQLite file only, a key file
 beside it, made on first start with mode 0600), and for Asterisk ``BYOT_ARI_URL`` (one or more nodes,
 comma-separated; without it the telephony is the fake one), ``BYOT_ARI_USER``, ``BYOT_ARI_PASSWORD`` and
-``BYOT_ARI_APP`` (default ``byot``). ``BYOT_API_KEYS`` is read here too, for the server.
+``BYOT_ARI_APP`` (default ``byot``). ``BYOT_API_KEYS`` is read here too, for the server. ``BYOT_AGENT_MEDIA_URL``
+(a ``ws://``/``wss://`` template naming any of the call's fields, such as ``{agent_id}``) connects every answered call
+to its agent's media WebSocket in the protocol ``BYOT_AGENT_MEDIA_PROTOCOL`` (``twilio``, the default, or
+``asterisk``); without it calls are answered and recorded only.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ from byot_core.adapters.sql import SqlStorage
 from byot_core.adapters.sql.agents import SqlAgentDirectory
 from byot_core.adapters.system import SystemClock, UlidFactory
 from byot_core.composition import build
+from byot_core.domain.errors import ValidationFailed
+from byot_core.domain.media import MediaPlan, MediaProtocol
 from byot_core.services.app import Byot
 
 __all__ = [
@@ -56,6 +61,8 @@ class Settings:
     ari_user: str | None = None
     ari_password: str | None = attrs.field(default=None, repr=False)
     ari_app: str = "byot"
+    agent_media_url: str | None = None
+    agent_media_protocol: str = "twilio"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: str | None) -> Settings:
@@ -77,7 +84,26 @@ class Settings:
             ari_user=pick("ari_user", "BYOT_ARI_USER"),
             ari_password=env.get("BYOT_ARI_PASSWORD") or None,
             ari_app=pick("ari_app", "BYOT_ARI_APP") or "byot",
+            agent_media_url=pick("agent_media_url", "BYOT_AGENT_MEDIA_URL"),
+            agent_media_protocol=pick("agent_media_protocol", "BYOT_AGENT_MEDIA_PROTOCOL") or "twilio",
         )
+
+    def media_plan(self) -> MediaPlan | None:
+        """Where answered calls' audio goes, or ``None`` when ``BYOT_AGENT_MEDIA_URL`` is not set.
+
+        Raises ``ValidationFailed`` for a URL template or protocol that cannot be used.
+        """
+        if not self.agent_media_url:
+            return None
+        try:
+            protocol = MediaProtocol(self.agent_media_protocol)
+        except ValueError:
+            raise ValidationFailed.single(
+                "BYOT_AGENT_MEDIA_PROTOCOL",
+                "invalid_media_protocol",
+                "BYOT_AGENT_MEDIA_PROTOCOL must be twilio or asterisk",
+            ) from None
+        return MediaPlan(self.agent_media_url, protocol)
 
     def telephony(self) -> FakeTelephony | AriTelephony:
         """Asterisk over ARI on every configured node, or the fake telephony when no node is configured."""
@@ -136,6 +162,7 @@ class Core:
 async def open_core(settings: Settings, *, create_secret: bool = True) -> Core:
     """Open the database (migrating it), the secrets and the telephony, and compose the library on them."""
     telephony = settings.telephony()
+    media_plan = settings.media_plan()
     secrets, secret_note = secret_box(settings, create=create_secret)
     storage = await SqlStorage.open(settings.database_url, upgrade_schema=True)
     try:
@@ -150,6 +177,7 @@ async def open_core(settings: Settings, *, create_secret: bool = True) -> Core:
             ids=UlidFactory(),
             balance=FixedBalance(),
             inbound_handler=RecordingInboundHandler(limit=100),
+            media_plan=media_plan,
         )
         await byot.trunks.check_secrets()
     except BaseException:

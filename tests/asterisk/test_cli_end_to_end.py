@@ -15,10 +15,12 @@ from typing import Any
 import httpx
 import pytest
 
+from byot_core import audio
 from byot_core.testing import running_server
 from byot_core.testing.fake_asterisk import FakeAsterisk
-from tests.asterisk.conftest import ARI_PASSWORD, resolve
-from tests.support import USERPASS_TRUNK
+from tests.asterisk.agents import AgentCall, TestAgent, tone_share
+from tests.asterisk.conftest import ARI_PASSWORD, eventually, resolve
+from tests.support import IP_TRUNK, USERPASS_TRUNK
 
 API_KEY = "bk_end_to_end_key"
 
@@ -119,3 +121,71 @@ def test_reconcile_without_asterisk_settings_is_a_usage_error(tmp_path: Path) ->
     done = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False)  # noqa: S603
     assert done.returncode == 2
     assert "BYOT_ARI_URL" in done.stderr
+
+
+def test_serve_connects_an_inbound_call_to_the_agents_media(
+    asterisk: tuple[AsteriskThread, FakeAsterisk], tmp_path: Path
+) -> None:
+    """``byot serve`` with BYOT_AGENT_MEDIA_URL: a DID's caller and its agent hear each other (Twilio protocol)."""
+    thread, node = asterisk
+    agent = TestAgent()
+
+    async def behaviour(call: AgentCall) -> None:
+        await eventually(lambda: call.events("start"))
+        await call.speak(audio.tone(1000, 1.0))
+        await call.send_twilio("mark", mark={"name": "spoken"})
+
+    agent.behaviour = behaviour
+    thread.call(agent.start())
+    node.default_voice = audio.tone(440, 1.0)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BYOT_")}
+    env |= {
+        "BYOT_API_KEYS": f"{API_KEY}=user_abc123",
+        "BYOT_ARI_URL": node.url,
+        "BYOT_ARI_USER": "byot",
+        "BYOT_ARI_PASSWORD": ARI_PASSWORD,
+        "BYOT_AGENT_MEDIA_URL": agent.url + "/{agent_id}?from={from_number}",
+    }
+    headers = {"Authorization": f"Bearer {API_KEY}"}
+    try:
+        database = f"sqlite:///{tmp_path / 'byot.sqlite3'}"
+        with (
+            running_server(database, env=env, cwd=tmp_path) as server,
+            httpx.Client(base_url=server.url, headers=headers, timeout=10) as api,
+        ):
+            trunk = api.post("/sip-trunks/trunks", json=IP_TRUNK).json()
+            number = api.post(f"/sip-trunks/trunks/{trunk['id']}/numbers", json={"phone_number": "+919876543210"})
+            agent_id = api.post("/v2/agent", json={"agent_config": {"agent_name": "Reception"}}).json()["agent_id"]
+            mapping = {"agent_id": agent_id, "phone_number_id": number.json()["id"]}
+            assert api.post("/inbound/setup", json=mapping).status_code == 200
+            channel = thread.call(_inbound(node, "+919876543210", "15.207.90.192"))
+            deadline = time.monotonic() + 10
+            while not (agent.calls and agent.calls[0].events("mark")):
+                assert time.monotonic() < deadline, "the agent's mark did not come back"
+                time.sleep(0.05)
+            call = agent.calls[0]
+            assert call.query == {"from": "+14155550100"}
+            assert tone_share(bytes(call.heard), 440) > 0.95
+            assert tone_share(thread.call(_heard(node, channel.id)), 1000) > 0.95
+            execution_id = call.events("start")[0]["start"]["callSid"]
+            assert api.get(f"/executions/{execution_id}").json()["status"] == "in-progress"
+            thread.call(_hang_up(node, channel.id))
+            deadline = time.monotonic() + 10
+            while api.get(f"/executions/{execution_id}").json()["status"] != "completed":
+                assert time.monotonic() < deadline, "the execution did not complete"
+                time.sleep(0.05)
+            assert call.messages[-1]["event"] == "stop"
+    finally:
+        thread.call(agent.stop())
+
+
+async def _inbound(node: FakeAsterisk, did: str, source: str) -> Any:
+    return node.inbound_call(did, source, caller="+14155550100")
+
+
+async def _heard(node: FakeAsterisk, channel_id: str) -> bytes:
+    return node.heard(channel_id)
+
+
+async def _hang_up(node: FakeAsterisk, channel_id: str) -> None:
+    node.remote_hang_up(channel_id)
