@@ -18,6 +18,7 @@ from byot_core.adapters.memory import (
     RecordingOutboundHandler,
 )
 from byot_core.adapters.system import FrozenClock, UlidFactory
+from byot_core.domain.media import MediaPlan
 from byot_core.ports.storage import Storage
 
 ACCOUNT = "user_abc123"
@@ -89,7 +90,9 @@ class World:
         return await self.telephony.deliver(self.app.events.handle)
 
 
-def make_world(default_region: str | None = None, storage: Storage | None = None) -> World:
+def make_world(
+    default_region: str | None = None, storage: Storage | None = None, media_plan: MediaPlan | None = None
+) -> World:
     """A fresh world with one SIP-trunk agent in ``ACCOUNT``, on the storage given (memory by default)."""
     storage = storage if storage is not None else MemoryStorage()
     telephony, agents = FakeTelephony(), MemoryAgentDirectory()
@@ -106,6 +109,7 @@ def make_world(default_region: str | None = None, storage: Storage | None = None
         inbound_handler=handler,
         outbound_handler=outbound,
         default_region=default_region,
+        media_plan=media_plan,
     )
     agents.register(ACCOUNT, AGENT, telephony_provider="sip-trunk")
     return World(app, storage, telephony, agents, secrets, clock, balance, handler, outbound)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import attrs
@@ -43,7 +43,7 @@ class AgentCall:
             await self.send_twilio("media", media={"payload": payload})
 
 
-Behaviour = Callable[[AgentCall], Awaitable[None]]
+Behaviour = Callable[[AgentCall], Coroutine[Any, Any, None]]
 
 
 class TestAgent:

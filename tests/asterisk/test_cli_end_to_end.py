@@ -53,6 +53,18 @@ async def snapshot(node: FakeAsterisk) -> dict[tuple[str, str], dict[str, str]]:
     return node.owned()
 
 
+def serve_env(node: FakeAsterisk, **more: str) -> dict[str, str]:
+    """The environment of a ``byot`` process on the fake node, with none of this shell's BYOT_ settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BYOT_")}
+    return env | {
+        "BYOT_API_KEYS": f"{API_KEY}=user_abc123",
+        "BYOT_ARI_URL": node.url,
+        "BYOT_ARI_USER": "byot",
+        "BYOT_ARI_PASSWORD": ARI_PASSWORD,
+        **more,
+    }
+
+
 @pytest.fixture
 def asterisk() -> Iterator[tuple[AsteriskThread, FakeAsterisk]]:
     thread = AsteriskThread()
@@ -68,13 +80,7 @@ def test_serve_pushes_trunks_and_reconcile_restores_them(
     After a restart with no server running, `byot reconcile` puts it back, exit 0.
     """
     thread, node = asterisk
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BYOT_")}
-    env |= {
-        "BYOT_API_KEYS": f"{API_KEY}=user_abc123",
-        "BYOT_ARI_URL": node.url,
-        "BYOT_ARI_USER": "byot",
-        "BYOT_ARI_PASSWORD": ARI_PASSWORD,
-    }
+    env = serve_env(node)
     database = f"sqlite:///{tmp_path / 'byot.sqlite3'}"
     with running_server(database, env=env, cwd=tmp_path) as server:
         answer = httpx.post(
@@ -138,14 +144,7 @@ def test_serve_connects_an_inbound_call_to_the_agents_media(
     agent.behaviour = behaviour
     thread.call(agent.start())
     node.default_voice = audio.tone(440, 1.0)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BYOT_")}
-    env |= {
-        "BYOT_API_KEYS": f"{API_KEY}=user_abc123",
-        "BYOT_ARI_URL": node.url,
-        "BYOT_ARI_USER": "byot",
-        "BYOT_ARI_PASSWORD": ARI_PASSWORD,
-        "BYOT_AGENT_MEDIA_URL": agent.url + "/{agent_id}?from={from_number}",
-    }
+    env = serve_env(node, BYOT_AGENT_MEDIA_URL=agent.url + "/{agent_id}?from={from_number}")
     headers = {"Authorization": f"Bearer {API_KEY}"}
     try:
         database = f"sqlite:///{tmp_path / 'byot.sqlite3'}"

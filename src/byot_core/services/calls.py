@@ -224,7 +224,7 @@ class CallService:
         target = plan.target(call, agent.media_url if agent is not None else None)
         try:
             await media.connect_media(call, target, within=plan.answer_within)
-        except MediaUnavailable as error:
+        except (MediaUnavailable, TelephonyUnavailable) as error:
             log.warning("call %s: agent %s media not connected: %s", channel_id, execution.agent_id, error.message)
             await self.handle_event(AgentMediaFailed(channel_id, error.message))
             return False
