@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import sys
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -194,6 +195,31 @@ def _cli() -> Any:
         from byot_core.demo import walk_the_guide
 
         sys.exit(_run(lambda: asyncio.run(walk_the_guide())))
+
+    @group.command(
+        "demo-agent",
+        help="Serve a demo agent's media WebSocket: it greets each caller with a chime, then echoes what it hears. "
+        "Point BYOT_AGENT_MEDIA_URL at it (for example ws://127.0.0.1:8765/{agent_id}) and call a DID.",
+    )
+    @click.option(
+        "--protocol", type=click.Choice(["twilio", "asterisk"]), default="twilio", show_default=True,
+        help="the media protocol to speak (as BYOT_AGENT_MEDIA_PROTOCOL)",
+    )  # fmt: skip
+    @click.option("--host", default="127.0.0.1", show_default=True, help="address to listen on")
+    @click.option("--port", default=8765, show_default=True, type=click.IntRange(1, 65535), help="port to listen on")
+    def demo_agent(protocol: str, host: str, port: int) -> None:
+        from byot_core.demo_agent import DemoAgent, serve_forever
+
+        logging.basicConfig(level=logging.INFO, format="%(message)s")
+        agent = DemoAgent(protocol, host, port)
+        print(f"Demo agent ({protocol} protocol) on {agent.url}; set BYOT_AGENT_MEDIA_URL={agent.url}/{{agent_id}}")
+
+        def run() -> int:
+            with contextlib.suppress(KeyboardInterrupt):
+                asyncio.run(serve_forever(agent))
+            return 0
+
+        sys.exit(_run(run))
 
     def asterisk_options(command: Any) -> Any:
         options = [

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from byot_core import audio
+from byot_core.demo_agent import DemoAgent
 from byot_core.domain.media import MediaPlan, MediaProtocol
 from byot_core.domain.status import ExecutionStatus
 from byot_core.testing.fake_asterisk import FakeChannel
@@ -76,6 +77,16 @@ async def test_an_inbound_call_carries_audio_both_ways_in_twilio_protocol(agent:
         assert call.messages[-1]["stop"]["callSid"] == start["callSid"]
         execution = await finished(world, start["callSid"])
         assert execution.status is ExecutionStatus.COMPLETED
+
+        async def figures() -> object:
+            return (await world.app.calls.get(ACCOUNT, start["callSid"])).media
+
+        await eventually(figures)
+        stats = (await world.app.calls.get(ACCOUNT, start["callSid"])).media
+        assert stats is not None
+        assert (stats.protocol, stats.ending) == (MediaProtocol.TWILIO, "caller-left")
+        assert (stats.frames_to_agent, stats.frames_to_caller, stats.marks, stats.flushes) == (50, 50, 1, 0)
+        assert (stats.seconds_to_agent, stats.seconds_to_caller) == (1.0, 1.0)
         await eventually(lambda: not world.nodes[0].media.bridges)
         assert not [c for c in world.nodes[0].channels.values() if c.name.startswith("WebSocket/")]
 
@@ -264,3 +275,28 @@ async def test_in_asterisk_protocol_the_caller_leaving_closes_the_agents_side(ag
         await eventually(lambda: not world.nodes[0].media.bridges and not world.nodes[0].channels)
         execution = await finished(world, agent.calls[0].query["execution_id"])
         assert execution.status is ExecutionStatus.COMPLETED
+
+
+@pytest.mark.parametrize("protocol", [MediaProtocol.TWILIO, MediaProtocol.ASTERISK])
+async def test_the_demo_agent_greets_and_echoes(protocol: MediaProtocol) -> None:
+    """``byot demo-agent``: the caller hears the chime, then its own 440 Hz back; the agent saw who called."""
+    demo = DemoAgent(protocol.value, port=0)
+    await demo.start()
+    try:
+        media_plan = MediaPlan(demo.url + "/{agent_id}", protocol, answer_within=2.0)
+        async with asterisk_world(media_plan=media_plan) as world:
+            channel = await inbound(world)
+            await eventually(lambda: demo.calls and demo.calls[0].marks == ["chime"])
+            world.nodes[0].speak(channel.id, CALLER_TONE)
+            await eventually(lambda: demo.calls[0].frames_heard >= 50)
+            await asyncio.sleep(0.3)  # the last echoed frames play
+            heard = [f for f in audio.frames(world.nodes[0].heard(channel.id)) if f != bytes([audio.SILENCE]) * 160]
+            chime, echo = b"".join(heard[:45]), b"".join(heard[45:])
+            assert audio.share_of(chime[:2400], 440) > 0.9
+            assert audio.share_of(chime[-2400:], 880) > 0.9
+            assert len(echo) >= 49 * 160
+            assert audio.share_of(echo, 440) > 0.95
+            assert demo.calls[0].who["agent_id"] == AGENT  # customParameters, or the URL's parameters
+            world.nodes[0].remote_hang_up(channel.id)
+    finally:
+        await demo.stop()

@@ -200,3 +200,20 @@ async def test_openapi_document(api: Api) -> None:
     document = (await api.client.get("/openapi.json")).json()
     assert document["openapi"] == "3.1.0"
     assert {"/sip-trunks/trunks", "/inbound/setup", "/call", "/executions/{execution_id}"} <= set(document["paths"])
+
+
+async def test_an_agent_may_have_its_own_media_url(api: Api) -> None:
+    """``agent_config.media_url`` (beyond the guide) is kept, read back, cleared with null, and checked."""
+    created = await api.call(
+        "POST", "/v2/agent", {"agent_config": {"agent_name": "Voice", "media_url": "wss://agents.example.com/voice"}}
+    )
+    assert created.status_code == 201
+    agent_id = created.json()["agent_id"]
+    read = await api.call("GET", f"/v2/agent/{agent_id}")
+    assert read.json()["agent_config"]["media_url"] == "wss://agents.example.com/voice"
+    cleared = await api.call("PATCH", f"/{agent_id}", {"agent_config": {"media_url": None}})
+    assert "media_url" not in cleared.json()["agent_config"]
+    for bad in ("https://agents.example.com/x", "wss://u:p@agents.example.com/x", "wss://a/{agent_id}", 7):
+        refused = await api.call("PATCH", f"/{agent_id}", {"agent_config": {"media_url": bad}})
+        assert refused.status_code == 400, bad
+        assert refused.json()["detail"].startswith("agent_config.media_url "), refused.json()

@@ -54,7 +54,10 @@ async def test_the_agent_hanging_up_completes_the_call_and_failing_fails_it() ->
     world.telephony.agent_hangs_up(channel)
     await world.settle()
     assert world.telephony.hangups[channel] == 16
-    assert (await world.app.calls.list_for_agent(ACCOUNT, AGENT))[0].status is ExecutionStatus.COMPLETED
+    ended = (await world.app.calls.list_for_agent(ACCOUNT, AGENT))[0]
+    assert ended.status is ExecutionStatus.COMPLETED
+    assert ended.media is not None
+    assert (ended.media.protocol, ended.media.ending) == (MediaProtocol.TWILIO, "agent-closed")
 
     world.telephony.default_outcome = Outcome.ANSWER_AND_HOLD
     placed = await world.app.calls.place(ACCOUNT, GUIDE_CALL)

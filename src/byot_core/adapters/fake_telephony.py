@@ -26,8 +26,9 @@ from byot_core.domain.events import (
     CallEvent,
     CallRinging,
     InboundCallArrived,
+    MediaEnded,
 )
-from byot_core.domain.media import MediaCall, MediaTarget
+from byot_core.domain.media import MediaCall, MediaStats, MediaTarget
 from byot_core.domain.telephony import OriginateRequest, TrunkConfig
 from byot_core.domain.trunk import Trunk
 
@@ -181,8 +182,8 @@ class FakeTelephony:
         """The far end hangs up a live channel (a BYE without a Reason header: cause 0, as Asterisk reports)."""
         if channel_id in self._live:
             self._live.discard(channel_id)
-            self.media.pop(channel_id, None)
             self._emit(CallEnded(channel_id, 0, None, "Unknown"))
+            self._media_ended(channel_id, "caller-left")
 
     async def answer(self, channel_id: str) -> None:
         """Answer an inbound channel."""
@@ -199,8 +200,8 @@ class FakeTelephony:
             self.hangups[channel_id] = q850_cause
         if channel_id in self._live:
             self._live.discard(channel_id)
-            self.media.pop(channel_id, None)
             self._emit(CallEnded(channel_id, q850_cause, None, None))
+            self._media_ended(channel_id, "caller-left")
 
     async def connect_media(self, call: MediaCall, target: MediaTarget, *, within: float) -> None:
         """Record the connection (or refuse it with ``media_refused``); it lasts until the channel ends."""
@@ -212,13 +213,20 @@ class FakeTelephony:
 
     def agent_hangs_up(self, channel_id: str) -> None:
         """The agent closes its media connection normally."""
-        if self.media.pop(channel_id, None) is not None:
+        if channel_id in self.media:
             self._emit(AgentDisconnected(channel_id))
+            self._media_ended(channel_id, "agent-closed")
 
     def agent_fails(self, channel_id: str, detail: str = "connection lost") -> None:
         """The agent's media connection breaks mid-call."""
-        if self.media.pop(channel_id, None) is not None:
+        if channel_id in self.media:
             self._emit(AgentMediaFailed(channel_id, detail))
+            self._media_ended(channel_id, "agent-failed", detail)
+
+    def _media_ended(self, channel_id: str, ending: str, detail: str | None = None) -> None:
+        connected = self.media.pop(channel_id, None)
+        if connected is not None:
+            self._emit(MediaEnded(channel_id, MediaStats(connected[1].protocol, ending, detail=detail)))
 
     async def deliver(self, handle: Callable[[CallEvent], Awaitable[None]]) -> int:
         """Hand queued events to ``handle`` one by one until none are left; return how many were delivered.

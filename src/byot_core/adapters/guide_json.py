@@ -57,7 +57,7 @@ def _converter() -> cattrs.Converter:
     trunk = hook(Trunk, account_id=override(rename="user_id"), auth_password=override(omit=True),
                  deleted=override(omit=True), settings=override(omit=True))  # fmt: skip
     execution = hook(Execution, account_id=override(rename="user_id"), gateway_plan=override(omit=True),
-                     hangup_reason=override(omit=True))  # fmt: skip
+                     hangup_reason=override(omit=True), media=override(omit=True))  # fmt: skip
 
     def number_json(value: PhoneNumber) -> JSON:
         return {**number(value), "telephony_provider": TELEPHONY_PROVIDER}
@@ -67,12 +67,28 @@ def _converter() -> cattrs.Converter:
 
     def execution_json(value: Execution) -> JSON:
         reason = value.hangup_reason
-        return {
+        result: JSON = {
             **execution(value),
             "hangup_reason": reason.text if reason else None,
             "hangup_cause": converter.unstructure(reason) if reason else None,
             "gateway_id": value.gateway_id,
         }
+        if value.media is not None:
+            # Beyond the guide, so only present once there is something to say.
+            stats = value.media
+            result["media"] = {
+                "protocol": stats.protocol.value,
+                "ending": stats.ending,
+                "frames_to_agent": stats.frames_to_agent,
+                "frames_to_caller": stats.frames_to_caller,
+                "seconds_to_agent": stats.seconds_to_agent,
+                "seconds_to_caller": stats.seconds_to_caller,
+                "marks": stats.marks,
+                "flushes": stats.flushes,
+                "dtmf": stats.dtmf,
+                "detail": stats.detail,
+            }
+        return result
 
     converter.register_unstructure_hook(PhoneNumber, number_json)
     converter.register_unstructure_hook(Trunk, trunk_json)

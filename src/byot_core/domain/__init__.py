@@ -39,6 +39,7 @@ from byot_core.domain.events import (
     CallEvent,
     CallRinging,
     InboundCallArrived,
+    MediaEnded,
     TelephonyReconnected,
 )
 from byot_core.domain.execution import Attempt, AttemptResult, Direction, Execution
@@ -103,6 +104,7 @@ __all__ = [
     "InvalidPhoneNumber",
     "IpIdentifier",
     "MappingRequest",
+    "MediaEnded",
     "NotFound",
     "NotMappedToAgent",
     "NumberDraft",

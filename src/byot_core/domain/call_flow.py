@@ -21,7 +21,14 @@ import attrs
 
 from byot_core.domain.causes import Q850, HangupReason
 from byot_core.domain.dialplan import EndKind, classify_end, next_gateway
-from byot_core.domain.events import AgentDisconnected, AgentMediaFailed, CallAnswered, CallEnded, CallRinging
+from byot_core.domain.events import (
+    AgentDisconnected,
+    AgentMediaFailed,
+    CallAnswered,
+    CallEnded,
+    CallRinging,
+    MediaEnded,
+)
 from byot_core.domain.execution import Attempt, Direction, Execution
 from byot_core.domain.status import ExecutionStatus, advance
 from byot_core.domain.trunk import Gateway
@@ -41,7 +48,7 @@ __all__ = [
 ]
 
 #: The events that change an execution.
-ExecutionEvent = CallRinging | CallAnswered | CallEnded | AgentDisconnected | AgentMediaFailed
+ExecutionEvent = CallRinging | CallAnswered | CallEnded | AgentDisconnected | AgentMediaFailed | MediaEnded
 
 #: The cause name recorded when the agent's media fails.
 AGENT_MEDIA_FAILED = "AGENT_MEDIA_FAILED"
@@ -132,6 +139,11 @@ def apply(
     without them the call ends there.
     """
     index = execution.attempt_for(event.channel_id)
+    if isinstance(event, MediaEnded):
+        # Figures arrive once the media side is torn down, usually after the call itself has ended.
+        if index is None or execution.media == event.stats:
+            return Transition(execution, changed=False)
+        return Transition(attrs.evolve(execution, media=event.stats, updated_at=now))
     if index is None or execution.attempts[index].ended_at is not None:
         return Transition(execution, changed=False)
     attempt = execution.attempts[index]

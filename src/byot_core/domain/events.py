@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import attrs
 
+from byot_core.domain.media import MediaStats
+
 __all__ = [
     "AgentDisconnected",
     "AgentMediaFailed",
@@ -12,6 +14,7 @@ __all__ = [
     "CallEvent",
     "CallRinging",
     "InboundCallArrived",
+    "MediaEnded",
     "TelephonyReconnected",
 ]
 
@@ -56,6 +59,14 @@ class AgentMediaFailed:
 
 
 @attrs.frozen
+class MediaEnded:
+    """The call's media connection is over; ``stats`` says what it carried and how it ended."""
+
+    channel_id: str
+    stats: MediaStats
+
+
+@attrs.frozen
 class InboundCallArrived:
     """A call to one of our DIDs reached the platform and waits for a decision.
 
@@ -85,6 +96,7 @@ CallEvent = (
     | CallEnded
     | AgentDisconnected
     | AgentMediaFailed
+    | MediaEnded
     | InboundCallArrived
     | TelephonyReconnected
 )

@@ -8,6 +8,7 @@ from datetime import datetime
 import attrs
 
 from byot_core.domain.causes import HangupReason
+from byot_core.domain.media import MediaStats
 from byot_core.domain.status import ExecutionStatus
 
 __all__ = ["Attempt", "AttemptResult", "Direction", "Execution"]
@@ -50,6 +51,7 @@ class Execution:
     """A call as the platform records it: direction, status, hangup reason, timestamps and attempts.
 
     ``gateway_plan`` is the order, fixed when the call was placed, in which an outbound call tries gateways.
+    ``media`` says what the call's media connection to its agent carried, once it is over.
     """
 
     id: str
@@ -69,6 +71,7 @@ class Execution:
     hangup_reason: HangupReason | None = None
     answered_at: datetime | None = None
     ended_at: datetime | None = None
+    media: MediaStats | None = None
 
     @property
     def gateway_id(self) -> str | None:

@@ -22,6 +22,7 @@ __all__ = [
     "MediaCall",
     "MediaPlan",
     "MediaProtocol",
+    "MediaStats",
     "MediaTarget",
     "check_media_url",
 ]
@@ -114,6 +115,35 @@ class MediaPlan:
             return MediaTarget(agent_url, self.protocol)
         values = {name: quote(value, safe="") for name, value in _all_fields(call).items()}
         return MediaTarget(self.template.format(**values), self.protocol)
+
+
+@attrs.frozen
+class MediaStats:
+    """What one call's media carried, and how it ended.
+
+    ``ending`` is ``caller-left``, ``agent-closed``, ``agent-failed``, ``asterisk-closed`` or ``not-connected``.
+    Frame counts are known only where the library relays the audio (``twilio``); with ``asterisk``, Asterisk talks
+    to the agent directly and they are ``None``.
+    """
+
+    protocol: MediaProtocol
+    ending: str
+    frames_to_agent: int | None = None
+    frames_to_caller: int | None = None
+    marks: int | None = None
+    flushes: int | None = None
+    dtmf: int | None = None
+    detail: str | None = None
+
+    @property
+    def seconds_to_agent(self) -> float | None:
+        """Seconds of the caller's audio sent to the agent (20 ms a frame)."""
+        return None if self.frames_to_agent is None else round(self.frames_to_agent * 0.02, 2)
+
+    @property
+    def seconds_to_caller(self) -> float | None:
+        """Seconds of the agent's audio sent towards the caller."""
+        return None if self.frames_to_caller is None else round(self.frames_to_caller * 0.02, 2)
 
 
 def _all_fields(call: MediaCall) -> Mapping[str, str]:

@@ -7,6 +7,7 @@ from datetime import timedelta
 import attrs
 
 from byot_core.domain.execution import Attempt, Direction, Execution
+from byot_core.domain.media import MediaProtocol, MediaStats
 from byot_core.domain.status import ExecutionStatus
 from byot_core.testing.samples import T0, StorageFactory
 
@@ -14,7 +15,7 @@ __all__ = ["executions_by_channel_and_agent"]
 
 
 async def executions_by_channel_and_agent(new: StorageFactory) -> None:
-    """Executions are found by any attempt's channel and listed per agent, newest first, per account."""
+    """Executions (with their media figures) are found by any attempt's channel and listed per agent, newest first."""
     storage = await new()
     base = Execution(
         id="e1",
@@ -33,7 +34,9 @@ async def executions_by_channel_and_agent(new: StorageFactory) -> None:
         await uow.executions.add(base)
         await uow.executions.add(second)
         await uow.commit()
-    retried = attrs.evolve(base, attempts=(*base.attempts, Attempt(channel_id="c2", started_at=T0)))
+    media = MediaStats(MediaProtocol.TWILIO, "caller-left", frames_to_agent=250, frames_to_caller=120, marks=2,
+                       flushes=1, dtmf=3)  # fmt: skip
+    retried = attrs.evolve(base, attempts=(*base.attempts, Attempt(channel_id="c2", started_at=T0)), media=media)
     async with storage.unit_of_work() as uow:
         await uow.executions.update(retried)
         await uow.commit()

@@ -36,8 +36,8 @@ from byot_core.adapters.asterisk.calls import AriCalls
 from byot_core.adapters.asterisk.relay import Ending, MediaFigures, TwilioRelay
 from byot_core.adapters.media.twilio import TwilioStream
 from byot_core.domain.errors import MediaUnavailable, TelephonyUnavailable
-from byot_core.domain.events import AgentDisconnected, AgentMediaFailed, CallEvent
-from byot_core.domain.media import MediaCall, MediaProtocol, MediaTarget
+from byot_core.domain.events import AgentDisconnected, AgentMediaFailed, CallEvent, MediaEnded
+from byot_core.domain.media import MediaCall, MediaProtocol, MediaStats, MediaTarget
 
 __all__ = ["AriMedia", "MediaSession", "agent_name", "websocket_client_id"]
 
@@ -93,8 +93,8 @@ class AriMedia:
         self._clients_pushed: set[tuple[str, str, str]] = set()
         self._session: aiohttp.ClientSession | None = None
         self._tasks: set[asyncio.Task[None]] = set()
-        #: Every finished call's media figures, by execution id (the most recent 1,000).
-        self.finished: dict[str, MediaFigures] = {}
+        #: When a list, every relay appends each frame's added latency (seconds) towards the agent: for benchmarks.
+        self.latencies: list[float] | None = None
 
     def _http(self) -> aiohttp.ClientSession:
         # Its own session: the ARI session sends ARI's credentials, which must never reach an agent.
@@ -167,6 +167,7 @@ class AriMedia:
                     await self._connect_asterisk(session)
                 await self._bridge(session)
         except (MediaUnavailable, TimeoutError, TelephonyUnavailable, aiohttp.ClientError, OSError) as error:
+            session.figures.ending = Ending.NOT_CONNECTED
             await self._undo(session)
             if isinstance(error, MediaUnavailable):
                 raise
@@ -211,6 +212,7 @@ class AriMedia:
             raise
         stream = TwilioStream(session.call, f"MZ{uuid.uuid4().hex}")
         session.relay = TwilioRelay(stream, asterisk, agent, agent_name=name)
+        session.relay.latencies = self.latencies
         await self._wait_started(session)
 
     async def _connect_asterisk(self, session: MediaSession) -> None:
@@ -299,9 +301,7 @@ class AriMedia:
             self._by_media.pop(session.media_channel, None)
         with contextlib.suppress(AriRequestFailed, TelephonyUnavailable):
             await client.request("DELETE", f"/bridges/{AriClient.quoted(session.bridge_id)}")
-        self.finished[session.call.execution_id] = session.figures
-        while len(self.finished) > 1000:
-            del self.finished[next(iter(self.finished))]
+        self._emit(MediaEnded(session.call.channel_id, _stats(session)))
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(work)
@@ -312,6 +312,24 @@ class AriMedia:
     def active(self) -> int:
         """Calls whose media is connected now."""
         return len(self._by_caller)
+
+
+def _stats(session: MediaSession) -> MediaStats:
+    """What the session's media carried, for the execution (counts only where the library relayed the audio)."""
+    figures = session.figures
+    ending = (figures.ending or Ending.CALLER_LEFT).value
+    if session.relay is None:
+        return MediaStats(session.target.protocol, ending)
+    return MediaStats(
+        session.target.protocol,
+        ending,
+        frames_to_agent=figures.frames_to_agent,
+        frames_to_caller=figures.frames_to_caller,
+        marks=figures.marks,
+        flushes=figures.flushes,
+        dtmf=figures.dtmf,
+        detail=figures.detail or None,
+    )
 
 
 def _why(error: BaseException) -> str:

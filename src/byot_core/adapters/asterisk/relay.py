@@ -41,6 +41,7 @@ class Ending(enum.Enum):
     AGENT_CLOSED = "agent-closed"
     AGENT_FAILED = "agent-failed"
     ASTERISK_CLOSED = "asterisk-closed"
+    NOT_CONNECTED = "not-connected"
 
 
 @attrs.define

@@ -37,6 +37,7 @@ from byot_core.domain.errors import (
     ValidationFailed,
     plausible_id,
 )
+from byot_core.domain.media import check_media_url
 from byot_core.domain.missing import MISSING
 from byot_core.guide import read_call, read_mapping, read_number, read_trunk_create, read_trunk_update
 from byot_core.guide.fields import FieldReader, as_mapping
@@ -70,16 +71,28 @@ class AgentRegistry(Protocol):
 
 
 def _agent_json(agent: Agent) -> dict[str, Any]:
-    return {
-        "id": agent.id,
-        "user_id": agent.account_id,
-        "agent_name": agent.name,
-        "agent_config": {"telephony_provider": agent.telephony_provider, "audio_format": agent.audio_format},
-    }
+    config: dict[str, Any] = {"telephony_provider": agent.telephony_provider, "audio_format": agent.audio_format}
+    if agent.media_url is not None:
+        config["media_url"] = agent.media_url  # beyond the guide: shown only when set
+    return {"id": agent.id, "user_id": agent.account_id, "agent_name": agent.name, "agent_config": config}
+
+
+def _media_url_problem(value: str) -> str | None:
+    """Why a per-agent media URL cannot be used, or ``None``."""
+    if len(value) > 2048:
+        return "must be at most 2048 characters"
+    try:
+        check_media_url(value)
+    except ValidationFailed as error:
+        return error.message.removeprefix("media URL ")
+    return None
 
 
 def _read_agent_config(payload: object, *, creating: bool) -> dict[str, Any]:
-    """``{"agent_config": {"agent_name": …, "telephony_provider": …}}``, checked like every other body."""
+    """``{"agent_config": {"agent_name": …, "telephony_provider": …, "media_url": …}}``, checked like every other body.
+
+    ``media_url`` (beyond the guide) is the agent's own media WebSocket; ``null`` removes it.
+    """
     problems: list[Problem] = []
     fields = FieldReader(as_mapping(payload), "", problems)
     fields.refuse_unknown(frozenset({"agent_config"}))
@@ -90,7 +103,10 @@ def _read_agent_config(payload: object, *, creating: bool) -> dict[str, Any]:
     if config is not None:
         name = config.text("agent_name", check=text_problem)
         provider = config.text("telephony_provider")
-        config.refuse_unknown(frozenset({"agent_name", "telephony_provider"}))
+        media_url = config.text("media_url", check=_media_url_problem)
+        config.refuse_unknown(frozenset({"agent_name", "telephony_provider", "media_url"}))
+        if media_url is not MISSING:
+            values["media_url"] = media_url
         if name is not MISSING:
             values["name"] = name
         if isinstance(provider, str) and provider not in _PROVIDERS:

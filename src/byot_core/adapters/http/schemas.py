@@ -243,12 +243,35 @@ SCHEMAS: Json = {
             "updated_at": _TS,
             "answered_at": _TS_NULL,
             "ended_at": _TS_NULL,
+            "media": {
+                "type": "object",
+                "description": "What the call's media connection to its agent carried (absent until it is over)",
+                "properties": {
+                    "protocol": {"type": "string", "enum": ["asterisk", "twilio"]},
+                    "ending": {
+                        "type": "string",
+                        "enum": ["caller-left", "agent-closed", "agent-failed", "asterisk-closed", "not-connected"],
+                    },
+                    "frames_to_agent": _nullable("integer"),
+                    "frames_to_caller": _nullable("integer"),
+                    "seconds_to_agent": _nullable("number"),
+                    "seconds_to_caller": _nullable("number"),
+                    "marks": _nullable("integer"),
+                    "flushes": _nullable("integer"),
+                    "dtmf": _nullable("integer"),
+                    "detail": _nullable("string"),
+                },
+            },
         },
     },
     "AgentConfig": {
         "type": "object",
         "additionalProperties": False,
-        "properties": {"agent_name": {"type": "string"}, "telephony_provider": _nullable("string")},
+        "properties": {
+            "agent_name": {"type": "string"},
+            "telephony_provider": _nullable("string"),
+            "media_url": {**_nullable("string"), "maxLength": 2048, "pattern": "^wss?://"},
+        },
     },
     "AgentWrite": {
         "type": "object",
@@ -270,7 +293,11 @@ SCHEMAS: Json = {
             "agent_name": _nullable("string"),
             "agent_config": {
                 "type": "object",
-                "properties": {"telephony_provider": _nullable("string"), "audio_format": _nullable("string")},
+                "properties": {
+                    "telephony_provider": _nullable("string"),
+                    "audio_format": _nullable("string"),
+                    "media_url": _nullable("string"),
+                },
             },
         },
     },

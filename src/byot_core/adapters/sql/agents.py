@@ -16,7 +16,9 @@ __all__ = ["SqlAgentDirectory", "SqlApiKeys"]
 
 
 def _agent(row: sa.RowMapping) -> Agent:
-    return Agent(row["id"], row["account_id"], row["telephony_provider"], row["audio_format"], row["name"])
+    return Agent(
+        row["id"], row["account_id"], row["telephony_provider"], row["audio_format"], row["name"], row["media_url"]
+    )
 
 
 class SqlAgentDirectory:
@@ -40,6 +42,7 @@ class SqlAgentDirectory:
             "name": agent.name,
             "telephony_provider": agent.telephony_provider,
             "audio_format": agent.audio_format,
+            "media_url": agent.media_url,
             "created_at": self._clock.now(),
         }
         await self._database.run(lambda conn: conn.execute(sa.insert(agents).values(**values)))
@@ -49,7 +52,12 @@ class SqlAgentDirectory:
         statement = (
             sa.update(agents)
             .where(agents.c.id == agent.id, agents.c.account_id == agent.account_id)
-            .values(name=agent.name, telephony_provider=agent.telephony_provider, audio_format=agent.audio_format)
+            .values(
+                name=agent.name,
+                telephony_provider=agent.telephony_provider,
+                audio_format=agent.audio_format,
+                media_url=agent.media_url,
+            )
         )
         await self._database.run(lambda conn: conn.execute(statement))
 

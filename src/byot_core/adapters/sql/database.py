@@ -64,6 +64,11 @@ class Session:
         self._holds_turn = False
         self._holds_reader = False
 
+    @property
+    def read_only(self) -> bool:
+        """Whether the session only reads."""
+        return self._read_only
+
     async def _async_connection(self, write: bool) -> AsyncConnection:
         engine = self._database.async_engine
         assert engine is not None

@@ -69,12 +69,17 @@ class SqlExecutionRepository:
         )
 
     async def find_by_channel(self, channel_id: str) -> Execution | None:
-        """The execution using that channel, or ``None``."""
-        return await self._one(
+        """The execution using that channel, or ``None``; in a writing unit of work its row is locked.
+
+        Events of one call can be handled at once (the event loop, and a call's media task): the lock makes each
+        read-change-write of the execution wait for the one before it (PostgreSQL; SQLite writers take turns anyway).
+        """
+        query = (
             sa.select(executions)
             .join(execution_channels, execution_channels.c.execution_id == executions.c.id)
             .where(execution_channels.c.channel_id == channel_id)
         )
+        return await self._one(query if self._session.read_only else query.with_for_update(of=executions))
 
     async def list_for_agent(self, account_id: str, agent_id: str, limit: int = 100) -> Sequence[Execution]:
         """An agent's executions, newest first."""

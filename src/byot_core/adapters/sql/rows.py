@@ -11,6 +11,7 @@ import cattrs
 
 from byot_core.domain.causes import HangupReason
 from byot_core.domain.execution import Attempt, Direction, Execution
+from byot_core.domain.media import MediaStats
 from byot_core.domain.phone_number import PhoneNumber
 from byot_core.domain.secret import SealedSecret
 from byot_core.domain.status import ExecutionStatus
@@ -175,6 +176,7 @@ def execution_values(execution: Execution) -> dict[str, Any]:
         "updated_at": execution.updated_at,
         "answered_at": execution.answered_at,
         "ended_at": execution.ended_at,
+        "media": _json.unstructure(execution.media),
     }
 
 
@@ -199,4 +201,5 @@ def execution_from_row(row: Row) -> Execution:
         updated_at=row["updated_at"],
         answered_at=row["answered_at"],
         ended_at=row["ended_at"],
+        media=_json.structure(row["media"], MediaStats) if row["media"] is not None else None,
     )

@@ -179,6 +179,7 @@ executions = sa.Table(
     sa.Column("updated_at", UtcDateTime, nullable=False),
     sa.Column("answered_at", UtcDateTime),
     sa.Column("ended_at", UtcDateTime),
+    sa.Column("media", sa.JSON),
     sa.Index("ix_byot_executions_agent", "account_id", "agent_id", "created_at"),
 )
 
@@ -199,6 +200,7 @@ agents = sa.Table(
     sa.Column("telephony_provider", sa.String(64)),
     sa.Column("audio_format", sa.String(32)),
     sa.Column("created_at", UtcDateTime),
+    sa.Column("media_url", sa.String(2048)),
 )
 
 api_keys = sa.Table(

@@ -92,6 +92,8 @@ class MediaBook:
         self._seq = itertools.count(0x7FA068008760, 0x1000)
         self._client_params: dict[str, str] = {}
         self.client_requests: list[tuple[str, dict[str, str]]] = []
+        #: Record when each frame is written to a media WebSocket (``MediaSocket.sent_at``), for benchmarks.
+        self.record_frames = False
         book.leaving = self._leaving
 
     # -- externalMedia ----------------------------------------------------------------------------------------
@@ -127,6 +129,8 @@ class MediaBook:
             {"MEDIA_WEBSOCKET_CONNECTION_ID": connection, "MEDIA_WEBSOCKET_OPTIMAL_FRAME_SIZE": str(FRAME_BYTES)}
         )
         self.sockets[channel.id] = MediaSocket(channel.id)
+        if self.record_frames:
+            self.sockets[channel.id].sent_at = []
         if mode == "client":
             assert fields is not None  # checked above
             params = _v_parameters(str(given.get("transport_data", "")))
@@ -235,6 +239,8 @@ class MediaBook:
                 return
             if isinstance(item, bytes):
                 await ws.send_bytes(item)
+                if socket.sent_at is not None:
+                    socket.sent_at.append(time.monotonic())
             else:
                 await ws.send_str(item)
 

@@ -46,6 +46,8 @@ class MediaSocket:
         self.dropped_messages = 0
         self.outbox: asyncio.Queue[str | bytes | None] = asyncio.Queue()
         self.hangup_requested = False
+        #: When a list, the time (``time.monotonic()``) each binary frame was written to the WebSocket.
+        self.sent_at: list[float] | None = None
 
     def _say(self, text: str) -> None:
         self.outbox.put_nowait(text)

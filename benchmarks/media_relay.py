@@ -1,0 +1,282 @@
+"""The Twilio-protocol relay under load: concurrent calls relayed by one process, frames lost, latency, CPU.
+
+Three processes on loopback, so that the figures are the relay's own:
+
+- the fake Asterisk (``--role asterisk``), whose callers each say a 440 Hz tone for the whole call, 160 bytes every
+  20 ms, and which notes when it wrote each frame to the media WebSocket;
+- the agents (``--role agents``), Twilio-protocol servers that note when each ``media`` arrives and send every frame
+  straight back (an echo);
+- this process: the library (``AriTelephony``, in-memory storage) with a media plan in the ``twilio`` protocol.
+
+All calls arrive at once; after the talking time every caller hangs up. Printed:
+
+- frames relayed per second, both ways together;
+- caller → agent: frames the callers said, frames the agents received (lost = the difference);
+- agent → caller: frames the agents sent back, frames the callers heard (lost = the difference);
+- latency from Asterisk writing a frame to the agent receiving it, through the relay (median and p99): an upper
+  bound of the relay's added latency, as it includes two loopback hops;
+- CPU of the relay process per call (percent of one core, over the talking time).
+
+Targets, on the project's 2-core machine: 100 concurrent calls, no frame lost, p99 latency at most 10 ms.
+
+Usage: ``python benchmarks/media_relay.py`` (100 calls, 20 s of talk), ``--calls N --seconds S``, or ``--quick``
+(10 calls, 3 s, no targets).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import json
+import statistics
+import subprocess
+import sys
+import time
+from typing import Any
+
+import aiohttp
+from aiohttp import WSMsgType, web
+
+import byot_core
+from byot_core import audio
+from byot_core.adapters.asterisk.ari import AriClient
+from byot_core.adapters.asterisk.telephony import AriTelephony
+from byot_core.adapters.memory import MemoryAgentDirectory, RecordingInboundHandler
+from byot_core.domain.media import MediaPlan, MediaProtocol
+from byot_core.testing import free_port
+from byot_core.testing.fake_asterisk import FakeAsterisk
+
+ACCOUNT = "bench"
+AGENT = "agt-bench"
+PASSWORD = "bench-password"  # noqa: S105 - the fake Asterisk's, on loopback for the run
+SOURCE = "10.1.1.1"
+
+
+def caller(i: int) -> str:
+    return f"+1555000{i:04d}"
+
+
+def did(i: int) -> str:
+    return f"+1666000{i:04d}"
+
+
+# -- the fake Asterisk's process ---------------------------------------------------------------------------------
+
+
+async def asterisk_role(port: int, control: int) -> None:
+    """The fake Asterisk, and a control endpoint: ``POST /calls`` starts calls, ``GET /report`` says what flowed."""
+    node = FakeAsterisk("bench", PASSWORD, port=port)
+    node.media.record_frames = True
+    await node.start()
+    calls: dict[str, str] = {}  # caller number → channel id
+    sent: dict[str, list[float]] = {}
+
+    async def start_calls(request: web.Request) -> web.Response:
+        body = await request.json()
+        voice = audio.tone(440, float(body["seconds"]))
+        for i in range(int(body["count"])):
+            channel = node.inbound_call(did(i), SOURCE, caller=caller(i))
+            channel.voice += voice
+            calls[caller(i)] = channel.id
+        return web.json_response({"started": len(calls)})
+
+    async def hang_up(_: web.Request) -> web.Response:
+        for number, channel_id in calls.items():
+            socket = next((s for s in node.media.sockets.values() if _bridged(node, channel_id, s.channel_id)), None)
+            sent[number] = list(socket.sent_at or []) if socket is not None else []
+        heard = {}
+        for number, channel_id in calls.items():
+            frames = audio.frames(node.heard(channel_id))
+            heard[number] = sum(1 for f in frames if f != bytes([audio.SILENCE]) * audio.FRAME_BYTES)
+            node.remote_hang_up(channel_id)
+        return web.json_response({"sent": sent, "heard": heard})
+
+    app = web.Application()
+    app.router.add_post("/calls", start_calls)
+    app.router.add_post("/hang-up", hang_up)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", control).start()
+    print("ready", flush=True)
+    await asyncio.Event().wait()
+
+
+def _bridged(node: FakeAsterisk, caller_channel: str, media_channel: str) -> bool:
+    return any(caller_channel in b.channels and media_channel in b.channels for b in node.media.bridges.values())
+
+
+# -- the agents' process -----------------------------------------------------------------------------------------
+
+
+async def agents_role(port: int) -> None:
+    """Twilio-protocol agents that echo every frame and note when each arrived; ``GET /report`` returns it."""
+    received: dict[str, list[float]] = {}
+    echoed: dict[str, int] = {}
+
+    async def agent(request: web.Request) -> web.StreamResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        number, stream = "", ""
+        async for message in ws:
+            if message.type is not WSMsgType.TEXT:
+                continue
+            event = json.loads(message.data)
+            if event["event"] == "start":
+                number = event["start"]["customParameters"]["from_number"]
+                stream = event["streamSid"]
+                received[number], echoed[number] = [], 0
+            elif event["event"] == "media":
+                received[number].append(time.monotonic())
+                payload = event["media"]["payload"]
+                await ws.send_str(json.dumps({"event": "media", "streamSid": stream, "media": {"payload": payload}}))
+                echoed[number] += len(base64.b64decode(payload)) // audio.FRAME_BYTES
+        return ws
+
+    async def report(_: web.Request) -> web.Response:
+        return web.json_response({"received": received, "echoed": echoed})
+
+    app = web.Application()
+    app.router.add_get("/agents/{agent_id}", agent)
+    app.router.add_get("/report", report)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    print("ready", flush=True)
+    await asyncio.Event().wait()
+
+
+# -- the relay's process -----------------------------------------------------------------------------------------
+
+
+def start(role: str, *ports: int) -> subprocess.Popen[str]:
+    command = [sys.executable, __file__, "--role", role, *(str(p) for p in ports)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)  # noqa: S603 - this interpreter, this file
+    assert process.stdout is not None
+    process.stdout.readline()  # "ready"
+    return process
+
+
+async def post(url: str, body: dict[str, Any] | None = None) -> Any:
+    """Ask a helper process (``GET`` without a body); its JSON answer."""
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
+        method = "POST" if body is not None else "GET"
+        async with session.request(method, url, json=body) as response:
+            response.raise_for_status()
+            return await response.json()
+
+
+async def relay(calls: int, seconds: float) -> dict[str, float]:
+    """Relay ``calls`` calls of ``seconds`` each; return the figures."""
+    ari, control, agents = free_port(), free_port(), free_port()
+    processes = [start("asterisk", ari, control), start("agents", agents)]
+    telephony = AriTelephony([AriClient(f"http://127.0.0.1:{ari}", "bench", PASSWORD, timeout=10.0)])
+    telephony.media.latencies = []
+    directory = MemoryAgentDirectory()
+    directory.register(ACCOUNT, AGENT, telephony_provider="sip-trunk")
+    app = byot_core.build(
+        telephony=telephony,
+        agents=directory,
+        inbound_handler=RecordingInboundHandler(),
+        media_plan=MediaPlan(f"ws://127.0.0.1:{agents}/agents/{{agent_id}}", MediaProtocol.TWILIO, answer_within=10),
+    )
+    events = asyncio.create_task(app.events.run())
+    try:
+        trunk = await app.trunks.create(ACCOUNT, {
+            "name": "bench", "provider": "bench", "auth_type": "ip-based", "inbound_enabled": True,
+            "gateways": [{"gateway_address": SOURCE}], "ip_identifiers": [{"ip_address": SOURCE}],
+        })  # fmt: skip
+        for i in range(calls):
+            number = await app.numbers.add(ACCOUNT, trunk.trunk.id, {"phone_number": did(i)})
+            await app.inbound.setup(ACCOUNT, {"agent_id": AGENT, "phone_number_id": number.id})
+        while not telephony.connected_nodes:  # noqa: ASYNC110 - the event websocket comes up on its own
+            await asyncio.sleep(0.02)
+        cpu, wall = time.process_time(), time.perf_counter()
+        await post(f"http://127.0.0.1:{control}/calls", {"count": calls, "seconds": seconds})
+        await asyncio.sleep(seconds + 1.0)  # the talk, and the last echoes' way back
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        connected = telephony.media.active
+        asterisk = await post(f"http://127.0.0.1:{control}/hang-up", {})
+        agents_report = await post(f"http://127.0.0.1:{agents}/report")
+    finally:
+        events.cancel()
+        await asyncio.gather(events, return_exceptions=True)
+        await telephony.close()
+        for process in processes:
+            process.kill()
+            process.wait(timeout=30)
+    said = calls * round(seconds * 50)
+    received = sum(len(v) for v in agents_report["received"].values())
+    echoed = sum(agents_report["echoed"].values())
+    heard = sum(asterisk["heard"].values())
+    delays = []
+    for number, sent_at in asterisk["sent"].items():
+        arrivals = agents_report["received"].get(number, [])
+        delays += [(r - s) * 1000 for s, r in zip(sent_at, arrivals, strict=False)]
+    delays.sort()
+    return {
+        "calls": calls,
+        "connected": connected,
+        "said": said,
+        "received": received,
+        "echoed": echoed,
+        "heard": heard,
+        "frames_per_second": (received + echoed) / seconds,
+        "latency_p50": statistics.median(delays) if delays else float("nan"),
+        "latency_p99": delays[int(len(delays) * 0.99)] if delays else float("nan"),
+        "relay_p99": _p99(telephony.media.latencies or []),
+        "cpu_per_call": 100 * cpu / wall / calls,
+    }
+
+
+def _p99(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[int(len(ordered) * 0.99)] * 1000 if ordered else float("nan")
+
+
+def report(figures: dict[str, float], *, targets: bool) -> bool:
+    lost_in = figures["said"] - figures["received"]
+    lost_out = figures["echoed"] - figures["heard"]
+    print(f"calls relayed at once      {figures['calls']:>8.0f}   (media connected: {figures['connected']:.0f})")
+    print(f"frames relayed per second  {figures['frames_per_second']:>8,.0f}   (both ways)")
+    print(f"caller → agent             {figures['said']:>8,.0f} said, {figures['received']:,.0f} received, "
+          f"{lost_in:,.0f} lost")  # fmt: skip
+    print(f"agent → caller             {figures['echoed']:>8,.0f} sent, {figures['heard']:,.0f} heard, "
+          f"{lost_out:,.0f} lost")  # fmt: skip
+    print(f"Asterisk → agent latency   median {figures['latency_p50']:.2f} ms, p99 {figures['latency_p99']:.2f} ms "
+          f"(inside the relay alone: p99 {figures['relay_p99']:.2f} ms)")  # fmt: skip
+    print(f"relay CPU per call         {figures['cpu_per_call']:.2f} % of one core")
+    if not targets:
+        return True
+    checks = [
+        ("100 concurrent calls relayed", figures["calls"] >= 100 and figures["connected"] == figures["calls"]),
+        ("no frame lost either way", lost_in == 0 and lost_out == 0),
+        ("p99 latency at most 10 ms", figures["latency_p99"] <= 10.0),
+    ]
+    for name, ok in checks:
+        print(f"{'PASS' if ok else 'FAIL'}  {name}")
+    return all(ok for _, ok in checks)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=100)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--quick", action="store_true", help="10 calls of 3 s, no targets")
+    parser.add_argument("--role", choices=["asterisk", "agents"], help=argparse.SUPPRESS)
+    parser.add_argument("ports", nargs="*", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.role == "asterisk":
+        asyncio.run(asterisk_role(*args.ports))
+        return
+    if args.role == "agents":
+        asyncio.run(agents_role(*args.ports))
+        return
+    calls, seconds = (10, 3.0) if args.quick else (args.calls, args.seconds)
+    figures = asyncio.run(relay(calls, seconds))
+    ok = report(figures, targets=not args.quick)
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
