@@ -158,3 +158,18 @@ def test_bad_media_templates_are_refused(template: str) -> None:
     """A template that is not ws(s) with a host, names an unknown field or carries credentials is refused."""
     with pytest.raises(ValidationFailed):
         MediaPlan(template)
+
+
+@given(st.binary(max_size=400), st.integers(0, 10**9), st.text(max_size=12))
+def test_media_messages_are_the_json_twilio_sends(chunk: bytes, timestamp: int, sid: str) -> None:
+    """The hand-written ``media`` message is exactly what ``json.dumps`` makes of Twilio's shape."""
+    stream = TwilioStream(CALL, sid)
+    stream.start()
+    expected = {
+        "event": "media",
+        "sequenceNumber": "2",
+        "media": {"track": "inbound", "chunk": "1", "timestamp": str(timestamp),
+                  "payload": base64.b64encode(chunk).decode()},
+        "streamSid": sid,
+    }  # fmt: skip
+    assert json.loads(stream.media(chunk, timestamp)) == expected

@@ -97,9 +97,13 @@ class AriMedia:
         self.latencies: list[float] | None = None
 
     def _http(self) -> aiohttp.ClientSession:
-        # Its own session: the ARI session sends ARI's credentials, which must never reach an agent.
+        # Its own session: the ARI session sends ARI's credentials, which must never reach an agent. No limit on
+        # connections: each call holds two WebSockets for its whole length (aiohttp's default would stop at 100).
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None, connect=self.timeout))
+            self._session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=None, connect=self.timeout),
+                connector=aiohttp.TCPConnector(limit=0),
+            )
         return self._session
 
     async def close(self) -> None:

@@ -79,6 +79,7 @@ class TwilioStream:
     def __init__(self, call: MediaCall, stream_sid: str) -> None:
         self.call = call
         self.stream_sid = stream_sid
+        self._sid_json = json.dumps(stream_sid)
         self._sequence = 0
         self._chunk = 0
 
@@ -112,10 +113,16 @@ class TwilioStream:
 
     def media(self, audio: bytes, timestamp_ms: int) -> str:
         """The caller's audio."""
+        # Fifty of these a second per call: written directly (the same text json.dumps gives, at a third of the
+        # cost); every value is digits, base64 or the stream id, which needs no escaping.
         self._chunk += 1
+        self._sequence += 1
         payload = base64.b64encode(audio).decode("ascii")
-        body = {"track": "inbound", "chunk": str(self._chunk), "timestamp": str(timestamp_ms), "payload": payload}
-        return self._next("media", {"media": body})
+        return (
+            f'{{"event":"media","sequenceNumber":"{self._sequence}","media":{{"track":"inbound",'
+            f'"chunk":"{self._chunk}","timestamp":"{timestamp_ms}","payload":"{payload}"}},'
+            f'"streamSid":{self._sid_json}}}'
+        )
 
     def dtmf(self, digit: str) -> str:
         """A key the caller pressed."""

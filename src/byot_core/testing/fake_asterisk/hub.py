@@ -71,7 +71,13 @@ class EventHub:
             self.events_sent += 1
             task = asyncio.ensure_future(live[-1].send_str(message))
             self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            task.add_done_callback(self._sent)
+
+    def _sent(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        # An application that left while an event was on its way simply misses it, as with Asterisk.
+        if not task.cancelled():
+            task.exception()
 
     def subscribe(self, app: str, source: str, *, exists: bool) -> None:
         """Subscribe the application to ``source`` (``channel:…``, ``endpoint:…``), or refuse it as Asterisk does."""
