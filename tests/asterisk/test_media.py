@@ -8,12 +8,14 @@ from collections.abc import AsyncIterator
 import pytest
 
 from byot_core import audio
+from byot_core.adapters.asterisk.ari import AriClient
+from byot_core.adapters.asterisk.telephony import AriTelephony
 from byot_core.demo_agent import DemoAgent
 from byot_core.domain.media import MediaPlan, MediaProtocol
 from byot_core.domain.status import ExecutionStatus
-from byot_core.testing.fake_asterisk import FakeChannel
+from byot_core.testing.fake_asterisk import FakeAsterisk, FakeChannel
 from tests.asterisk.agents import AgentCall, TestAgent, tone_share
-from tests.asterisk.conftest import AsteriskWorld, asterisk_world, eventually
+from tests.asterisk.conftest import ARI_PASSWORD, AsteriskWorld, asterisk_world, eventually
 from tests.asterisk.test_calls import finished, mapped
 from tests.support import ACCOUNT, AGENT, GUIDE_CALL
 
@@ -300,3 +302,51 @@ async def test_the_demo_agent_greets_and_echoes(protocol: MediaProtocol) -> None
             world.nodes[0].remote_hang_up(channel.id)
     finally:
         await demo.stop()
+
+
+async def test_a_bridge_left_by_a_process_that_died_is_swept_on_connect() -> None:
+    """A caller alone in the library's bridge (its relay died with its process) is hung up and the bridge removed.
+
+    A bridge with both parties (a live call, perhaps another instance's), or one just made, is left alone.
+    """
+    node = FakeAsterisk("byot", ARI_PASSWORD)
+    await node.start()
+    try:
+        alone = node.book.new_channel("PJSIP/carrier-00000001", None, context="byot-inbound")
+        pair = [node.book.new_channel(f"PJSIP/carrier-0000000{i}", None, context="byot-inbound") for i in (2, 3)]
+        for channel in (alone, *pair):
+            channel.in_stasis, channel.app, channel.state = True, "byot", "Up"
+        old = node.media.create_bridge({"bridgeId": "byot-bridge-dead"})
+        old.created = "2026-01-01T00:00:00.000+0000"
+        node.media.add_channels(old.id, [alone.id])
+        live = node.media.create_bridge({"bridgeId": "byot-bridge-live"})
+        live.created = old.created
+        node.media.add_channels(live.id, [c.id for c in pair])
+        fresh = node.media.create_bridge({"bridgeId": "byot-bridge-fresh"})  # being set up right now
+        client = AriClient(node.url, "byot", ARI_PASSWORD)
+        telephony = AriTelephony([client])
+        try:
+            assert await telephony.media.sweep(client) == 1
+        finally:
+            await telephony.close()
+        assert set(node.media.bridges) == {live.id, fresh.id}
+        assert alone.id in node.ended
+        assert alone.hangup_cause == 41
+        assert all(c.id in node.channels for c in pair)
+    finally:
+        await node.stop()
+
+
+async def test_in_asterisk_protocol_a_restarted_node_gets_the_agents_object_again(agent: TestAgent) -> None:
+    """The node forgot the pushed ``websocket_client`` object: the next call pushes it again and connects."""
+    agent.protocol = "asterisk"
+    async with asterisk_world(media_plan=plan(agent, MediaProtocol.ASTERISK)) as world:
+        first = await inbound(world)
+        await eventually(lambda: len(agent.calls) == 1 and world.nodes[0].media.bridges)
+        world.nodes[0].remote_hang_up(first.id)
+        for key in [k for k in world.nodes[0].objects if k[0] == "websocket_client"]:
+            del world.nodes[0].objects[key]  # as a restart would, and the event stream has not noticed
+        second = world.nodes[0].inbound_call("+919876543210", "203.0.113.2", caller="+14155550100")
+        await eventually(lambda: len(agent.calls) == 2 and second.sip_answer == 200)
+        assert [k for k in world.nodes[0].objects if k[0] == "websocket_client"]
+        world.nodes[0].remote_hang_up(second.id)

@@ -25,6 +25,7 @@ import hashlib
 import logging
 import uuid
 from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -35,16 +36,21 @@ from byot_core.adapters.asterisk.ari import AriClient, AriRequestFailed
 from byot_core.adapters.asterisk.calls import AriCalls
 from byot_core.adapters.asterisk.relay import Ending, MediaFigures, TwilioRelay
 from byot_core.adapters.media.twilio import TwilioStream
+from byot_core.domain.causes import Q850
 from byot_core.domain.errors import MediaUnavailable, TelephonyUnavailable
 from byot_core.domain.events import AgentDisconnected, AgentMediaFailed, CallEvent, MediaEnded
 from byot_core.domain.media import MediaCall, MediaProtocol, MediaStats, MediaTarget
 
-__all__ = ["AriMedia", "MediaSession", "agent_name", "websocket_client_id"]
+__all__ = ["BRIDGE_PREFIX", "CLIENT_PREFIX", "AriMedia", "MediaSession", "agent_name", "websocket_client_id"]
 
 log = logging.getLogger(__name__)
 
 #: The prefix of every ``websocket_client`` object the adapter owns.
 CLIENT_PREFIX = "byot-agent-"
+#: The prefix of every bridge the adapter makes.
+BRIDGE_PREFIX = "byot-bridge-"
+#: How old a bridge must be before a sweep may take it for one left behind (a call's media connects well within it).
+BRIDGE_GRACE = 30.0
 
 
 def agent_name(url: str) -> str:
@@ -148,9 +154,51 @@ class AriMedia:
             self._emit(AgentDisconnected(session.call.channel_id))
         return True
 
-    def node_restarted(self, node: str) -> None:
-        """A node came back: objects pushed to it before are gone."""
-        self._clients_pushed = {k for k in self._clients_pushed if k[0] != node}
+    def node_connected(self, client: AriClient) -> None:
+        """A node's event stream (re)connected: forget what was pushed to it, and look for calls left behind.
+
+        Objects pushed before a restart are gone; bridges of a process that died mid-call are swept (:meth:`sweep`).
+        """
+        self._clients_pushed = {k for k in self._clients_pushed if k[0] != client.node}
+        self._spawn(self._sweep_quietly(client))
+
+    async def _sweep_quietly(self, client: AriClient) -> None:
+        try:
+            await self.sweep(client)
+        except TelephonyUnavailable as error:
+            log.warning("Asterisk %s: bridges left behind not looked for: %s", client.node, error.message)
+
+    async def sweep(self, client: AriClient, *, older_than: float = BRIDGE_GRACE) -> int:
+        """End the calls that lost their media: the library's bridges holding fewer than two channels.
+
+        A process that dies mid-call leaves its bridge in Asterisk; its media WebSocket dropped with it, so the
+        caller sits alone in the bridge, hearing nothing. Such callers are hung up (cause 41) and the bridges
+        destroyed. A bridge younger than ``older_than`` seconds is left alone: it may be one being set up right
+        now, by this process or another. Returns how many bridges were removed.
+        """
+        listed = await client.request("GET", "/bridges")
+        now = datetime.now(UTC)
+        removed = 0
+        for bridge in listed if isinstance(listed, list) else []:
+            bridge_id = str(bridge.get("id", ""))
+            channels = [str(c) for c in bridge.get("channels", [])]
+            if not bridge_id.startswith(BRIDGE_PREFIX) or len(channels) >= 2:
+                continue
+            if any(s.bridge_id == bridge_id for s in self._by_media.values()):
+                continue
+            created = _ari_time(str(bridge.get("creationtime", "")))
+            if created is None or (now - created).total_seconds() < older_than:
+                continue
+            for channel in channels:
+                with contextlib.suppress(AriRequestFailed):
+                    params = {"reason_code": str(int(Q850.NORMAL_TEMPORARY_FAILURE))}
+                    await client.request("DELETE", f"/channels/{AriClient.quoted(channel)}", params=params)
+            with contextlib.suppress(AriRequestFailed):
+                await client.request("DELETE", f"/bridges/{AriClient.quoted(bridge_id)}")
+            log.warning("Asterisk %s: removed bridge %s left behind with %d channel(s)", client.node, bridge_id,
+                        len(channels))  # fmt: skip
+            removed += 1
+        return removed
 
     # -- connecting -------------------------------------------------------------------------------------------
 
@@ -160,7 +208,7 @@ class AriMedia:
         if client is None:
             raise MediaUnavailable(f"no Asterisk node holds call {call.channel_id}")
         media_channel = f"byot-media-{uuid.uuid4().hex}"
-        session = MediaSession(call, target, client, media_channel, f"byot-bridge-{uuid.uuid4().hex}")
+        session = MediaSession(call, target, client, media_channel, f"{BRIDGE_PREFIX}{uuid.uuid4().hex}")
         self._started[media_channel] = asyncio.get_running_loop().create_future()
         self._by_media[media_channel] = session
         try:
@@ -223,32 +271,37 @@ class AriMedia:
         client, url = session.client, session.target.url
         object_id = websocket_client_id(url)
         key = (client.node, object_id, url)
-        if key not in self._clients_pushed:
-            fields = {
-                "type": "websocket_client",
-                "connection_type": "per_call_config",
-                "uri": url,
-                "protocols": "media",
-            }
-            body = {"fields": [{"attribute": k, "value": v} for k, v in fields.items()]}
-            path = f"/asterisk/config/dynamic/res_websocket_client/websocket_client/{AriClient.quoted(object_id)}"
-            await client.request("PUT", path, body=body)
-            self._clients_pushed.add(key)
-        await client.request(
-            "POST",
-            "/channels/externalMedia",
-            params={
-                "app": client.app,
-                "transport": "websocket",
-                "encapsulation": "none",
-                "format": "ulaw",
-                "connection_type": "client",
-                "external_host": object_id,
-                "transport_data": _v(session.call.parameters()),
-                "channelId": session.media_channel,
-            },
-        )
+        params = {
+            "app": client.app,
+            "transport": "websocket",
+            "encapsulation": "none",
+            "format": "ulaw",
+            "connection_type": "client",
+            "external_host": object_id,
+            "transport_data": _v(session.call.parameters()),
+            "channelId": session.media_channel,
+        }
+        for attempt in range(2):
+            if key not in self._clients_pushed:
+                await self._push_client(client, object_id, url)
+                self._clients_pushed.add(key)
+            try:
+                await client.request("POST", "/channels/externalMedia", params=params)
+                break
+            except AriRequestFailed as error:
+                # 400 for an unknown object: the node restarted since the push, and its reconnection is not in yet.
+                if error.status != 400 or attempt:
+                    raise
+                self._clients_pushed.discard(key)
         await self._wait_started(session)
+
+    @staticmethod
+    async def _push_client(client: AriClient, object_id: str, url: str) -> None:
+        """Create (or bring in step) the agent's ``websocket_client`` object on the node."""
+        fields = {"type": "websocket_client", "connection_type": "per_call_config", "uri": url, "protocols": "media"}
+        body = {"fields": [{"attribute": k, "value": v} for k, v in fields.items()]}
+        path = f"/asterisk/config/dynamic/res_websocket_client/websocket_client/{AriClient.quoted(object_id)}"
+        await client.request("PUT", path, body=body)
 
     async def _wait_started(self, session: MediaSession) -> None:
         if not await self._started[session.media_channel]:
@@ -334,6 +387,14 @@ def _stats(session: MediaSession) -> MediaStats:
         dtmf=figures.dtmf,
         detail=figures.detail or None,
     )
+
+
+def _ari_time(text: str) -> datetime | None:
+    """An ARI timestamp (``2026-11-29T13:30:32.373+0000``), or ``None`` when it cannot be read."""
+    try:
+        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f%z")
+    except ValueError:
+        return None
 
 
 def _why(error: BaseException) -> str:

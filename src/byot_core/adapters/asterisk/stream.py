@@ -103,7 +103,7 @@ class AriEventStream:
         if isinstance(item, AriConnected):
             log.info("Asterisk %s: event stream connected", item.node)
             self._nodes.up(client)
-            self.media.node_restarted(item.node)
+            self.media.node_connected(client)
             return [TelephonyReconnected(item.node)]
         if isinstance(item, AriDisconnected):
             log.warning("Asterisk %s: event stream lost; reconnecting", item.node)

@@ -65,6 +65,7 @@ class AriRoutes:
             ("POST", ["channels", "externalMedia"], self._external_media),
             ("POST", ["channels", "*", "dtmf"], self._dtmf),
             ("POST", ["bridges"], self._create_bridge),
+            ("GET", ["bridges"], self._list_bridges),
             ("GET", ["bridges", "*"], self._get_bridge),
             ("POST", ["bridges", "*", "addChannel"], self._add_channel),
             ("DELETE", ["bridges", "*"], self._delete_bridge),
@@ -166,6 +167,9 @@ class AriRoutes:
 
     async def _create_bridge(self, request: web.Request, body: Any, _: list[str]) -> web.Response:
         return _json(self.media.create_bridge({**request.query, **(body if isinstance(body, dict) else {})}).json())
+
+    async def _list_bridges(self, _: web.Request, __: Any, ___: list[str]) -> web.Response:
+        return _json([bridge.json() for bridge in self.media.bridges.values()])
 
     async def _get_bridge(self, _: web.Request, __: Any, args: list[str]) -> web.Response:
         return _json(self.media.bridge(args[0]).json())
