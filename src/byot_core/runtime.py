@@ -153,7 +153,8 @@ class Core:
     secret_note: str | None
 
     async def close(self) -> None:
-        """Release the database and the Asterisk connections."""
+        """Stop calls' media connections still being made, then release the database and the Asterisk connections."""
+        await self.byot.deps.background.cancel()
         if isinstance(self.telephony, AriTelephony):
             await self.telephony.close()
         await self.storage.close()

@@ -173,3 +173,10 @@ def test_media_messages_are_the_json_twilio_sends(chunk: bytes, timestamp: int, 
         "streamSid": sid,
     }  # fmt: skip
     assert json.loads(stream.media(chunk, timestamp)) == expected
+
+
+def test_a_token_in_a_media_url_stays_out_of_reprs() -> None:
+    """A query string (where agent servers put tokens) never shows in a plan's or a target's repr."""
+    plan = MediaPlan("wss://agents.example.com/{agent_id}?token=s3cret")
+    assert "s3cret" not in repr(plan)
+    assert "s3cret" not in repr(plan.target(CALL))

@@ -68,6 +68,11 @@ def check_media_url(url: str, *, template: bool = False) -> str:
     return url
 
 
+def _without_query(url: str) -> str:
+    """A URL for reprs: its query (which may carry a token) left out."""
+    return repr(url.partition("?")[0] + ("?…" if "?" in url else ""))
+
+
 @attrs.frozen
 class MediaCall:
     """A live call to connect to its agent's media: its channel, and who the call is."""
@@ -89,9 +94,12 @@ class MediaCall:
 
 @attrs.frozen
 class MediaTarget:
-    """Where one call's audio goes: the agent's WebSocket URL and its protocol."""
+    """Where one call's audio goes: the agent's WebSocket URL and its protocol.
 
-    url: str
+    The URL's query, which may carry a token, is left out of the ``repr``.
+    """
+
+    url: str = attrs.field(repr=_without_query)
     protocol: MediaProtocol
 
 
@@ -102,7 +110,9 @@ class MediaPlan:
     ``answer_within`` bounds, in seconds, how long a caller waits for the agent's media before being refused.
     """
 
-    template: str = attrs.field(validator=lambda _, __, value: check_media_url(value, template=True))
+    template: str = attrs.field(
+        validator=lambda _, __, value: check_media_url(value, template=True), repr=_without_query
+    )
     protocol: MediaProtocol = MediaProtocol.TWILIO
     answer_within: float = 5.0
 
