@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from byot_core import audio
+from byot_core.demo_agent import DemoAgent
 from byot_core.testing import running_server
 from byot_core.testing.fake_asterisk import FakeAsterisk
 from tests.asterisk.agents import AgentCall, TestAgent, tone_share
@@ -188,3 +189,60 @@ async def _heard(node: FakeAsterisk, channel_id: str) -> bytes:
 
 async def _hang_up(node: FakeAsterisk, channel_id: str) -> None:
     node.remote_hang_up(channel_id)
+
+
+def wait_until(check: Any, what: str, within: float = 10.0) -> None:
+    """Poll ``check()`` (blocking code beside the fake's thread) until it is truthy."""
+    deadline = time.monotonic() + within
+    while not check():
+        assert time.monotonic() < deadline, f"{what} not within {within} s"
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("protocol", ["twilio", "asterisk"])
+def test_serve_carries_audio_both_ways_in_both_directions(
+    asterisk: tuple[AsteriskThread, FakeAsterisk], tmp_path: Path, protocol: str
+) -> None:
+    """``byot serve`` and the demo agent, each protocol: both directions hear the chime and their own echo."""
+    thread, node = asterisk
+    demo = DemoAgent(protocol, port=0)
+    thread.call(demo.start())
+    node.default_voice = audio.tone(440, 1.0)
+    env = serve_env(node, BYOT_AGENT_MEDIA_URL=demo.url + "/{agent_id}", BYOT_AGENT_MEDIA_PROTOCOL=protocol)
+    headers = {"Authorization": f"Bearer {API_KEY}"}
+    try:
+        with (
+            running_server(f"sqlite:///{tmp_path / 'byot.sqlite3'}", env=env, cwd=tmp_path) as server,
+            httpx.Client(base_url=server.url, headers=headers, timeout=10) as api,
+        ):
+            trunk = api.post("/sip-trunks/trunks", json=IP_TRUNK).json()
+            number = api.post(f"/sip-trunks/trunks/{trunk['id']}/numbers", json={"phone_number": "+919876543210"})
+            agent_id = api.post("/v2/agent", json={"agent_config": {"agent_name": "Reception"}}).json()["agent_id"]
+            api.patch(f"/{agent_id}", json={"agent_config": {"telephony_provider": "sip-trunk"}})
+            api.post("/inbound/setup", json={"agent_id": agent_id, "phone_number_id": number.json()["id"]})
+            inbound = thread.call(_inbound(node, "+919876543210", "15.207.90.192"))
+            call = {"agent_id": agent_id, "recipient": {"phone_number": "+918800001234"},
+                    "from_number": "+919876543210"}  # fmt: skip
+            execution_id = api.post("/call", json=call).json()["execution_id"]
+            wait_until(lambda: len(demo.calls) == 2 and all(c.frames_heard >= 50 for c in demo.calls), "the echoes")
+            time.sleep(0.3)  # the last echoed frames play
+            outbound = api.get(f"/executions/{execution_id}").json()["attempts"][0]["channel_id"]
+            for channel_id in (inbound.id, outbound):
+                heard = [f for f in audio.frames(thread.call(_heard(node, channel_id))) if any(b != 0xFF for b in f)]
+                assert audio.share_of(b"".join(heard[:15]), 440) > 0.9  # the chime's first note
+                assert audio.share_of(b"".join(heard[45:]), 440) > 0.95  # then the caller's own voice
+                thread.call(_hang_up(node, channel_id))
+            wait_until(
+                lambda: all(e["status"] == "completed" and "media" in e for e in
+                            api.get(f"/v2/agent/{agent_id}/executions").json()),
+                "both executions completed with media figures",
+            )  # fmt: skip
+            executions = api.get(f"/v2/agent/{agent_id}/executions").json()
+            assert {e["direction"] for e in executions} == {"inbound", "outbound"}
+            for execution in executions:
+                assert execution["media"]["protocol"] == protocol
+                assert execution["media"]["ending"] == "caller-left"
+                if protocol == "twilio":
+                    assert execution["media"]["frames_to_agent"] >= 50
+    finally:
+        thread.call(demo.stop())
