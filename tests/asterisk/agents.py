@@ -25,6 +25,12 @@ class AgentCall:
     texts: list[str] = attrs.field(factory=list)
     heard: bytearray = attrs.field(factory=bytearray)
     closed: asyncio.Event = attrs.field(factory=asyncio.Event)
+    transport: asyncio.Transport | None = None
+
+    def drop(self) -> None:
+        """Drop the TCP connection without a close frame, as a crashed agent server does."""
+        assert self.transport is not None
+        self.transport.abort()
 
     def events(self, name: str) -> list[dict[str, Any]]:
         return [m for m in self.messages if m.get("event") == name]
@@ -82,7 +88,7 @@ class TestAgent:
             return web.Response(status=self.refuse_with)
         ws = web.WebSocketResponse(protocols=("media",), max_msg_size=0)
         await ws.prepare(request)
-        call = AgentCall(ws, request.path, dict(request.query))
+        call = AgentCall(ws, request.path, dict(request.query), transport=request.transport)
         self.calls.append(call)
         behaviour = asyncio.create_task(self.behaviour(call)) if self.behaviour else None
         try:

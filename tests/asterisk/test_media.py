@@ -350,3 +350,31 @@ async def test_in_asterisk_protocol_a_restarted_node_gets_the_agents_object_agai
         await eventually(lambda: len(agent.calls) == 2 and second.sip_answer == 200)
         assert [k for k in world.nodes[0].objects if k[0] == "websocket_client"]
         world.nodes[0].remote_hang_up(second.id)
+
+
+@pytest.mark.parametrize(("ending", "status", "cause"), [("hangup", "completed", 16), ("drop", "failed", 41)])
+async def test_in_asterisk_protocol_the_agent_hanging_up_or_dropping(
+    agent: TestAgent, ending: str, status: str, cause: int
+) -> None:
+    """``HANGUP`` from the agent ends the call normally; a connection dropped without a close frame fails it."""
+
+    async def behaviour(call: AgentCall) -> None:
+        await eventually(lambda: call.texts)
+        await asyncio.sleep(0.2)
+        if ending == "hangup":
+            await call.ws.send_str("HANGUP")
+        else:
+            call.drop()
+
+    agent.protocol = "asterisk"
+    agent.behaviour = behaviour
+    async with asterisk_world(media_plan=plan(agent, MediaProtocol.ASTERISK)) as world:
+        channel = await inbound(world)
+        await eventually(lambda: channel.id in world.nodes[0].ended)
+        assert channel.hangup_cause == cause
+        execution = await finished(world, agent.calls[0].query["execution_id"])
+        assert execution.status.value == status
+        if ending == "drop":
+            assert execution.hangup_reason is not None
+            assert "dropped the connection" in execution.hangup_reason.text
+        await eventually(lambda: not world.nodes[0].media.bridges and not world.nodes[0].channels)

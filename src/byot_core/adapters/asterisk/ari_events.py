@@ -19,6 +19,7 @@ __all__ = [
     "ChannelState",
     "ContactStatus",
     "DialStatus",
+    "HangupRequested",
     "MalformedEvent",
     "StasisStarted",
     "read_event",
@@ -66,6 +67,18 @@ class ChannelGone:
 
 
 @attrs.frozen
+class HangupRequested:
+    """``ChannelHangupRequest``: something asked for the channel's end, with a cause.
+
+    A media channel whose WebSocket dropped without a close frame shows 38 here; its ``ChannelDestroyed`` shows 16
+    (bridged) or 0, as after a clean close.
+    """
+
+    channel_id: str
+    cause: int | None
+
+
+@attrs.frozen
 class StasisStarted:
     """``StasisStart``: the channel entered the application, with the application's arguments."""
 
@@ -82,7 +95,7 @@ class ContactStatus:
 
 
 #: Every record :func:`read_event` can return.
-AriEvent = ChannelState | DialStatus | ChannelGone | StasisStarted | ContactStatus
+AriEvent = ChannelState | DialStatus | ChannelGone | HangupRequested | StasisStarted | ContactStatus
 
 
 def _object(raw: Mapping[str, Any], key: str) -> Mapping[str, Any]:
@@ -137,6 +150,8 @@ def read_event(raw: Mapping[str, Any]) -> AriEvent | None:
             _number(raw, "tech_cause"),
             cause_txt if isinstance(cause_txt, str) else None,
         )
+    if kind == "ChannelHangupRequest":
+        return HangupRequested(_text(_object(raw, "channel"), "id"), _number(raw, "cause"))
     if kind == "StasisStart":
         args = raw.get("args", [])
         if not isinstance(args, list):

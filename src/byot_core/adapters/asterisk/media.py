@@ -84,6 +84,8 @@ class MediaSession:
     task: asyncio.Task[None] | None = None
     figures: MediaFigures = attrs.field(factory=MediaFigures)
     ended: bool = False
+    #: Asterisk said its connection to the agent dropped without a close (hangup request cause 38).
+    agent_dropped: bool = False
 
 
 class AriMedia:
@@ -135,6 +137,12 @@ class AriMedia:
         if waiter is not None and not waiter.done():
             waiter.set_result(True)
 
+    def hangup_requested(self, channel_id: str, cause: int | None) -> None:
+        """A hangup was asked for: for a media channel, cause 38 means its WebSocket dropped (the agent failed)."""
+        session = self._by_media.get(channel_id)
+        if session is not None and cause == Q850.NETWORK_OUT_OF_ORDER:
+            session.agent_dropped = True
+
     def channel_gone(self, channel_id: str) -> bool:
         """A channel ended; returns whether it was a media channel (then it means nothing to executions)."""
         waiter = self._started.get(channel_id)
@@ -149,9 +157,14 @@ class AriMedia:
         if session is None:
             return waiter is not None
         if not session.ended and session.relay is None:
-            # Asterisk's own connection to the agent ended (``asterisk`` protocol): the agent hung up.
-            session.figures.ending = Ending.AGENT_CLOSED
-            self._emit(AgentDisconnected(session.call.channel_id))
+            # Asterisk's own connection to the agent ended (``asterisk`` protocol): hung up, or dropped.
+            if session.agent_dropped:
+                detail = f"agent media at {agent_name(session.target.url)} dropped the connection"
+                session.figures.ending, session.figures.detail = Ending.AGENT_FAILED, detail
+                self._emit(AgentMediaFailed(session.call.channel_id, detail))
+            else:
+                session.figures.ending = Ending.AGENT_CLOSED
+                self._emit(AgentDisconnected(session.call.channel_id))
         return True
 
     def node_connected(self, client: AriClient) -> None:

@@ -18,6 +18,7 @@ from byot_core.adapters.asterisk.ari_events import (
     ChannelState,
     ContactStatus,
     DialStatus,
+    HangupRequested,
     MalformedEvent,
     StasisStarted,
     read_event,
@@ -125,6 +126,8 @@ class AriEventStream:
             return [CallEnded(event.channel_id, event.cause, event.tech_cause, event.cause_txt)]
         elif isinstance(event, StasisStarted):
             return await self._stasis_start(client, event)
+        elif isinstance(event, HangupRequested):
+            self.media.hangup_requested(event.channel_id, event.cause)
         elif isinstance(event, ContactStatus):
             self._nodes.health.report(event)
         return []

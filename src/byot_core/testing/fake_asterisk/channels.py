@@ -133,8 +133,19 @@ class ChannelBook:
         self.channels[channel.id] = channel
         return channel
 
-    def destroy(self, channel: FakeChannel, cause: int, sip: int | None, dialstatus: str | None = None) -> None:
-        """Hang the channel up in Asterisk's order: HangupRequest, (Dial status), StasisEnd, ChannelDestroyed."""
+    def destroy(
+        self,
+        channel: FakeChannel,
+        cause: int,
+        sip: int | None,
+        dialstatus: str | None = None,
+        *,
+        request_cause: int | None = None,
+    ) -> None:
+        """Hang the channel up in Asterisk's order: HangupRequest, (Dial status), StasisEnd, ChannelDestroyed.
+
+        ``request_cause``, when given, is the hangup request's own cause (a media channel's differs from its end's).
+        """
         if channel.id not in self.channels:
             return
         del self.channels[channel.id]
@@ -143,8 +154,11 @@ class ChannelBook:
         causes: dict[str, Any] = {"cause": cause}
         if sip is not None:
             causes["tech_cause"] = sip
-        # A BYE from the far end shows as a hangup request without a cause; Asterisk's own hangups carry one.
-        self.channel_event(channel, "ChannelHangupRequest", **({} if cause == 0 else {"soft": True, **causes}))
+        if request_cause is not None:
+            self.channel_event(channel, "ChannelHangupRequest", **{**causes, "cause": request_cause})
+        else:
+            # A BYE from the far end shows as a hangup request without a cause; Asterisk's own hangups carry one.
+            self.channel_event(channel, "ChannelHangupRequest", **({} if cause == 0 else {"soft": True, **causes}))
         if dialstatus is not None:
             self._dial_event(channel, dialstatus)
         self.leaving(channel)

@@ -205,7 +205,8 @@ class MediaBook:
             channel.app or "", {"type": "StasisStart", "timestamp": now(), "args": [], "channel": channel.json()}
         )
         writer = asyncio.ensure_future(self._write(socket, ws))
-        tech_cause = 1001
+        # How the program ended it, as Asterisk reports it: (hangup request cause, tech cause = close code).
+        ended = (16, 1001)
         try:
             async for message in _until(ws, closer):
                 if message.type is WSMsgType.BINARY:
@@ -217,9 +218,12 @@ class MediaBook:
                 elif message.type is WSMsgType.TEXT:
                     socket.text(message.data)
                     if socket.hangup_requested:
-                        tech_cause = 1000
+                        ended = (16, 1000)
                         break
+                elif message.type is WSMsgType.CLOSE:
+                    break  # a close frame: the program hung up
                 else:
+                    ended = (38, 1001)  # dropped without a close frame
                     break
         finally:
             writer.cancel()
@@ -227,9 +231,9 @@ class MediaBook:
                 await writer
             closed_by_us = closer.is_set()
             if not ws.closed:
-                await ws.close(code=WSCloseCode.OK if closed_by_us or tech_cause == 1000 else WSCloseCode.GOING_AWAY)
+                await ws.close(code=WSCloseCode.OK if closed_by_us or ended[1] == 1000 else WSCloseCode.GOING_AWAY)
             if not closed_by_us:
-                self._end(channel, None, tech_cause)
+                self._end(channel, *ended)
 
     @staticmethod
     async def _write(socket: MediaSocket, ws: web.WebSocketResponse | aiohttp.ClientWebSocketResponse) -> None:
@@ -244,10 +248,14 @@ class MediaBook:
             else:
                 await ws.send_str(item)
 
-    def _end(self, channel: FakeChannel, cause: int | None, tech_cause: int) -> None:
-        """The program hung the media channel up (closed, dropped, ``HANGUP``): 16 if bridged, else 0."""
+    def _end(self, channel: FakeChannel, request_cause: int, tech_cause: int) -> None:
+        """The program hung the media channel up (closed, dropped, ``HANGUP``, oversized message).
+
+        The hangup request carries ``request_cause`` (16 for a close or ``HANGUP``, 38 for a dropped connection);
+        ``ChannelDestroyed`` carries 16 for a bridged channel and 0 otherwise, both with the close code.
+        """
         bridged = any(channel.id in b.channels for b in self.bridges.values())
-        self._book.destroy(channel, cause if cause is not None else (16 if bridged else 0), tech_cause)
+        self._book.destroy(channel, 16 if bridged else 0, tech_cause, request_cause=request_cause)
 
     def _leaving(self, channel: FakeChannel) -> None:
         """A channel is being destroyed: it leaves its bridge; a media channel's WebSocket is closed by Asterisk."""
@@ -381,7 +389,7 @@ def _v_parameters(transport_data: str) -> dict[str, str]:
 
 
 async def _until(ws: web.WebSocketResponse | aiohttp.ClientWebSocketResponse, closer: asyncio.Event) -> Any:
-    """The WebSocket's messages until it closes or Asterisk ends the channel (``closer`` set)."""
+    """The WebSocket's messages, the one that ends it included, until then or until Asterisk ends the channel."""
     stop = asyncio.ensure_future(closer.wait())
     try:
         while True:
@@ -393,8 +401,8 @@ async def _until(ws: web.WebSocketResponse | aiohttp.ClientWebSocketResponse, cl
                     await receive
                 return
             message = receive.result()
+            yield message
             if message.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED, WSMsgType.ERROR):
                 return
-            yield message
     finally:
         stop.cancel()
