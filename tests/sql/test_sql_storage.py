@@ -136,28 +136,28 @@ def test_key_rotation() -> None:
 class StatementCounter:
     """Counts the statements a storage sends.
 
-    On SQLite through the driver's own trace, which also sees the reads sent on the driver connection; on PostgreSQL
-    through SQLAlchemy's cursor events.
+    On SQLite through the driver's own trace, set as each transaction begins (reading connections stay checked out
+    between sessions), which also sees the reads sent on the driver connection; on PostgreSQL through SQLAlchemy's
+    cursor events.
     """
 
     def __init__(self, storage: SqlStorage) -> None:
         self.count = 0
         self.storage = storage
         self.sqlite = storage.database.backend == "sqlite"
+        self._traced_drivers: list[Any] = []
         if self.sqlite:
-            event.listen(storage.events_target, "checkout", self._trace)
-            event.listen(storage.events_target, "checkin", self._untrace)
+            event.listen(storage.events_target, "begin", self._trace)
         else:
             event.listen(storage.events_target, "before_cursor_execute", self._seen)
 
     def _seen(self, *args: object) -> None:
         self.count += 1
 
-    def _trace(self, dbapi_connection: Any, *_: object) -> None:
-        dbapi_connection.set_trace_callback(self._traced)
-
-    def _untrace(self, dbapi_connection: Any, *_: object) -> None:
-        dbapi_connection.set_trace_callback(None)
+    def _trace(self, connection: Any) -> None:
+        driver = connection.connection.driver_connection
+        self._traced_drivers.append(driver)
+        driver.set_trace_callback(self._traced)
 
     def _traced(self, sql: str) -> None:
         if not sql.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA")):
@@ -165,8 +165,9 @@ class StatementCounter:
 
     def stop(self) -> None:
         if self.sqlite:
-            event.remove(self.storage.events_target, "checkout", self._trace)
-            event.remove(self.storage.events_target, "checkin", self._untrace)
+            event.remove(self.storage.events_target, "begin", self._trace)
+            for driver in self._traced_drivers:
+                driver.set_trace_callback(None)
         else:
             event.remove(self.storage.events_target, "before_cursor_execute", self._seen)
 

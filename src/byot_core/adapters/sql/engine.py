@@ -71,8 +71,12 @@ def make_sqlite_engine(url: str, **options: Any) -> Engine:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         # A read-only unit of work reads a WAL snapshot beside the writer; every other one queues for the lock.
-        deferred = connection.get_execution_options().get("byot_deferred", False)
-        connection.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+        if connection.get_execution_options().get("byot_deferred", False):
+            # A deferred BEGIN takes no lock and cannot fail for one: sent to the driver directly, without
+            # SQLAlchemy's execution machinery (a fifth of a GET's cost).
+            connection.connection.driver_connection.execute("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
