@@ -17,6 +17,7 @@ from byot_core.adapters.asterisk.ari_events import (
     ChannelState,
     ContactStatus,
     DialStatus,
+    HangupRequested,
     MalformedEvent,
     StasisStarted,
     read_event,
@@ -25,7 +26,7 @@ from byot_core.adapters.asterisk.telephony import AriTelephony
 from byot_core.domain.events import CallEnded, CallEvent
 
 CAPTURES = Path(__file__).resolve().parents[3] / "shared" / "asterisk" / "captures"
-USED = {"ChannelStateChange", "Dial", "ChannelDestroyed", "StasisStart", "ContactStatusChange"}
+USED = {"ChannelStateChange", "Dial", "ChannelDestroyed", "ChannelHangupRequest", "StasisStart", "ContactStatusChange"}
 
 
 def recorded(name: str) -> dict[str, Any]:
@@ -33,9 +34,13 @@ def recorded(name: str) -> dict[str, Any]:
     return event
 
 
+def _events() -> list[dict[str, Any]]:
+    return [json.loads(line) for line in (CAPTURES / "events.jsonl").read_text().splitlines() if line.strip()]
+
+
 def test_every_recorded_event_reads_as_its_record_or_as_unused() -> None:
     """The 48 events of the recorded session: the used types become records, the others ``None``."""
-    events = [json.loads(line) for line in (CAPTURES / "events.jsonl").read_text().splitlines() if line.strip()]
+    events = _events()
     assert len(events) == 48
     for raw in events:
         read = read_event(raw)
@@ -59,6 +64,11 @@ def test_recorded_events_carry_what_the_adapter_reads() -> None:
     assert isinstance(read_event(recorded("Dial.json")), DialStatus)
     health = {"type": "ContactStatusChange", "contact_info": {"aor": "byot-t-gw1", "contact_status": "Unreachable"}}
     assert read_event(health) == ContactStatus("byot-t-gw1", "Unreachable")
+    requests = [read_event(e) for e in _events() if e["type"] == "ChannelHangupRequest"]
+    assert requests[0] == HangupRequested("1795780558.0", 32)  # DELETE by the application
+    bye_request = requests[1]
+    assert isinstance(bye_request, HangupRequested)
+    assert bye_request.cause is None  # a BYE from the far end carries no cause
 
 
 @pytest.mark.parametrize(
@@ -71,6 +81,7 @@ def test_recorded_events_carry_what_the_adapter_reads() -> None:
         {"type": "StasisStart", "channel": {"id": "c1"}, "args": "+15557654321"},
         {"type": "Dial", "peer": None},
         {"type": "ContactStatusChange", "contact_info": {"aor": "byot-t-gw1"}},
+        {"type": "ChannelHangupRequest", "channel": {"id": "c1"}, "cause": "38"},
     ],
 )
 def test_a_used_event_missing_what_it_needs_is_malformed(raw: dict[str, Any]) -> None:
