@@ -191,7 +191,11 @@ async def test_listing_and_getting_do_not_query_per_row(sql: tuple[byot_core.Byo
         await app.numbers.add(ACCOUNT, first, {"phone_number": f"+1555100{i:04d}"})
     twelve = await statements(app.trunks.list(ACCOUNT))
     assert one == twelve
-    assert await statements(app.trunks.get(ACCOUNT, first)) == one + 1
+    # A trunk with 10 numbers takes as many as one with 1: the trunk, its numbers, and its children unless they are
+    # cached at its stored revision.
+    with_ten = await statements(app.trunks.get(ACCOUNT, first))
+    assert with_ten == await statements(app.trunks.get(ACCOUNT, trunk_id))
+    assert with_ten <= one + 1
 
 
 async def test_a_database_behind_the_code_is_refused_with_how_to_upgrade(tmp_path: Path) -> None:

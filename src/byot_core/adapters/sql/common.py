@@ -24,6 +24,7 @@ from byot_core.adapters.sql.schema import (
     ip_identifiers,
     trunks,
 )
+from byot_core.domain.routing import allowed_sources
 from byot_core.domain.sources import SourceMatcher
 from byot_core.domain.trunk import Gateway, IpIdentifier, Trunk
 
@@ -205,10 +206,23 @@ def read_rows(
     return [{n: p(v) if p else v for (n, p), v in zip(pairs, row, strict=True)} for row in cursor.fetchall()]
 
 
-def load_trunk(conn: Connection, statement: sa.Select[Any], params: dict[str, str]) -> Trunk | None:
-    """The one trunk ``statement`` finds with ``params``, with its gateways and identifiers, or ``None``."""
+def load_trunk(
+    conn: Connection, statement: sa.Select[Any], params: dict[str, str], cache: AggregateCache | None = None
+) -> Trunk | None:
+    """The one trunk ``statement`` finds with ``params``, with its gateways and identifiers, or ``None``.
+
+    With a ``cache``, children cached at the trunk's stored revision are used instead of being read again, and
+    children read are cached (with the trunk's source matcher, which routing needs) for the next time.
+    """
     found = read_rows(conn, statement, params)
     row = found[0] if found else None
     if row is None:
         return None
-    return rows.trunk_from_row(row, *children_of(conn, [row["id"]])[row["id"]])
+    entry = cache.get(row["id"], row["revision"]) if cache is not None else None
+    if entry is not None:
+        return rows.trunk_from_row(row, *entry[0])
+    children = children_of(conn, [row["id"]])[row["id"]]
+    trunk = rows.trunk_from_row(row, *children)
+    if cache is not None:
+        cache.put(trunk.id, row["revision"], children, allowed_sources(trunk))
+    return trunk

@@ -28,7 +28,7 @@ class SqlUnitOfWork:
         self, database: Database, cache: AggregateCache, *, read_only: bool = False, snapshot: bool = True
     ) -> None:
         self._session = Session(database, read_only=read_only, snapshot=snapshot)
-        self.trunks = SqlTrunkRepository(self._session)
+        self.trunks = SqlTrunkRepository(self._session, cache)
         self.numbers = SqlNumberRepository(self._session, cache)
         self.executions = SqlExecutionRepository(self._session)
 

@@ -11,6 +11,7 @@ from byot_core.adapters.sql import rows
 from byot_core.adapters.sql.common import (
     TRUNK_BY_ID,
     TRUNK_OF_ACCOUNT,
+    AggregateCache,
     Children,
     children_of,
     guarded,
@@ -144,8 +145,9 @@ _EXISTS = sa.select(trunks.c.id).where(
 class SqlTrunkRepository:
     """Trunks with their gateways and identifiers."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, cache: AggregateCache | None = None) -> None:
         self._session = session
+        self._cache = cache
 
     async def add(self, trunk: Trunk) -> None:
         """Insert a trunk and its children; ``TrunkNameConflict`` if the name is taken."""
@@ -154,7 +156,7 @@ class SqlTrunkRepository:
     async def get(self, account_id: str, trunk_id: str) -> Trunk | None:
         """The account's live trunk, or ``None``."""
         params = {"id": trunk_id, "account": account_id}
-        return await self._session.run(load_trunk, TRUNK_OF_ACCOUNT, params, write=False)
+        return await self._session.run(load_trunk, TRUNK_OF_ACCOUNT, params, self._cache, write=False)
 
     async def exists(self, account_id: str, trunk_id: str) -> bool:
         """Whether the account has a live trunk with that id (one indexed read, no children)."""
@@ -163,7 +165,7 @@ class SqlTrunkRepository:
 
     async def get_any(self, trunk_id: str) -> Trunk | None:
         """A trunk by id, deleted or not."""
-        return await self._session.run(load_trunk, TRUNK_BY_ID, {"id": trunk_id}, write=False)
+        return await self._session.run(load_trunk, TRUNK_BY_ID, {"id": trunk_id}, self._cache, write=False)
 
     async def list(self, account_id: str, is_active: bool | None = None) -> Sequence[TrunkSummary]:
         """The account's live trunks with number counts, in three statements."""
