@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from byot_core.domain.execution import AttemptResult, Direction
 from byot_core.domain.status import ExecutionStatus
 from byot_core.testing.fake_asterisk import GatewayPlay
-from tests.asterisk.conftest import AsteriskWorld, eventually
+from tests.asterisk.conftest import AsteriskWorld, asterisk_world, eventually
 from tests.support import ACCOUNT, AGENT, GUIDE_CALL, IP_TRUNK, body
 
 GATEWAYS = [
@@ -211,3 +212,23 @@ async def test_a_lost_originate_answer_is_checked_before_another_node_is_tried(t
         if r == ("GET", f"/channels/{execution.attempts[0].channel_id}")
     ]
     assert len(asked) == 1
+
+
+@pytest.mark.parametrize(("own", "rings_for"), [(None, 45), (20, 20)])
+async def test_an_unanswered_call_rings_for_its_timeout_and_does_not_fail_over(own: int | None, rings_for: int) -> None:
+    """The originate carries the call's ring timeout (else the trunk's); when it runs out: no-answer, one attempt."""
+    async with asterisk_world(ring_scale=0.01) as world:
+        await trunk_and_number(world, ring_timeout_seconds=45)
+        world.nodes[0].script("203.0.113.1:5060", GatewayPlay.NO_ANSWER)
+        call = GUIDE_CALL if own is None else {**GUIDE_CALL, "ring_timeout_seconds": own}
+        placed = await world.app.calls.place(ACCOUNT, call)
+        started = asyncio.get_running_loop().time()
+        execution = await finished(world, placed.id)
+        elapsed = asyncio.get_running_loop().time() - started
+        assert execution.status is ExecutionStatus.NO_ANSWER
+        assert len(execution.attempts) == 1  # no failover: the callee was reached and did not answer
+        assert [d[0] for d in world.nodes[0].dialled] == ["203.0.113.1:5060"]
+        channel = world.nodes[0].ended[execution.attempts[0].channel_id]
+        assert channel.ring_timeout == rings_for
+        assert rings_for * 0.01 * 0.8 <= elapsed <= rings_for * 0.01 + 1.0
+        assert (execution.attempts[0].q850_cause, execution.attempts[0].sip_code) == (19, 480)

@@ -217,3 +217,23 @@ async def test_an_agent_may_have_its_own_media_url(api: Api) -> None:
         refused = await api.call("PATCH", f"/{agent_id}", {"agent_config": {"media_url": bad}})
         assert refused.status_code == 400, bad
         assert refused.json()["detail"].startswith("agent_config.media_url "), refused.json()
+
+
+async def test_ring_timeouts_are_set_on_trunks_and_calls_within_bounds(api: Api) -> None:
+    """A trunk's ring_timeout_seconds defaults to 60 and is bounded; a call may give its own, bounded the same way."""
+    trunk = await created_trunk(api)
+    assert trunk["ring_timeout_seconds"] == 60
+    patched = await api.call("PATCH", f"/sip-trunks/trunks/{trunk['id']}", {"ring_timeout_seconds": 25})
+    assert patched.json()["ring_timeout_seconds"] == 25
+    bad_values: tuple[object, ...] = (4, 601, "30", True, 2.5)
+    for bad in bad_values:
+        refused = await api.call("PATCH", f"/sip-trunks/trunks/{trunk['id']}", {"ring_timeout_seconds": bad})
+        assert refused.status_code == 400, bad
+    await api.call("POST", f"/sip-trunks/trunks/{trunk['id']}/numbers", {"phone_number": "+919876543210"})
+    call = {"agent_id": AGENT, "recipient": {"phone_number": "+918800001234"}, "from_number": "+919876543210"}
+    for bad in bad_values:
+        refused = await api.call("POST", "/call", {**call, "ring_timeout_seconds": bad})
+        assert refused.status_code == 400, bad
+        assert refused.json()["detail"].startswith("ring_timeout_seconds must be an integer"), refused.json()
+    placed = await api.call("POST", "/call", {**call, "ring_timeout_seconds": 20})
+    assert placed.status_code == 200, placed.json()

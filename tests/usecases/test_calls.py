@@ -237,3 +237,20 @@ async def test_a_gateway_reported_down_is_tried_last(world: World) -> None:
         "gw2.example.com", "gw3.example.com", "gw1.example.com",
     ]  # fmt: skip
     assert (await world.app.calls.get(ACCOUNT, placed.id)).status is ExecutionStatus.COMPLETED
+
+
+@pytest.mark.parametrize(("own", "expected"), [(None, 35), (20, 20)])
+async def test_every_attempt_rings_for_the_calls_timeout_or_the_trunks(
+    world: World, own: int | None, expected: int
+) -> None:
+    """Failover attempts ring for the same timeout: the call's own, else the trunk's; unanswered ends no-answer."""
+    await trunk_with_number(world, ring_timeout_seconds=35)
+    world.telephony.script("gw1.example.com", Outcome.CONGESTION)
+    world.telephony.script("gw2.example.com", Outcome.NO_ANSWER)
+    call = GUIDE_CALL if own is None else {**GUIDE_CALL, "ring_timeout_seconds": own}
+    placed = await world.app.calls.place(ACCOUNT, call)
+    await world.settle()
+    assert [p.request.timeout_seconds for p in world.telephony.placed] == [expected, expected]
+    execution = await world.app.calls.get(ACCOUNT, placed.id)
+    assert execution.status is ExecutionStatus.NO_ANSWER
+    assert len(execution.attempts) == 2

@@ -57,7 +57,8 @@ def _converter() -> cattrs.Converter:
     trunk = hook(Trunk, account_id=override(rename="user_id"), auth_password=override(omit=True),
                  deleted=override(omit=True), settings=override(omit=True))  # fmt: skip
     execution = hook(Execution, account_id=override(rename="user_id"), gateway_plan=override(omit=True),
-                     hangup_reason=override(omit=True), media=override(omit=True))  # fmt: skip
+                     hangup_reason=override(omit=True), media=override(omit=True),
+                     ring_timeout_seconds=override(omit=True))  # fmt: skip
 
     def number_json(value: PhoneNumber) -> JSON:
         return {**number(value), "telephony_provider": TELEPHONY_PROVIDER}

@@ -7,13 +7,29 @@ import attrs
 from byot_core.domain.config_safety import text_problem
 from byot_core.domain.errors import Problem, ValidationFailed
 from byot_core.domain.numbers import InvalidPhoneNumber, canonical_key
+from byot_core.domain.trunk import SETTING_BOUNDS
 
-__all__ = ["CallRequest", "MappingRequest", "call_request", "id_problem", "mapping_request", "number_key"]
+__all__ = [
+    "RING_TIMEOUT_BOUNDS",
+    "CallRequest",
+    "MappingRequest",
+    "call_request",
+    "id_problem",
+    "mapping_request",
+    "number_key",
+    "ring_timeout_problem",
+]
+
+#: Inclusive bounds of a call's own ring timeout, in seconds (the same as a trunk's default).
+RING_TIMEOUT_BOUNDS = SETTING_BOUNDS["ring_timeout_seconds"]
 
 
 @attrs.frozen
 class CallRequest:
-    """A validated outbound call request: who calls, whom, and from which DID (with canonical keys)."""
+    """A validated outbound call request: who calls, whom, and from which DID (with canonical keys).
+
+    ``ring_timeout_seconds`` (beyond the guide), when given, replaces the trunk's for every attempt of this call.
+    """
 
     agent_id: str
     recipient_number: str
@@ -21,6 +37,7 @@ class CallRequest:
     from_number: str
     from_key: str
     recipient_name: str | None = None
+    ring_timeout_seconds: int | None = None
 
 
 @attrs.frozen
@@ -54,16 +71,30 @@ def call_request(
     *,
     recipient_name: str | None = None,
     default_region: str | None = None,
+    ring_timeout_seconds: int | None = None,
 ) -> CallRequest:
     """A validated call request from typed values; raises :class:`ValidationFailed` with every problem."""
     recipient_key, recipient_problem = number_key("recipient.phone_number", recipient_number, default_region)
     from_key, from_problem = number_key("from_number", from_number, default_region)
     name_reason = text_problem(recipient_name) if recipient_name is not None else None
     name_problem = Problem("recipient.name", "invalid_field", f"recipient.name {name_reason}") if name_reason else None
-    problems = [p for p in (id_problem("agent_id", agent_id), recipient_problem, name_problem, from_problem) if p]
+    ring_problem = ring_timeout_problem("ring_timeout_seconds", ring_timeout_seconds)
+    problems = [
+        p for p in (id_problem("agent_id", agent_id), recipient_problem, name_problem, from_problem, ring_problem) if p
+    ]
     if problems or recipient_key is None or from_key is None:
         raise ValidationFailed(problems)
-    return CallRequest(agent_id, recipient_number, recipient_key, from_number, from_key, recipient_name)
+    return CallRequest(
+        agent_id, recipient_number, recipient_key, from_number, from_key, recipient_name, ring_timeout_seconds
+    )
+
+
+def ring_timeout_problem(path: str, value: int | None) -> Problem | None:
+    """A ring timeout, when given, must be a whole number of seconds within :data:`RING_TIMEOUT_BOUNDS`."""
+    low, high = RING_TIMEOUT_BOUNDS
+    if value is None or (not isinstance(value, bool) and isinstance(value, int) and low <= value <= high):
+        return None
+    return Problem(path, "invalid_field", f"{path} must be an integer from {low} to {high}")
 
 
 def mapping_request(agent_id: str, phone_number_id: str) -> MappingRequest:

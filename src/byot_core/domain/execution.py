@@ -52,6 +52,7 @@ class Execution:
 
     ``gateway_plan`` is the order, fixed when the call was placed, in which an outbound call tries gateways.
     ``media`` says what the call's media connection to its agent carried, once it is over.
+    ``ring_timeout_seconds`` is the call's own ring timeout, when it was placed with one (else the trunk's applies).
     """
 
     id: str
@@ -72,6 +73,7 @@ class Execution:
     answered_at: datetime | None = None
     ended_at: datetime | None = None
     media: MediaStats | None = None
+    ring_timeout_seconds: int | None = None
 
     @property
     def gateway_id(self) -> str | None:

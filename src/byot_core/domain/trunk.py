@@ -31,8 +31,8 @@ MAX_IP_IDENTIFIERS = 256
 MAX_NUMBERS_AT_CREATION = 1000
 #: Inclusive bounds of a gateway's numbers, as validation enforces them and the API document states them.
 GATEWAY_BOUNDS: dict[str, tuple[int, int]] = {"port": (1, 65535), "priority": (1, 1_000_000), "weight": (1, 1000)}
-#: Inclusive bounds of a trunk's integer settings (``qualify_frequency`` in seconds; 0 turns qualify off).
-SETTING_BOUNDS: dict[str, tuple[int, int]] = {"qualify_frequency": (0, 86400)}
+#: Inclusive bounds of a trunk's integer settings, in seconds (``qualify_frequency`` 0 turns qualify off).
+SETTING_BOUNDS: dict[str, tuple[int, int]] = {"qualify_frequency": (0, 86400), "ring_timeout_seconds": (5, 600)}
 
 
 class AuthType(enum.Enum):
@@ -73,7 +73,11 @@ class IpIdentifier:
 
 @attrs.frozen
 class TrunkSettings:
-    """The media and signalling options of a trunk, with the guide's defaults."""
+    """The media and signalling options of a trunk, with the guide's defaults.
+
+    ``ring_timeout_seconds`` (beyond the guide) is how long an outbound attempt rings before it ends ``no-answer``;
+    60 s is what Asterisk's originate did before it could be set.
+    """
 
     allow: str = "ulaw,alaw"
     disallow: str = "all"
@@ -85,6 +89,7 @@ class TrunkSettings:
     qualify_frequency: int = 60
     inbound_enabled: bool = False
     outbound_leading_plus_enabled: bool = True
+    ring_timeout_seconds: int = 60
 
 
 @attrs.frozen

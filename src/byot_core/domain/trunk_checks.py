@@ -54,6 +54,7 @@ FIELD_ORDER = (
     "", "name", "provider", "description", "auth_type", "auth_username", "auth_password", "gateways",
     "ip_identifiers", "allow", "disallow", "inbound_enabled", "outbound_leading_plus_enabled", "transport",
     "direct_media", "rtp_symmetric", "force_rport", "ice_support", "qualify_frequency", "phone_numbers", "is_active",
+    "ring_timeout_seconds",
 )  # fmt: skip
 # The guide's own 400s come first, in the order of its "Common Errors" section.
 _GUIDE_FIRST = ("name", "provider", "auth_type", "gateways", "auth_username", "ip_identifiers")

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from byot_core.domain.call_request import CallRequest, MappingRequest, id_problem, number_key
+from byot_core.domain.call_request import RING_TIMEOUT_BOUNDS, CallRequest, MappingRequest, id_problem, number_key
 from byot_core.domain.config_safety import text_problem
 from byot_core.domain.errors import Problem, ValidationFailed
 from byot_core.guide.fields import FieldReader, as_mapping
 
 __all__ = ["read_call", "read_mapping"]
 
-_CALL_FIELDS = frozenset({"agent_id", "recipient", "from_number"})
+# ring_timeout_seconds is beyond the guide: optional, so the guide's bodies read as before.
+_CALL_FIELDS = frozenset({"agent_id", "recipient", "from_number", "ring_timeout_seconds"})
 _RECIPIENT_FIELDS = frozenset({"phone_number", "name"})
 _MAPPING_FIELDS = frozenset({"agent_id", "phone_number_id"})
 
@@ -57,6 +58,11 @@ def read_call(payload: object, default_region: str | None = None) -> CallRequest
             recipient_name = name
         recipient.refuse_unknown(_RECIPIENT_FIELDS)
     from_number = _number(fields, "from_number", default_region)
+    ring = (
+        fields.integer("ring_timeout_seconds", *RING_TIMEOUT_BOUNDS)
+        if fields.data.get("ring_timeout_seconds") is not None
+        else None
+    )
     fields.refuse_unknown(_CALL_FIELDS)
     if problems or agent_id is None or recipient_number is None or from_number is None:
         raise ValidationFailed(problems)
@@ -67,6 +73,7 @@ def read_call(payload: object, default_region: str | None = None) -> CallRequest
         from_number=from_number[0],
         from_key=from_number[1],
         recipient_name=recipient_name,
+        ring_timeout_seconds=ring if isinstance(ring, int) else None,
     )
 
 

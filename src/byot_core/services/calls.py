@@ -61,6 +61,7 @@ class CallService:
                 call.from_number,
                 recipient_name=call.recipient_name,
                 default_region=self.deps.default_region,
+                ring_timeout_seconds=call.ring_timeout_seconds,
             )
         else:
             request = read_call(call, self.deps.default_region)
@@ -104,6 +105,7 @@ class CallService:
                 trunk_id=trunk.id,
                 phone_number_id=number.id,
                 gateway_plan=tuple(g.id for g in plan),
+                ring_timeout_seconds=request.ring_timeout_seconds,
                 created_at=now,
                 updated_at=now,
                 ended_at=None if allowed else now,
@@ -128,8 +130,10 @@ class CallService:
         for action in actions:
             if isinstance(action, Dial) and trunk is not None:
                 caller = e164(canonical_key(execution.from_number, self.deps.default_region))
+                # Every attempt rings for the call's own timeout, else the trunk's as it is now.
+                ring = execution.ring_timeout_seconds or trunk.settings.ring_timeout_seconds
                 await self._originate(
-                    OriginateRequest(action.channel_id, trunk, action.gateway, action.dialled, caller)
+                    OriginateRequest(action.channel_id, trunk, action.gateway, action.dialled, caller, ring)
                 )
             elif isinstance(action, HandOver):
                 if self.deps.media is not None and self.deps.media_plan is not None:

@@ -11,6 +11,7 @@ from typing import Any
 
 import attrs
 
+from byot_core.domain.call_request import RING_TIMEOUT_BOUNDS
 from byot_core.domain.sip_values import TRANSPORTS
 from byot_core.domain.trunk import (
     GATEWAY_BOUNDS,
@@ -199,6 +200,13 @@ SCHEMAS: Json = {
                 "additionalProperties": False,
                 "required": ["phone_number"],
                 "properties": {"phone_number": {"type": "string"}, "name": _nullable("string")},
+            },
+            "ring_timeout_seconds": {
+                "type": ["integer", "null"],
+                "minimum": RING_TIMEOUT_BOUNDS[0],
+                "maximum": RING_TIMEOUT_BOUNDS[1],
+                "description": "Beyond the guide: how long each attempt rings before the call ends no-answer "
+                "(default: the trunk's ring_timeout_seconds)",
             },
         },
     },

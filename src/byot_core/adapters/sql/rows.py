@@ -177,6 +177,7 @@ def execution_values(execution: Execution) -> dict[str, Any]:
         "answered_at": execution.answered_at,
         "ended_at": execution.ended_at,
         "media": _json.unstructure(execution.media),
+        "ring_timeout_seconds": execution.ring_timeout_seconds,
     }
 
 
@@ -202,4 +203,5 @@ def execution_from_row(row: Row) -> Execution:
         answered_at=row["answered_at"],
         ended_at=row["ended_at"],
         media=_json.structure(row["media"], MediaStats) if row["media"] is not None else None,
+        ring_timeout_seconds=row["ring_timeout_seconds"],
     )

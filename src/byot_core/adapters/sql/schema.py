@@ -82,6 +82,7 @@ trunks = sa.Table(
     sa.Column("force_rport", sa.Boolean, nullable=False),
     sa.Column("ice_support", sa.Boolean, nullable=False),
     sa.Column("qualify_frequency", sa.Integer, nullable=False),
+    sa.Column("ring_timeout_seconds", sa.Integer, nullable=False, server_default="60"),
     sa.Column("inbound_enabled", sa.Boolean, nullable=False),
     sa.Column("outbound_leading_plus_enabled", sa.Boolean, nullable=False),
     sa.Column("is_active", sa.Boolean, nullable=False),
@@ -180,6 +181,7 @@ executions = sa.Table(
     sa.Column("answered_at", UtcDateTime),
     sa.Column("ended_at", UtcDateTime),
     sa.Column("media", sa.JSON),
+    sa.Column("ring_timeout_seconds", sa.Integer),
     sa.Index("ix_byot_executions_agent", "account_id", "agent_id", "created_at"),
 )
 

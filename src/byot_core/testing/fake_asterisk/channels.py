@@ -34,12 +34,14 @@ class ChannelBook:
         event_delay: float,
         timeout_delay: float,
         default_play: GatewayPlay,
+        ring_scale: float = 0.0,
     ) -> None:
         self._store = store
         self._hub = hub
         self.event_delay = event_delay
         self.timeout_delay = timeout_delay
         self.default_play = default_play
+        self.ring_scale = ring_scale
         self.channels: dict[str, FakeChannel] = {}
         #: What every new call's far party says once bridged (μ-law).
         self.default_voice = b""
@@ -184,6 +186,8 @@ class ChannelBook:
         channel = self._new(endpoint_id, number, str(given.get("callerId", "")), fields["context"], cid)
         channel.app = app
         channel.subscribers.add(app)
+        timeout = given.get("timeout", 30)
+        channel.ring_timeout = int(timeout) if isinstance(timeout, int | str) and str(timeout).isdigit() else 30
         aor = self._store.objects.get(("aor", fields["aors"].split(",")[0]), {})
         gateway = aor.get("contact", "").removeprefix("sip:")
         self.dialled.append((gateway, number, channel.id))
@@ -212,6 +216,11 @@ class ChannelBook:
                 self._later(self.event_delay, lambda: self.destroy(channel, cause, sip))
             return
         assert cause is not None
+        if play is GatewayPlay.NO_ANSWER and self.ring_scale:
+            # Unanswered: Asterisk gives up when the originate's timeout runs out (cause 19, SIP 480, recorded).
+            ring_for = (channel.ring_timeout or 30) * self.ring_scale
+            self._later(ring_for, lambda: self.destroy(channel, cause, sip, dialstatus))
+            return
         self.destroy(channel, cause, sip, dialstatus)
 
     def remote_hang_up(self, channel_id: str) -> None:

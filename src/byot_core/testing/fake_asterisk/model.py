@@ -58,6 +58,8 @@ class FakeChannel:
     variables: dict[str, str] = attrs.field(factory=dict)
     sip_answer: int | None = None
     hangup_cause: int | None = None
+    #: The ``timeout`` an originate asked for (seconds a ringing callee is given before cause 19).
+    ring_timeout: int | None = None
     #: What the far party says once bridged (μ-law, played 20 ms a tick, then silence) and what it has heard.
     voice: bytearray = attrs.field(factory=bytearray, repr=False)
     heard: bytearray = attrs.field(factory=bytearray, repr=False)

@@ -25,7 +25,10 @@ class FakeAsterisk:
     Gateways without a script play ``default_play``. ``writable=False`` plays an Asterisk whose ``sorcery.conf`` has
     no writable wizard. ``resolve`` turns a hostname in ``match`` into addresses (the default knows none, as a
     resolver without network would). ``latency`` delays every REST answer, as a network between the library and
-    Asterisk would. ``port`` 0 lets the system choose one.
+    Asterisk would. ``port`` 0 lets the system choose one. ``ring_scale`` above 0 makes an unanswered call
+    (``GatewayPlay.NO_ANSWER``) ring for its originate's ``timeout`` times that scale before it ends, as Asterisk's
+    originate timeout ends it; 0 ends it at once. ``dial_timeout`` is how long a media channel nobody connects to
+    lives.
     """
 
     def __init__(
@@ -41,12 +44,18 @@ class FakeAsterisk:
         default_play: GatewayPlay = GatewayPlay.ANSWER,
         port: int = 0,
         dial_timeout: float = DIAL_TIMEOUT,
+        ring_scale: float = 0.0,
     ) -> None:
         self.port = port
         self.store = SorceryStore(writable=writable, resolve=resolve)
         self.hub = EventHub()
         self.book = ChannelBook(
-            self.store, self.hub, event_delay=event_delay, timeout_delay=timeout_delay, default_play=default_play
+            self.store,
+            self.hub,
+            event_delay=event_delay,
+            timeout_delay=timeout_delay,
+            default_play=default_play,
+            ring_scale=ring_scale,
         )
         self.media = MediaBook(self.store, self.hub, self.book, dial_timeout=dial_timeout)
         self.routes = AriRoutes(
