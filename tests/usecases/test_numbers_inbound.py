@@ -180,3 +180,44 @@ async def test_failing_handler_hangs_up(world: World) -> None:
     channel = world.telephony.incoming_call("+919876543210")
     await world.settle()
     assert world.telephony.hangups[channel] == 41
+
+
+async def test_a_trunks_default_agent_answers_its_numbers_without_an_agent(world: World) -> None:
+    """An unmapped number goes to the trunk's default agent (explain says so); a mapped one keeps its own agent."""
+    world.agents.register(ACCOUNT, "agt-reception", telephony_provider="sip-trunk")
+    trunk = await world.app.trunks.create(ACCOUNT, body(IP_TRUNK, default_inbound_agent_id="agt-reception"))
+    assert trunk.trunk.default_inbound_agent_id == "agt-reception"
+    await world.app.numbers.add(ACCOUNT, trunk.trunk.id, {"phone_number": "+919876543210"})
+    mapped_number = await world.app.numbers.add(ACCOUNT, trunk.trunk.id, {"phone_number": "+919876543211"})
+    await world.app.inbound.setup(ACCOUNT, {"agent_id": AGENT, "phone_number_id": mapped_number.id})
+
+    decision = await world.app.inbound.explain("+919876543210", "15.207.90.192")
+    assert isinstance(decision, Route)
+    assert decision.agent_id == "agt-reception"
+    assert decision.by_trunk_default
+    assert "the trunk's default_inbound_agent_id" in decision.explain()
+    own = await world.app.inbound.explain("+919876543211", "15.207.90.192")
+    assert isinstance(own, Route)
+    assert (own.agent_id, own.by_trunk_default) == (AGENT, False)
+
+    world.telephony.incoming_call("+919876543210", source="15.207.90.192")
+    await world.settle()
+    assert [o.agent_id for o in world.handler.offers] == ["agt-reception"]
+
+    await world.app.trunks.update(ACCOUNT, trunk.trunk.id, {"default_inbound_agent_id": None})
+    cleared = await world.app.inbound.explain("+919876543210", "15.207.90.192")
+    assert isinstance(cleared, Rejection)
+    assert cleared.reason is RejectReason.NUMBER_NOT_MAPPED
+    assert "no default_inbound_agent_id" in cleared.explain()
+
+
+async def test_a_default_agent_must_exist_in_the_account(world: World) -> None:
+    """Like a mapping's agent: an agent of another account, or none, is not found; nothing is stored."""
+    world.agents.register(OTHER_ACCOUNT, "agt-elsewhere", telephony_provider="sip-trunk")
+    with pytest.raises(AgentNotFound):
+        await world.app.trunks.create(ACCOUNT, body(IP_TRUNK, default_inbound_agent_id="agt-elsewhere"))
+    assert list(await world.app.trunks.list(ACCOUNT)) == []
+    trunk = await world.app.trunks.create(ACCOUNT, IP_TRUNK)
+    with pytest.raises(AgentNotFound):
+        await world.app.trunks.update(ACCOUNT, trunk.trunk.id, {"default_inbound_agent_id": "agt-nobody"})
+    assert (await world.app.trunks.get(ACCOUNT, trunk.trunk.id)).trunk.default_inbound_agent_id is None

@@ -114,7 +114,9 @@ def _checks(call: InboundCall, candidate: RouteCandidate | None, failed: int | N
         "inbound_enabled is true",
         source,
         "the number is active",
-        f"agent {number.agent_id}",
+        f"agent {number.agent_id}"
+        if number.agent_id is not None
+        else f"agent {trunk.default_inbound_agent_id}: the trunk's default_inbound_agent_id (the number has none)",
     ]
     refused = [
         "",
@@ -122,7 +124,7 @@ def _checks(call: InboundCall, candidate: RouteCandidate | None, failed: int | N
         "inbound_enabled is false on the trunk",
         source,
         "the number's is_active is false",
-        "no agent is mapped to the number",
+        "no agent is mapped to the number, and the trunk has no default_inbound_agent_id",
     ]
     last = len(_RULES) - 1 if failed is None else failed
     return tuple(RuleCheck(_RULES[i], i != failed, passed[i] if i != failed else refused[i]) for i in range(last + 1))
@@ -130,7 +132,7 @@ def _checks(call: InboundCall, candidate: RouteCandidate | None, failed: int | N
 
 @attrs.frozen
 class Route:
-    """Hand the call to ``agent_id``: the agent mapped to the candidate number."""
+    """Hand the call to ``agent_id``: the agent mapped to the candidate number, else its trunk's default agent."""
 
     call: InboundCall
     candidate: RouteCandidate = attrs.field(repr=False)
@@ -138,9 +140,14 @@ class Route:
     @property
     def agent_id(self) -> str:
         """The agent that answers."""
-        agent_id = self.candidate.number.agent_id
-        assert agent_id is not None  # a route is only made for a mapped number
+        agent_id = self.candidate.number.agent_id or self.candidate.trunk.default_inbound_agent_id
+        assert agent_id is not None  # a route is only made when one of them names an agent
         return agent_id
+
+    @property
+    def by_trunk_default(self) -> bool:
+        """Whether the trunk's ``default_inbound_agent_id`` chose the agent (the number has none of its own)."""
+        return self.candidate.number.agent_id is None
 
     @property
     def account_id(self) -> str:
@@ -233,7 +240,8 @@ def route_inbound(call: InboundCall, candidates: Sequence[RouteCandidate]) -> Ro
     """Decide where an inbound call goes.
 
     The rules, in order: number known, trunk active, inbound enabled, source allowed (ip-based trunks), number
-    active, number mapped to an agent. The first that fails names the rejection.
+    active, number mapped to an agent (its own, else the trunk's ``default_inbound_agent_id``). The first that fails
+    names the rejection.
     """
     if not candidates:
         return Rejection(RejectReason.UNKNOWN_NUMBER, call)
@@ -251,6 +259,6 @@ def route_inbound(call: InboundCall, candidates: Sequence[RouteCandidate]) -> Ro
         return Rejection(RejectReason.SOURCE_NOT_ALLOWED, call, candidate)
     if not number.is_active:
         return Rejection(RejectReason.NUMBER_INACTIVE, call, candidate)
-    if number.agent_id is None:
+    if number.agent_id is None and trunk.default_inbound_agent_id is None:
         return Rejection(RejectReason.NUMBER_NOT_MAPPED, call, candidate)
     return Route(call, candidate)

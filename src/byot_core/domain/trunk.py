@@ -94,7 +94,11 @@ class TrunkSettings:
 
 @attrs.frozen
 class Trunk:
-    """A customer's SIP trunk. ``auth_password`` is sealed: it can only be opened through the secrets port."""
+    """A customer's SIP trunk. ``auth_password`` is sealed: it can only be opened through the secrets port.
+
+    ``default_inbound_agent_id`` (beyond the guide), when set, answers calls to the trunk's numbers that have no agent
+    of their own.
+    """
 
     id: str
     account_id: str
@@ -112,6 +116,7 @@ class Trunk:
     is_active: bool = True
     deleted: bool = False
     sync_state: SyncState = SyncState.PENDING
+    default_inbound_agent_id: str | None = None
 
     @property
     def routes_calls(self) -> bool:

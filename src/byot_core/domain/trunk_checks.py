@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
+from byot_core.domain.call_request import id_problem
 from byot_core.domain.config_safety import config_value_problem, text_problem
 from byot_core.domain.errors import Problem, ValidationFailed
 from byot_core.domain.missing import Missing
@@ -54,7 +55,7 @@ FIELD_ORDER = (
     "", "name", "provider", "description", "auth_type", "auth_username", "auth_password", "gateways",
     "ip_identifiers", "allow", "disallow", "inbound_enabled", "outbound_leading_plus_enabled", "transport",
     "direct_media", "rtp_symmetric", "force_rport", "ice_support", "qualify_frequency", "phone_numbers", "is_active",
-    "ring_timeout_seconds",
+    "ring_timeout_seconds", "default_inbound_agent_id",
 )  # fmt: skip
 # The guide's own 400s come first, in the order of its "Common Errors" section.
 _GUIDE_FIRST = ("name", "provider", "auth_type", "gateways", "auth_username", "ip_identifiers")
@@ -186,6 +187,7 @@ def trunk_draft_problems(draft: TrunkDraft) -> list[Problem]:
         *_optional_text("description", draft.description),
         *setting_problems(draft.settings),
         *_count("phone_numbers", len(draft.phone_numbers), MAX_NUMBERS_AT_CREATION),
+        *_agent_id(draft.default_inbound_agent_id),
     ]
 
 
@@ -213,7 +215,15 @@ def changes_problems(changes: TrunkChanges) -> list[Problem]:
         problems += identifier_problems(changes.ip_identifiers)
     if not isinstance(changes.description, Missing):
         problems += _optional_text("description", changes.description)
+    if not isinstance(changes.default_inbound_agent_id, Missing):
+        problems += _agent_id(changes.default_inbound_agent_id)
     return problems + setting_problems(changes.settings)
+
+
+def _agent_id(agent_id: str | None) -> list[Problem]:
+    """A default inbound agent, when given, is an id like any other (that it exists is checked by the use case)."""
+    problem = id_problem("default_inbound_agent_id", agent_id) if agent_id is not None else None
+    return [problem] if problem is not None else []
 
 
 def check_changes(changes: TrunkChanges) -> None:

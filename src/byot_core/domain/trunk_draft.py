@@ -65,6 +65,7 @@ class TrunkDraft:
     ip_identifiers: tuple[str, ...] = ()
     settings: Mapping[str, bool | int | str] = attrs.field(factory=dict)
     phone_numbers: tuple[NumberDraft, ...] = ()
+    default_inbound_agent_id: str | None = None
 
 
 @attrs.frozen
@@ -80,3 +81,4 @@ class TrunkChanges:
     gateways: tuple[GatewayDraft, ...] | Missing = MISSING
     ip_identifiers: tuple[str, ...] | Missing = MISSING
     settings: Mapping[str, bool | int | str] = attrs.field(factory=dict)
+    default_inbound_agent_id: str | Missing | None = MISSING

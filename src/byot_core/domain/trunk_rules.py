@@ -72,6 +72,7 @@ def build_trunk(
         gateways=_gateways(draft.gateways, new_id, now),
         ip_identifiers=_identifiers(draft.ip_identifiers, new_id, now),
         settings=_settings(TrunkSettings(), draft.settings),
+        default_inbound_agent_id=draft.default_inbound_agent_id,
         created_at=now,
         updated_at=now,
         sync_state=SyncState.PENDING,
@@ -111,7 +112,7 @@ def apply_changes(
         raise ValidationFailed(problems)
 
     updates: dict[str, Any] = {"updated_at": now, "sync_state": SyncState.PENDING}
-    for name in ("name", "provider", "description", "is_active", "auth_username"):
+    for name in ("name", "provider", "description", "is_active", "auth_username", "default_inbound_agent_id"):
         value = getattr(changes, name)
         if not isinstance(value, Missing):
             updates[name] = value

@@ -36,6 +36,7 @@ _GATEWAY_FIELDS = frozenset({"gateway_address", "port", "priority", "weight"})
 _IDENTIFIER_FIELDS = frozenset({"ip_address"})
 _SHARED_FIELDS = frozenset(
     {"name", "provider", "description", "auth_username", "auth_password", "gateways", "ip_identifiers"}
+    | {"default_inbound_agent_id"}
     | {field.name for field in _SETTINGS}
 )
 #: The fields a create body may carry.
@@ -167,6 +168,7 @@ def read_trunk_create(payload: object, default_region: str | None = None) -> Tru
     username, password = _credentials(fields)
     identifiers = _identifiers(fields)
     description = fields.text("description")
+    default_agent = fields.text("default_inbound_agent_id")
     settings = _settings(fields)
     numbers = _numbers(fields, default_region)
     fields.refuse_unknown(CREATE_FIELDS)
@@ -181,6 +183,7 @@ def read_trunk_create(payload: object, default_region: str | None = None) -> Tru
         ip_identifiers=identifiers if isinstance(identifiers, tuple) else (),
         settings=settings,
         phone_numbers=numbers,
+        default_inbound_agent_id=default_agent if isinstance(default_agent, str) else None,
     )
     rules = [p for p in trunk_draft_problems(draft) if auth_type is not None or p.code not in _AUTH_RULES]
     problems = _unrepeated(shape, rules)
@@ -199,6 +202,7 @@ def read_trunk_update(payload: object) -> TrunkChanges:
     username, password = _credentials(fields)
     identifiers = _identifiers(fields)
     description = fields.text("description")
+    default_agent = fields.text("default_inbound_agent_id")
     is_active = fields.flag("is_active")
     settings = _settings(fields)
     for hinted, hint in _UPDATE_ONLY_HINTS.items():
@@ -215,6 +219,7 @@ def read_trunk_update(payload: object) -> TrunkChanges:
         gateways=gateways,
         ip_identifiers=identifiers,
         settings=settings,
+        default_inbound_agent_id=default_agent,
     )
     problems = _unrepeated(shape, changes_problems(changes))
     if problems:

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 
 import attrs
 
-from byot_core.domain.errors import TrunkNotFound
+from byot_core.domain.errors import AgentNotFound, TrunkNotFound
 from byot_core.domain.number_draft import NumberDraft, number_draft
 from byot_core.domain.phone_number import PhoneNumber
 from byot_core.domain.secret import SealedSecret, Secret
@@ -68,6 +68,14 @@ class TrunkService:
     deps: Dependencies
     telephony: TelephonySync
 
+    async def _check_agent(self, account_id: str, agent_id: str | None) -> None:
+        """A default inbound agent must exist in the account, as a mapping's agent must (``AgentNotFound``).
+
+        Asked before any transaction opens: the agent directory is outside storage.
+        """
+        if agent_id is not None and await self.deps.agents.get(account_id, agent_id) is None:
+            raise AgentNotFound()
+
     def _seal(self, secret: Secret | None) -> SealedSecret | None:
         return self.deps.secrets.seal(secret) if secret is not None else None
 
@@ -94,6 +102,7 @@ class TrunkService:
             sealed_password=self._seal(draft.auth_password),
         )
         numbers = tuple(new_number(self.deps, account_id, trunk.id, d) for d in draft.phone_numbers)
+        await self._check_agent(account_id, draft.default_inbound_agent_id)
 
         async def store(uow: UnitOfWork) -> None:
             await uow.trunks.add(trunk)
@@ -134,6 +143,8 @@ class TrunkService:
         else:
             changes = read_trunk_update(request)
         sealed = None if not isinstance(changes.auth_password, Secret) else self._seal(changes.auth_password)
+        if isinstance(changes.default_inbound_agent_id, str):
+            await self._check_agent(account_id, changes.default_inbound_agent_id)
 
         async def store(uow: UnitOfWork) -> tuple[Trunk, Sequence[PhoneNumber]]:
             trunk = await uow.trunks.get(account_id, trunk_id)

@@ -95,6 +95,12 @@ _COMMON_IN: Json = {
     "gateways": {"type": "array", "items": ref("GatewayInput"), "minItems": 1, "maxItems": MAX_GATEWAYS},
     "ip_identifiers": {"type": ["array", "null"], "items": ref("IpIdentifierInput"), "maxItems": MAX_IP_IDENTIFIERS},
     **_SETTINGS,
+    "default_inbound_agent_id": {
+        **_nullable("string"),
+        "maxLength": 128,
+        "description": "Beyond the guide: the agent (of this account) that answers calls to the trunk's numbers "
+        "without an agent of their own",
+    },
 }
 SCHEMAS: Json = {
     "Error": {
@@ -176,6 +182,7 @@ SCHEMAS: Json = {
             "phone_numbers": {"type": "array", "items": ref("PhoneNumber")},
             "phone_numbers_count": {"type": "integer"},
             **_SETTINGS,
+            "default_inbound_agent_id": _nullable("string"),
             "is_active": {"type": "boolean"},
             "sync_state": {"type": "string", "enum": ["pending", "applied", "failed"]},
             "created_at": _TS,

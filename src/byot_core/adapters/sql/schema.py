@@ -71,6 +71,7 @@ trunks = sa.Table(
     sa.Column("name_key", sa.String(255), nullable=False),
     sa.Column("provider", sa.String(255), nullable=False),
     sa.Column("description", sa.String(255)),
+    sa.Column("default_inbound_agent_id", sa.String(128)),
     sa.Column("auth_type", sa.String(16), nullable=False),
     sa.Column("auth_username", sa.String(255)),
     sa.Column("auth_password", sa.Text),
