@@ -10,9 +10,11 @@ from typing import Any
 import pytest
 
 import byot_core
-from byot_core import ByotError, PhoneNumberConflict, TrunkNameConflict
+from byot_core import ByotError, ChannelsFull, PhoneNumberConflict, TrunkNameConflict
 from byot_core.adapters.fernet_secrets import FernetSecretBox, new_key
 from byot_core.adapters.sql import SqlStorage
+from byot_core.domain.events import InboundCallArrived
+from byot_core.domain.routing import Route
 from tests.backends import SQL_BACKENDS, database_url
 from tests.support import ACCOUNT, AGENT, USERPASS_TRUNK, body
 
@@ -122,3 +124,32 @@ async def test_deleting_a_trunk_while_numbers_are_added_and_mapped(apps: list[by
         async with apps[0].deps.storage.unit_of_work(read_only=True) as uow:
             live = await uow.numbers.list_for_trunk(ACCOUNT, trunk_id)
         assert live == [], "a deleted trunk keeps no live number"
+
+
+async def test_a_trunks_channel_limit_holds_across_instances(apps: list[byot_core.Byot]) -> None:
+    """50 calls at once through 4 instances, inbound and outbound mixed, on a trunk of 10 channels: exactly 10."""
+    for app in apps:
+        app.deps.agents.register(ACCOUNT, AGENT, telephony_provider="sip-trunk")  # type: ignore[attr-defined]
+    trunk = await apps[0].trunks.create(
+        ACCOUNT, body(USERPASS_TRUNK, channels=10, inbound_enabled=True, default_inbound_agent_id=AGENT)
+    )
+    await apps[0].numbers.add(ACCOUNT, trunk.trunk.id, {"phone_number": "+919876543210"})
+    call = {"agent_id": AGENT, "recipient": {"phone_number": "+918800001234"}, "from_number": "+919876543210"}
+
+    async def inbound(i: int) -> bool:
+        arrived = InboundCallArrived(f"in-{i}", "+919876543210", caller="+14155550100")
+        return isinstance(await apps[i % INSTANCES].inbound.handle_call(arrived), Route)
+
+    async def outbound(i: int) -> bool:
+        try:
+            await apps[i % INSTANCES].calls.place(ACCOUNT, call)
+        except ChannelsFull:
+            return False
+        return True
+
+    results = await asyncio.gather(*(inbound(i) if i % 2 else outbound(i) for i in range(50)))
+    assert sum(results) == 10
+    async with apps[1].deps.storage.unit_of_work(read_only=True) as uow:
+        assert await uow.executions.live_on_trunk(trunk.trunk.id) == 10
+    recorded = await apps[2].calls.list_for_agent(ACCOUNT, AGENT)
+    assert len(recorded) == 10  # refused outbound calls leave nothing; refused inbound ones were never recorded

@@ -6,10 +6,11 @@ from typing import Any
 
 import pytest
 
-from byot_core import AgentNotFound, CallRefused, ExecutionNotFound
+from byot_core import AgentNotFound, CallRefused, ChannelsFull, ExecutionNotFound
 from byot_core.adapters.fake_telephony import Outcome
 from byot_core.domain.events import CallAnswered, CallEnded, CallRinging
 from byot_core.domain.execution import AttemptResult, Direction
+from byot_core.domain.routing import Rejection, RejectReason, Route
 from byot_core.domain.status import ExecutionStatus
 from tests.support import ACCOUNT, AGENT, GUIDE_CALL, OTHER_ACCOUNT, USERPASS_TRUNK, World, body
 
@@ -254,3 +255,39 @@ async def test_every_attempt_rings_for_the_calls_timeout_or_the_trunks(
     execution = await world.app.calls.get(ACCOUNT, placed.id)
     assert execution.status is ExecutionStatus.NO_ANSWER
     assert len(execution.attempts) == 2
+
+
+async def test_a_trunks_channels_bound_its_calls_in_progress_both_ways(world: World) -> None:
+    """channels=2: a third call, either way, is refused (outbound before dialling, inbound with 486) until one ends.
+
+    Nothing is recorded for the refused outbound call; explain says which rule refused the inbound one.
+    """
+    trunk_id = await trunk_with_number(world, channels=2, inbound_enabled=True)
+    world.telephony.default_outcome = Outcome.ANSWER_AND_HOLD
+    first = await world.app.calls.place(ACCOUNT, GUIDE_CALL)
+    await world.app.calls.place(ACCOUNT, GUIDE_CALL)
+    await world.settle()
+    with pytest.raises(ChannelsFull) as refused:
+        await world.app.calls.place(ACCOUNT, GUIDE_CALL)
+    assert refused.value.code == "trunk_channels_full"
+    assert len(world.telephony.placed) == 2
+    assert len(await world.app.calls.list_for_agent(ACCOUNT, AGENT)) == 2
+
+    number = (await world.app.numbers.list(ACCOUNT, trunk_id))[0]
+    await world.app.inbound.setup(ACCOUNT, {"agent_id": AGENT, "phone_number_id": number.id})
+    decision = await world.app.inbound.explain("+919876543210")
+    assert isinstance(decision, Rejection)
+    assert decision.reason is RejectReason.CHANNELS_FULL
+    assert (decision.sip_code, decision.q850_cause) == (486, 17)
+    assert "[FAIL] channel free: all 2 of the trunk's channels are in use" in decision.explain()
+    channel = world.telephony.incoming_call("+919876543210")
+    await world.settle()
+    assert world.telephony.hangups[channel] == 17
+    assert not world.handler.offers
+
+    world.telephony.remote_hang_up(first.attempts[0].channel_id)
+    await world.settle()
+    freed = await world.app.inbound.explain("+919876543210")
+    assert isinstance(freed, Route)
+    assert "[ok] channel free: 1 of the trunk's 2 channels in use" in freed.explain()
+    await world.app.calls.place(ACCOUNT, GUIDE_CALL)

@@ -17,6 +17,7 @@ __all__ = [
     "AgentNotFound",
     "ByotError",
     "CallRefused",
+    "ChannelsFull",
     "Conflict",
     "ErrorKind",
     "ExecutionNotFound",
@@ -45,6 +46,8 @@ class ErrorKind(enum.Enum):
     CONFLICT = "conflict"
     REFUSED = "refused"
     UNAVAILABLE = "unavailable"
+    #: Refused for now, for lack of capacity: the same request may succeed shortly.
+    BUSY = "busy"
 
 
 class ByotError(Exception):
@@ -200,6 +203,20 @@ class CallRefused(ByotError):
 
     kind = ErrorKind.REFUSED
     code = "call_refused"
+
+
+class ChannelsFull(ByotError):
+    """Every channel of the trunk carries a call: nothing was dialled and nothing recorded; try again shortly.
+
+    ``retry_after`` is the seconds a client should wait before trying again.
+    """
+
+    kind = ErrorKind.BUSY
+    code = "trunk_channels_full"
+    retry_after = 1
+
+    def __init__(self, channels: int) -> None:
+        super().__init__(f"All {channels} channels of the trunk are in use; try again shortly")
 
 
 class StorageBusy(ByotError):

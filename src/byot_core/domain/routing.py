@@ -44,6 +44,7 @@ class RejectReason(enum.Enum):
     TRUNK_INACTIVE = ("trunk_inactive", 403, Q850.CALL_REJECTED)
     INBOUND_DISABLED = ("inbound_disabled", 403, Q850.CALL_REJECTED)
     SOURCE_NOT_ALLOWED = ("source_not_allowed", 403, Q850.CALL_REJECTED)
+    CHANNELS_FULL = ("channels_full", 486, Q850.USER_BUSY)
 
     def __init__(self, code: str, sip_code: int, q850_cause: int) -> None:
         self.code = code
@@ -62,6 +63,8 @@ class InboundCall:
     called: str
     source: str | None = None
     arrived_on_trunk_id: str | None = None
+    #: Calls in progress on the candidate's trunk, when it has a channel limit and storage counted them.
+    in_progress: int | None = None
 
 
 @attrs.frozen
@@ -84,7 +87,7 @@ class RuleCheck:
 
 # The rules in the order they are applied; a decision records how far it got.
 _RULES = ("number registered", "trunk active", "inbound enabled", "source allowed", "number active",
-          "mapped to an agent")  # fmt: skip
+          "mapped to an agent", "channel free")  # fmt: skip
 _FAILED_RULE = {
     RejectReason.UNKNOWN_NUMBER: 0,
     RejectReason.TRUNK_INACTIVE: 1,
@@ -92,6 +95,7 @@ _FAILED_RULE = {
     RejectReason.SOURCE_NOT_ALLOWED: 3,
     RejectReason.NUMBER_INACTIVE: 4,
     RejectReason.NUMBER_NOT_MAPPED: 5,
+    RejectReason.CHANNELS_FULL: 6,
 }
 
 
@@ -117,6 +121,9 @@ def _checks(call: InboundCall, candidate: RouteCandidate | None, failed: int | N
         f"agent {number.agent_id}"
         if number.agent_id is not None
         else f"agent {trunk.default_inbound_agent_id}: the trunk's default_inbound_agent_id (the number has none)",
+        "the trunk has no channel limit"
+        if trunk.channels is None
+        else f"{call.in_progress} of the trunk's {trunk.channels} channels in use",
     ]
     refused = [
         "",
@@ -125,6 +132,7 @@ def _checks(call: InboundCall, candidate: RouteCandidate | None, failed: int | N
         source,
         "the number's is_active is false",
         "no agent is mapped to the number, and the trunk has no default_inbound_agent_id",
+        f"all {trunk.channels} of the trunk's channels are in use",
     ]
     last = len(_RULES) - 1 if failed is None else failed
     return tuple(RuleCheck(_RULES[i], i != failed, passed[i] if i != failed else refused[i]) for i in range(last + 1))
@@ -240,8 +248,9 @@ def route_inbound(call: InboundCall, candidates: Sequence[RouteCandidate]) -> Ro
     """Decide where an inbound call goes.
 
     The rules, in order: number known, trunk active, inbound enabled, source allowed (ip-based trunks), number
-    active, number mapped to an agent (its own, else the trunk's ``default_inbound_agent_id``). The first that fails
-    names the rejection.
+    active, number mapped to an agent (its own, else the trunk's ``default_inbound_agent_id``), a channel free (when
+    the trunk has a limit and ``call.in_progress`` says how many calls it carries). The first that fails names the
+    rejection.
     """
     if not candidates:
         return Rejection(RejectReason.UNKNOWN_NUMBER, call)
@@ -261,4 +270,6 @@ def route_inbound(call: InboundCall, candidates: Sequence[RouteCandidate]) -> Ro
         return Rejection(RejectReason.NUMBER_INACTIVE, call, candidate)
     if number.agent_id is None and trunk.default_inbound_agent_id is None:
         return Rejection(RejectReason.NUMBER_NOT_MAPPED, call, candidate)
+    if trunk.channels is not None and call.in_progress is not None and call.in_progress >= trunk.channels:
+        return Rejection(RejectReason.CHANNELS_FULL, call, candidate)
     return Route(call, candidate)

@@ -10,6 +10,7 @@ import attrs
 from byot_core.domain.secret import SealedSecret
 
 __all__ = [
+    "CHANNEL_BOUNDS",
     "GATEWAY_BOUNDS",
     "MAX_GATEWAYS",
     "MAX_IP_IDENTIFIERS",
@@ -31,6 +32,8 @@ MAX_IP_IDENTIFIERS = 256
 MAX_NUMBERS_AT_CREATION = 1000
 #: Inclusive bounds of a gateway's numbers, as validation enforces them and the API document states them.
 GATEWAY_BOUNDS: dict[str, tuple[int, int]] = {"port": (1, 65535), "priority": (1, 1_000_000), "weight": (1, 1000)}
+#: Inclusive bounds of a trunk's ``channels`` (calls in progress at once, inbound and outbound together).
+CHANNEL_BOUNDS = (1, 100_000)
 #: Inclusive bounds of a trunk's integer settings, in seconds (``qualify_frequency`` 0 turns qualify off).
 SETTING_BOUNDS: dict[str, tuple[int, int]] = {"qualify_frequency": (0, 86400), "ring_timeout_seconds": (5, 600)}
 
@@ -97,7 +100,8 @@ class Trunk:
     """A customer's SIP trunk. ``auth_password`` is sealed: it can only be opened through the secrets port.
 
     ``default_inbound_agent_id`` (beyond the guide), when set, answers calls to the trunk's numbers that have no agent
-    of their own.
+    of their own. ``channels`` (beyond the guide), when set, is how many calls may be in progress on the trunk at
+    once, inbound and outbound together; ``None`` is unlimited.
     """
 
     id: str
@@ -117,6 +121,7 @@ class Trunk:
     deleted: bool = False
     sync_state: SyncState = SyncState.PENDING
     default_inbound_agent_id: str | None = None
+    channels: int | None = None
 
     @property
     def routes_calls(self) -> bool:

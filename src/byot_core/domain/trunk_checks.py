@@ -18,6 +18,7 @@ from byot_core.domain.missing import Missing
 from byot_core.domain.secret import Secret
 from byot_core.domain.sip_values import TRANSPORTS, codec_list_problem, host_problem, ip_identifier_problem
 from byot_core.domain.trunk import (
+    CHANNEL_BOUNDS,
     GATEWAY_BOUNDS,
     MAX_GATEWAYS,
     MAX_IP_IDENTIFIERS,
@@ -55,7 +56,7 @@ FIELD_ORDER = (
     "", "name", "provider", "description", "auth_type", "auth_username", "auth_password", "gateways",
     "ip_identifiers", "allow", "disallow", "inbound_enabled", "outbound_leading_plus_enabled", "transport",
     "direct_media", "rtp_symmetric", "force_rport", "ice_support", "qualify_frequency", "phone_numbers", "is_active",
-    "ring_timeout_seconds", "default_inbound_agent_id",
+    "ring_timeout_seconds", "default_inbound_agent_id", "channels",
 )  # fmt: skip
 # The guide's own 400s come first, in the order of its "Common Errors" section.
 _GUIDE_FIRST = ("name", "provider", "auth_type", "gateways", "auth_username", "ip_identifiers")
@@ -188,6 +189,7 @@ def trunk_draft_problems(draft: TrunkDraft) -> list[Problem]:
         *setting_problems(draft.settings),
         *_count("phone_numbers", len(draft.phone_numbers), MAX_NUMBERS_AT_CREATION),
         *_agent_id(draft.default_inbound_agent_id),
+        *_channels(draft.channels),
     ]
 
 
@@ -217,7 +219,14 @@ def changes_problems(changes: TrunkChanges) -> list[Problem]:
         problems += _optional_text("description", changes.description)
     if not isinstance(changes.default_inbound_agent_id, Missing):
         problems += _agent_id(changes.default_inbound_agent_id)
+    if not isinstance(changes.channels, Missing):
+        problems += _channels(changes.channels)
     return problems + setting_problems(changes.settings)
+
+
+def _channels(channels: int | None) -> list[Problem]:
+    """A channel limit, when given, is a whole number within :data:`CHANNEL_BOUNDS`."""
+    return _bounded("channels", channels, CHANNEL_BOUNDS) if channels is not None else []
 
 
 def _agent_id(agent_id: str | None) -> list[Problem]:

@@ -66,6 +66,7 @@ class TrunkDraft:
     settings: Mapping[str, bool | int | str] = attrs.field(factory=dict)
     phone_numbers: tuple[NumberDraft, ...] = ()
     default_inbound_agent_id: str | None = None
+    channels: int | None = None
 
 
 @attrs.frozen
@@ -82,3 +83,4 @@ class TrunkChanges:
     ip_identifiers: tuple[str, ...] | Missing = MISSING
     settings: Mapping[str, bool | int | str] = attrs.field(factory=dict)
     default_inbound_agent_id: str | Missing | None = MISSING
+    channels: int | Missing | None = MISSING

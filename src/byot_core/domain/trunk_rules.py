@@ -73,10 +73,23 @@ def build_trunk(
         ip_identifiers=_identifiers(draft.ip_identifiers, new_id, now),
         settings=_settings(TrunkSettings(), draft.settings),
         default_inbound_agent_id=draft.default_inbound_agent_id,
+        channels=draft.channels,
         created_at=now,
         updated_at=now,
         sync_state=SyncState.PENDING,
     )
+
+
+# The fields an update sets as sent (None clears the optional ones).
+_PLAIN_CHANGES = (
+    "name",
+    "provider",
+    "description",
+    "is_active",
+    "auth_username",
+    "default_inbound_agent_id",
+    "channels",
+)
 
 
 def apply_changes(
@@ -112,7 +125,15 @@ def apply_changes(
         raise ValidationFailed(problems)
 
     updates: dict[str, Any] = {"updated_at": now, "sync_state": SyncState.PENDING}
-    for name in ("name", "provider", "description", "is_active", "auth_username", "default_inbound_agent_id"):
+    for name in (
+        "name",
+        "provider",
+        "description",
+        "is_active",
+        "auth_username",
+        "default_inbound_agent_id",
+        "channels",
+    ):
         value = getattr(changes, name)
         if not isinstance(value, Missing):
             updates[name] = value

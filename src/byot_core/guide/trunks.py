@@ -36,7 +36,7 @@ _GATEWAY_FIELDS = frozenset({"gateway_address", "port", "priority", "weight"})
 _IDENTIFIER_FIELDS = frozenset({"ip_address"})
 _SHARED_FIELDS = frozenset(
     {"name", "provider", "description", "auth_username", "auth_password", "gateways", "ip_identifiers"}
-    | {"default_inbound_agent_id"}
+    | {"default_inbound_agent_id", "channels"}
     | {field.name for field in _SETTINGS}
 )
 #: The fields a create body may carry.
@@ -129,6 +129,13 @@ def _settings(fields: FieldReader) -> dict[str, bool | int | str]:
     return settings
 
 
+def _channels(fields: FieldReader) -> int | Missing | None:
+    """``channels``: a whole number (its bounds are a rule of the draft), ``null`` for no limit, or not sent."""
+    if fields.present("channels") and fields.data["channels"] is None:
+        return None
+    return fields.integer("channels")
+
+
 def _required_text(fields: FieldReader, name: str) -> str | Missing:
     """A required text: ``null`` reads as blank (the rule then gives the guide's message), a non-string is refused."""
     if fields.present(name) and fields.data[name] is None:
@@ -169,6 +176,7 @@ def read_trunk_create(payload: object, default_region: str | None = None) -> Tru
     identifiers = _identifiers(fields)
     description = fields.text("description")
     default_agent = fields.text("default_inbound_agent_id")
+    channels = _channels(fields)
     settings = _settings(fields)
     numbers = _numbers(fields, default_region)
     fields.refuse_unknown(CREATE_FIELDS)
@@ -184,6 +192,7 @@ def read_trunk_create(payload: object, default_region: str | None = None) -> Tru
         settings=settings,
         phone_numbers=numbers,
         default_inbound_agent_id=default_agent if isinstance(default_agent, str) else None,
+        channels=channels if isinstance(channels, int) else None,
     )
     rules = [p for p in trunk_draft_problems(draft) if auth_type is not None or p.code not in _AUTH_RULES]
     problems = _unrepeated(shape, rules)
@@ -203,6 +212,7 @@ def read_trunk_update(payload: object) -> TrunkChanges:
     identifiers = _identifiers(fields)
     description = fields.text("description")
     default_agent = fields.text("default_inbound_agent_id")
+    channels = _channels(fields)
     is_active = fields.flag("is_active")
     settings = _settings(fields)
     for hinted, hint in _UPDATE_ONLY_HINTS.items():
@@ -220,6 +230,7 @@ def read_trunk_update(payload: object) -> TrunkChanges:
         ip_identifiers=identifiers,
         settings=settings,
         default_inbound_agent_id=default_agent,
+        channels=channels,
     )
     problems = _unrepeated(shape, changes_problems(changes))
     if problems:

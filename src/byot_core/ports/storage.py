@@ -131,6 +131,13 @@ class ExecutionRepository(Protocol):
     async def list_for_agent(self, account_id: str, agent_id: str, limit: int = 100) -> Sequence[Execution]:
         """An agent's executions, newest first."""
 
+    async def live_on_trunk(self, trunk_id: str) -> int:
+        """The calls in progress on the trunk: its executions not yet ended (``ended_at`` unset).
+
+        In a writing unit of work the trunk is locked first, so that counting and then adding a call is one step
+        for every process sharing the storage: no two can both see the last free channel.
+        """
+
 
 class ReadOnlyUnitOfWork(RuntimeError):
     """A unit of work opened with ``read_only=True`` was asked to write (a programming error, not a refusal)."""

@@ -20,6 +20,7 @@ from byot_core.domain.dialplan import dialled_number, order_gateways, prefer_rea
 from byot_core.domain.errors import (
     AgentNotFound,
     CallRefused,
+    ChannelsFull,
     ExecutionNotFound,
     MediaUnavailable,
     TelephonyUnavailable,
@@ -93,6 +94,13 @@ class CallService:
         plan = prefer_reachable(plan, [g.id not in down for g in plan])
         now = self.deps.clock.now()
         async with self.deps.storage.unit_of_work() as uow:
+            # Counted inside the unit of work that adds the call: the count locks the trunk for every process.
+            if (
+                allowed
+                and trunk.channels is not None
+                and await uow.executions.live_on_trunk(trunk.id) >= trunk.channels
+            ):
+                raise ChannelsFull(trunk.channels)
             execution = Execution(
                 id=self.deps.ids.new_id(),
                 account_id=account_id,

@@ -20,7 +20,14 @@ from byot_core.domain.events import InboundCallArrived
 from byot_core.domain.execution import Attempt, Direction, Execution
 from byot_core.domain.numbers import candidate_keys, plain_key
 from byot_core.domain.phone_number import PhoneNumber
-from byot_core.domain.routing import InboundCall, Rejection, RouteCandidate, RoutingDecision, route_inbound
+from byot_core.domain.routing import (
+    InboundCall,
+    Rejection,
+    Route,
+    RouteCandidate,
+    RoutingDecision,
+    route_inbound,
+)
 from byot_core.domain.status import ExecutionStatus
 from byot_core.domain.telephony import InboundOffer
 from byot_core.guide import read_mapping
@@ -122,7 +129,20 @@ class InboundService:
         """Decide, without side effects, what would happen to a call: for troubleshooting (``decision.explain()``)."""
         async with self.deps.storage.unit_of_work(read_only=True, snapshot=False) as uow:
             candidates = await self._candidates(uow, called)
-        return route_inbound(InboundCall(called, source, arrived_on_trunk_id), candidates)
+            return await self._decide(uow, InboundCall(called, source, arrived_on_trunk_id), candidates)
+
+    @staticmethod
+    async def _decide(uow: UnitOfWork, call: InboundCall, candidates: Sequence[RouteCandidate]) -> RoutingDecision:
+        """Route the call; a route to a trunk with a channel limit is decided again with its calls counted.
+
+        Counted only when it matters (most trunks have no limit, and most calls are routed): in a writing unit of
+        work the count locks the trunk, so the execution added next is inside the limit for every process.
+        """
+        decision = route_inbound(call, candidates)
+        if isinstance(decision, Route) and decision.candidate.trunk.channels is not None:
+            in_progress = await uow.executions.live_on_trunk(decision.trunk_id)
+            decision = route_inbound(attrs.evolve(call, in_progress=in_progress), candidates)
+        return decision
 
     async def handle_call(self, event: InboundCallArrived) -> RoutingDecision:
         """Route an arriving call.
@@ -134,7 +154,8 @@ class InboundService:
         now = self.deps.clock.now()
         async with self.deps.storage.unit_of_work() as uow:
             candidates = await self._candidates(uow, event.called)
-            decision = route_inbound(InboundCall(event.called, event.source, event.arrived_on_trunk_id), candidates)
+            call = InboundCall(event.called, event.source, event.arrived_on_trunk_id)
+            decision = await self._decide(uow, call, candidates)
             if isinstance(decision, Rejection):
                 execution = None
             else:

@@ -29,6 +29,7 @@ from byot_core.domain.config_safety import text_problem
 from byot_core.domain.errors import (
     AgentNotFound,
     ByotError,
+    ChannelsFull,
     ExecutionNotFound,
     NotFound,
     PhoneNumberNotFound,
@@ -147,6 +148,9 @@ def create_app(
             except ApiError as error:
                 headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
                 return JSONResponse(error_body(error.code, error.detail), error.status, headers=headers)
+            except ChannelsFull as error:
+                headers = {"Retry-After": str(error.retry_after)}
+                return JSONResponse(error_body(error.code, error.message), status_for(error), headers=headers)
             except ByotError as error:
                 return JSONResponse(error_body(error.code, error.message), status_for(error))
 

@@ -12,6 +12,7 @@ _STATUS = {
     ErrorKind.CONFLICT: 409,
     ErrorKind.REFUSED: 400,
     ErrorKind.UNAVAILABLE: 503,
+    ErrorKind.BUSY: 429,
 }
 # Errors that are the server's own configuration problem, not the caller's.
 _SERVER_SIDE = {"secret_unreadable": 503, "secrets_not_configured": 503, "schema_out_of_date": 503}

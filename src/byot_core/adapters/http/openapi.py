@@ -15,6 +15,7 @@ _ERRORS = {
     404: "Not found",
     409: "Conflict",
     413: "Body too large",
+    429: "Every channel of the trunk is in use (beyond the guide): try again after Retry-After seconds",
     503: "Unavailable",
 }
 _QUERY: dict[str, Json] = {

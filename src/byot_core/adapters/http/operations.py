@@ -68,7 +68,7 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("POST", "/inbound/unlink", "inbound_unlink", "Unlink a number from an agent", 200, "Message",
               "Unlinked", (*_WRITE, 404, 409), "InboundMapping"),
     Operation("POST", "/call", "place_call", "Place an outbound call", 200, "CallAccepted", "Placed",
-              (*_WRITE, 404), "CallRequest"),
+              (*_WRITE, 404, 429), "CallRequest"),
     Operation("GET", "/executions/{execution_id}", "get_execution", "Get an execution", 200, "Execution",
               "The execution", (404,)),
     Operation("POST", "/v2/agent", "create_agent", "Create an agent", 201, "AgentCreated", "Created", _WRITE,

@@ -14,6 +14,7 @@ import attrs
 from byot_core.domain.call_request import RING_TIMEOUT_BOUNDS
 from byot_core.domain.sip_values import TRANSPORTS
 from byot_core.domain.trunk import (
+    CHANNEL_BOUNDS,
     GATEWAY_BOUNDS,
     MAX_GATEWAYS,
     MAX_IP_IDENTIFIERS,
@@ -95,6 +96,13 @@ _COMMON_IN: Json = {
     "gateways": {"type": "array", "items": ref("GatewayInput"), "minItems": 1, "maxItems": MAX_GATEWAYS},
     "ip_identifiers": {"type": ["array", "null"], "items": ref("IpIdentifierInput"), "maxItems": MAX_IP_IDENTIFIERS},
     **_SETTINGS,
+    "channels": {
+        "type": ["integer", "null"],
+        "minimum": CHANNEL_BOUNDS[0],
+        "maximum": CHANNEL_BOUNDS[1],
+        "description": "Beyond the guide: calls in progress at once on the trunk, inbound and outbound together "
+        "(null: no limit)",
+    },
     "default_inbound_agent_id": {
         **_nullable("string"),
         "maxLength": 128,
@@ -183,6 +191,7 @@ SCHEMAS: Json = {
             "phone_numbers_count": {"type": "integer"},
             **_SETTINGS,
             "default_inbound_agent_id": _nullable("string"),
+            "channels": _nullable("integer"),
             "is_active": {"type": "boolean"},
             "sync_state": {"type": "string", "enum": ["pending", "applied", "failed"]},
             "created_at": _TS,

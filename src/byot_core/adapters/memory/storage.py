@@ -210,6 +210,10 @@ class _ExecutionRepo(_Repositories):
         execution_id = self.state.by_channel.get(channel_id)
         return None if execution_id is None else self.state.executions[execution_id]
 
+    async def live_on_trunk(self, trunk_id: str) -> int:
+        # A unit of work here is exclusive while open: counting and adding are one step already.
+        return sum(1 for e in self.state.executions.values() if e.trunk_id == trunk_id and e.ended_at is None)
+
     async def list_for_agent(self, account_id: str, agent_id: str, limit: int = 100) -> Sequence[Execution]:
         ids = self.state.by_agent.get((account_id, agent_id), {})
         executions = [self.state.executions[i] for i in ids]

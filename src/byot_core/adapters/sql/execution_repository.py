@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from byot_core.adapters.sql import rows
+from byot_core.adapters.sql.common import lock_trunk
 from byot_core.adapters.sql.database import Session
 from byot_core.adapters.sql.schema import (
     execution_channels,
@@ -42,6 +43,14 @@ def _write_execution(conn: Connection, execution: Execution, insert: bool) -> No
         del values["id"]
         conn.execute(sa.update(executions).where(executions.c.id == execution.id).values(**values))
     _index_channels(conn, execution)
+
+
+# Calls in progress on a trunk (the index ix_byot_executions_live serves it).
+_LIVE = (
+    sa.select(sa.func.count())
+    .select_from(executions)
+    .where(executions.c.trunk_id == sa.bindparam("trunk"), executions.c.ended_at.is_(None))
+)
 
 
 class SqlExecutionRepository:
@@ -79,7 +88,24 @@ class SqlExecutionRepository:
             .join(execution_channels, execution_channels.c.execution_id == executions.c.id)
             .where(execution_channels.c.channel_id == channel_id)
         )
-        return await self._one(query if self._session.read_only else query.with_for_update(of=executions))
+        if self._session.read_only:
+            return await self._one(query)
+        # write=True: the lock must be taken inside the unit of work's transaction, not in autocommit.
+        locked = query.with_for_update(of=executions)
+        row = await self._session.run(lambda conn: conn.execute(locked).mappings().first(), write=True)
+        return rows.execution_from_row(row) if row is not None else None
+
+    async def live_on_trunk(self, trunk_id: str) -> int:
+        """The trunk's executions not yet ended; a writing unit of work locks the trunk's row first (PostgreSQL)."""
+        lock = not self._session.read_only
+
+        def count(conn: Connection) -> int:
+            if lock:
+                lock_trunk(conn, trunk_id)
+            return int(conn.execute(_LIVE, {"trunk": trunk_id}).scalar_one())
+
+        # write=True in a writing unit of work: the lock must be taken inside its transaction, not in autocommit.
+        return await self._session.run(count, write=lock)
 
     async def list_for_agent(self, account_id: str, agent_id: str, limit: int = 100) -> Sequence[Execution]:
         """An agent's executions, newest first."""

@@ -72,6 +72,7 @@ trunks = sa.Table(
     sa.Column("provider", sa.String(255), nullable=False),
     sa.Column("description", sa.String(255)),
     sa.Column("default_inbound_agent_id", sa.String(128)),
+    sa.Column("channels", sa.Integer),
     sa.Column("auth_type", sa.String(16), nullable=False),
     sa.Column("auth_username", sa.String(255)),
     sa.Column("auth_password", sa.Text),
@@ -184,6 +185,7 @@ executions = sa.Table(
     sa.Column("media", sa.JSON),
     sa.Column("ring_timeout_seconds", sa.Integer),
     sa.Index("ix_byot_executions_agent", "account_id", "agent_id", "created_at"),
+    sa.Index("ix_byot_executions_live", "trunk_id", "ended_at"),
 )
 
 execution_channels = sa.Table(
