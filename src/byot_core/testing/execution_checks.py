@@ -15,7 +15,10 @@ __all__ = ["executions_by_channel_and_agent"]
 
 
 async def executions_by_channel_and_agent(new: StorageFactory) -> None:
-    """Executions (with their media figures) are found by any attempt's channel and listed per agent, newest first."""
+    """Executions are found by any attempt's channel, listed per agent newest first, and counted per trunk.
+
+    They keep their media figures; the count per trunk is of those in progress (not yet ended).
+    """
     storage = await new()
     base = Execution(
         id="e1",
@@ -48,3 +51,18 @@ async def executions_by_channel_and_agent(new: StorageFactory) -> None:
         listed = [e.id for e in await uow.executions.list_for_agent("acct-1", "agent-1")]
         assert listed == ["e2", "e1"], listed
         assert list(await uow.executions.list_for_agent("acct-2", "agent-1")) == []
+    # Calls in progress on a trunk: executions on it not yet ended, counted in writing and reading units of work.
+    live = [attrs.evolve(base, id=f"live-{i}", trunk_id="trunk-1", attempts=()) for i in range(3)]
+    async with storage.unit_of_work() as uow:
+        for execution in live:
+            await uow.executions.add(execution)
+        await uow.executions.add(attrs.evolve(base, id="elsewhere", trunk_id="trunk-2", attempts=()))
+        assert await uow.executions.live_on_trunk("trunk-1") == 3
+        await uow.commit()
+    async with storage.unit_of_work() as uow:
+        await uow.executions.update(attrs.evolve(live[0], ended_at=T0, status=ExecutionStatus.COMPLETED))
+        await uow.commit()
+    async with storage.unit_of_work(read_only=True) as uow:
+        assert await uow.executions.live_on_trunk("trunk-1") == 2
+        assert await uow.executions.live_on_trunk("trunk-2") == 1
+        assert await uow.executions.live_on_trunk("trunk-3") == 0

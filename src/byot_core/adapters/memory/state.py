@@ -33,6 +33,8 @@ class State:
         self.by_trunk: dict[str, dict[str, None]] = {}
         self.by_channel: dict[str, str] = {}
         self.by_agent: dict[tuple[str, str], dict[str, None]] = {}
+        #: Executions not yet ended, by trunk (the calls in progress that a channel limit counts).
+        self.live_on_trunk: dict[str, dict[str, None]] = {}
         # Derived, rebuilt on demand; dropped whenever a trunk changes or a transaction rolls back.
         self.sources: dict[str, SourceMatcher] = {}
 

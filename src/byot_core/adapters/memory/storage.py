@@ -205,6 +205,11 @@ class _ExecutionRepo(_Repositories):
             if attempt.channel_id not in state.by_channel:
                 journal.set(state.by_channel, attempt.channel_id, execution.id)
         journal.add_to(state.by_agent, (execution.account_id, execution.agent_id), execution.id)
+        if execution.trunk_id is not None:
+            if execution.ended_at is None:
+                journal.add_to(state.live_on_trunk, execution.trunk_id, execution.id)
+            else:
+                journal.remove_from(state.live_on_trunk, execution.trunk_id, execution.id)
 
     async def find_by_channel(self, channel_id: str) -> Execution | None:
         execution_id = self.state.by_channel.get(channel_id)
@@ -212,7 +217,7 @@ class _ExecutionRepo(_Repositories):
 
     async def live_on_trunk(self, trunk_id: str) -> int:
         # A unit of work here is exclusive while open: counting and adding are one step already.
-        return sum(1 for e in self.state.executions.values() if e.trunk_id == trunk_id and e.ended_at is None)
+        return len(self.state.live_on_trunk.get(trunk_id, ()))
 
     async def list_for_agent(self, account_id: str, agent_id: str, limit: int = 100) -> Sequence[Execution]:
         ids = self.state.by_agent.get((account_id, agent_id), {})
