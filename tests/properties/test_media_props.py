@@ -152,7 +152,15 @@ def test_template_fields_never_change_the_urls_shape(agent_id: str, number: str)
 
 @pytest.mark.parametrize(
     "template",
-    ["http://agents.example.com/{agent_id}", "wss:///{agent_id}", "wss://a/{secret}", "wss://u:p@a/x", "wss://a/{"],
+    [
+        "http://agents.example.com/{agent_id}",
+        "wss:///{agent_id}",
+        "wss://a/{secret}",
+        "wss://u:p@a/x",
+        "wss://a/{",
+        "ws://[",
+        "ws://host:99999/x",
+    ],
 )
 def test_bad_media_templates_are_refused(template: str) -> None:
     """A template that is not ws(s) with a host, names an unknown field or carries credentials is refused."""

@@ -153,3 +153,19 @@ async def test_a_trunks_channel_limit_holds_across_instances(apps: list[byot_cor
         assert await uow.executions.live_on_trunk(trunk.trunk.id) == 10
     recorded = await apps[2].calls.list_for_agent(ACCOUNT, AGENT)
     assert len(recorded) == 10  # refused outbound calls leave nothing; refused inbound ones were never recorded
+
+
+async def test_a_trunks_pace_holds_across_instances(apps: list[byot_core.Byot]) -> None:
+    """30 calls at once through 4 instances on a trunk of 5 calls a second: no second starts more than 5 attempts."""
+    for app in apps:
+        app.deps.agents.register(ACCOUNT, AGENT, telephony_provider="sip-trunk")  # type: ignore[attr-defined]
+    trunk = await apps[0].trunks.create(ACCOUNT, body(USERPASS_TRUNK, calls_per_second=5))
+    await apps[0].numbers.add(ACCOUNT, trunk.trunk.id, {"phone_number": "+919876543210"})
+    call = {"agent_id": AGENT, "recipient": {"phone_number": "+918800001234"}, "from_number": "+919876543210"}
+    placed = await asyncio.gather(*(apps[i % INSTANCES].calls.place(ACCOUNT, call) for i in range(30)))
+    starts = sorted(p.attempts[0].started_at for p in placed)
+    for i, first in enumerate(starts):
+        assert sum(1 for s in starts[i:] if (s - first).total_seconds() < 1) <= 5
+    assert 5.5 <= (starts[-1] - starts[0]).total_seconds() <= 6.5  # 30 slots, 0.2 s apart
+    for app in apps:
+        await app.deps.background.cancel()

@@ -17,6 +17,8 @@ __all__ = [
     "AgentNotFound",
     "ByotError",
     "CallRefused",
+    "CallsPaced",
+    "CapacityExceeded",
     "ChannelsFull",
     "Conflict",
     "ErrorKind",
@@ -205,18 +207,36 @@ class CallRefused(ByotError):
     code = "call_refused"
 
 
-class ChannelsFull(ByotError):
-    """Every channel of the trunk carries a call: nothing was dialled and nothing recorded; try again shortly.
+class CapacityExceeded(ByotError):
+    """The trunk has no room for the call now: nothing was dialled and nothing recorded; try again shortly.
 
     ``retry_after`` is the seconds a client should wait before trying again.
     """
 
     kind = ErrorKind.BUSY
-    code = "trunk_channels_full"
+    code = "trunk_capacity_exceeded"
     retry_after = 1
+
+
+class ChannelsFull(CapacityExceeded):
+    """Every channel of the trunk carries a call."""
+
+    code = "trunk_channels_full"
 
     def __init__(self, channels: int) -> None:
         super().__init__(f"All {channels} channels of the trunk are in use; try again shortly")
+
+
+class CallsPaced(CapacityExceeded):
+    """The trunk's attempts are booked further ahead than a new call may wait (its calls per second)."""
+
+    code = "trunk_calls_per_second_exceeded"
+
+    def __init__(self, calls_per_second: int, wait_seconds: int) -> None:
+        super().__init__(
+            f"The trunk's {calls_per_second} calls per second are taken for the next {wait_seconds} seconds; "
+            "try again shortly"
+        )
 
 
 class StorageBusy(ByotError):

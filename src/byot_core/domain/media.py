@@ -60,8 +60,12 @@ def check_media_url(url: str, *, template: bool = False) -> str:
     if fields and not template:
         raise _invalid("an agent's media URL cannot name call fields; use the deployment's template")
     probe = url.format(**dict.fromkeys(CALL_FIELDS, "x")) if template else url
-    parts = urlsplit(probe)
-    if parts.scheme not in ("ws", "wss") or not parts.hostname:
+    try:
+        parts = urlsplit(probe)
+        host, _ = parts.hostname, parts.port  # both raise for a malformed authority (a bad IPv6 literal, port)
+    except ValueError as error:
+        raise _invalid(f"media URL is malformed: {error}") from error
+    if parts.scheme not in ("ws", "wss") or not host:
         raise _invalid("media URL must be ws:// or wss:// with a host")
     if parts.username or parts.password:
         raise _invalid("media URL cannot carry credentials")

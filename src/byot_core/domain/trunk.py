@@ -101,7 +101,8 @@ class Trunk:
 
     ``default_inbound_agent_id`` (beyond the guide), when set, answers calls to the trunk's numbers that have no agent
     of their own. ``channels`` (beyond the guide), when set, is how many calls may be in progress on the trunk at
-    once, inbound and outbound together; ``None`` is unlimited.
+    once, inbound and outbound together; ``None`` is unlimited. ``calls_per_second`` (beyond the guide), when set,
+    paces the outbound attempts started on the trunk (failovers included).
     """
 
     id: str
@@ -122,6 +123,7 @@ class Trunk:
     sync_state: SyncState = SyncState.PENDING
     default_inbound_agent_id: str | None = None
     channels: int | None = None
+    calls_per_second: int | None = None
 
     @property
     def routes_calls(self) -> bool:

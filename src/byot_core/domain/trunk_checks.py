@@ -15,6 +15,7 @@ from byot_core.domain.call_request import id_problem
 from byot_core.domain.config_safety import config_value_problem, text_problem
 from byot_core.domain.errors import Problem, ValidationFailed
 from byot_core.domain.missing import Missing
+from byot_core.domain.pacing import CPS_BOUNDS
 from byot_core.domain.secret import Secret
 from byot_core.domain.sip_values import TRANSPORTS, codec_list_problem, host_problem, ip_identifier_problem
 from byot_core.domain.trunk import (
@@ -56,7 +57,7 @@ FIELD_ORDER = (
     "", "name", "provider", "description", "auth_type", "auth_username", "auth_password", "gateways",
     "ip_identifiers", "allow", "disallow", "inbound_enabled", "outbound_leading_plus_enabled", "transport",
     "direct_media", "rtp_symmetric", "force_rport", "ice_support", "qualify_frequency", "phone_numbers", "is_active",
-    "ring_timeout_seconds", "default_inbound_agent_id", "channels",
+    "ring_timeout_seconds", "default_inbound_agent_id", "channels", "calls_per_second",
 )  # fmt: skip
 # The guide's own 400s come first, in the order of its "Common Errors" section.
 _GUIDE_FIRST = ("name", "provider", "auth_type", "gateways", "auth_username", "ip_identifiers")
@@ -190,6 +191,7 @@ def trunk_draft_problems(draft: TrunkDraft) -> list[Problem]:
         *_count("phone_numbers", len(draft.phone_numbers), MAX_NUMBERS_AT_CREATION),
         *_agent_id(draft.default_inbound_agent_id),
         *_channels(draft.channels),
+        *_calls_per_second(draft.calls_per_second),
     ]
 
 
@@ -221,12 +223,19 @@ def changes_problems(changes: TrunkChanges) -> list[Problem]:
         problems += _agent_id(changes.default_inbound_agent_id)
     if not isinstance(changes.channels, Missing):
         problems += _channels(changes.channels)
+    if not isinstance(changes.calls_per_second, Missing):
+        problems += _calls_per_second(changes.calls_per_second)
     return problems + setting_problems(changes.settings)
 
 
 def _channels(channels: int | None) -> list[Problem]:
     """A channel limit, when given, is a whole number within :data:`CHANNEL_BOUNDS`."""
     return _bounded("channels", channels, CHANNEL_BOUNDS) if channels is not None else []
+
+
+def _calls_per_second(calls_per_second: int | None) -> list[Problem]:
+    """A pace, when given, is a whole number of calls a second within :data:`CPS_BOUNDS`."""
+    return _bounded("calls_per_second", calls_per_second, CPS_BOUNDS) if calls_per_second is not None else []
 
 
 def _agent_id(agent_id: str | None) -> list[Problem]:

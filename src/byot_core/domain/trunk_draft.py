@@ -67,6 +67,7 @@ class TrunkDraft:
     phone_numbers: tuple[NumberDraft, ...] = ()
     default_inbound_agent_id: str | None = None
     channels: int | None = None
+    calls_per_second: int | None = None
 
 
 @attrs.frozen
@@ -84,3 +85,4 @@ class TrunkChanges:
     settings: Mapping[str, bool | int | str] = attrs.field(factory=dict)
     default_inbound_agent_id: str | Missing | None = MISSING
     channels: int | Missing | None = MISSING
+    calls_per_second: int | Missing | None = MISSING

@@ -74,6 +74,7 @@ def build_trunk(
         settings=_settings(TrunkSettings(), draft.settings),
         default_inbound_agent_id=draft.default_inbound_agent_id,
         channels=draft.channels,
+        calls_per_second=draft.calls_per_second,
         created_at=now,
         updated_at=now,
         sync_state=SyncState.PENDING,
@@ -82,6 +83,7 @@ def build_trunk(
 
 # The fields an update sets as sent (None clears the optional ones).
 _PLAIN_CHANGES = (
+    "calls_per_second",
     "name",
     "provider",
     "description",
@@ -125,15 +127,7 @@ def apply_changes(
         raise ValidationFailed(problems)
 
     updates: dict[str, Any] = {"updated_at": now, "sync_state": SyncState.PENDING}
-    for name in (
-        "name",
-        "provider",
-        "description",
-        "is_active",
-        "auth_username",
-        "default_inbound_agent_id",
-        "channels",
-    ):
+    for name in _PLAIN_CHANGES:
         value = getattr(changes, name)
         if not isinstance(value, Missing):
             updates[name] = value

@@ -36,7 +36,7 @@ _GATEWAY_FIELDS = frozenset({"gateway_address", "port", "priority", "weight"})
 _IDENTIFIER_FIELDS = frozenset({"ip_address"})
 _SHARED_FIELDS = frozenset(
     {"name", "provider", "description", "auth_username", "auth_password", "gateways", "ip_identifiers"}
-    | {"default_inbound_agent_id", "channels"}
+    | {"default_inbound_agent_id", "channels", "calls_per_second"}
     | {field.name for field in _SETTINGS}
 )
 #: The fields a create body may carry.
@@ -129,11 +129,11 @@ def _settings(fields: FieldReader) -> dict[str, bool | int | str]:
     return settings
 
 
-def _channels(fields: FieldReader) -> int | Missing | None:
-    """``channels``: a whole number (its bounds are a rule of the draft), ``null`` for no limit, or not sent."""
-    if fields.present("channels") and fields.data["channels"] is None:
+def _nullable_integer(fields: FieldReader, name: str) -> int | Missing | None:
+    """A whole number (its bounds are a rule of the draft), ``null`` for none (no limit), or not sent."""
+    if fields.present(name) and fields.data[name] is None:
         return None
-    return fields.integer("channels")
+    return fields.integer(name)
 
 
 def _required_text(fields: FieldReader, name: str) -> str | Missing:
@@ -176,7 +176,8 @@ def read_trunk_create(payload: object, default_region: str | None = None) -> Tru
     identifiers = _identifiers(fields)
     description = fields.text("description")
     default_agent = fields.text("default_inbound_agent_id")
-    channels = _channels(fields)
+    channels = _nullable_integer(fields, "channels")
+    calls_per_second = _nullable_integer(fields, "calls_per_second")
     settings = _settings(fields)
     numbers = _numbers(fields, default_region)
     fields.refuse_unknown(CREATE_FIELDS)
@@ -193,6 +194,7 @@ def read_trunk_create(payload: object, default_region: str | None = None) -> Tru
         phone_numbers=numbers,
         default_inbound_agent_id=default_agent if isinstance(default_agent, str) else None,
         channels=channels if isinstance(channels, int) else None,
+        calls_per_second=calls_per_second if isinstance(calls_per_second, int) else None,
     )
     rules = [p for p in trunk_draft_problems(draft) if auth_type is not None or p.code not in _AUTH_RULES]
     problems = _unrepeated(shape, rules)
@@ -212,7 +214,8 @@ def read_trunk_update(payload: object) -> TrunkChanges:
     identifiers = _identifiers(fields)
     description = fields.text("description")
     default_agent = fields.text("default_inbound_agent_id")
-    channels = _channels(fields)
+    channels = _nullable_integer(fields, "channels")
+    calls_per_second = _nullable_integer(fields, "calls_per_second")
     is_active = fields.flag("is_active")
     settings = _settings(fields)
     for hinted, hint in _UPDATE_ONLY_HINTS.items():
@@ -231,6 +234,7 @@ def read_trunk_update(payload: object) -> TrunkChanges:
         settings=settings,
         default_inbound_agent_id=default_agent,
         channels=channels,
+        calls_per_second=calls_per_second,
     )
     problems = _unrepeated(shape, changes_problems(changes))
     if problems:

@@ -11,7 +11,7 @@ Every read and write takes the calling account where the guide scopes it; anothe
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Protocol, Self
 
@@ -69,6 +69,16 @@ class TrunkRepository(Protocol):
 
     async def set_sync_state(self, trunk_id: str, state: SyncState) -> None:
         """Record whether telephony matches the stored trunk; never changes ``updated_at``."""
+
+    async def reserve_attempt(
+        self, trunk_id: str, calls_per_second: int, now: datetime, max_wait: timedelta | None
+    ) -> datetime | None:
+        """Take the trunk's next outbound attempt slot: when the attempt may start (``None``: too far, nothing taken).
+
+        The slot is :func:`~byot_core.domain.pacing.reserve_slot`'s, refused when further than ``max_wait`` from
+        ``now``. In a writing unit of work; the trunk is locked first, so every process sharing the storage takes
+        slots in turn and no second holds more than ``calls_per_second`` of them.
+        """
 
     async def all_ids(self) -> Sequence[str]:
         """Every trunk id, deleted ones included (for reconcile)."""

@@ -6,8 +6,10 @@ store executions around it and carry out what it asks for (dial a gateway, hand 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 
 import attrs
 
@@ -20,6 +22,7 @@ from byot_core.domain.dialplan import dialled_number, order_gateways, prefer_rea
 from byot_core.domain.errors import (
     AgentNotFound,
     CallRefused,
+    CallsPaced,
     ChannelsFull,
     ExecutionNotFound,
     MediaUnavailable,
@@ -29,10 +32,12 @@ from byot_core.domain.events import AgentMediaFailed, CallEnded
 from byot_core.domain.execution import Direction, Execution
 from byot_core.domain.media import MediaCall
 from byot_core.domain.numbers import canonical_key, e164
+from byot_core.domain.pacing import MAX_PACING_WAIT
 from byot_core.domain.status import ExecutionStatus
 from byot_core.domain.telephony import AnsweredOutboundCall, OriginateRequest
 from byot_core.domain.trunk import Trunk
 from byot_core.guide import read_call
+from byot_core.ports.storage import UnitOfWork
 from byot_core.services.deps import Dependencies
 
 __all__ = ["CallService"]
@@ -119,6 +124,12 @@ class CallService:
                 ended_at=None if allowed else now,
             )
             step = call_flow.start(execution, self._plan(execution, trunk), self.deps.ids.new_id(), now)
+            if trunk.calls_per_second is not None and step.actions:
+                # A new call waits a bounded time for its slot; beyond it, it is refused and nothing is recorded.
+                paced = await self._paced(uow, step.execution, trunk, now, MAX_PACING_WAIT)
+                if paced is None:
+                    raise CallsPaced(trunk.calls_per_second, int(MAX_PACING_WAIT.total_seconds()))
+                step = attrs.evolve(step, execution=paced)
             await uow.executions.add(step.execution)
             await uow.commit()
         await self._carry_out(step.execution, trunk, step.actions)
@@ -140,9 +151,15 @@ class CallService:
                 caller = e164(canonical_key(execution.from_number, self.deps.default_region))
                 # Every attempt rings for the call's own timeout, else the trunk's as it is now.
                 ring = execution.ring_timeout_seconds or trunk.settings.ring_timeout_seconds
-                await self._originate(
-                    OriginateRequest(action.channel_id, trunk, action.gateway, action.dialled, caller, ring)
-                )
+                request = OriginateRequest(action.channel_id, trunk, action.gateway, action.dialled, caller, ring)
+                index = execution.attempt_for(action.channel_id)
+                start = execution.attempts[index].started_at if index is not None else None
+                wait = (start - self.deps.clock.now()).total_seconds() if start is not None else 0.0
+                if wait > 0:
+                    # Paced: dialled at its slot, without holding up the request or other calls' events.
+                    self.deps.background.spawn(self._originate_later(wait, request), f"paced-{action.channel_id}")
+                else:
+                    await self._originate(request)
             elif isinstance(action, HandOver):
                 if self.deps.media is not None and self.deps.media_plan is not None:
                     # Connecting media waits on the agent and on Asterisk: never hold up other calls' events for it.
@@ -152,6 +169,10 @@ class CallService:
                     await self._hand_over(execution, action.channel_id)
             elif isinstance(action, HangUp):
                 await self._hang_up_quietly(action.channel_id, action.q850_cause)
+
+    async def _originate_later(self, wait: float, request: OriginateRequest) -> None:
+        await asyncio.sleep(wait)
+        await self._originate(request)
 
     async def _originate(self, request: OriginateRequest) -> None:
         """Start an attempt; a telephony that cannot even take the request counts as a route failure."""
@@ -202,9 +223,29 @@ class CallService:
             )
             if not step.changed:
                 return
+            if (
+                trunk is not None
+                and trunk.calls_per_second is not None
+                and any(isinstance(a, Dial) for a in step.actions)
+            ):
+                # A failover attempt counts against the pace too; the call is under way, so it waits its turn.
+                paced = await self._paced(uow, step.execution, trunk, self.deps.clock.now(), None)
+                step = attrs.evolve(step, execution=paced or step.execution)
             await uow.executions.update(step.execution)
             await uow.commit()
         await self._carry_out(step.execution, trunk, step.actions)
+
+    @staticmethod
+    async def _paced(
+        uow: UnitOfWork, execution: Execution, trunk: Trunk, now: datetime, max_wait: timedelta | None
+    ) -> Execution | None:
+        """The execution with its new attempt moved to the trunk's next slot (``None``: no slot within the wait)."""
+        assert trunk.calls_per_second is not None
+        slot = await uow.trunks.reserve_attempt(trunk.id, trunk.calls_per_second, now, max_wait)
+        if slot is None:
+            return None
+        attempts = (*execution.attempts[:-1], attrs.evolve(execution.attempts[-1], started_at=slot))
+        return attrs.evolve(execution, attempts=attempts)
 
     async def _hang_up_quietly(self, channel_id: str, q850_cause: int) -> None:
         try:

@@ -29,7 +29,7 @@ from byot_core.domain.config_safety import text_problem
 from byot_core.domain.errors import (
     AgentNotFound,
     ByotError,
-    ChannelsFull,
+    CapacityExceeded,
     ExecutionNotFound,
     NotFound,
     PhoneNumberNotFound,
@@ -148,7 +148,7 @@ def create_app(
             except ApiError as error:
                 headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
                 return JSONResponse(error_body(error.code, error.detail), error.status, headers=headers)
-            except ChannelsFull as error:
+            except CapacityExceeded as error:
                 headers = {"Retry-After": str(error.retry_after)}
                 return JSONResponse(error_body(error.code, error.message), status_for(error), headers=headers)
             except ByotError as error:

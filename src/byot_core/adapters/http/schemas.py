@@ -12,6 +12,7 @@ from typing import Any
 import attrs
 
 from byot_core.domain.call_request import RING_TIMEOUT_BOUNDS
+from byot_core.domain.pacing import CPS_BOUNDS
 from byot_core.domain.sip_values import TRANSPORTS
 from byot_core.domain.trunk import (
     CHANNEL_BOUNDS,
@@ -103,6 +104,12 @@ _COMMON_IN: Json = {
         "description": "Beyond the guide: calls in progress at once on the trunk, inbound and outbound together "
         "(null: no limit)",
     },
+    "calls_per_second": {
+        "type": ["integer", "null"],
+        "minimum": CPS_BOUNDS[0],
+        "maximum": CPS_BOUNDS[1],
+        "description": "Beyond the guide: outbound attempts started per second on the trunk, at most (null: no pace)",
+    },
     "default_inbound_agent_id": {
         **_nullable("string"),
         "maxLength": 128,
@@ -192,6 +199,7 @@ SCHEMAS: Json = {
             **_SETTINGS,
             "default_inbound_agent_id": _nullable("string"),
             "channels": _nullable("integer"),
+            "calls_per_second": _nullable("integer"),
             "is_active": {"type": "boolean"},
             "sync_state": {"type": "string", "enum": ["pending", "applied", "failed"]},
             "created_at": _TS,

@@ -6,6 +6,7 @@ The state is its tables and the indexes that keep its invariants (see :mod:`.sto
 from __future__ import annotations
 
 from collections.abc import MutableMapping
+from datetime import datetime
 from typing import Any
 
 from byot_core.domain.execution import Execution
@@ -33,6 +34,8 @@ class State:
         self.by_trunk: dict[str, dict[str, None]] = {}
         self.by_channel: dict[str, str] = {}
         self.by_agent: dict[tuple[str, str], dict[str, None]] = {}
+        #: Each paced trunk's next free attempt slot.
+        self.pacing: dict[str, datetime] = {}
         #: Executions not yet ended, by trunk (the calls in progress that a channel limit counts).
         self.live_on_trunk: dict[str, dict[str, None]] = {}
         # Derived, rebuilt on demand; dropped whenever a trunk changes or a transaction rolls back.

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Self
 
@@ -24,6 +24,7 @@ from byot_core.adapters.memory.state import Journal as _Journal
 from byot_core.adapters.memory.state import State as _State
 from byot_core.domain.errors import PhoneNumberConflict, PhoneNumberOnTrunk, TrunkNameConflict
 from byot_core.domain.execution import Execution
+from byot_core.domain.pacing import reserve_slot
 from byot_core.domain.phone_number import PhoneNumber
 from byot_core.domain.routing import RouteCandidate, allowed_sources
 from byot_core.domain.secret import SealedSecret
@@ -74,6 +75,15 @@ class _TrunkRepo(_Repositories):
 
     async def update(self, trunk: Trunk) -> None:
         self._put(trunk)
+
+    async def reserve_attempt(
+        self, trunk_id: str, calls_per_second: int, now: datetime, max_wait: timedelta | None
+    ) -> datetime | None:
+        slot = reserve_slot(self.state.pacing.get(trunk_id), now, calls_per_second, max_wait)
+        if slot is None:
+            return None
+        self.journal.set(self.state.pacing, trunk_id, slot.next_free)
+        return slot.at
 
     async def set_sync_state(self, trunk_id: str, state: SyncState) -> None:
         trunk = self.state.trunks.get(trunk_id)

@@ -73,6 +73,7 @@ trunks = sa.Table(
     sa.Column("description", sa.String(255)),
     sa.Column("default_inbound_agent_id", sa.String(128)),
     sa.Column("channels", sa.Integer),
+    sa.Column("calls_per_second", sa.Integer),
     sa.Column("auth_type", sa.String(16), nullable=False),
     sa.Column("auth_username", sa.String(255)),
     sa.Column("auth_password", sa.Text),
@@ -186,6 +187,14 @@ executions = sa.Table(
     sa.Column("ring_timeout_seconds", sa.Integer),
     sa.Index("ix_byot_executions_agent", "account_id", "agent_id", "created_at"),
     sa.Index("ix_byot_executions_live", "trunk_id", "ended_at"),
+)
+
+# A paced trunk's next free outbound attempt slot (one row per trunk that has been paced).
+trunk_pacing = sa.Table(
+    "byot_trunk_pacing",
+    metadata,
+    sa.Column("trunk_id", ID, sa.ForeignKey("byot_trunks.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("next_free", UtcDateTime, nullable=False),
 )
 
 execution_channels = sa.Table(

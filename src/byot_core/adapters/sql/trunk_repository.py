@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
@@ -23,6 +24,7 @@ from byot_core.adapters.sql.schema import (
     gateways,
     ip_identifiers,
     phone_numbers,
+    trunk_pacing,
     trunks,
 )
 from byot_core.domain.errors import (
@@ -30,6 +32,7 @@ from byot_core.domain.errors import (
     TrunkNameConflict,
     TrunkNotFound,
 )
+from byot_core.domain.pacing import reserve_slot
 from byot_core.domain.secret import SealedSecret
 from byot_core.domain.trunk import SyncState, Trunk
 from byot_core.domain.uniqueness import name_key
@@ -174,6 +177,27 @@ class SqlTrunkRepository:
     async def update(self, trunk: Trunk) -> None:
         """Rewrite a trunk, its changed children and its numbers' ``holds_did``; conflicts raise domain errors."""
         await self._session.run(_update_trunk, trunk)
+
+    async def reserve_attempt(
+        self, trunk_id: str, calls_per_second: int, now: datetime, max_wait: timedelta | None
+    ) -> datetime | None:
+        """Take the trunk's next attempt slot, its row locked first (PostgreSQL; SQLite writers take turns)."""
+
+        def reserve(conn: Connection) -> datetime | None:
+            lock_trunk(conn, trunk_id)
+            found = conn.execute(sa.select(trunk_pacing.c.next_free).where(trunk_pacing.c.trunk_id == trunk_id))
+            next_free = found.scalar()
+            slot = reserve_slot(next_free, now, calls_per_second, max_wait)
+            if slot is None:
+                return None
+            if next_free is None:
+                conn.execute(sa.insert(trunk_pacing).values(trunk_id=trunk_id, next_free=slot.next_free))
+            else:
+                update = sa.update(trunk_pacing).where(trunk_pacing.c.trunk_id == trunk_id)
+                conn.execute(update.values(next_free=slot.next_free))
+            return slot.at
+
+        return await self._session.run(reserve)
 
     async def set_sync_state(self, trunk_id: str, state: SyncState) -> None:
         """Record the telephony sync state."""
