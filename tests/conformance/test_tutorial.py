@@ -44,3 +44,6 @@ def test_the_tutorial_reaches_a_routed_call_and_a_completed_one(tmp_path: Path) 
     assert (outbound["status"], outbound["direction"]) == ("completed", "outbound")
     history = answers[4]
     assert [(e["direction"], e["status"]) for e in history] == [("outbound", "completed"), ("inbound", "in-progress")]
+    limited = answers[5]
+    assert (limited["channels"], limited["calls_per_second"], limited["ring_timeout_seconds"]) == (10, 2, 30)
+    assert limited["default_inbound_agent_id"] == answers[0]["id"]
