@@ -32,11 +32,6 @@ class Background:
         if not task.cancelled() and task.exception() is not None:
             log.error("%s failed", task.get_name(), exc_info=task.exception())
 
-    @property
-    def running(self) -> int:
-        """How many tasks are still running."""
-        return len(self._tasks)
-
     async def drain(self) -> None:
         """Wait until every task (and any they started) has finished."""
         while self._tasks:

@@ -46,7 +46,7 @@ class Ending(enum.Enum):
 
 @attrs.define
 class MediaFigures:
-    """What one call's relay carried: frames and seconds each way, marks, flushes, and how it ended."""
+    """What one call's relay carried: frames each way, marks, flushes, keys, and how it ended."""
 
     frames_to_agent: int = 0
     frames_to_caller: int = 0
@@ -55,16 +55,6 @@ class MediaFigures:
     dtmf: int = 0
     ending: Ending | None = None
     detail: str = ""
-
-    @property
-    def seconds_to_agent(self) -> float:
-        """Seconds of the caller's audio sent to the agent."""
-        return self.frames_to_agent * 0.02
-
-    @property
-    def seconds_to_caller(self) -> float:
-        """Seconds of the agent's audio sent towards the caller."""
-        return self.frames_to_caller * 0.02
 
 
 class TwilioRelay:

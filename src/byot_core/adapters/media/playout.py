@@ -46,7 +46,6 @@ class Playout:
         self._queued_at = 0.0
         self.xoff = False
         self.dropped_bytes = 0
-        self.frames_sent = 0
 
     def audio(self, payload: bytes) -> None:
         """Audio from the agent: whole frames are queued, the rest waits for more."""
@@ -126,7 +125,6 @@ class Playout:
         if sent:
             self._queued = self.queued(now) + sent
             self._queued_at = now
-            self.frames_sent += sent
         return out
 
     @property

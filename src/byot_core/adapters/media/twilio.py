@@ -135,8 +135,3 @@ class TwilioStream:
     def stop(self) -> str:
         """The stream ends (the caller hung up)."""
         return self._next("stop", {"stop": {"accountSid": self.call.account_id, "callSid": self.call.execution_id}})
-
-    @property
-    def chunks(self) -> int:
-        """How many ``media`` messages were sent."""
-        return self._chunk
