@@ -29,6 +29,7 @@ from byot_core.domain.errors import (
     TelephonyUnavailable,
     TrunkNameConflict,
     TrunkNotFound,
+    TrunkVersionMismatch,
     ValidationFailed,
 )
 from byot_core.services import Byot, Dependencies, Message, TrunkDeleted, TrunkDetails
@@ -58,6 +59,7 @@ __all__ = [
     "TrunkDetails",
     "TrunkNameConflict",
     "TrunkNotFound",
+    "TrunkVersionMismatch",
     "ValidationFailed",
     "build",
 ]

@@ -258,3 +258,34 @@ async def test_a_full_or_busy_trunk_answers_429_with_retry_after(api: Api) -> No
     paced = await api.call("POST", "/call", call)
     assert (paced.status_code, paced.json()["code"]) == (429, "trunk_calls_per_second_exceeded")
     assert paced.headers["retry-after"] == "1"
+
+
+async def test_trunks_carry_an_etag_that_if_match_checks(api: Api) -> None:
+    """ETag is the trunk's version; PATCH and DELETE with an older one answer 412 and change nothing."""
+    created = await api.call("POST", "/sip-trunks/trunks", USERPASS_TRUNK)
+    trunk_id, first = created.json()["id"], created.headers["etag"]
+    assert first == '"1"'
+    path = f"/sip-trunks/trunks/{trunk_id}"
+    assert (await api.call("GET", path)).headers["etag"] == first
+    changed = await api.call("PATCH", path, {"description": "one"}, headers={"If-Match": first})
+    assert (changed.status_code, changed.headers["etag"], changed.json()["description"]) == (200, '"2"', "one")
+    for stale in (first, 'W/"2"', '"someone-else"', '"1", "7"'):
+        refused = await api.call("PATCH", path, {"description": "two"}, headers={"If-Match": stale})
+        assert refused.status_code == 412, (stale, refused.text)
+        assert refused.json() == {
+            "detail": "The trunk has changed since that version was read",
+            "code": "trunk_version_mismatch",
+        }
+    assert (await api.call("DELETE", path, headers={"If-Match": first})).status_code == 412
+    assert (await api.call("GET", path)).json()["description"] == "one"
+    # A list naming the current version, or *, matches; a malformed header is refused, not ignored.
+    assert (await api.call("PATCH", path, {"description": "two"}, headers={"If-Match": 'W/"2", "9", "2"'})).is_success
+    assert (await api.call("PATCH", path, {"description": "3"}, headers={"If-Match": "*"})).headers["etag"] == '"4"'
+    for malformed in ("4", '"4', '"4" "5"', " "):
+        answer = await api.call("PATCH", path, {"description": "x"}, headers={"If-Match": malformed})
+        assert (answer.status_code, answer.json()["code"]) == (400, "invalid_if_match"), malformed
+    # Without If-Match, as the guide's clients send, the last write wins.
+    assert (await api.call("PATCH", path, {"description": "last"})).headers["etag"] == '"5"'
+    assert (await api.call("DELETE", path, headers={"If-Match": '"5"'})).status_code == 200
+    missing = await api.call("DELETE", path, headers={"If-Match": '"6"'})
+    assert missing.status_code == 404  # a trunk that is gone is not found, whatever the condition

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 import byot_core
-from byot_core import ByotError, ChannelsFull, PhoneNumberConflict, TrunkNameConflict
+from byot_core import ByotError, ChannelsFull, PhoneNumberConflict, TrunkNameConflict, TrunkVersionMismatch
 from byot_core.adapters.fernet_secrets import FernetSecretBox, new_key
 from byot_core.adapters.sql import SqlStorage
 from byot_core.domain.events import InboundCallArrived
@@ -169,3 +169,50 @@ async def test_a_trunks_pace_holds_across_instances(apps: list[byot_core.Byot]) 
     assert 5.5 <= (starts[-1] - starts[0]).total_seconds() <= 6.5  # 30 slots, 0.2 s apart
     for app in apps:
         await app.deps.background.cancel()
+
+
+async def test_concurrent_patches_apply_one_after_another(apps: list[byot_core.Byot]) -> None:
+    """20 PATCHes of one trunk at once through 4 instances: each answers its own body, none mixes two."""
+    trunk_id = (await apps[0].trunks.create(ACCOUNT, USERPASS_TRUNK)).trunk.id
+
+    def patch(i: int) -> dict[str, object]:
+        return {
+            "name": f"name {i}",
+            "description": f"description {i}",
+            "gateways": [{"gateway_address": f"10.0.0.{i}", "port": 5060, "priority": 1}],
+        }
+
+    answers = await asyncio.gather(*(apps[i % INSTANCES].trunks.update(ACCOUNT, trunk_id, patch(i)) for i in range(20)))
+    for i, answer in enumerate(answers):
+        trunk = answer.trunk
+        assert (trunk.name, trunk.description, trunk.gateways[0].address) == (
+            f"name {i}",
+            f"description {i}",
+            f"10.0.0.{i}",
+        ), f"PATCH {i} answered another request's write: {trunk.name}"
+    # One after the other: every PATCH made its own revision, and the last one stored is whole.
+    assert sorted(a.trunk.revision for a in answers) == list(range(2, 22))
+    last = max(answers, key=lambda a: a.trunk.revision).trunk
+    stored = (await apps[3].trunks.get(ACCOUNT, trunk_id)).trunk
+    assert (stored.name, stored.description, stored.gateways, stored.revision) == (
+        last.name,
+        last.description,
+        last.gateways,
+        21,
+    )
+
+
+async def test_if_revision_lets_one_of_twenty_changes_through(apps: list[byot_core.Byot]) -> None:
+    """20 PATCHes made from revision 1, at once, through 4 instances: one is stored, 19 are told the trunk changed."""
+    trunk_id = (await apps[0].trunks.create(ACCOUNT, USERPASS_TRUNK)).trunk.id
+    results = await outcomes(
+        [
+            apps[i % INSTANCES].trunks.update(ACCOUNT, trunk_id, {"description": f"d{i}"}, if_revision=1)
+            for i in range(20)
+        ]
+    )
+    stored = [r for r in results if not isinstance(r, BaseException)]
+    refused = [r for r in results if isinstance(r, TrunkVersionMismatch)]
+    assert (len(stored), len(refused)) == (1, 19), results
+    (winner,) = (r for r in results if isinstance(r, byot_core.TrunkDetails))
+    assert (await apps[1].trunks.get(ACCOUNT, trunk_id)).trunk.description == winner.trunk.description

@@ -55,7 +55,8 @@ def _converter() -> cattrs.Converter:
                   canonical_key=override(omit=True))  # fmt: skip
     # The settings are written flat, beside the trunk's own fields, as the guide shows them.
     trunk = hook(Trunk, account_id=override(rename="user_id"), auth_password=override(omit=True),
-                 deleted=override(omit=True), settings=override(omit=True))  # fmt: skip
+                 deleted=override(omit=True), settings=override(omit=True),
+                 revision=override(omit=True))  # fmt: skip  # the revision travels as the ETag header
     execution = hook(Execution, account_id=override(rename="user_id"), gateway_plan=override(omit=True),
                      hangup_reason=override(omit=True), media=override(omit=True),
                      ring_timeout_seconds=override(omit=True))  # fmt: skip

@@ -35,6 +35,7 @@ __all__ = [
     "TelephonyUnavailable",
     "TrunkNameConflict",
     "TrunkNotFound",
+    "TrunkVersionMismatch",
     "ValidationFailed",
     "plausible_id",
 ]
@@ -50,6 +51,8 @@ class ErrorKind(enum.Enum):
     UNAVAILABLE = "unavailable"
     #: Refused for now, for lack of capacity: the same request may succeed shortly.
     BUSY = "busy"
+    #: Refused because the object changed since the version the caller named: read it again, then decide.
+    STALE = "stale"
 
 
 class ByotError(Exception):
@@ -198,6 +201,16 @@ class TrunkNameConflict(Conflict):
 
     def __init__(self) -> None:
         super().__init__("A trunk with this name already exists")
+
+
+class TrunkVersionMismatch(ByotError):
+    """The trunk's stored revision is not the one the change was made against: someone changed it since."""
+
+    kind = ErrorKind.STALE
+    code = "trunk_version_mismatch"
+
+    def __init__(self) -> None:
+        super().__init__("The trunk has changed since that version was read")
 
 
 class CallRefused(ByotError):

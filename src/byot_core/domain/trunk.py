@@ -103,6 +103,9 @@ class Trunk:
     of their own. ``channels`` (beyond the guide), when set, is how many calls may be in progress on the trunk at
     once, inbound and outbound together; ``None`` is unlimited. ``calls_per_second`` (beyond the guide), when set,
     paces the outbound attempts started on the trunk (failovers included).
+
+    ``revision`` is the stored version of the trunk: storage sets it to 1 when the trunk is added and adds one with
+    each update (its sync state aside), and refuses an update made from an older one. A trunk not yet stored has 0.
     """
 
     id: str
@@ -124,6 +127,7 @@ class Trunk:
     default_inbound_agent_id: str | None = None
     channels: int | None = None
     calls_per_second: int | None = None
+    revision: int = 0
 
     @property
     def routes_calls(self) -> bool:

@@ -46,10 +46,14 @@ class TrunkRepository(Protocol):
     """Trunks, with their gateways and IP identifiers, as whole aggregates."""
 
     async def add(self, trunk: Trunk) -> None:
-        """Store a new trunk. Raises ``TrunkNameConflict`` if the account has a live trunk of that name."""
+        """Store a new trunk, at revision 1. ``TrunkNameConflict`` if the account has a live trunk of that name."""
 
-    async def get(self, account_id: str, trunk_id: str) -> Trunk | None:
-        """The account's live (undeleted) trunk with that id, or ``None``."""
+    async def get(self, account_id: str, trunk_id: str, *, for_update: bool = False) -> Trunk | None:
+        """The account's live (undeleted) trunk with that id, or ``None``.
+
+        ``for_update`` says the unit of work is about to change the trunk: hold it against other units of work
+        changing it (a row lock) until this one ends, so that concurrent changes apply one after the other.
+        """
 
     async def exists(self, account_id: str, trunk_id: str) -> bool:
         """Whether the account has a live trunk with that id (cheaper than :meth:`get`: no gateways or identifiers)."""
@@ -62,6 +66,9 @@ class TrunkRepository(Protocol):
 
     async def update(self, trunk: Trunk) -> None:
         """Replace a stored trunk (gateways and identifiers whole). Deleting is an update with ``deleted=True``.
+
+        ``trunk.revision`` is the revision it was read at; the stored one becomes the next. If another unit of work
+        has changed the trunk since, nothing is written and ``StorageBusy`` is raised (the use case reads it again).
 
         Raises ``TrunkNameConflict`` on a taken name, and ``PhoneNumberConflict`` naming the number when the trunk
         becomes active while one of its DIDs is held by another active trunk.

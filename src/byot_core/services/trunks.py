@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 import attrs
 
-from byot_core.domain.errors import AgentNotFound, TrunkNotFound
+from byot_core.domain.errors import AgentNotFound, TrunkNotFound, TrunkVersionMismatch
 from byot_core.domain.number_draft import NumberDraft, number_draft
 from byot_core.domain.phone_number import PhoneNumber
 from byot_core.domain.secret import SealedSecret, Secret
@@ -109,6 +109,7 @@ class TrunkService:
             await uow.numbers.add_all(numbers)
 
         await in_transaction(self.deps.storage, store)
+        trunk = attrs.evolve(trunk, revision=1)
         # The answer is the trunk as this request stored it; only its sync state comes from the push.
         trunk = attrs.evolve(trunk, sync_state=(await self.telephony.sync(trunk)).sync_state)
         return TrunkDetails(trunk, numbers)
@@ -128,7 +129,12 @@ class TrunkService:
         return TrunkDetails(trunk, tuple(numbers))
 
     async def update(
-        self, account_id: str, trunk_id: str, request: TrunkChanges | Mapping[str, object]
+        self,
+        account_id: str,
+        trunk_id: str,
+        request: TrunkChanges | Mapping[str, object],
+        *,
+        if_revision: int | Collection[int] | None = None,
     ) -> TrunkDetails:
         """Partially update a trunk (gateways and identifiers replaced whole) and bring telephony in step.
 
@@ -136,6 +142,11 @@ class TrunkService:
         :func:`byot_core.guide.read_trunk_update`, which tells a field sent as ``null`` from one not sent).
         Deactivating removes the trunk's telephony configuration; reactivating is refused with
         ``PhoneNumberConflict`` naming the number when one of its DIDs now lives on another active trunk.
+
+        Concurrent updates of one trunk apply one after the other, each to the trunk as the one before left it, and
+        each answers the trunk as it left it. With ``if_revision``, the update is made only if the trunk is stored at
+        that revision (``TrunkVersionMismatch`` otherwise): a client that read revision 4 cannot undo unseen a change
+        made since. A collection of revisions accepts any of them.
         """
         if isinstance(request, TrunkChanges):
             check_changes(request)
@@ -147,33 +158,33 @@ class TrunkService:
             await self._check_agent(account_id, changes.default_inbound_agent_id)
 
         async def store(uow: UnitOfWork) -> tuple[Trunk, Sequence[PhoneNumber]]:
-            trunk = await uow.trunks.get(account_id, trunk_id)
-            if trunk is None:
-                raise TrunkNotFound()
+            trunk = await self._for_change(uow, account_id, trunk_id, if_revision)
             updated = apply_changes(
                 trunk, changes, new_id=self.deps.ids.new_id, now=self.deps.clock.now(), sealed_password=sealed
             )
             # Pending until telephony confirms: a crash before the sync must not leave the change marked applied.
             updated = attrs.evolve(updated, sync_state=SyncState.PENDING)
             await uow.trunks.update(updated)
-            return updated, await uow.numbers.list_for_trunk(account_id, trunk_id)
+            numbers = await uow.numbers.list_for_trunk(account_id, trunk_id)
+            return attrs.evolve(updated, revision=trunk.revision + 1), numbers
 
         updated, numbers = await in_transaction(self.deps.storage, store)
         # The trunk as this update left it, even if another update has been stored since (its push is the newest).
         updated = attrs.evolve(updated, sync_state=(await self.telephony.sync(updated)).sync_state)
         return TrunkDetails(updated, tuple(numbers))
 
-    async def delete(self, account_id: str, trunk_id: str) -> TrunkDeleted:
+    async def delete(
+        self, account_id: str, trunk_id: str, *, if_revision: int | Collection[int] | None = None
+    ) -> TrunkDeleted:
         """Delete a trunk and everything that hangs on it.
 
         Gateways and identifiers are removed, numbers soft-deleted with their mappings cleared (one transaction),
-        then the telephony configuration is removed. Raises ``TrunkNotFound``.
+        then the telephony configuration is removed. Raises ``TrunkNotFound``, and ``TrunkVersionMismatch`` when
+        ``if_revision`` is given and the trunk is stored at another revision.
         """
 
         async def store(uow: UnitOfWork) -> tuple[Trunk, int]:
-            trunk = await uow.trunks.get(account_id, trunk_id)
-            if trunk is None:
-                raise TrunkNotFound()
+            trunk = await self._for_change(uow, account_id, trunk_id, if_revision)
             now = self.deps.clock.now()
             removed = await uow.numbers.remove_all_for_trunk(trunk_id, now)
             deleted = attrs.evolve(
@@ -185,6 +196,20 @@ class TrunkService:
         deleted, removed = await in_transaction(self.deps.storage, store)
         await self.telephony.sync(deleted)
         return TrunkDeleted(removed)
+
+    @staticmethod
+    async def _for_change(
+        uow: UnitOfWork, account_id: str, trunk_id: str, if_revision: int | Collection[int] | None
+    ) -> Trunk:
+        """The trunk about to be changed, held against other changes until the unit of work ends."""
+        trunk = await uow.trunks.get(account_id, trunk_id, for_update=True)
+        if trunk is None:
+            raise TrunkNotFound()
+        if if_revision is not None:
+            allowed = (if_revision,) if isinstance(if_revision, int) else if_revision
+            if trunk.revision not in allowed:
+                raise TrunkVersionMismatch()
+        return trunk
 
     async def check_secrets(self) -> None:
         """Open one stored password, so that a wrong secret key is an error at start rather than on a later call."""

@@ -16,7 +16,7 @@ from datetime import timedelta
 
 import attrs
 
-from byot_core.domain.errors import PhoneNumberConflict, PhoneNumberOnTrunk, TrunkNameConflict
+from byot_core.domain.errors import PhoneNumberConflict, PhoneNumberOnTrunk, StorageBusy, TrunkNameConflict
 from byot_core.domain.secret import SealedSecret
 from byot_core.domain.trunk import IpIdentifier, SyncState
 from byot_core.ports.storage import ReadOnlyUnitOfWork
@@ -36,6 +36,7 @@ async def trunk_round_trip(new: StorageFactory) -> None:
     async with storage.unit_of_work() as uow:
         await uow.trunks.add(trunk)
         await uow.commit()
+    trunk = attrs.evolve(trunk, revision=1)  # as storage numbers its first version
     async with storage.unit_of_work() as uow:
         assert await uow.trunks.get("acct-1", "t1") == trunk, "trunk did not read back equal"
         assert await uow.trunks.get("acct-2", "t1") is None, "another account's trunk was visible"
@@ -43,6 +44,30 @@ async def trunk_round_trip(new: StorageFactory) -> None:
         assert not await uow.trunks.exists("acct-2", "t1")
         assert not await uow.trunks.exists("acct-1", "t2")
         assert await uow.trunks.get_any("t1") == trunk
+
+
+async def revisions_count_changes_and_refuse_stale_writes(new: StorageFactory) -> None:
+    """Each update stores the next revision; an update made from an older one writes nothing (StorageBusy)."""
+    storage = await new()
+    async with storage.unit_of_work() as uow:
+        await uow.trunks.add(sample_trunk("t1"))
+        await uow.commit()
+    async with storage.unit_of_work() as uow:
+        first = await uow.trunks.get("acct-1", "t1", for_update=True)
+        assert first is not None
+        assert first.revision == 1, f"a new trunk is at revision 1, not {first.revision}"
+        await uow.trunks.update(attrs.evolve(first, name="Renamed"))
+        await uow.trunks.set_sync_state("t1", SyncState.APPLIED)
+        await uow.commit()
+    async with storage.unit_of_work() as uow:
+        second = await uow.trunks.get("acct-1", "t1")
+        assert second is not None
+        assert second.revision == 2, f"one update, one revision more, not {second.revision}"
+        await _expect(StorageBusy, uow.trunks.update(attrs.evolve(first, name="Stale")), "an update from revision 1")
+    async with storage.unit_of_work() as uow:
+        kept = await uow.trunks.get("acct-1", "t1")
+        assert kept is not None
+        assert (kept.name, kept.revision) == ("Renamed", 2), f"a stale update wrote: {kept}"
 
 
 async def uncommitted_work_is_rolled_back(new: StorageFactory) -> None:
@@ -81,7 +106,8 @@ async def trunk_names_unique_per_account(new: StorageFactory) -> None:
     async with storage.unit_of_work() as uow:
         renamed = attrs.evolve(sample_trunk("t4", name="Other"))
         await uow.trunks.add(renamed)
-        await _expect(TrunkNameConflict, uow.trunks.update(attrs.evolve(renamed, name="MAIN")), "rename onto a name")
+        renamed = attrs.evolve(renamed, name="MAIN", revision=1)
+        await _expect(TrunkNameConflict, uow.trunks.update(renamed), "rename onto a name")
 
 
 async def did_held_once_among_active_trunks(new: StorageFactory) -> None:
@@ -126,11 +152,12 @@ async def deactivation_frees_the_did(new: StorageFactory) -> None:
         await uow.trunks.add(t1)
         await uow.trunks.add(t2)
         await uow.numbers.add(sample_number("n1", t1))
-        await uow.trunks.update(attrs.evolve(t1, is_active=False))
+        await uow.trunks.update(attrs.evolve(t1, is_active=False, revision=1))
         await uow.numbers.add(sample_number("n2", t2))
         await uow.commit()
     async with storage.unit_of_work() as uow:
-        await _expect(PhoneNumberConflict, uow.trunks.update(attrs.evolve(t1, is_active=True)), "reactivation")
+        reactivated = attrs.evolve(t1, is_active=True, revision=2)
+        await _expect(PhoneNumberConflict, uow.trunks.update(reactivated), "reactivation")
 
 
 async def listing_counts_live_numbers(new: StorageFactory) -> None:
@@ -143,7 +170,7 @@ async def listing_counts_live_numbers(new: StorageFactory) -> None:
         await uow.numbers.add(sample_number("n1", t1, "15550000001"))
         await uow.numbers.add(sample_number("n2", t1, "15550000002"))
         await uow.numbers.add(sample_number("n3", t2, "15550000003"))
-        await uow.trunks.update(attrs.evolve(t3, deleted=True))
+        await uow.trunks.update(attrs.evolve(t3, deleted=True, revision=1))
         await uow.commit()
     async with storage.unit_of_work() as uow:
         number = await uow.numbers.get("acct-1", "n2")
@@ -230,7 +257,7 @@ async def routing_candidates_carry_sources(new: StorageFactory) -> None:
         assert candidate.sources.allows("198.51.100.7")
         assert candidate.sources.allows("203.0.113.10")
         assert not candidate.sources.allows("192.0.2.1")
-        changed = attrs.evolve(trunk, ip_identifiers=(IpIdentifier("i2", "192.0.2.0/28", _T0),))
+        changed = attrs.evolve(trunk, ip_identifiers=(IpIdentifier("i2", "192.0.2.0/28", _T0),), revision=1)
         await uow.trunks.update(changed)
         await uow.commit()
     async with storage.unit_of_work() as uow:
@@ -247,7 +274,8 @@ async def read_only_units_read_and_refuse_writes(new: StorageFactory) -> None:
         await uow.trunks.add(trunk)
         await uow.commit()
     async with storage.unit_of_work(read_only=True) as uow:
-        assert await uow.trunks.get("acct-1", "t1") == trunk, "a read-only unit of work reads committed trunks"
+        stored = attrs.evolve(trunk, revision=1)
+        assert await uow.trunks.get("acct-1", "t1") == stored, "a read-only unit of work reads committed trunks"
         await _expect(ReadOnlyUnitOfWork, uow.trunks.add(sample_trunk("t2")), "adding in a read-only unit of work")
         await _expect(ReadOnlyUnitOfWork, uow.numbers.add(sample_number("n1", trunk)), "adding a number read-only")
     async with storage.unit_of_work() as uow:
@@ -271,6 +299,7 @@ async def numbers_added_together(new: StorageFactory) -> None:
 #: Every check of the contract, in a stable order.
 STORAGE_CONTRACT: tuple[Callable[[StorageFactory], Awaitable[None]], ...] = (
     trunk_round_trip,
+    revisions_count_changes_and_refuse_stale_writes,
     uncommitted_work_is_rolled_back,
     trunk_names_unique_per_account,
     did_held_once_among_active_trunks,

@@ -24,6 +24,7 @@ from byot_core.adapters.http.body import MAX_BODY_BYTES, read_json
 from byot_core.adapters.http.errors import ApiError, error_body, status_for
 from byot_core.adapters.http.openapi import openapi_document
 from byot_core.adapters.http.routing import Handler, api_page_routes, operation_routes
+from byot_core.adapters.http.versions import if_match, trunk_etag
 from byot_core.domain.agent import SIP_TRUNK_PROVIDER, Agent
 from byot_core.domain.config_safety import text_problem
 from byot_core.domain.errors import (
@@ -43,6 +44,7 @@ from byot_core.domain.missing import MISSING
 from byot_core.guide import read_call, read_mapping, read_number, read_trunk_create, read_trunk_update
 from byot_core.guide.fields import FieldReader, as_mapping
 from byot_core.services.app import Byot
+from byot_core.services.views import TrunkDetails
 
 __all__ = ["AgentRegistry", "create_app"]
 
@@ -163,9 +165,12 @@ def create_app(
             raise _NOT_FOUND[name]()
         return value
 
+    def trunk_response(details: TrunkDetails, status: int = 200) -> Response:
+        return JSONResponse(trunk_json(details), status, headers={"ETag": trunk_etag(details.trunk)})
+
     async def create_trunk(request: Request, account: str) -> Response:
         draft = read_trunk_create(await body(request), byot.deps.default_region)
-        return JSONResponse(trunk_json(await byot.trunks.create(account, draft)), 201)
+        return trunk_response(await byot.trunks.create(account, draft), 201)
 
     async def list_trunks(request: Request, account: str) -> Response:
         raw = request.query_params.get("is_active")
@@ -177,14 +182,14 @@ def create_app(
         return JSONResponse([trunk_summary_json(s) for s in await byot.trunks.list(account, is_active)])
 
     async def get_trunk(request: Request, account: str) -> Response:
-        return JSONResponse(trunk_json(await byot.trunks.get(account, path(request, "trunk_id"))))
+        return trunk_response(await byot.trunks.get(account, path(request, "trunk_id")))
 
     async def update_trunk(request: Request, account: str) -> Response:
-        details = await byot.trunks.update(account, path(request, "trunk_id"), read_trunk_update(await body(request)))
-        return JSONResponse(trunk_json(details))
+        trunk_id, changes = path(request, "trunk_id"), read_trunk_update(await body(request))
+        return trunk_response(await byot.trunks.update(account, trunk_id, changes, if_revision=if_match(request)))
 
     async def delete_trunk(request: Request, account: str) -> Response:
-        result = await byot.trunks.delete(account, path(request, "trunk_id"))
+        result = await byot.trunks.delete(account, path(request, "trunk_id"), if_revision=if_match(request))
         return JSONResponse({"message": result.message})
 
     async def add_number(request: Request, account: str) -> Response:

@@ -13,6 +13,7 @@ _STATUS = {
     ErrorKind.REFUSED: 400,
     ErrorKind.UNAVAILABLE: 503,
     ErrorKind.BUSY: 429,
+    ErrorKind.STALE: 412,
 }
 # Errors that are the server's own configuration problem, not the caller's.
 _SERVER_SIDE = {"secret_unreadable": 503, "secrets_not_configured": 503, "schema_out_of_date": 503}

@@ -14,6 +14,7 @@ _ERRORS = {
     401: "Missing or wrong API key",
     404: "Not found",
     409: "Conflict",
+    412: "If-Match names a version the trunk is no longer at (beyond the guide): read it again",
     413: "Body too large",
     429: "Every channel of the trunk is in use (beyond the guide): try again after Retry-After seconds",
     503: "Unavailable",
@@ -27,6 +28,18 @@ _QUERY: dict[str, Json] = {
     },
 }
 
+_ETAG: Json = {
+    "description": "The trunk's version (beyond the guide): its revision, quoted; send it back in If-Match",
+    "schema": {"type": "string", "examples": ['"3"']},
+}
+_IF_MATCH: Json = {
+    "name": "If-Match",
+    "in": "header",
+    "required": False,
+    "description": "Change only if the trunk is still at this version (its ETag), otherwise 412 (beyond the guide)",
+    "schema": {"type": "string"},
+}
+
 
 def _content(schema: Json) -> Json:
     return {"application/json": {"schema": schema}}
@@ -35,6 +48,8 @@ def _content(schema: Json) -> Json:
 def _operation(op: Operation) -> Json:
     answer = {"type": "array", "items": ref(op.answer[1:-1])} if op.answer.startswith("[") else ref(op.answer)
     responses: Json = {str(op.status): {"description": op.description, "content": _content(answer)}}
+    if op.etag:
+        responses[str(op.status)]["headers"] = {"ETag": _ETAG}
     for status in (401, *op.errors):
         responses[str(status)] = {"description": _ERRORS[status], "content": _content(ref("Error"))}
     operation: Json = {"operationId": op.handler if not op.only_this_method else f"{op.handler}_guide_path"}
@@ -43,6 +58,8 @@ def _operation(op: Operation) -> Json:
         operation["requestBody"] = {"required": True, "content": _content(ref(op.body))}
     parameters = [{"name": p, "in": "path", "required": True, "schema": {"type": "string"}} for p in op.path_params]
     parameters += [_QUERY[q] for q in op.query]
+    if op.if_match:
+        parameters.append(_IF_MATCH)
     if parameters:
         operation["parameters"] = parameters
     return operation

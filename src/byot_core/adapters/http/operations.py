@@ -24,6 +24,7 @@ class Operation:
 
     ``answer`` is a schema name, or ``[Name]`` for a list of them. ``only_this_method`` makes the route exist for
     this method alone: the guide's ``PATCH /{agent_id}`` must not turn every unknown one-segment path into a 405.
+    ``etag`` says the answer carries the object's ``ETag``; ``if_match`` that the operation honours ``If-Match``.
     """
 
     method: str
@@ -37,6 +38,8 @@ class Operation:
     body: str | None = None
     query: tuple[str, ...] = ()
     only_this_method: bool = False
+    etag: bool = False
+    if_match: bool = False
 
     @property
     def path_params(self) -> tuple[str, ...]:
@@ -50,13 +53,14 @@ _AGENT = "/v2/agent/{agent_id}"
 #: Every operation of the reference API, in the order routes are tried.
 OPERATIONS: tuple[Operation, ...] = (
     Operation("POST", "/sip-trunks/trunks", "create_trunk", "Create a SIP trunk", 201, "Trunk", "Created",
-              (*_WRITE, 409), "TrunkCreate"),
+              (*_WRITE, 409), "TrunkCreate", etag=True),
     Operation("GET", "/sip-trunks/trunks", "list_trunks", "List trunks", 200, "[Trunk]", "The account's trunks",
               (400,), query=("is_active",)),
-    Operation("GET", _TRUNK, "get_trunk", "Get a trunk", 200, "Trunk", "The trunk", (404,)),
-    Operation("PATCH", _TRUNK, "update_trunk", "Update a trunk", 200, "Trunk", "Updated", (*_WRITE, 404, 409),
-              "TrunkUpdate"),
-    Operation("DELETE", _TRUNK, "delete_trunk", "Delete a trunk", 200, "Message", "Deleted", (404,)),
+    Operation("GET", _TRUNK, "get_trunk", "Get a trunk", 200, "Trunk", "The trunk", (404,), etag=True),
+    Operation("PATCH", _TRUNK, "update_trunk", "Update a trunk", 200, "Trunk", "Updated", (*_WRITE, 404, 409, 412),
+              "TrunkUpdate", etag=True, if_match=True),
+    Operation("DELETE", _TRUNK, "delete_trunk", "Delete a trunk", 200, "Message", "Deleted", (400, 404, 412),
+              if_match=True),
     Operation("POST", f"{_TRUNK}/numbers", "add_number", "Add a number", 201, "PhoneNumber", "Added",
               (*_WRITE, 404, 409), "PhoneNumberCreate"),
     Operation("GET", f"{_TRUNK}/numbers", "list_numbers", "List a trunk's numbers", 200, "[PhoneNumber]",

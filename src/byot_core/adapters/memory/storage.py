@@ -22,7 +22,7 @@ import attrs
 
 from byot_core.adapters.memory.state import Journal as _Journal
 from byot_core.adapters.memory.state import State as _State
-from byot_core.domain.errors import PhoneNumberConflict, PhoneNumberOnTrunk, TrunkNameConflict
+from byot_core.domain.errors import PhoneNumberConflict, PhoneNumberOnTrunk, StorageBusy, TrunkNameConflict
 from byot_core.domain.execution import Execution
 from byot_core.domain.pacing import reserve_slot
 from byot_core.domain.phone_number import PhoneNumber
@@ -51,9 +51,10 @@ class _TrunkRepo(_Repositories):
     __slots__ = ()
 
     async def add(self, trunk: Trunk) -> None:
-        self._put(trunk)
+        self._put(attrs.evolve(trunk, revision=0), new=True)
 
-    async def get(self, account_id: str, trunk_id: str) -> Trunk | None:
+    async def get(self, account_id: str, trunk_id: str, *, for_update: bool = False) -> Trunk | None:
+        # Units of work here take turns: a trunk read is already held until this one ends.
         trunk = self.state.trunks.get(trunk_id)
         if trunk is None or trunk.account_id != account_id or trunk.deleted:
             return None
@@ -74,7 +75,7 @@ class _TrunkRepo(_Repositories):
         return sorted(found, key=lambda s: (s.trunk.created_at, s.trunk.id))
 
     async def update(self, trunk: Trunk) -> None:
-        self._put(trunk)
+        self._put(trunk, new=False)
 
     async def reserve_attempt(
         self, trunk_id: str, calls_per_second: int, now: datetime, max_wait: timedelta | None
@@ -96,9 +97,15 @@ class _TrunkRepo(_Repositories):
     async def any_sealed_password(self) -> SealedSecret | None:
         return next((t.auth_password for t in self.state.trunks.values() if t.auth_password), None)
 
-    def _put(self, trunk: Trunk) -> None:
+    def _put(self, trunk: Trunk, *, new: bool) -> None:
         state, journal = self.state, self.journal
         old = state.trunks.get(trunk.id)
+        if (old is None) != new:
+            raise LookupError(f"trunk {trunk.id} is {'already' if new else 'not'} stored")
+        if old is not None and trunk.revision != old.revision:
+            # Changed since it was read (or added twice): writing would undo a change unseen.
+            raise StorageBusy()
+        trunk = attrs.evolve(trunk, revision=trunk.revision + 1)
         new_name = (trunk.account_id, name_key(trunk.name))
         if not trunk.deleted and state.names.get(new_name, trunk.id) != trunk.id:
             raise TrunkNameConflict()

@@ -150,7 +150,11 @@ def lock_trunk(conn: Connection, trunk_id: str) -> sa.RowMapping | None:
 
     SQLite needs no row lock: every transaction holds the database's write lock from its start.
     """
-    query = sa.select(trunks.c.is_active, trunks.c.deleted).where(trunks.c.id == trunk_id).with_for_update()
+    query = (
+        sa.select(trunks.c.is_active, trunks.c.deleted, trunks.c.revision)
+        .where(trunks.c.id == trunk_id)
+        .with_for_update()
+    )
     return conn.execute(query).mappings().first()
 
 
@@ -159,6 +163,8 @@ def lock_trunk(conn: Connection, trunk_id: str) -> sa.RowMapping | None:
 TRUNK_OF_ACCOUNT = sa.select(trunks).where(
     trunks.c.id == sa.bindparam("id"), trunks.c.account_id == sa.bindparam("account"), sa.not_(trunks.c.deleted)
 )
+#: The same, its row locked until the transaction ends (PostgreSQL): the trunk is about to be changed.
+TRUNK_OF_ACCOUNT_FOR_UPDATE = TRUNK_OF_ACCOUNT.with_for_update()
 #: A trunk by id, deleted or not: ``id``.
 TRUNK_BY_ID = sa.select(trunks).where(trunks.c.id == sa.bindparam("id"))
 

@@ -42,7 +42,7 @@ _json.register_structure_hook(datetime, lambda value, _: datetime.fromisoformat(
 
 
 def trunk_values(trunk: Trunk) -> dict[str, Any]:
-    """The trunk's row (without ``revision``)."""
+    """The trunk's row, without ``revision``: storage sets that itself (1 on insert, one more on each update)."""
     return {
         "id": trunk.id,
         "account_id": trunk.account_id,
@@ -87,6 +87,7 @@ def trunk_from_row(row: Row, gateways: Sequence[Gateway], identifiers: Sequence[
         sync_state=SyncState(row["sync_state"]),
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+        revision=row["revision"],
     )
 
 

@@ -12,6 +12,7 @@ from byot_core.adapters.sql import rows
 from byot_core.adapters.sql.common import (
     TRUNK_BY_ID,
     TRUNK_OF_ACCOUNT,
+    TRUNK_OF_ACCOUNT_FOR_UPDATE,
     AggregateCache,
     Children,
     children_of,
@@ -29,6 +30,7 @@ from byot_core.adapters.sql.schema import (
 )
 from byot_core.domain.errors import (
     PhoneNumberConflict,
+    StorageBusy,
     TrunkNameConflict,
     TrunkNotFound,
 )
@@ -103,6 +105,9 @@ def _update_trunk(conn: Connection, trunk: Trunk) -> None:
     if before["deleted"] and not trunk.deleted:
         # Deleted by someone else since this unit of work read it: a deleted trunk never comes back.
         raise TrunkNotFound()
+    if before["revision"] != trunk.revision:
+        # Changed by another unit of work since this one read it: writing would undo that change unseen.
+        raise StorageBusy()
     was_routing = before["is_active"] and not before["deleted"]
 
     def write() -> None:
@@ -156,9 +161,11 @@ class SqlTrunkRepository:
         """Insert a trunk and its children; ``TrunkNameConflict`` if the name is taken."""
         await self._session.run(_add_trunk, trunk)
 
-    async def get(self, account_id: str, trunk_id: str) -> Trunk | None:
-        """The account's live trunk, or ``None``."""
+    async def get(self, account_id: str, trunk_id: str, *, for_update: bool = False) -> Trunk | None:
+        """The account's live trunk, or ``None``; ``for_update`` locks its row until the unit of work ends."""
         params = {"id": trunk_id, "account": account_id}
+        if for_update:
+            return await self._session.run(load_trunk, TRUNK_OF_ACCOUNT_FOR_UPDATE, params, self._cache)
         return await self._session.run(load_trunk, TRUNK_OF_ACCOUNT, params, self._cache, write=False)
 
     async def exists(self, account_id: str, trunk_id: str) -> bool:
