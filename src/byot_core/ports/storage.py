@@ -74,8 +74,11 @@ class TrunkRepository(Protocol):
         becomes active while one of its DIDs is held by another active trunk.
         """
 
-    async def set_sync_state(self, trunk_id: str, state: SyncState) -> None:
-        """Record whether telephony matches the stored trunk; never changes ``updated_at``."""
+    async def set_sync_state(self, trunk_id: str, state: SyncState, *, revision: int | None = None) -> None:
+        """Record whether telephony matches the stored trunk; never changes ``updated_at`` or the revision.
+
+        With ``revision``, only if the trunk is still stored at it (the state was found for that version).
+        """
 
     async def reserve_attempt(
         self, trunk_id: str, calls_per_second: int, now: datetime, max_wait: timedelta | None

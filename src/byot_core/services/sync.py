@@ -69,7 +69,8 @@ class TelephonySync:
     woken by :meth:`request`, by reconnections and by failures.
 
     Pushes of one trunk never overlap within a process (a fixed pool of locks, shared by trunk id hash: bounded
-    memory, and two trunks rarely wait on each other).
+    memory, and two trunks rarely wait on each other). Across processes a push checks, once done, that storage still
+    holds the version it pushed, and pushes again when not (:meth:`sync_stored`).
     """
 
     def __init__(self, deps: Dependencies, *, concurrency: int = 16) -> None:
@@ -105,25 +106,39 @@ class TelephonySync:
     async def sync_stored(
         self, trunk_id: str, *, thorough: bool = True, needed: Callable[[Trunk], bool] | None = None
     ) -> SyncOutcome | None:
-        """Push the trunk as storage holds it now, one sync of a trunk at a time.
+        """Push the trunk as storage holds it now, until storage still holds that version once the push is done.
 
-        Pushes of one trunk never overlap, and each pushes what is stored when it starts, so the last push is always
-        of the latest version: two quick updates, or an update racing a reconcile, cannot leave the older one in
-        telephony. ``thorough=False`` lets telephony skip looking for leftovers of an earlier shape when the trunk
-        is stored as applied (every change is stored as pending until telephony confirms it). Returns ``None`` if
-        the trunk is not stored, or ``needed`` says the stored trunk needs no push.
+        Each push pushes what is stored when it starts, and pushes of one trunk never overlap within a process. Across
+        processes they can: an older version's push may end after a newer one's and leave the older version in
+        telephony. So once a push is done the stored revision is read again, and a trunk changed meanwhile is pushed
+        again, thoroughly; the push that ends last has then always seen the latest version. ``thorough=False`` lets
+        telephony skip looking for leftovers of an earlier shape when the trunk is stored as applied (every change is
+        stored as pending until telephony confirms it). Returns ``None`` if the trunk is not stored, or ``needed``
+        says the stored trunk needs no push.
         """
         async with self._locks[hash(trunk_id) % len(self._locks)]:
-            async with self._deps.storage.unit_of_work(read_only=True) as uow:
-                trunk = await uow.trunks.get_any(trunk_id)
+            trunk = await self._stored(trunk_id)
             if trunk is None or (needed is not None and not needed(trunk)):
                 return None
-            state, written = await self.push(trunk, thorough=thorough or trunk.sync_state is not SyncState.APPLIED)
+            thorough = thorough or trunk.sync_state is not SyncState.APPLIED
+            written = 0
+            while True:
+                state, count = await self.push(trunk, thorough=thorough)
+                written += count
+                latest = await self._stored(trunk_id)
+                if latest is None or latest.revision == trunk.revision:
+                    break
+                trunk, thorough = latest, True
             if state is not trunk.sync_state:
                 async with self._deps.storage.unit_of_work() as uow:
-                    await uow.trunks.set_sync_state(trunk.id, state)
+                    # Recorded for the version pushed only: a newer one stays pending until its own push.
+                    await uow.trunks.set_sync_state(trunk.id, state, revision=trunk.revision)
                     await uow.commit()
         return SyncOutcome(attrs.evolve(trunk, sync_state=state), written)
+
+    async def _stored(self, trunk_id: str) -> Trunk | None:
+        async with self._deps.storage.unit_of_work(read_only=True) as uow:
+            return await uow.trunks.get_any(trunk_id)
 
     async def push(self, trunk: Trunk, *, thorough: bool = True) -> tuple[SyncState, int]:
         """Apply (or remove) the trunk in telephony, recording nothing: the state it ends in, and objects written."""
@@ -207,9 +222,9 @@ class TelephonySync:
         The backoff starts at ``first_retry`` seconds and doubles up to ``max_retry``, with jitter; a telephony node
         that (re)connects (:meth:`node_connected`) ends it at once.
 
-        Every ``thorough_every``-th pass is thorough (hourly by default): pushes from several instances of the
-        library can interleave, which only a thorough pass notices. Never returns on its own; cancel the task to stop
-        it. A pass that raises is logged and retried.
+        Every ``thorough_every``-th pass is thorough (hourly by default): it also finds objects left by a push that
+        a process did not live to finish. Never returns on its own; cancel the task to stop it. A pass that raises is
+        logged and retried.
         """
         retry = Backoff(first_retry, max_retry)
         for count in itertools.count():

@@ -47,7 +47,7 @@ async def trunk_round_trip(new: StorageFactory) -> None:
 
 
 async def revisions_count_changes_and_refuse_stale_writes(new: StorageFactory) -> None:
-    """Each update stores the next revision; an update made from an older one writes nothing (StorageBusy)."""
+    """Each update stores the next revision; an update, or a sync state, for an older one writes nothing."""
     storage = await new()
     async with storage.unit_of_work() as uow:
         await uow.trunks.add(sample_trunk("t1"))
@@ -65,9 +65,13 @@ async def revisions_count_changes_and_refuse_stale_writes(new: StorageFactory) -
         assert second.revision == 2, f"one update, one revision more, not {second.revision}"
         await _expect(StorageBusy, uow.trunks.update(attrs.evolve(first, name="Stale")), "an update from revision 1")
     async with storage.unit_of_work() as uow:
+        await uow.trunks.set_sync_state("t1", SyncState.FAILED, revision=1)  # found for a version no longer stored
+        await uow.commit()
+    async with storage.unit_of_work() as uow:
         kept = await uow.trunks.get("acct-1", "t1")
         assert kept is not None
         assert (kept.name, kept.revision) == ("Renamed", 2), f"a stale update wrote: {kept}"
+        assert kept.sync_state is SyncState.APPLIED, "a sync state found for revision 1 was recorded on revision 2"
 
 
 async def uncommitted_work_is_rolled_back(new: StorageFactory) -> None:

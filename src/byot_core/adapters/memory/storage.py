@@ -86,9 +86,9 @@ class _TrunkRepo(_Repositories):
         self.journal.set(self.state.pacing, trunk_id, slot.next_free)
         return slot.at
 
-    async def set_sync_state(self, trunk_id: str, state: SyncState) -> None:
+    async def set_sync_state(self, trunk_id: str, state: SyncState, *, revision: int | None = None) -> None:
         trunk = self.state.trunks.get(trunk_id)
-        if trunk is not None:
+        if trunk is not None and revision in (None, trunk.revision):
             self.journal.set(self.state.trunks, trunk_id, attrs.evolve(trunk, sync_state=state))
 
     async def all_ids(self) -> Sequence[str]:

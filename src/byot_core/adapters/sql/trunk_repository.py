@@ -206,9 +206,11 @@ class SqlTrunkRepository:
 
         return await self._session.run(reserve)
 
-    async def set_sync_state(self, trunk_id: str, state: SyncState) -> None:
-        """Record the telephony sync state."""
+    async def set_sync_state(self, trunk_id: str, state: SyncState, *, revision: int | None = None) -> None:
+        """Record the telephony sync state (of that revision only, when given)."""
         statement = sa.update(trunks).where(trunks.c.id == trunk_id).values(sync_state=state.value)
+        if revision is not None:
+            statement = statement.where(trunks.c.revision == revision)
         await self._session.run(lambda conn: conn.execute(statement))
 
     async def all_ids(self) -> Sequence[str]:

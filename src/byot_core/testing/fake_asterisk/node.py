@@ -25,7 +25,8 @@ class FakeAsterisk:
     Gateways without a script play ``default_play``. ``writable=False`` plays an Asterisk whose ``sorcery.conf`` has
     no writable wizard. ``resolve`` turns a hostname in ``match`` into addresses (the default knows none, as a
     resolver without network would). ``latency`` delays every REST answer, as a network between the library and
-    Asterisk would. ``port`` 0 lets the system choose one. ``ring_scale`` above 0 makes an unanswered call
+    Asterisk would, and ``jitter`` adds up to that many seconds more at random, so that requests overtake each
+    other. ``port`` 0 lets the system choose one. ``ring_scale`` above 0 makes an unanswered call
     (``GatewayPlay.NO_ANSWER``) ring for its originate's ``timeout`` times that scale before it ends, as Asterisk's
     originate timeout ends it; 0 ends it at once. ``dial_timeout`` is how long a media channel nobody connects to
     lives.
@@ -41,6 +42,7 @@ class FakeAsterisk:
         event_delay: float = 0.0,
         timeout_delay: float = 0.05,
         latency: float = 0.0,
+        jitter: float = 0.0,
         default_play: GatewayPlay = GatewayPlay.ANSWER,
         port: int = 0,
         dial_timeout: float = DIAL_TIMEOUT,
@@ -59,7 +61,14 @@ class FakeAsterisk:
         )
         self.media = MediaBook(self.store, self.hub, self.book, dial_timeout=dial_timeout)
         self.routes = AriRoutes(
-            self.store, self.hub, self.book, self.media, username=username, password=password, latency=latency
+            self.store,
+            self.hub,
+            self.book,
+            self.media,
+            username=username,
+            password=password,
+            latency=latency,
+            jitter=jitter,
         )
         self.restarts = 0
         self._runner: web.AppRunner | None = None

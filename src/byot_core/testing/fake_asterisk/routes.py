@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import hmac
+import random
 from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -45,6 +46,7 @@ class AriRoutes:
         username: str,
         password: str,
         latency: float,
+        jitter: float = 0.0,
     ) -> None:
         self.store = store
         self.hub = hub
@@ -53,6 +55,7 @@ class AriRoutes:
         self.username = username
         self.password = password
         self.latency = latency
+        self.jitter = jitter
         # The most recent requests, for tests to read; bounded so that a long-running fake does not grow.
         self.requests: deque[tuple[str, str]] = deque(maxlen=100_000)
         self.faults: list[tuple[str, str, int, float]] = []
@@ -93,8 +96,8 @@ class AriRoutes:
         """Answer one request below ``/ari`` (the event websocket included)."""
         path = "/" + request.match_info["tail"]
         self.requests.append((request.method, path))
-        if self.latency:
-            await asyncio.sleep(self.latency)
+        if self.latency or self.jitter:
+            await asyncio.sleep(self.latency + random.random() * self.jitter)  # noqa: S311 - timing, not a secret
         if not self._authorised(request):
             return _json({"message": "Authentication required"}, 401)
         faulted = await self._fault(request, path)
