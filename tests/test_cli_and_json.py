@@ -65,7 +65,8 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
     """`--help` works for each command and says what it does."""
-    for command in (["serve"], ["demo"], ["db", "upgrade"], ["keygen"], ["reconcile"], ["pjsip", "render"]):
+    commands = (["serve"], ["demo"], ["db", "upgrade"], ["keygen"], ["reconcile"], ["pjsip", "render"])
+    for command in (*commands, ["asterisk", "dialplan"], ["demo-agent"]):
         assert main([*command, "--help"]) == 0
         assert "Usage: byot" in capsys.readouterr().out
     for command in (["serve"], ["reconcile"]):
@@ -85,3 +86,20 @@ def test_keygen_prints_a_usable_key(capsys: pytest.CaptureFixture[str]) -> None:
     key = capsys.readouterr().out.strip()
     box = FernetSecretBox([key])
     assert box.open(box.seal(Secret("x"))).reveal() == "x"
+
+
+def test_asterisk_dialplan_prints_what_the_fake_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    """`byot asterisk dialplan`: the documented contexts for one application, a fallback chain for several."""
+    from byot_core.testing.fake_asterisk.dialplan import DEFAULT_DIALPLAN, Dialplan, Entered
+
+    assert main(["asterisk", "dialplan"]) == 0
+    single = capsys.readouterr().out
+    strip = [line for line in single.splitlines() if line and not line.startswith(";")]
+    assert strip == [line for line in DEFAULT_DIALPLAN.splitlines() if line]  # what docs/asterisk.md shows
+    assert main(["asterisk", "dialplan", "--apps", "byot-a,byot-b,byot-c", "--rotate", "2"]) == 0
+    plan = Dialplan(capsys.readouterr().out)
+    assert plan.run("byot-inbound", "+15550001234", {"byot-a", "byot-b"}.__contains__) == Entered(
+        "byot-a", ("+15550001234",)
+    )
+    assert main(["asterisk", "dialplan", "--apps", "byot-a,byot-a"]) == 1
+    assert "each application may be named once" in capsys.readouterr().err

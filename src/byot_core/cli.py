@@ -5,6 +5,7 @@
 - ``byot db upgrade`` brings a database's schema up to this version's.
 - ``byot keygen`` prints a new key for ``BYOT_SECRET_KEYS``.
 - ``byot pjsip render`` prints the ``pjsip.conf`` Asterisk would get, for every active trunk or one.
+- ``byot asterisk dialplan`` prints the ``extensions.conf`` contexts every node needs, for one or several instances.
 - ``byot reconcile`` applies every trunk's configuration to Asterisk, with a progress bar.
 
 Database settings: ``--database-url`` or ``BYOT_DATABASE_URL``; without either, ``byot.sqlite3`` in the current
@@ -284,6 +285,28 @@ def _cli() -> Any:
     @click.option("--trunk", "trunk_id", default=None, help="only this trunk id")
     def render(database_url: str, trunk_id: str | None) -> None:
         sys.exit(_run(lambda: asyncio.run(_pjsip_render(database_url, trunk_id))))
+
+    @group.group(help="Asterisk node configuration.")
+    def asterisk() -> None:
+        pass
+
+    @asterisk.command(
+        help="Print the extensions.conf contexts every Asterisk node needs. With several instances (each its own "
+        "BYOT_ARI_APP), an inbound call enters the first of --apps that is connected, so it survives the loss of "
+        "any instance; --rotate N starts the list at its N-th name, to give each node another first choice."
+    )
+    @click.option(
+        "--apps", default="byot", show_default=True, help="the instances' Stasis applications, comma-separated"
+    )
+    @click.option("--rotate", default=0, show_default=True, type=click.IntRange(0), help="start at this name")
+    def dialplan(apps: str, rotate: int) -> None:
+        from byot_core.adapters.asterisk.extensions import render_extensions
+
+        def render() -> int:
+            print(render_extensions([a.strip() for a in apps.split(",")], rotate=rotate), end="")
+            return 0
+
+        sys.exit(_run(render))
 
     @group.command(help="Print a new key for BYOT_SECRET_KEYS (put it first to rotate; keep older keys after it).")
     def keygen() -> None:

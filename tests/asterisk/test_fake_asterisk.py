@@ -16,6 +16,7 @@ from byot_core.adapters.asterisk.ari import AriClient, AriRequestFailed, AriUnre
 from byot_core.adapters.asterisk.telephony import AriTelephony
 from byot_core.domain.events import CallAnswered, CallEnded, CallRinging
 from byot_core.testing.fake_asterisk import FakeAsterisk, GatewayPlay
+from byot_core.testing.fake_asterisk.dialplan import Dialplan
 from tests.asterisk.conftest import ARI_PASSWORD, eventually
 
 CAPTURES = Path(__file__).resolve().parents[3] / "shared" / "asterisk" / "captures"
@@ -252,3 +253,15 @@ async def test_the_recorded_stasis_start_of_an_originated_channel_is_not_an_inbo
     recorded = json.loads(capture("StasisStart.originated.json"))
     telephony.calls._originated.add(recorded["channel"]["id"])
     assert await telephony.translate(client, recorded) == []
+
+
+def test_the_fake_refuses_dialplan_it_does_not_understand() -> None:
+    """A line the fake would otherwise skip is an error when loaded, so no test passes on a misread dialplan."""
+    for text in (
+        "[ctx]\nexten => _X.,1,Dial(PJSIP/x)",
+        "exten => _X.,1,Hangup()",
+        "[ctx]\n same => n,Hangup()",
+        "[ctx]\nexten => _X.,2,Hangup()",
+    ):
+        with pytest.raises(ValueError, match="dialplan line"):
+            Dialplan(text)

@@ -4,35 +4,44 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import deque
 from collections.abc import AsyncIterator
 
 import byot_core
 from byot_core.adapters.asterisk import desired_objects
 from byot_core.adapters.asterisk.ari import AriClient
 from byot_core.adapters.asterisk.compare import differences
+from byot_core.adapters.asterisk.extensions import render_extensions
 from byot_core.adapters.asterisk.telephony import AriTelephony
-from byot_core.adapters.memory import MemoryAgentDirectory
+from byot_core.adapters.memory import RecordingInboundHandler
 from byot_core.adapters.system import SystemClock, UlidFactory
+from byot_core.domain.status import ExecutionStatus
 from byot_core.domain.trunk import SyncState
-from tests.asterisk.conftest import ARI_PASSWORD, AsteriskWorld, asterisk_world
+from byot_core.testing.fake_asterisk.dialplan import Dialplan, Entered, HungUp
+from tests.asterisk.conftest import ARI_PASSWORD, AsteriskWorld, asterisk_world, eventually
+from tests.asterisk.test_calls import mapped
 from tests.support import ACCOUNT, IP_TRUNK
 
 
 @contextlib.asynccontextmanager
-async def another_instance(world: AsteriskWorld, app_name: str) -> AsyncIterator[byot_core.Byot]:
-    """A second application on the world's storage and nodes, with its own ARI application and its own locks."""
+async def another_instance(
+    world: AsteriskWorld, app_name: str, handler: RecordingInboundHandler | None = None
+) -> AsyncIterator[byot_core.Byot]:
+    """A second application on the world's storage, agents and nodes, with its own ARI application and locks."""
     clients = [AriClient(n.url, "byot", ARI_PASSWORD, app_name, timeout=0.5, first_retry=0.05) for n in world.nodes]
     telephony = AriTelephony(clients)
     app = byot_core.build(
         storage=world.app.deps.storage,
         telephony=telephony,
-        agents=MemoryAgentDirectory(),
+        agents=world.app.deps.agents,
         secrets=world.app.deps.secrets,
         clock=SystemClock(),
         ids=UlidFactory(),
+        inbound_handler=handler or RecordingInboundHandler(),
     )
     events = asyncio.create_task(app.events.run())
     try:
+        await eventually(lambda: all(app_name in n.connected_apps() for n in world.nodes))
         yield app
     finally:
         events.cancel()
@@ -66,3 +75,46 @@ async def test_two_instances_updating_one_trunk_leave_every_node_at_the_last_ver
                     assert differences(obj, held[key]) == frozenset(), (round_, node, key)
             assert stored.sync_state is SyncState.APPLIED
         assert stored.revision == 51
+
+
+async def test_inbound_calls_enter_the_next_instance_when_one_is_gone(world: AsteriskWorld) -> None:
+    """The generated dialplan tries each instance's application in turn: losing one loses no inbound call."""
+    world.nodes[0].load_dialplan(render_extensions(["byot-b", "byot"]))
+    await mapped(world)
+    first = RecordingInboundHandler()
+    async with another_instance(world, "byot-b", first):
+        channel = world.nodes[0].inbound_call("+919876543210", "203.0.113.2")
+        await eventually(lambda: len(first.offers) == 1)
+        assert world.handler.offers == deque()  # the first application of the list took it
+    # byot-b is gone (its websocket closed): the next call enters byot at once, without any timeout.
+    assert "byot-b" not in world.nodes[0].connected_apps()
+    second = world.nodes[0].inbound_call("+919876543210", "203.0.113.2")
+    assert second.app == "byot"
+    await eventually(lambda: len(world.handler.offers) == 1)
+
+    async def answered() -> bool:
+        execution = await world.app.calls.get(ACCOUNT, world.handler.offers[0].execution_id)
+        return execution.status is ExecutionStatus.IN_PROGRESS
+
+    await eventually(answered)
+    assert second.sip_answer == 200
+    # With no application left, Stasis fails for each and the carrier gets 603.
+    await world.telephony.close()
+    await eventually(lambda: not world.nodes[0].connected_apps())
+    assert world.nodes[0].inbound_call("+919876543210", "203.0.113.2").sip_answer == 603
+    assert channel.app == "byot-b"
+
+
+def test_the_dialplan_enters_the_first_connected_application_of_the_list() -> None:
+    """Every subset of connected applications, every rotation: the first connected one in order, else 603."""
+    apps = ["byot-a", "byot-b", "byot-c"]
+    for rotate in range(3):
+        order = [*apps[rotate:], *apps[:rotate]]
+        plan = Dialplan(render_extensions(apps, rotate=rotate))
+        for mask in range(8):
+            connected = {app for i, app in enumerate(apps) if mask >> i & 1}
+            for did in ("+15550001234", "15550001234"):
+                outcome = plan.run("byot-inbound", did, connected.__contains__)
+                expected = next((app for app in order if app in connected), None)
+                assert outcome == (Entered(expected, (did,)) if expected else HungUp(16)), (rotate, connected)
+        assert plan.run("byot-reject", "+15550001234", lambda _: True) == HungUp(21)

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from byot_core.testing.fake_asterisk.answers import AriError, now
+from byot_core.testing.fake_asterisk.dialplan import DEFAULT_DIALPLAN, Dialplan, Entered
 from byot_core.testing.fake_asterisk.hub import EventHub
 from byot_core.testing.fake_asterisk.model import CAUSE_TEXT, CAUSE_TO_SIP, REASON_TO_CAUSE, FakeChannel, GatewayPlay
 from byot_core.testing.fake_asterisk.sorcery import SorceryStore, network
@@ -51,6 +52,8 @@ class ChannelBook:
         self._seq = itertools.count()
         self._ids = itertools.count(1)
         self._tasks: set[asyncio.Task[None]] = set()
+        #: What inbound calls run through, from their endpoint's context.
+        self.dialplan = Dialplan(DEFAULT_DIALPLAN)
         #: Called as a channel is destroyed, before it leaves the application (the media book takes it out of its
         #: bridge and closes its WebSocket).
         self.leaving: Callable[[FakeChannel], None] = lambda _: None
@@ -229,9 +232,7 @@ class ChannelBook:
         if channel is not None:
             self.destroy(channel, 0, None)
 
-    def inbound_call(
-        self, did: str, source: str, *, port: int, caller: str, inbound_context: str, app: str
-    ) -> FakeChannel:
+    def inbound_call(self, did: str, source: str, *, port: int, caller: str) -> FakeChannel:
         """A carrier at ``source`` sends an INVITE for ``did`` (see :meth:`FakeAsterisk.inbound_call`)."""
         address = ipaddress.ip_address(source)
         endpoint = None
@@ -245,15 +246,18 @@ class ChannelBook:
         context = self._store.objects.get(("endpoint", endpoint or ""), {}).get("context", "")
         channel = self._new(endpoint or "anonymous", did, caller, context, None)
         channel.variables["CHANNEL(pjsip,remote_addr)"] = f"{source}:{port}"
-        if endpoint is None or context != inbound_context or app not in self._hub.connected_apps():
+        connected = self._hub.connected_apps()
+        outcome = self.dialplan.run(context, did, connected.__contains__) if endpoint is not None else None
+        if not isinstance(outcome, Entered):
             del self.channels[channel.id]
             self.ended[channel.id] = channel
-            channel.sip_answer = 401 if endpoint is None else 403 if context != inbound_context else 603
+            channel.sip_answer = 401 if outcome is None else CAUSE_TO_SIP.get(outcome.cause, 603)
             return channel
         channel.state = "Ring"
-        channel.app = app
+        channel.app = outcome.app
         channel.in_stasis = True
-        self._hub.send(app, {"type": "StasisStart", "timestamp": now(), "args": [did], "channel": channel.json()})
+        event = {"type": "StasisStart", "timestamp": now(), "args": list(outcome.args), "channel": channel.json()}
+        self._hub.send(outcome.app, event)
         return channel
 
     def answer(self, channel_id: str) -> None:

@@ -31,6 +31,9 @@ async def _serve(args: argparse.Namespace) -> None:
         default_play=GatewayPlay[args.play.upper().replace("-", "_")],
         port=args.port,
     )
+    if args.dialplan:
+        with open(args.dialplan, encoding="utf-8") as text:
+            node.load_dialplan(text.read())
     await node.start()
     print(f"fake Asterisk: ARI on {node.url} (user {args.user}, application events at /ari/events)", flush=True)
     print("hostnames in identify matches resolve through the system, or to 192.0.2.1 when they cannot", flush=True)
@@ -52,5 +55,6 @@ def main(argv: list[str] | None = None) -> None:
         "--play", default="answer-then-bye", choices=[p.name.lower().replace("_", "-") for p in GatewayPlay]
     )
     parser.add_argument("--latency-ms", type=float, default=0.0, help="delay every REST answer")
+    parser.add_argument("--dialplan", default=None, help="an extensions.conf to run inbound calls through")
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     asyncio.run(_serve(parser.parse_args(argv)))

@@ -10,6 +10,7 @@ from aiohttp import web
 
 from byot_core.testing.fake_asterisk.answers import now
 from byot_core.testing.fake_asterisk.channels import ChannelBook
+from byot_core.testing.fake_asterisk.dialplan import Dialplan
 from byot_core.testing.fake_asterisk.hub import EventHub
 from byot_core.testing.fake_asterisk.media import DIAL_TIMEOUT, MediaBook
 from byot_core.testing.fake_asterisk.model import FakeChannel, GatewayPlay
@@ -125,24 +126,24 @@ class FakeAsterisk:
         """The event sources the application is subscribed to."""
         return self.hub.subscriptions(app)
 
-    def inbound_call(
-        self,
-        did: str,
-        source: str,
-        *,
-        port: int = 5060,
-        caller: str = "sipp",
-        inbound_context: str = "byot-inbound",
-        app: str = "byot",
-    ) -> FakeChannel:
+    def inbound_call(self, did: str, source: str, *, port: int = 5060, caller: str = "sipp") -> FakeChannel:
         """A carrier at ``source`` sends an INVITE for ``did``.
 
         The endpoint is found as Asterisk finds it: the ``identify`` whose ``match`` holds the source, else an
-        endpoint named ``anonymous`` if one exists, else the call is challenged (401). The endpoint's ``context``
-        decides: ``inbound_context`` enters the Stasis ``app`` (603 if no application is connected), any other
-        context refuses the call with cause 21 (403).
+        endpoint named ``anonymous`` if one exists, else the call is challenged (401). The call then runs through the
+        dialplan (:meth:`load_dialplan`) from the endpoint's ``context``: it enters the first Stasis application that
+        is connected, or is refused by the cause the dialplan hangs up with (603 when Stasis found no application
+        connected, 403 for ``byot-reject``'s cause 21, 404 for an extension the context does not have).
         """
-        return self.book.inbound_call(did, source, port=port, caller=caller, inbound_context=inbound_context, app=app)
+        return self.book.inbound_call(did, source, port=port, caller=caller)
+
+    def load_dialplan(self, text: str) -> None:
+        """Replace the dialplan (``extensions.conf`` text), as ``dialplan reload`` would.
+
+        The default is the one the documentation gives for application ``byot``. Raises ``ValueError`` on a line
+        the fake does not understand.
+        """
+        self.book.dialplan = Dialplan(text)
 
     def remote_hang_up(self, channel_id: str) -> None:
         """The far end sends BYE without a Reason header (Asterisk reports cause 0)."""
