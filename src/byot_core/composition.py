@@ -105,6 +105,8 @@ def build(
             outbound_handler=outbound_handler,
             media=media,
             media_plan=media_plan,
+            # Its own id whatever ids the caller chose: an instance is not one of the objects it stores.
+            instance_id=UlidFactory().new_id(),
         ),
         stand_ins=tuple(stand_ins),
     )

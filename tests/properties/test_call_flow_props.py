@@ -5,15 +5,17 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, datetime, timedelta
 
+import attrs
 from hypothesis import given
 from hypothesis import strategies as st
 
 from byot_core.domain import call_flow
-from byot_core.domain.call_flow import Dial, ExecutionEvent, FailoverPlan, HandOver
+from byot_core.domain.call_flow import END_NOT_SEEN, Dial, ExecutionEvent, FailoverPlan, HandOver, HangUp
 from byot_core.domain.dialplan import order_gateways
 from byot_core.domain.events import AgentDisconnected, CallAnswered, CallEnded, CallRinging
 from byot_core.domain.execution import AttemptResult, Direction, Execution
-from byot_core.domain.status import ExecutionStatus
+from byot_core.domain.status import ExecutionStatus, advance, can_move
+from byot_core.domain.telephony import ChannelNow
 from byot_core.domain.trunk import Gateway
 from tests.properties.test_dialplan_props import endings
 from tests.strategies import gateways
@@ -130,3 +132,63 @@ def test_route_failures_walk_the_plan_until_an_answer_or_the_end(
     assert execution.status.is_terminal
     last = execution.attempts[-1]
     assert last.result is not AttemptResult.ROUTE_FAILURE or len(execution.attempts) == len(plan)
+
+
+@given(
+    gateways(),
+    steps,
+    st.sampled_from(list(ChannelNow)),
+    st.sampled_from(list(Direction)),
+    st.booleans(),
+)
+def test_a_takeover_finishes_what_ended_and_never_goes_back(
+    gws: list[Gateway],
+    script: list[tuple[str, str, tuple[bool, int | None, int | None]]],
+    channel: ChannelNow,
+    direction: Direction,
+    dialled: bool,
+) -> None:
+    """Any execution, any channel state: a gone channel ends the call, once; nothing final changes; no callee twice."""
+    plan = order_gateways(gws)
+    channels = (f"ch-{n}" for n in itertools.count(1))
+    failover = FailoverPlan(plan, "+918800001234")
+    execution = attrs.evolve(outbound(plan), direction=direction)
+    if dialled:
+        execution = call_flow.start(execution, failover, next(channels), T0).execution
+    for tick, (kind, target, ending) in enumerate(script, start=1):
+        event = event_for(execution, kind, target, ending)
+        now = T0 + timedelta(seconds=tick)
+        step = call_flow.apply(execution, event, now, plan=failover, new_channel_id=lambda: next(channels))
+        execution = step.execution
+    later = T0 + timedelta(hours=1)
+    step = call_flow.adopt(execution, channel, later)
+    taken = step.execution
+    assert not any(isinstance(a, Dial) for a in step.actions)  # a takeover never dials anyone
+    assert len(taken.attempts) == len(execution.attempts)
+    if execution.status.is_terminal:
+        assert not step.changed
+        assert taken == execution
+        return
+    assert taken.status is execution.status or can_move(execution.status, taken.status)
+    inbound_waiting = direction is Direction.INBOUND and channel is ChannelNow.STARTING and execution.attempts
+    if channel is ChannelNow.GONE or inbound_waiting or not execution.attempts:
+        assert taken.status.is_terminal
+        assert taken.ended_at == later
+        assert taken.hangup_reason is not None
+        assert taken.hangup_reason.cause_name == END_NOT_SEEN
+        answered = bool(execution.attempts) and execution.attempts[-1].answered
+        expected = ExecutionStatus.COMPLETED if answered and not inbound_waiting else ExecutionStatus.FAILED
+        assert taken.status is advance(execution.status, expected)
+        # Once finished, the takeover does nothing more.
+        assert not call_flow.adopt(taken, channel, later).changed
+    handed_over = channel is ChannelNow.ANSWERED and _first_answer(execution)
+    assert [type(a) for a in step.actions] == ([HangUp] if inbound_waiting else [HandOver] if handed_over else [])
+
+
+def _first_answer(execution: Execution) -> bool:
+    return (
+        execution.direction is Direction.OUTBOUND
+        and bool(execution.attempts)
+        and not execution.attempts[-1].answered
+        and not execution.attempts[-1].ended_at
+    )

@@ -29,7 +29,7 @@ from byot_core.domain.events import (
     MediaEnded,
 )
 from byot_core.domain.media import MediaCall, MediaStats, MediaTarget
-from byot_core.domain.telephony import OriginateRequest, TrunkConfig
+from byot_core.domain.telephony import ChannelNow, OriginateRequest, TrunkConfig
 from byot_core.domain.trunk import Trunk
 
 __all__ = ["FakeTelephony", "Outcome", "PlacedCall"]
@@ -91,6 +91,7 @@ class FakeTelephony:
         self.media: dict[str, tuple[MediaCall, MediaTarget]] = {}
         self._scripts: dict[tuple[str, str | None], deque[Outcome]] = {}
         self._live: set[str] = set()
+        self._answered_live: set[str] = set()
         self._queue: deque[CallEvent] = deque()
         self._arrived = asyncio.Event()
         self._inbound_ids = itertools.count(1)
@@ -112,6 +113,10 @@ class FakeTelephony:
     def _check_up(self) -> None:
         if self.down:
             raise TelephonyUnavailable("Telephony is unreachable")
+
+    def _end(self, channel_id: str) -> None:
+        self._live.discard(channel_id)
+        self._answered_live.discard(channel_id)
 
     def _emit(self, *events: CallEvent) -> None:
         self._queue.extend(events)
@@ -154,6 +159,7 @@ class FakeTelephony:
         channel = request.channel_id
         self._live.add(channel)
         if outcome is Outcome.ANSWER_AND_HOLD:
+            self._answered_live.add(channel)
             self._emit(CallRinging(channel), CallAnswered(channel))
             return
         rings, answered, cause, sip, text = _PLAYS[outcome]
@@ -161,7 +167,7 @@ class FakeTelephony:
         if answered:
             events.append(CallAnswered(channel))
         events.append(CallEnded(channel, cause, sip, text))
-        self._live.discard(channel)
+        self._end(channel)
         self._emit(*events)
 
     def incoming_call(
@@ -181,7 +187,7 @@ class FakeTelephony:
     def remote_hang_up(self, channel_id: str) -> None:
         """The far end hangs up a live channel (a BYE without a Reason header: cause 0, as Asterisk reports)."""
         if channel_id in self._live:
-            self._live.discard(channel_id)
+            self._end(channel_id)
             self._emit(CallEnded(channel_id, 0, None, "Unknown"))
             self._media_ended(channel_id, "caller-left")
 
@@ -191,6 +197,7 @@ class FakeTelephony:
         if channel_id in self._live:
             if self.keep_history:
                 self.answered.append(channel_id)
+            self._answered_live.add(channel_id)
             self._emit(CallAnswered(channel_id))
 
     async def hang_up(self, channel_id: str, q850_cause: int = Q850.NORMAL_CLEARING) -> None:
@@ -199,9 +206,21 @@ class FakeTelephony:
         if self.keep_history:
             self.hangups[channel_id] = q850_cause
         if channel_id in self._live:
-            self._live.discard(channel_id)
+            self._end(channel_id)
             self._emit(CallEnded(channel_id, q850_cause, None, None))
             self._media_ended(channel_id, "caller-left")
+
+    async def follow(self, channel_id: str) -> ChannelNow:
+        """What a live channel does now (answered, or still starting), or GONE once it ended."""
+        self._check_up()
+        if channel_id not in self._live:
+            return ChannelNow.GONE
+        return ChannelNow.ANSWERED if channel_id in self._answered_live else ChannelNow.STARTING
+
+    async def sweep_orphans(self) -> int:
+        """Nothing to sweep: this telephony keeps no media of its own."""
+        self._check_up()
+        return 0
 
     async def connect_media(self, call: MediaCall, target: MediaTarget, *, within: float) -> None:
         """Record the connection (or refuse it with ``media_refused``); it lasts until the channel ends."""

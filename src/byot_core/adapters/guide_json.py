@@ -59,7 +59,7 @@ def _converter() -> cattrs.Converter:
                  revision=override(omit=True))  # fmt: skip  # the revision travels as the ETag header
     execution = hook(Execution, account_id=override(rename="user_id"), gateway_plan=override(omit=True),
                      hangup_reason=override(omit=True), media=override(omit=True),
-                     ring_timeout_seconds=override(omit=True))  # fmt: skip
+                     ring_timeout_seconds=override(omit=True), instance_id=override(omit=True))  # fmt: skip
 
     def number_json(value: PhoneNumber) -> JSON:
         return {**number(value), "telephony_provider": TELEPHONY_PROVIDER}

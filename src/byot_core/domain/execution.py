@@ -53,6 +53,8 @@ class Execution:
     ``gateway_plan`` is the order, fixed when the call was placed, in which an outbound call tries gateways.
     ``media`` says what the call's media connection to its agent carried, once it is over.
     ``ring_timeout_seconds`` is the call's own ring timeout, when it was placed with one (else the trunk's applies).
+    ``instance_id`` names the instance of the library following the call (whose process gets its events); another
+    takes it over when that one's lease runs out.
     """
 
     id: str
@@ -74,6 +76,7 @@ class Execution:
     ended_at: datetime | None = None
     media: MediaStats | None = None
     ring_timeout_seconds: int | None = None
+    instance_id: str | None = None
 
     @property
     def gateway_id(self) -> str | None:

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import enum
+
 import attrs
 
 from byot_core.domain.secret import Secret
 from byot_core.domain.trunk import Gateway, Trunk
 
-__all__ = ["AnsweredOutboundCall", "InboundOffer", "OriginateRequest", "TrunkConfig"]
+__all__ = ["AnsweredOutboundCall", "ChannelNow", "InboundOffer", "OriginateRequest", "TrunkConfig"]
+
+
+class ChannelNow(enum.Enum):
+    """What a call's channel is doing when an instance takes the call over (telephony says, on being asked)."""
+
+    #: The channel no longer exists: the call ended (or its attempt was never dialled).
+    GONE = "gone"
+    #: Dialled, not yet ringing; or an inbound call not yet answered.
+    STARTING = "starting"
+    RINGING = "ringing"
+    ANSWERED = "answered"
 
 
 @attrs.frozen

@@ -25,6 +25,7 @@ from byot_core.domain.trunk import SyncState, Trunk
 
 __all__ = [
     "ExecutionRepository",
+    "InstanceRepository",
     "PhoneNumberRepository",
     "ReadOnlyUnitOfWork",
     "Storage",
@@ -158,6 +159,27 @@ class ExecutionRepository(Protocol):
         for every process sharing the storage: no two can both see the last free channel.
         """
 
+    async def adopt(self, from_instance: str, to_instance: str) -> Sequence[Execution]:
+        """Move the executions not yet ended that ``from_instance`` follows to ``to_instance``; return them so.
+
+        Done once per stopped instance (see :meth:`InstanceRepository.claim_expired`), so no execution is adopted
+        twice.
+        """
+
+
+class InstanceRepository(Protocol):
+    """The instances of the library sharing the storage, each holding a lease it renews while it lives."""
+
+    async def renew(self, instance_id: str, expires_at: datetime) -> None:
+        """Hold the instance's lease until ``expires_at`` (taking it again if it had been claimed)."""
+
+    async def claim_expired(self, now: datetime) -> Sequence[str]:
+        """Remove the instances whose lease ran out before ``now`` and return their ids.
+
+        Each id is returned to one caller only, even with several processes claiming at once: the claimer alone
+        then adopts that instance's calls.
+        """
+
 
 class ReadOnlyUnitOfWork(RuntimeError):
     """A unit of work opened with ``read_only=True`` was asked to write (a programming error, not a refusal)."""
@@ -177,6 +199,10 @@ class UnitOfWork(Protocol):
     @property
     def executions(self) -> ExecutionRepository:
         """The executions, seen through this transaction."""
+
+    @property
+    def instances(self) -> InstanceRepository:
+        """The library's instances and their leases, seen through this transaction."""
 
     async def __aenter__(self) -> Self:
         """Begin the transaction."""

@@ -7,7 +7,7 @@ from typing import Protocol
 
 from byot_core.domain.causes import Q850
 from byot_core.domain.events import CallEvent
-from byot_core.domain.telephony import OriginateRequest, TrunkConfig
+from byot_core.domain.telephony import ChannelNow, OriginateRequest, TrunkConfig
 from byot_core.domain.trunk import Trunk
 
 __all__ = ["Telephony"]
@@ -46,6 +46,16 @@ class Telephony(Protocol):
 
     async def hang_up(self, channel_id: str, q850_cause: int = Q850.NORMAL_CLEARING) -> None:
         """End a channel (or refuse an inbound one) with a Q.850 cause."""
+
+    async def follow(self, channel_id: str) -> ChannelNow:
+        """Take over a channel another instance followed: its events reach this one's stream from now on.
+
+        Says what the channel does now, ``GONE`` when it no longer exists. Raises ``TelephonyUnavailable`` when that
+        cannot be told (a node that might hold it does not answer).
+        """
+
+    async def sweep_orphans(self) -> int:
+        """End the calls a stopped process left without media (and what it held for them); how many were ended."""
 
     def events(self) -> AsyncIterator[CallEvent]:
         """The stream of call events, in the order telephony reported them."""

@@ -8,6 +8,7 @@ from byot_core.services.calls import CallService
 from byot_core.services.deps import Dependencies
 from byot_core.services.events import CallEventDispatcher
 from byot_core.services.inbound import InboundService
+from byot_core.services.instances import InstanceLeases
 from byot_core.services.numbers import NumberService
 from byot_core.services.sync import TelephonySync
 from byot_core.services.trunks import TrunkService
@@ -17,7 +18,10 @@ __all__ = ["Byot"]
 
 @attrs.frozen(init=False)
 class Byot:
-    """The library's entry point once composed: ``trunks``, ``numbers``, ``inbound``, ``calls``, ``events``, ``sync``.
+    """The library's entry point once composed: its use cases, grouped by what they work on.
+
+    ``trunks``, ``numbers``, ``inbound``, ``calls``, ``events``, ``sync``, and ``instances`` (the instance's lease,
+    and the takeover of stopped instances' calls).
 
     Every use case takes the calling ``account_id`` first; objects of other accounts read as not found.
     ``stand_ins`` names the ports that :func:`byot_core.build` filled with in-memory or fake adapters.
@@ -30,6 +34,7 @@ class Byot:
     calls: CallService
     events: CallEventDispatcher
     sync: TelephonySync
+    instances: InstanceLeases
     stand_ins: tuple[str, ...]
 
     def __init__(self, deps: Dependencies, stand_ins: tuple[str, ...] = ()) -> None:
@@ -45,5 +50,6 @@ class Byot:
             calls=calls,
             events=CallEventDispatcher(deps, calls, inbound, sync),
             sync=sync,
+            instances=InstanceLeases(deps, calls),
             stand_ins=stand_ins,
         )

@@ -34,7 +34,7 @@ from byot_core.domain.media import MediaCall
 from byot_core.domain.numbers import canonical_key, e164
 from byot_core.domain.pacing import MAX_PACING_WAIT
 from byot_core.domain.status import ExecutionStatus
-from byot_core.domain.telephony import AnsweredOutboundCall, OriginateRequest
+from byot_core.domain.telephony import AnsweredOutboundCall, ChannelNow, OriginateRequest
 from byot_core.domain.trunk import Trunk
 from byot_core.guide import read_call
 from byot_core.ports.storage import UnitOfWork
@@ -122,6 +122,7 @@ class CallService:
                 created_at=now,
                 updated_at=now,
                 ended_at=None if allowed else now,
+                instance_id=self.deps.instance_id,
             )
             step = call_flow.start(execution, self._plan(execution, trunk), self.deps.ids.new_id(), now)
             if trunk.calls_per_second is not None and step.actions:
@@ -234,6 +235,32 @@ class CallService:
             await uow.executions.update(step.execution)
             await uow.commit()
         await self._carry_out(step.execution, trunk, step.actions)
+
+    async def take_over(self, execution: Execution) -> bool:
+        """Follow an execution adopted from an instance that stopped; return whether it is now final.
+
+        Telephony is asked what the call's current channel does now, and the call's events come here from then on
+        (``follow``); the execution is brought up to date (:func:`byot_core.domain.call_flow.adopt`) and what that
+        asks for is done (an outbound call answered meanwhile is handed to its agent). Raises
+        ``TelephonyUnavailable`` when telephony cannot say: nothing is changed, and the caller tries again.
+        """
+        last = execution.attempts[-1].channel_id if execution.attempts else None
+        channel = await self.deps.telephony.follow(last) if last is not None else ChannelNow.GONE
+        async with self.deps.storage.unit_of_work() as uow:
+            # Read again, locked: the call's events may have moved it on since it was adopted.
+            current = await (
+                uow.executions.find_by_channel(last)
+                if last is not None
+                else uow.executions.get(execution.account_id, execution.id)
+            )
+            if current is None:
+                return True
+            step = call_flow.adopt(current, channel, self.deps.clock.now())
+            if step.changed:
+                await uow.executions.update(step.execution)
+                await uow.commit()
+        await self._carry_out(step.execution, None, step.actions)
+        return step.execution.status.is_terminal
 
     @staticmethod
     async def _paced(

@@ -32,7 +32,9 @@ class Dependencies:
     given, returns uniform numbers in (0, 1] to share load among gateways of equal priority by weight; without it the
     order among equals is fixed (heavier weight first). ``outbound_handler``, when given, is handed every outbound
     call the callee answers. With ``media`` and ``media_plan`` both given, every answered call is first connected
-    to its agent's media WebSocket (an inbound caller is answered only once it is).
+    to its agent's media WebSocket (an inbound caller is answered only once it is). ``instance_id`` names this
+    instance of the library (a new one each time it is built): the executions it places and takes are followed by
+    it, and taken over by another instance if its lease runs out.
     """
 
     storage: Storage
@@ -49,3 +51,4 @@ class Dependencies:
     media: CallMedia | None = None
     media_plan: MediaPlan | None = None
     background: Background = attrs.field(factory=Background, eq=False)
+    instance_id: str = "byot"

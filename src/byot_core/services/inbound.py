@@ -172,6 +172,7 @@ class InboundService:
                     attempts=(Attempt(channel_id=event.channel_id, started_at=now, reached_ringing=True),),
                     created_at=now,
                     updated_at=now,
+                    instance_id=self.deps.instance_id,
                 )
                 await uow.executions.add(execution)
                 await uow.commit()

@@ -11,7 +11,7 @@ from byot_core.domain.media import MediaProtocol, MediaStats
 from byot_core.domain.status import ExecutionStatus
 from byot_core.testing.samples import T0, StorageFactory
 
-__all__ = ["executions_by_channel_and_agent"]
+__all__ = ["executions_by_channel_and_agent", "leases_are_claimed_once_and_calls_adopted"]
 
 
 async def executions_by_channel_and_agent(new: StorageFactory) -> None:
@@ -66,3 +66,49 @@ async def executions_by_channel_and_agent(new: StorageFactory) -> None:
         assert await uow.executions.live_on_trunk("trunk-1") == 2
         assert await uow.executions.live_on_trunk("trunk-2") == 1
         assert await uow.executions.live_on_trunk("trunk-3") == 0
+
+
+async def leases_are_claimed_once_and_calls_adopted(new: StorageFactory) -> None:
+    """A lease that ran out is claimed by one caller only; its instance's calls not yet ended move to the claimer."""
+    storage = await new()
+    base = Execution(
+        id="e1",
+        account_id="acct-1",
+        agent_id="agent-1",
+        direction=Direction.OUTBOUND,
+        status=ExecutionStatus.RINGING,
+        from_number="+15550000001",
+        to_number="+15550000002",
+        attempts=(Attempt(channel_id="c1", started_at=T0),),
+        created_at=T0,
+        updated_at=T0,
+        instance_id="dead",
+    )
+    ended = attrs.evolve(base, id="e2", attempts=(), status=ExecutionStatus.COMPLETED, ended_at=T0)
+    others = attrs.evolve(base, id="e3", attempts=(Attempt(channel_id="c3", started_at=T0),), instance_id="alive")
+    async with storage.unit_of_work() as uow:
+        for execution in (base, ended, others):
+            await uow.executions.add(execution)
+        await uow.instances.renew("dead", T0 + timedelta(seconds=10))
+        await uow.instances.renew("alive", T0 + timedelta(seconds=10))
+        await uow.instances.renew("alive", T0 + timedelta(seconds=30))  # renewed: held longer
+        await uow.commit()
+    async with storage.unit_of_work() as uow:
+        assert list(await uow.instances.claim_expired(T0 + timedelta(seconds=5))) == [], "a lease claimed early"
+        assert list(await uow.instances.claim_expired(T0 + timedelta(seconds=20))) == ["dead"]
+        await uow.commit()
+    async with storage.unit_of_work() as uow:
+        assert list(await uow.instances.claim_expired(T0 + timedelta(seconds=20))) == [], "a lease claimed twice"
+        adopted = await uow.executions.adopt("dead", "heir")
+        await uow.commit()
+    assert [(e.id, e.instance_id) for e in adopted] == [("e1", "heir")], "only calls not yet ended are adopted"
+    async with storage.unit_of_work(read_only=True) as uow:
+        assert await uow.executions.find_by_channel("c1") == attrs.evolve(base, instance_id="heir")
+        stayed = await uow.executions.find_by_channel("c3")
+        assert stayed is not None
+        assert stayed.instance_id == "alive", "another instance's call was adopted"
+        kept = await uow.executions.get("acct-1", "e2")
+        assert kept is not None
+        assert kept.instance_id == "dead", "an ended call was adopted"
+    async with storage.unit_of_work() as uow:
+        assert list(await uow.executions.adopt("dead", "second-heir")) == [], "calls adopted twice"

@@ -20,7 +20,10 @@ from byot_core.domain.errors import PhoneNumberConflict, PhoneNumberOnTrunk, Sto
 from byot_core.domain.secret import SealedSecret
 from byot_core.domain.trunk import IpIdentifier, SyncState
 from byot_core.ports.storage import ReadOnlyUnitOfWork
-from byot_core.testing.execution_checks import executions_by_channel_and_agent
+from byot_core.testing.execution_checks import (
+    executions_by_channel_and_agent,
+    leases_are_claimed_once_and_calls_adopted,
+)
 from byot_core.testing.samples import T0, StorageFactory, sample_number, sample_trunk
 from byot_core.testing.samples import expect as _expect
 
@@ -313,6 +316,7 @@ STORAGE_CONTRACT: tuple[Callable[[StorageFactory], Awaitable[None]], ...] = (
     sync_state_is_recorded,
     a_sealed_password_can_be_found,
     executions_by_channel_and_agent,
+    leases_are_claimed_once_and_calls_adopted,
     routing_candidates_carry_sources,
     read_only_units_read_and_refuse_writes,
     numbers_added_together,

@@ -7,7 +7,7 @@ from byot_core.adapters.asterisk.nodes import AriNodes
 from byot_core.adapters.asterisk.pjsip import gateway_object_ids
 from byot_core.domain.causes import Q850
 from byot_core.domain.errors import TelephonyUnavailable
-from byot_core.domain.telephony import OriginateRequest
+from byot_core.domain.telephony import ChannelNow, OriginateRequest
 
 __all__ = ["OUTBOUND_ARG", "AriCalls"]
 
@@ -83,6 +83,39 @@ class AriCalls:
         """
         found, _ = await unless_missing(client, "GET", f"/channels/{AriClient.quoted(channel_id)}")
         return found
+
+    async def follow(self, channel_id: str) -> ChannelNow:
+        """Subscribe this application to a channel on whichever node holds it, then say what it does now.
+
+        Subscribed first, so that no event falls between the look and the subscription. A node refusing the
+        subscription (422, or 404) does not hold the channel; when none holds it, it is ``GONE``, unless a node could
+        not be asked (``TelephonyUnavailable``: it may hold it).
+        """
+        quoted = AriClient.quoted(channel_id)
+        unanswered: TelephonyUnavailable | None = None
+        for client in self._nodes.clients:
+            try:
+                await client.request(
+                    "POST",
+                    f"/applications/{AriClient.quoted(client.app)}/subscription",
+                    params={"eventSource": f"channel:{channel_id}"},
+                )
+                found = await client.request("GET", f"/channels/{quoted}")
+            except AriRequestFailed as failed:
+                if failed.status not in (404, 422):
+                    raise
+                continue
+            except AriUnreachable as error:
+                unanswered = error
+                continue
+            self._holders[channel_id] = client
+            state = found.get("state") if isinstance(found, dict) else None
+            if state == "Up":
+                return ChannelNow.ANSWERED
+            return ChannelNow.RINGING if state == "Ringing" else ChannelNow.STARTING
+        if unanswered is not None:
+            raise unanswered
+        return ChannelNow.GONE
 
     async def answer(self, channel_id: str) -> None:
         """Answer an inbound channel (it rings until the application answers it)."""

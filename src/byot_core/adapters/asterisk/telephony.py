@@ -22,7 +22,7 @@ from byot_core.adapters.asterisk.stream import AriEventStream
 from byot_core.domain.causes import Q850
 from byot_core.domain.events import CallEvent
 from byot_core.domain.media import MediaCall, MediaTarget
-from byot_core.domain.telephony import OriginateRequest, TrunkConfig
+from byot_core.domain.telephony import ChannelNow, OriginateRequest, TrunkConfig
 from byot_core.domain.trunk import Trunk
 
 __all__ = ["OUTBOUND_ARG", "AriTelephony"]
@@ -94,6 +94,18 @@ class AriTelephony:
     async def hang_up(self, channel_id: str, q850_cause: int = Q850.NORMAL_CLEARING) -> None:
         """End the channel with a Q.850 cause."""
         await self.calls.hang_up(channel_id, q850_cause)
+
+    async def follow(self, channel_id: str) -> ChannelNow:
+        """Take over a channel another instance followed (see :meth:`AriCalls.follow`)."""
+        return await self.calls.follow(channel_id)
+
+    async def sweep_orphans(self) -> int:
+        """Sweep every connected node for bridges a stopped process left behind (see :meth:`AriMedia.sweep`)."""
+        swept = 0
+        for client in self.nodes.clients:
+            if client.node in self.nodes.connected:
+                swept += await self.stream.media.sweep(client)
+        return swept
 
     async def connect_media(self, call: MediaCall, target: MediaTarget, *, within: float) -> None:
         """Connect the call to its agent's media (see :mod:`.media`)."""

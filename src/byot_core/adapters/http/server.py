@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 
 import attrs
@@ -29,6 +30,8 @@ from byot_core.runtime import Core, Settings, open_core
 from byot_core.services.app import Byot
 
 __all__ = ["Server", "open_server"]
+
+log = logging.getLogger(__name__)
 
 FIRST_ACCOUNT = "user_default"
 
@@ -132,10 +135,12 @@ async def open_server(settings: Settings) -> Server:
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        # Calls progress through events, and telephony is kept in step with storage, as long as the server runs.
+        # Calls progress through events, telephony is kept in step with storage, and this instance holds its lease
+        # (taking over the calls of instances that stopped) as long as the server runs.
         tasks = [
             asyncio.create_task(byot.events.run(), name="byot-call-events"),
             asyncio.create_task(byot.sync.run(), name="byot-telephony-sync"),
+            asyncio.create_task(byot.instances.run(), name="byot-instance-lease"),
         ]
         try:
             yield
@@ -143,6 +148,11 @@ async def open_server(settings: Settings) -> Server:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            try:
+                # A clean stop: another instance takes this one's calls over at its next look, not a lease later.
+                await byot.instances.release()
+            except Exception:  # the database may be gone already; the lease then simply runs out
+                log.warning("lease not released: it runs out on its own", exc_info=True)
 
     app.router.lifespan_context = lifespan
     notes = [n for n in (core.secret_note, key_note) if n]

@@ -38,6 +38,8 @@ class State:
         self.pacing: dict[str, datetime] = {}
         #: Executions not yet ended, by trunk (the calls in progress that a channel limit counts).
         self.live_on_trunk: dict[str, dict[str, None]] = {}
+        #: Each instance's lease: when it runs out.
+        self.leases: dict[str, datetime] = {}
         # Derived, rebuilt on demand; dropped whenever a trunk changes or a transaction rolls back.
         self.sources: dict[str, SourceMatcher] = {}
 

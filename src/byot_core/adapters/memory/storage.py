@@ -236,11 +236,33 @@ class _ExecutionRepo(_Repositories):
         # A unit of work here is exclusive while open: counting and adding are one step already.
         return len(self.state.live_on_trunk.get(trunk_id, ()))
 
+    async def adopt(self, from_instance: str, to_instance: str) -> Sequence[Execution]:
+        adopted = []
+        for execution in list(self.state.executions.values()):
+            if execution.instance_id == from_instance and execution.ended_at is None:
+                moved = attrs.evolve(execution, instance_id=to_instance)
+                await self.update(moved)
+                adopted.append(moved)
+        return adopted
+
     async def list_for_agent(self, account_id: str, agent_id: str, limit: int = 100) -> Sequence[Execution]:
         ids = self.state.by_agent.get((account_id, agent_id), {})
         executions = [self.state.executions[i] for i in ids]
         executions.sort(key=lambda e: (e.created_at, e.id), reverse=True)
         return executions[:limit]
+
+
+class _InstanceRepo(_Repositories):
+    __slots__ = ()
+
+    async def renew(self, instance_id: str, expires_at: datetime) -> None:
+        self.journal.set(self.state.leases, instance_id, expires_at)
+
+    async def claim_expired(self, now: datetime) -> Sequence[str]:
+        expired = [i for i, until in self.state.leases.items() if until < now]
+        for instance_id in expired:
+            self.journal.delete(self.state.leases, instance_id)
+        return expired
 
 
 class MemoryUnitOfWork:
@@ -258,6 +280,7 @@ class MemoryUnitOfWork:
         self._trunks: _TrunkRepo | None = None
         self._numbers: _NumberRepo | None = None
         self._executions: _ExecutionRepo | None = None
+        self._instances: _InstanceRepo | None = None
 
     @property
     def trunks(self) -> _TrunkRepo:
@@ -279,6 +302,13 @@ class MemoryUnitOfWork:
         if self._executions is None:
             self._executions = _ExecutionRepo(self._state, self._journal)
         return self._executions
+
+    @property
+    def instances(self) -> _InstanceRepo:
+        """The instances' leases, seen through this transaction."""
+        if self._instances is None:
+            self._instances = _InstanceRepo(self._state, self._journal)
+        return self._instances
 
     async def __aenter__(self) -> Self:
         await self._lock.acquire()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import attrs
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
@@ -106,6 +107,19 @@ class SqlExecutionRepository:
 
         # write=True in a writing unit of work: the lock must be taken inside its transaction, not in autocommit.
         return await self._session.run(count, write=lock)
+
+    async def adopt(self, from_instance: str, to_instance: str) -> Sequence[Execution]:
+        """Move the stopped instance's executions not yet ended to another, rows locked; return them so."""
+
+        def move(conn: Connection) -> list[Execution]:
+            live = sa.and_(executions.c.instance_id == from_instance, executions.c.ended_at.is_(None))
+            found = conn.execute(sa.select(executions).where(live).with_for_update()).mappings().all()
+            if found:
+                ids = [row["id"] for row in found]
+                conn.execute(sa.update(executions).where(executions.c.id.in_(ids)).values(instance_id=to_instance))
+            return [attrs.evolve(rows.execution_from_row(row), instance_id=to_instance) for row in found]
+
+        return await self._session.run(move)
 
     async def list_for_agent(self, account_id: str, agent_id: str, limit: int = 100) -> Sequence[Execution]:
         """An agent's executions, newest first."""

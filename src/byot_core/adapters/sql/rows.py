@@ -185,6 +185,7 @@ def execution_values(execution: Execution) -> dict[str, Any]:
         "ended_at": execution.ended_at,
         "media": _json.unstructure(execution.media),
         "ring_timeout_seconds": execution.ring_timeout_seconds,
+        "instance_id": execution.instance_id,
     }
 
 
@@ -211,4 +212,5 @@ def execution_from_row(row: Row) -> Execution:
         ended_at=row["ended_at"],
         media=_json.structure(row["media"], MediaStats) if row["media"] is not None else None,
         ring_timeout_seconds=row["ring_timeout_seconds"],
+        instance_id=row["instance_id"],
     )

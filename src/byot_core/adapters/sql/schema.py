@@ -185,7 +185,9 @@ executions = sa.Table(
     sa.Column("ended_at", UtcDateTime),
     sa.Column("media", sa.JSON),
     sa.Column("ring_timeout_seconds", sa.Integer),
+    sa.Column("instance_id", ID),
     sa.Index("ix_byot_executions_agent", "account_id", "agent_id", "created_at"),
+    sa.Index("ix_byot_executions_instance", "instance_id", "ended_at"),
     sa.Index("ix_byot_executions_live", "trunk_id", "ended_at"),
 )
 
@@ -195,6 +197,14 @@ trunk_pacing = sa.Table(
     metadata,
     sa.Column("trunk_id", ID, sa.ForeignKey("byot_trunks.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("next_free", UtcDateTime, nullable=False),
+)
+
+#: The library's instances and their leases: a row is held while its process lives and renews it.
+instances = sa.Table(
+    "byot_instances",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("expires_at", UtcDateTime, nullable=False),
 )
 
 execution_channels = sa.Table(

@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from byot_core.adapters.sql.common import AggregateCache
 from byot_core.adapters.sql.database import Database, Session
 from byot_core.adapters.sql.execution_repository import SqlExecutionRepository
+from byot_core.adapters.sql.instance_repository import SqlInstanceRepository
 from byot_core.adapters.sql.migrate import check_schema, upgrade
 from byot_core.adapters.sql.number_repository import SqlNumberRepository
 from byot_core.adapters.sql.trunk_repository import SqlTrunkRepository
@@ -31,6 +32,7 @@ class SqlUnitOfWork:
         self.trunks = SqlTrunkRepository(self._session, cache)
         self.numbers = SqlNumberRepository(self._session, cache)
         self.executions = SqlExecutionRepository(self._session)
+        self.instances = SqlInstanceRepository(self._session)
 
     async def __aenter__(self) -> Self:
         return self

@@ -7,6 +7,7 @@ import asyncio
 import logging
 import signal
 import socket
+from pathlib import Path
 
 from byot_core.testing.fake_asterisk.model import GatewayPlay
 from byot_core.testing.fake_asterisk.node import FakeAsterisk
@@ -32,8 +33,7 @@ async def _serve(args: argparse.Namespace) -> None:
         port=args.port,
     )
     if args.dialplan:
-        with open(args.dialplan, encoding="utf-8") as text:
-            node.load_dialplan(text.read())
+        node.load_dialplan(Path(args.dialplan).read_text(encoding="utf-8"))  # noqa: ASYNC240 - once, before serving
     await node.start()
     print(f"fake Asterisk: ARI on {node.url} (user {args.user}, application events at /ari/events)", flush=True)
     print("hostnames in identify matches resolve through the system, or to 192.0.2.1 when they cannot", flush=True)

@@ -1,0 +1,96 @@
+"""Instances sharing one storage: a stopped instance's calls are taken over by another, each call once."""
+
+from __future__ import annotations
+
+import byot_core
+from byot_core.adapters.fake_telephony import Outcome
+from byot_core.domain.call_flow import END_NOT_SEEN
+from byot_core.domain.status import ExecutionStatus
+from byot_core.services.instances import LEASE_SECONDS
+from tests.support import ACCOUNT, GUIDE_CALL, USERPASS_TRUNK, World
+
+
+def heir_of(world: World) -> byot_core.Byot:
+    """A second instance on the world's storage, telephony, agents and clock."""
+    return byot_core.build(
+        storage=world.storage,
+        telephony=world.telephony,
+        agents=world.agents,
+        secrets=world.secrets,
+        clock=world.clock,
+    )
+
+
+async def test_a_stopped_instances_calls_are_finished_or_followed_by_another(world: World) -> None:
+    """A call still live is followed to its end by the heir; one that ended unseen is finished, saying so."""
+    trunk_id = (await world.app.trunks.create(ACCOUNT, USERPASS_TRUNK)).trunk.id
+    await world.app.numbers.add(ACCOUNT, trunk_id, {"phone_number": "919876543210"})
+    world.telephony.default_outcome = Outcome.ANSWER_AND_HOLD
+    await world.app.instances.renew()
+    live = await world.app.calls.place(ACCOUNT, GUIDE_CALL)
+    gone = await world.app.calls.place(ACCOUNT, GUIDE_CALL)
+    await world.settle()
+    assert {(await world.app.calls.get(ACCOUNT, e.id)).status for e in (live, gone)} == {ExecutionStatus.IN_PROGRESS}
+    # The first instance stops: the callee of one call hangs up, and that event reaches nobody.
+    world.telephony.remote_hang_up(gone.attempts[0].channel_id)
+    assert await world.telephony.deliver(lambda _: _nothing()) == 1
+    heir = heir_of(world)
+    await heir.instances.renew()
+    world.clock.advance(LEASE_SECONDS / 2)
+    assert (await heir.instances.take_over()).instances == ()  # the lease has not run out yet
+    world.clock.advance(LEASE_SECONDS)
+    await heir.instances.renew()
+    report = await heir.instances.take_over()
+    assert report.instances == (world.app.deps.instance_id,)
+    assert (report.adopted, report.finished, report.followed, report.unsettled) == (2, 1, 1, 0)
+    ended = await heir.calls.get(ACCOUNT, gone.id)
+    assert ended.status is ExecutionStatus.COMPLETED  # it was answered, and it has ended: when is not known
+    assert ended.hangup_reason is not None
+    assert ended.hangup_reason.cause_name == END_NOT_SEEN
+    assert ended.ended_at == world.clock.now()
+    followed = await heir.calls.get(ACCOUNT, live.id)
+    assert (followed.status, followed.instance_id) == (ExecutionStatus.IN_PROGRESS, heir.deps.instance_id)
+    # The live call's end now reaches the heir, which finishes it as usual.
+    world.telephony.remote_hang_up(live.attempts[0].channel_id)
+    await world.telephony.deliver(heir.events.handle)
+    finished = await heir.calls.get(ACCOUNT, live.id)
+    assert finished.status is ExecutionStatus.COMPLETED
+    assert finished.hangup_reason is not None
+    assert finished.hangup_reason.text == "Call ended normally"
+    # Each stopped instance is taken over once.
+    world.clock.advance(LEASE_SECONDS * 2)
+    await heir.instances.renew()
+    assert await heir.instances.take_over() == type(report)()
+
+
+async def test_a_released_lease_is_taken_over_at_the_next_look(world: World) -> None:
+    """A clean stop gives the lease up: the next look by another instance takes its calls, without waiting."""
+    await world.app.instances.renew()
+    await world.app.instances.release()
+    heir = heir_of(world)
+    assert (await heir.instances.take_over()).instances == (world.app.deps.instance_id,)
+
+
+async def test_calls_are_retried_while_telephony_cannot_say(world: World) -> None:
+    """Telephony down during the takeover: the adopted call stays with the heir and is settled once it is back."""
+    trunk_id = (await world.app.trunks.create(ACCOUNT, USERPASS_TRUNK)).trunk.id
+    await world.app.numbers.add(ACCOUNT, trunk_id, {"phone_number": "919876543210"})
+    world.telephony.default_outcome = Outcome.ANSWER_AND_HOLD
+    await world.app.instances.renew()
+    placed = await world.app.calls.place(ACCOUNT, GUIDE_CALL)
+    await world.settle()
+    world.telephony.remote_hang_up(placed.attempts[0].channel_id)
+    await world.telephony.deliver(lambda _: _nothing())
+    heir = heir_of(world)
+    world.clock.advance(LEASE_SECONDS + 1)
+    world.telephony.down = True
+    report = await heir.instances.take_over()
+    assert (report.adopted, report.unsettled) == (1, 1)
+    assert (await heir.calls.get(ACCOUNT, placed.id)).status is ExecutionStatus.IN_PROGRESS
+    world.telephony.down = False
+    assert (await heir.instances.take_over()).finished == 1
+    assert (await heir.calls.get(ACCOUNT, placed.id)).status is ExecutionStatus.COMPLETED
+
+
+async def _nothing() -> None:
+    """What a stopped instance does with an event: nothing."""
