@@ -15,12 +15,14 @@ from byot_core.adapters.asterisk.extensions import render_extensions
 from byot_core.adapters.asterisk.telephony import AriTelephony
 from byot_core.adapters.memory import RecordingInboundHandler
 from byot_core.adapters.system import SystemClock, UlidFactory
+from byot_core.domain.call_flow import END_NOT_SEEN
 from byot_core.domain.status import ExecutionStatus
 from byot_core.domain.trunk import SyncState
+from byot_core.services.instances import InstanceLeases
 from byot_core.testing.fake_asterisk.dialplan import Dialplan, Entered, HungUp
 from tests.asterisk.conftest import ARI_PASSWORD, AsteriskWorld, asterisk_world, eventually
-from tests.asterisk.test_calls import mapped
-from tests.support import ACCOUNT, IP_TRUNK
+from tests.asterisk.test_calls import finished, mapped, trunk_and_number
+from tests.support import ACCOUNT, GUIDE_CALL, IP_TRUNK
 
 
 @contextlib.asynccontextmanager
@@ -118,3 +120,39 @@ def test_the_dialplan_enters_the_first_connected_application_of_the_list() -> No
                 expected = next((app for app in order if app in connected), None)
                 assert outcome == (Entered(expected, (did,)) if expected else HungUp(16)), (rotate, connected)
         assert plan.run("byot-reject", "+15550001234", lambda _: True) == HungUp(21)
+
+
+async def test_a_stopped_instances_calls_are_taken_over_over_ari(world: AsteriskWorld) -> None:
+    """Instance b places two calls and stops: a takes both, finishes the one that ended unseen, follows the other."""
+    await trunk_and_number(world)
+    heir = InstanceLeases(world.app.deps, world.app.calls, lease=0.5, renew_every=0.1)
+    async with another_instance(world, "byot-b") as b:
+        lease = InstanceLeases(b.deps, b.calls, lease=0.3, renew_every=0.1)
+        await lease.renew()
+        live = await b.calls.place(ACCOUNT, GUIDE_CALL)
+        gone = await b.calls.place(ACCOUNT, GUIDE_CALL)
+
+        async def both_answered() -> bool:
+            statuses = {(await b.calls.get(ACCOUNT, e.id)).status for e in (live, gone)}
+            return statuses == {ExecutionStatus.IN_PROGRESS}
+
+        await eventually(both_answered)
+    # b is gone without a word (its websocket closed, its lease not released); one callee hangs up meanwhile.
+    node = world.nodes[0]
+    node.remote_hang_up(gone.attempts[0].channel_id)
+    assert (await world.app.calls.get(ACCOUNT, gone.id)).status is ExecutionStatus.IN_PROGRESS  # nobody saw it
+    await asyncio.sleep(0.35)
+    report = await heir.take_over()
+    assert (report.adopted, report.finished, report.followed) == (2, 1, 1)
+    unseen = await world.app.calls.get(ACCOUNT, gone.id)
+    assert unseen.status is ExecutionStatus.COMPLETED
+    assert unseen.hangup_reason is not None
+    assert unseen.hangup_reason.cause_name == END_NOT_SEEN
+    channel = live.attempts[0].channel_id
+    assert f"channel:{channel}" in node.subscriptions("byot")  # the live call's events now come to a
+    node.remote_hang_up(channel)
+    ended = await finished(world, live.id)
+    assert ended.status is ExecutionStatus.COMPLETED
+    assert ended.hangup_reason is not None
+    assert ended.hangup_reason.text == "Call ended normally"
+    assert ended.instance_id == world.app.deps.instance_id
