@@ -75,6 +75,16 @@ async def fresh_postgres_url() -> str:
     return _with_database(base, name)
 
 
+async def empty_database_url(backend: str, folder: Path) -> str:
+    """A URL of a new database of that backend with no schema at all."""
+    if backend == "postgres":
+        base = require_postgres()
+        name = f"byot_empty_{uuid.uuid4().hex[:12]}"
+        await _admin(base, f"CREATE DATABASE {name}")
+        return _with_database(base, name)
+    return sqlite_url(folder)
+
+
 def sqlite_url(folder: Path) -> str:
     """A new SQLite file in the folder."""
     return f"sqlite:///{folder / f'byot-{uuid.uuid4().hex[:8]}.sqlite3'}"

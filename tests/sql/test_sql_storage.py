@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 import attrs
 import pytest
 import sqlalchemy as sa
-from sqlalchemy import event
+from sqlalchemy import Connection, event
 
 import byot_core
 from byot_core.adapters.fernet_secrets import FernetSecretBox, SecretsNotConfigured, new_key
-from byot_core.adapters.sql import SchemaOutOfDate, SqlStorage
+from byot_core.adapters.sql import Database, SchemaOutOfDate, SqlStorage
 from byot_core.adapters.sql import trunk_repository as trunk_repository
+from byot_core.adapters.sql.migrate import check_schema, head_revision, upgrade
 from byot_core.adapters.sql.number_repository import SqlNumberRepository
 from byot_core.adapters.sql.schema import metadata
 from byot_core.adapters.sql.trunk_repository import SqlTrunkRepository
 from byot_core.domain.errors import ByotError, PhoneNumberRemoved, TrunkNotFound
 from byot_core.domain.secret import Secret
-from tests.backends import database_url, sqlite_url
+from tests.backends import SQL_BACKENDS, database_url, empty_database_url, sqlite_url
 from tests.support import ACCOUNT, IP_TRUNK, USERPASS_TRUNK, body
 
 PASSWORD = "SuperSecurePassword123"
@@ -293,3 +295,37 @@ async def test_database_errors_never_carry_their_parameters(sql: tuple[byot_core
         await storage.database.run(fail)
     assert secret not in str(failed.value)
     assert "hidden" in str(failed.value)
+
+
+@pytest.mark.parametrize("backend", SQL_BACKENDS)
+async def test_upgrades_run_at_once_take_turns(backend: str, tmp_path: Path) -> None:
+    """Three `byot db upgrade` at once on an empty database (instances starting together): one migrates, none fails."""
+    url = await empty_database_url(backend, tmp_path)
+    databases = [Database(url) for _ in range(3)]
+    try:
+        results = await asyncio.gather(*(upgrade(d) for d in databases))
+    finally:
+        for database in databases:
+            await database.dispose()
+    head = head_revision()
+    assert sorted(str(before) for before, _ in results) == sorted(["None", head, head])
+    assert {after for _, after in results} == {head}
+
+
+@pytest.mark.parametrize("backend", SQL_BACKENDS)
+async def test_a_newer_schema_is_served_and_an_older_one_refused(backend: str, tmp_path: Path) -> None:
+    """During a rolling upgrade, an instance of the release before serves on the newer (added-to) schema."""
+    url = await database_url(backend, tmp_path)
+    database = Database(url)
+    try:
+
+        def stamp(revision: str) -> Callable[[Connection], object]:
+            return lambda conn: conn.execute(sa.text("UPDATE alembic_version SET version_num = :r"), {"r": revision})
+
+        await database.run(stamp("9001_from_a_later_release"))
+        await check_schema(database)  # accepted, with a warning in the log
+        await database.run(stamp("0007"))
+        with pytest.raises(SchemaOutOfDate, match="byot db upgrade"):
+            await check_schema(database)
+    finally:
+        await database.dispose()
