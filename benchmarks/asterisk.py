@@ -24,18 +24,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 
 import byot_core
 from byot_core.adapters.asterisk.ari import AriClient
 from byot_core.adapters.asterisk.telephony import AriTelephony
 from byot_core.adapters.memory import MemoryAgentDirectory
 from byot_core.domain.status import ExecutionStatus
-from byot_core.testing import free_port
+from byot_core.testing.fake_asterisk.process import FakeAsteriskProcess
 
 ACCOUNT = "bench"
 AGENT = "agt-bench"
@@ -72,44 +70,12 @@ def trunk_body(i: int) -> dict[str, object]:
     }
 
 
-class FakeNode:
-    """A fake Asterisk in a subprocess, on a port of its own that a restarted one takes again."""
-
-    def __init__(self, latency_ms: float) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.latency_ms = latency_ms
-        self.process: subprocess.Popen[str] | None = None
-
-    def start(self) -> None:
-        """Start the process and wait until it listens."""
-        command = [sys.executable, "-m", "byot_core.testing.fake_asterisk", "--port", str(self.port), "--user",
-                   "bench", "--password", PASSWORD, "--play", "answer-then-bye",
-                   "--latency-ms", str(self.latency_ms)]  # fmt: skip
-        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)  # noqa: S603 - this interpreter, this package
-        assert self.process.stdout is not None
-        self.process.stdout.readline()  # printed once it listens
-
-    def kill(self) -> None:
-        """End the process at once, as a crash or a restart does: everything pushed into it is gone."""
-        if self.process is not None:
-            self.process.kill()
-            self.process.wait(timeout=30)
-            self.process = None
+def fake_asterisk(latency_ms: float) -> FakeAsteriskProcess:
+    """A fake Asterisk process (started and stopped by ``with``)."""
+    return FakeAsteriskProcess("bench", PASSWORD, latency_ms=latency_ms)
 
 
-@contextlib.contextmanager
-def fake_asterisk(latency_ms: float) -> Iterator[FakeNode]:
-    """A running fake Asterisk, stopped on the way out."""
-    node = FakeNode(latency_ms)
-    node.start()
-    try:
-        yield node
-    finally:
-        node.kill()
-
-
-async def measure_restart(app: byot_core.Byot, telephony: AriTelephony, node: FakeNode, trunks: int) -> bool:
+async def measure_restart(app: byot_core.Byot, telephony: AriTelephony, node: FakeAsteriskProcess, trunks: int) -> bool:
     """Kill the node, keep it down 2.5 s, start a fresh one; time until every trunk is back and health flows."""
     sync = asyncio.create_task(app.sync.run())
     operator = AriClient(node.url, "bench", PASSWORD, timeout=30.0)
@@ -145,7 +111,7 @@ async def measure_restart(app: byot_core.Byot, telephony: AriTelephony, node: Fa
     return ok
 
 
-async def run(node: FakeNode, trunks: int, calls: int, with_targets: bool) -> bool:
+async def run(node: FakeAsteriskProcess, trunks: int, calls: int, with_targets: bool) -> bool:
     url = node.url
     client = AriClient(url, "bench", PASSWORD, timeout=30.0, connections=CONCURRENCY * 4)
     operator = AriClient(url, "bench", PASSWORD, timeout=30.0)
