@@ -1,7 +1,8 @@
-"""Three ``byot serve`` processes on one PostgreSQL and a fake Asterisk; one is killed (SIGKILL) mid-traffic.
+"""Three ``byot serve`` processes on one PostgreSQL and two fake Asterisk nodes; one is killed (SIGKILL) mid-traffic.
 
 Inbound calls keep reaching their agent through the next instance of the dialplan's list, the killed instance's calls
-are finished or followed by another within the lease's bound, and a trunk changed meanwhile ends applied.
+are finished or followed by another within the lease's bound, and a trunk changed meanwhile ends applied on every
+node.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -47,17 +49,26 @@ async def _on_node(node: FakeAsterisk, work: Callable[[], Any]) -> Any:
 def test_killing_an_instance_loses_no_inbound_call_and_leaves_no_call_unfinished(tmp_path: Path) -> None:
     """Kill -9 of the instance that takes inbound calls first and placed calls: nothing is lost."""
     database = asyncio.run(fresh_postgres_url())
-    thread = AsteriskThread()
-    with thread as node, contextlib.ExitStack() as stack:
+    threads = [AsteriskThread(), AsteriskThread()]
+    with threads[0] as node, threads[1] as other, contextlib.ExitStack() as stack:
+
+        def on(which: FakeAsterisk, work: Callable[[], Any]) -> Any:
+            return threads[0 if which is node else 1].call(_on_node(which, work))
 
         def on_node(work: Callable[[], Any]) -> Any:
-            return thread.call(_on_node(node, work))
+            return on(node, work)
 
-        on_node(lambda: node.load_dialplan(render_extensions(APPS)))
+        for each in (node, other):
+            on(each, partial(each.load_dialplan, render_extensions(APPS)))
         key = new_key()
+        urls = f"{node.url},{other.url}"
         servers = {
             app: stack.enter_context(
-                running_server(database, env=serve_env(node, BYOT_ARI_APP=app, BYOT_SECRET_KEYS=key), cwd=tmp_path)
+                running_server(
+                    database,
+                    env=serve_env(node, BYOT_ARI_APP=app, BYOT_SECRET_KEYS=key, BYOT_ARI_URL=urls),
+                    cwd=tmp_path,
+                )
             )
             for app in APPS
         }
@@ -66,7 +77,18 @@ def test_killing_an_instance_loses_no_inbound_call_and_leaves_no_call_unfinished
             app: stack.enter_context(httpx.Client(base_url=server.url, headers=headers, timeout=10))
             for app, server in servers.items()
         }
-        wait_for(lambda: set(APPS) <= on_node(node.connected_apps), "every instance connected")
+
+        def connected(each: FakeAsterisk) -> bool:
+            return set(APPS) <= set(on(each, each.connected_apps))
+
+        def hang_up(channel_id: str) -> None:
+            """The far end hangs up, on whichever node holds the channel (outbound calls take turns)."""
+            for each in (node, other):
+                if channel_id in each.book.channels:
+                    on(each, partial(each.remote_hang_up, channel_id))
+
+        for each in (node, other):
+            wait_for(partial(connected, each), "every instance connected")
 
         trunk = api["byot-a"].post("/sip-trunks/trunks", json=IP_TRUNK).json()
         number = api["byot-b"].post(f"/sip-trunks/trunks/{trunk['id']}/numbers", json={"phone_number": DID}).json()
@@ -94,30 +116,39 @@ def test_killing_an_instance_loses_no_inbound_call_and_leaves_no_call_unfinished
         servers["byot-a"].process.wait(timeout=10)
         killed_at = time.monotonic()
 
-        # The next inbound call enters byot-b at once (Stasis fails for byot-a), and reaches the agent.
-        second = on_node(lambda: node.inbound_call(DID, CARRIER, caller="+14155550101"))
+        # The kernel closes the dead process's sockets; each node drops its application as soon as it reads that.
+        def dropped(each: FakeAsterisk) -> bool:
+            return "byot-a" not in on(each, each.connected_apps)
+
+        for each in (node, other):
+            wait_for(partial(dropped, each), "byot-a dropped by the nodes", 1.0)
+
+        # The next inbound call, here on the other node, enters byot-b at once (Stasis fails for byot-a) and reaches
+        # the agent.
+        second = on(other, lambda: other.inbound_call(DID, CARRIER, caller="+14155550101"))
         assert second.app == "byot-b"
         wait_for(lambda: len(executions()) == 4 and executions()[0]["status"] == "in-progress", "second inbound call")
         assert time.monotonic() - killed_at < 5
 
-        # A trunk changed while byot-a is dead ends applied on the node.
+        # A trunk changed while byot-a is dead ends applied on every node.
         changed = {"gateways": [{"gateway_address": "198.51.100.99", "port": 5060, "priority": 1}]}
         assert api["byot-b"].patch(f"/sip-trunks/trunks/{trunk['id']}", json=changed).status_code == 200
-        wait_for(
-            lambda: any("198.51.100.99" in fields.get("contact", "") for fields in on_node(node.owned).values()),
-            "the changed trunk on the node",
-        )
+
+        def holds_the_change(each: FakeAsterisk) -> bool:
+            return any("198.51.100.99" in fields.get("contact", "") for fields in on(each, each.owned).values())
+
+        for each in (node, other):
+            wait_for(partial(holds_the_change, each), "the changed trunk on every node")
 
         # One of byot-a's calls ends while nobody follows it; the others still live.
-        on_node(lambda: node.remote_hang_up(outbound_channels[0]))
+        hang_up(outbound_channels[0])
         wait_for(lambda: status(placed[0]) == "completed", "the call that ended unseen finished", TAKEOVER_BOUND)
         unseen = api["byot-b"].get(f"/executions/{placed[0]}").json()
         assert unseen["hangup_cause"]["name"] == "END_NOT_SEEN"
         # The live ones are followed by their new instance: their ends are seen and recorded as usual.
         time.sleep(RENEW_SECONDS)  # the takeover's look may still be asking about them
-        on_node(lambda: node.remote_hang_up(outbound_channels[1]))
-        on_node(lambda: node.remote_hang_up(first.id))
-        on_node(lambda: node.remote_hang_up(second.id))
+        for channel_id in (outbound_channels[1], first.id, second.id):
+            hang_up(channel_id)
         wait_for(lambda: all(e["status"] == "completed" for e in executions()), "every call finished", 10)
         ended = {e["id"]: e for e in executions()}
         assert ended[placed[1]]["hangup_reason"] == "Call ended normally"
