@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from byot_core.domain.pacing import MAX_PACING_WAIT, reserve_slot
@@ -13,6 +14,7 @@ T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 @given(st.integers(1, 50), st.lists(st.integers(0, 3000), min_size=1, max_size=200))
+@example(3, [0, 0, 0, 0])  # a third of a second rounded down let a fourth slot into the first one's second
 def test_slots_never_crowd_a_second_and_never_wait_too_long(cps: int, gaps_ms: list[int]) -> None:
     """Requests at any times: slots come in order, at most ``cps`` in any second, none beyond the allowed wait."""
     now, next_free, slots = T0, None, []
@@ -41,5 +43,5 @@ def test_a_burst_is_spread_not_refused_within_the_wait(cps: int, burst: int) -> 
         if slot is None:
             break
         next_free, taken = slot.next_free, taken + 1
-    interval = timedelta(seconds=1) / cps  # in whole microseconds, as the slots are
+    interval = timedelta(microseconds=math.ceil(1_000_000 / cps))  # whole microseconds, never short of 1 / cps
     assert taken == min(burst, MAX_PACING_WAIT // interval + 1)

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 import attrs
 
-__all__ = ["CPS_BOUNDS", "MAX_PACING_WAIT", "Slot", "reserve_slot"]
+__all__ = ["CPS_BOUNDS", "MAX_PACING_WAIT", "Slot", "interval", "reserve_slot"]
 
 #: Inclusive bounds of a trunk's ``calls_per_second``.
 CPS_BOUNDS = (1, 1000)
@@ -35,4 +35,13 @@ def reserve_slot(
     at = max(now, next_free) if next_free is not None else now
     if max_wait is not None and at - now > max_wait:
         return None
-    return Slot(at, at + timedelta(seconds=1) / calls_per_second)
+    return Slot(at, at + interval(calls_per_second))
+
+
+def interval(calls_per_second: int) -> timedelta:
+    """The time between two slots: a second divided by the pace, rounded up to whole microseconds.
+
+    Rounded up, not to the nearest: three slots a third of a second apart rounded down (333,333 µs) would put a
+    fourth inside the first one's second.
+    """
+    return timedelta(microseconds=-(-1_000_000 // calls_per_second))
