@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import attrs
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -64,3 +65,41 @@ def test_preferring_reachable_gateways_keeps_both_orders(plan: list[Any], data: 
     up = [g for g, ok in zip(plan, reachable, strict=True) if ok]
     down = [g for g, ok in zip(plan, reachable, strict=True) if not ok]
     assert list(ordered) == up + down
+
+
+@given(trunk_bodies(), st.data())
+def test_a_change_telephony_does_not_see_renders_the_same_objects(payload: dict[str, Any], data: st.DataObject) -> None:
+    """A change that leaves a trunk configuring like before leaves its objects the same.
+
+    So skipping its push loses nothing.
+    """
+    try:
+        trunk, secret = trunk_of(payload)
+    except ValidationFailed:
+        return
+    change = data.draw(
+        st.fixed_dictionaries(
+            {},
+            optional={
+                "name": st.just("renamed"),
+                "description": st.just("night shift"),
+                "provider": st.just("other"),
+                "channels": st.integers(1, 50),
+                "calls_per_second": st.integers(1, 50),
+                "default_inbound_agent_id": st.just("agt-2"),
+                "is_active": st.booleans(),
+                "deleted": st.booleans(),
+                "gateways": gateways(max_size=3).map(tuple),
+                "settings": st.builds(
+                    attrs.evolve,
+                    st.just(trunk.settings),
+                    inbound_enabled=st.booleans(),
+                    qualify_frequency=st.sampled_from([30, 60]),
+                    direct_media=st.booleans(),
+                ),
+            },
+        )
+    )
+    changed = attrs.evolve(trunk, **change)
+    if changed.configures_like(trunk):
+        assert desired_objects(changed, secret) == desired_objects(trunk, secret)

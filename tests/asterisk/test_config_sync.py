@@ -220,3 +220,25 @@ async def test_racing_updates_leave_asterisk_with_the_stored_version() -> None:
             for key, obj in wanted.items():
                 assert differences(obj, world.owned()[key]) == frozenset(), key
             assert stored.sync_state is SyncState.APPLIED
+
+
+async def test_a_change_asterisk_does_not_see_is_not_pushed() -> None:
+    """A new name, description or limit sends Asterisk nothing and keeps the trunk applied; a gateway change does."""
+    async with asterisk_world(run_sync=False) as world:
+        created = await world.app.trunks.create(ACCOUNT, IP_TRUNK)
+
+        def about_the_trunk() -> int:
+            return sum(created.trunk.id in path for _, path in world.nodes[0].routes.requests)
+
+        before = about_the_trunk()
+        renamed = await world.app.trunks.update(
+            ACCOUNT, created.trunk.id, {"name": "Night", "description": "after hours", "channels": 4}
+        )
+        assert about_the_trunk() == before
+        assert renamed.trunk.sync_state is SyncState.APPLIED
+        moved = await world.app.trunks.update(
+            ACCOUNT, created.trunk.id, {"gateways": [{"gateway_address": "198.51.100.9", "priority": 1}]}
+        )
+        assert about_the_trunk() > before
+        assert moved.trunk.sync_state is SyncState.APPLIED
+        assert any("198.51.100.9" in fields.get("contact", "") for fields in world.owned().values())

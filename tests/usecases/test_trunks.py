@@ -173,10 +173,13 @@ async def test_a_change_stays_pending_until_telephony_confirms_it(
         raise RuntimeError("the process died here")
 
     monkeypatch.setattr(world.telephony, "apply_trunk", crash)
+    # A change telephony does not see is stored without a push: the trunk stays in step.
+    renamed = await world.app.trunks.update(ACCOUNT, created.trunk.id, {"description": "changed"})
+    assert renamed.trunk.sync_state is SyncState.APPLIED
     with pytest.raises(RuntimeError):
-        await world.app.trunks.update(ACCOUNT, created.trunk.id, {"description": "changed"})
+        await world.app.trunks.update(ACCOUNT, created.trunk.id, {"qualify_frequency": 30})
     stored = await world.app.trunks.get(ACCOUNT, created.trunk.id)
-    assert (stored.trunk.description, stored.trunk.sync_state) == ("changed", SyncState.PENDING)
+    assert (stored.trunk.settings.qualify_frequency, stored.trunk.sync_state) == (30, SyncState.PENDING)
 
 
 async def test_reconcile_brings_a_forgetful_telephony_back_in_step(world: World) -> None:

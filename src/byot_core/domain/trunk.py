@@ -133,3 +133,20 @@ class Trunk:
     def routes_calls(self) -> bool:
         """Whether the trunk's numbers take part in routing (active and not deleted)."""
         return self.is_active and not self.deleted
+
+    def configures_like(self, other: Trunk) -> bool:
+        """Whether telephony would hold the same configuration for both (the same trunk, before and after a change).
+
+        Telephony is configured from the trunk's gateways, identifiers, settings, credentials and whether it routes
+        calls; its name, description, provider, default agent and limits are the library's alone. A password given
+        again counts as a change: sealed anew, it cannot be compared.
+        """
+        return (
+            self.id == other.id
+            and self.routes_calls == other.routes_calls
+            and self.gateways == other.gateways
+            and self.ip_identifiers == other.ip_identifiers
+            and self.settings == other.settings
+            and (self.auth_type, self.auth_username, self.auth_password)
+            == (other.auth_type, other.auth_username, other.auth_password)
+        )

@@ -162,15 +162,19 @@ class TrunkService:
             updated = apply_changes(
                 trunk, changes, new_id=self.deps.ids.new_id, now=self.deps.clock.now(), sealed_password=sealed
             )
-            # Pending until telephony confirms: a crash before the sync must not leave the change marked applied.
-            updated = attrs.evolve(updated, sync_state=SyncState.PENDING)
+            # Pending until telephony confirms: a crash before the sync must not leave the change marked applied. A
+            # change telephony does not see leaves the trunk as in step (or not) as it was.
+            state = trunk.sync_state if updated.configures_like(trunk) else SyncState.PENDING
+            updated = attrs.evolve(updated, sync_state=state)
             await uow.trunks.update(updated)
             numbers = await uow.numbers.list_for_trunk(account_id, trunk_id)
             return attrs.evolve(updated, revision=trunk.revision + 1), numbers
 
         updated, numbers = await in_transaction(self.deps.storage, store)
-        # The trunk as this update left it, even if another update has been stored since (its push is the newest).
-        updated = attrs.evolve(updated, sync_state=(await self.telephony.sync(updated)).sync_state)
+        if updated.sync_state is SyncState.PENDING:
+            # The trunk as this update left it, even if another update has been stored since (its push is the
+            # newest). A change telephony does not see (a name, a limit) is not pushed, and keeps its sync state.
+            updated = attrs.evolve(updated, sync_state=(await self.telephony.sync(updated)).sync_state)
         return TrunkDetails(updated, tuple(numbers))
 
     async def delete(
