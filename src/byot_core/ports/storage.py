@@ -75,10 +75,11 @@ class TrunkRepository(Protocol):
         becomes active while one of its DIDs is held by another active trunk.
         """
 
-    async def set_sync_state(self, trunk_id: str, state: SyncState, *, revision: int | None = None) -> None:
+    async def set_sync_state(self, trunk_id: str, state: SyncState, *, revision: int | None = None) -> bool:
         """Record whether telephony matches the stored trunk; never changes ``updated_at`` or the revision.
 
-        With ``revision``, only if the trunk is still stored at it (the state was found for that version).
+        With ``revision``, only if the trunk is still stored at it (the state was found for that version). Returns
+        whether it was recorded (the trunk exists, at that revision when given).
         """
 
     async def reserve_attempt(

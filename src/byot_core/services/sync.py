@@ -95,29 +95,38 @@ class TelephonySync:
         self._wanted.set()
 
     async def sync(self, trunk: Trunk) -> Trunk:
-        """Make telephony match a stored trunk and record the outcome as its ``sync_state``.
+        """Make telephony match a trunk just stored, and record the outcome as its ``sync_state``.
 
-        A trunk that routes calls is configured, any other is removed. Telephony being down is recorded (FAILED),
-        not raised: the loop (:meth:`run`) retries it. Returns the trunk as stored, with its new state.
+        ``trunk`` is the trunk as the caller stored it (at its ``revision``): it is pushed without being read again,
+        and if a newer version has been stored since, that one is pushed after it. A trunk that routes calls is
+        configured, any other is removed. Telephony being down is recorded (FAILED), not raised: the loop
+        (:meth:`run`) retries it. Returns the trunk as stored, with its new state.
         """
-        outcome = await self.sync_stored(trunk.id)
+        outcome = await self.sync_stored(trunk.id, known=trunk)
         return outcome.trunk if outcome is not None else trunk
 
     async def sync_stored(
-        self, trunk_id: str, *, thorough: bool = True, needed: Callable[[Trunk], bool] | None = None
+        self,
+        trunk_id: str,
+        *,
+        thorough: bool = True,
+        needed: Callable[[Trunk], bool] | None = None,
+        known: Trunk | None = None,
     ) -> SyncOutcome | None:
-        """Push the trunk as storage holds it now, until storage still holds that version once the push is done.
+        """Push the trunk as storage holds it, until storage still holds that version once the push is done.
 
-        Each push pushes what is stored when it starts, and pushes of one trunk never overlap within a process. Across
-        processes they can: an older version's push may end after a newer one's and leave the older version in
-        telephony. So once a push is done the stored revision is read again, and a trunk changed meanwhile is pushed
-        again, thoroughly; the push that ends last has then always seen the latest version. ``thorough=False`` lets
-        telephony skip looking for leftovers of an earlier shape when the trunk is stored as applied (every change is
-        stored as pending until telephony confirms it). Returns ``None`` if the trunk is not stored, or ``needed``
-        says the stored trunk needs no push.
+        Each push pushes the stored trunk (``known``, when the caller has just stored it, else read now), and pushes
+        of one trunk never overlap within a process. Across processes they can: an older version's push may end after
+        a newer one's and leave the older version in telephony. So once a push is done, storage is asked whether the
+        trunk is still at the version pushed: by recording the sync state for that revision only, or by reading the
+        revision when the state has not changed. A trunk changed meanwhile is pushed again, thoroughly; the push that
+        ends last has then always seen the latest version. ``thorough=False`` lets telephony skip looking for
+        leftovers of an earlier shape when the trunk is stored as applied (every change is stored as pending until
+        telephony confirms it). Returns ``None`` if the trunk is not stored, or ``needed`` says the stored trunk needs
+        no push.
         """
         async with self._locks[hash(trunk_id) % len(self._locks)]:
-            trunk = await self._stored(trunk_id)
+            trunk = known if known is not None else await self._stored(trunk_id)
             if trunk is None or (needed is not None and not needed(trunk)):
                 return None
             thorough = thorough or trunk.sync_state is not SyncState.APPLIED
@@ -125,16 +134,26 @@ class TelephonySync:
             while True:
                 state, count = await self.push(trunk, thorough=thorough)
                 written += count
+                if state is not trunk.sync_state and await self._record(trunk, state):
+                    break  # recorded for this revision: nothing newer was stored before the push ended
                 latest = await self._stored(trunk_id)
-                if latest is None or latest.revision == trunk.revision:
+                if latest is None:
                     break
-                trunk, thorough = latest, True
-            if state is not trunk.sync_state:
-                async with self._deps.storage.unit_of_work() as uow:
-                    # Recorded for the version pushed only: a newer one stays pending until its own push.
-                    await uow.trunks.set_sync_state(trunk.id, state, revision=trunk.revision)
-                    await uow.commit()
+                if latest.revision != trunk.revision:
+                    trunk, thorough = latest, True  # changed meanwhile: push the newer version too
+                    continue
+                # The version pushed is still the stored one; another push of it may have recorded another state.
+                if state is latest.sync_state or await self._record(latest, state):
+                    break
+                trunk = latest  # changed between the read and the record: the next round finds the newer one
         return SyncOutcome(attrs.evolve(trunk, sync_state=state), written)
+
+    async def _record(self, trunk: Trunk, state: SyncState) -> bool:
+        async with self._deps.storage.unit_of_work() as uow:
+            # Recorded for the version pushed only: a newer one stays pending until its own push.
+            recorded = await uow.trunks.set_sync_state(trunk.id, state, revision=trunk.revision)
+            await uow.commit()
+        return recorded
 
     async def _stored(self, trunk_id: str) -> Trunk | None:
         async with self._deps.storage.unit_of_work(read_only=True) as uow:

@@ -195,7 +195,7 @@ class TrunkService:
                 trunk, deleted=True, gateways=(), ip_identifiers=(), updated_at=now, sync_state=SyncState.PENDING
             )
             await uow.trunks.update(deleted)
-            return deleted, removed
+            return attrs.evolve(deleted, revision=trunk.revision + 1), removed
 
         deleted, removed = await in_transaction(self.deps.storage, store)
         await self.telephony.sync(deleted)

@@ -60,7 +60,7 @@ async def revisions_count_changes_and_refuse_stale_writes(new: StorageFactory) -
         assert first is not None
         assert first.revision == 1, f"a new trunk is at revision 1, not {first.revision}"
         await uow.trunks.update(attrs.evolve(first, name="Renamed"))
-        await uow.trunks.set_sync_state("t1", SyncState.APPLIED)
+        assert await uow.trunks.set_sync_state("t1", SyncState.APPLIED, revision=2), "the current revision's state"
         await uow.commit()
     async with storage.unit_of_work() as uow:
         second = await uow.trunks.get("acct-1", "t1")
@@ -68,7 +68,9 @@ async def revisions_count_changes_and_refuse_stale_writes(new: StorageFactory) -
         assert second.revision == 2, f"one update, one revision more, not {second.revision}"
         await _expect(StorageBusy, uow.trunks.update(attrs.evolve(first, name="Stale")), "an update from revision 1")
     async with storage.unit_of_work() as uow:
-        await uow.trunks.set_sync_state("t1", SyncState.FAILED, revision=1)  # found for a version no longer stored
+        # Found for a version no longer stored: not recorded, and said so.
+        assert not await uow.trunks.set_sync_state("t1", SyncState.FAILED, revision=1), "a stale state was recorded"
+        assert not await uow.trunks.set_sync_state("t9", SyncState.FAILED), "a missing trunk's state was recorded"
         await uow.commit()
     async with storage.unit_of_work() as uow:
         kept = await uow.trunks.get("acct-1", "t1")

@@ -86,10 +86,12 @@ class _TrunkRepo(_Repositories):
         self.journal.set(self.state.pacing, trunk_id, slot.next_free)
         return slot.at
 
-    async def set_sync_state(self, trunk_id: str, state: SyncState, *, revision: int | None = None) -> None:
+    async def set_sync_state(self, trunk_id: str, state: SyncState, *, revision: int | None = None) -> bool:
         trunk = self.state.trunks.get(trunk_id)
-        if trunk is not None and revision in (None, trunk.revision):
-            self.journal.set(self.state.trunks, trunk_id, attrs.evolve(trunk, sync_state=state))
+        if trunk is None or revision not in (None, trunk.revision):
+            return False
+        self.journal.set(self.state.trunks, trunk_id, attrs.evolve(trunk, sync_state=state))
+        return True
 
     async def all_ids(self) -> Sequence[str]:
         return list(self.state.trunks)

@@ -43,14 +43,17 @@ class SqlUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        self.trunks.rolled_back()  # whatever was not committed is not stored
         await self._session.close()
 
     async def commit(self) -> None:
         """Commit the transaction."""
         await self._session.commit()
+        self.trunks.committed()
 
     async def rollback(self) -> None:
         """Roll the transaction back (the unit of work may be used again afterwards)."""
+        self.trunks.rolled_back()
         await self._session.close()
 
 

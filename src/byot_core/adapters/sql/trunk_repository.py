@@ -35,6 +35,7 @@ from byot_core.domain.errors import (
     TrunkNotFound,
 )
 from byot_core.domain.pacing import reserve_slot
+from byot_core.domain.routing import allowed_sources
 from byot_core.domain.secret import SealedSecret
 from byot_core.domain.trunk import SyncState, Trunk
 from byot_core.domain.uniqueness import name_key
@@ -156,10 +157,28 @@ class SqlTrunkRepository:
     def __init__(self, session: Session, cache: AggregateCache | None = None) -> None:
         self._session = session
         self._cache = cache
+        # Trunks written in this unit of work, at their new revision: cached once it commits.
+        self._written: list[tuple[Trunk, int]] = []
+
+    def committed(self) -> None:
+        """The unit of work committed: cache the children of the trunks it wrote, at their new revisions.
+
+        So the next read of a trunk just created or changed finds its gateways and identifiers without a statement.
+        Only after the commit: a cached revision must be one that is stored.
+        """
+        if self._cache is not None:
+            for trunk, revision in self._written:
+                self._cache.put(trunk.id, revision, (trunk.gateways, trunk.ip_identifiers), allowed_sources(trunk))
+        self._written.clear()
+
+    def rolled_back(self) -> None:
+        """The unit of work was rolled back: nothing it wrote is stored."""
+        self._written.clear()
 
     async def add(self, trunk: Trunk) -> None:
         """Insert a trunk and its children; ``TrunkNameConflict`` if the name is taken."""
         await self._session.run(_add_trunk, trunk)
+        self._written.append((trunk, 1))
 
     async def get(self, account_id: str, trunk_id: str, *, for_update: bool = False) -> Trunk | None:
         """The account's live trunk, or ``None``; ``for_update`` locks its row until the unit of work ends."""
@@ -184,6 +203,7 @@ class SqlTrunkRepository:
     async def update(self, trunk: Trunk) -> None:
         """Rewrite a trunk, its changed children and its numbers' ``holds_did``; conflicts raise domain errors."""
         await self._session.run(_update_trunk, trunk)
+        self._written.append((trunk, trunk.revision + 1))
 
     async def reserve_attempt(
         self, trunk_id: str, calls_per_second: int, now: datetime, max_wait: timedelta | None
@@ -206,12 +226,13 @@ class SqlTrunkRepository:
 
         return await self._session.run(reserve)
 
-    async def set_sync_state(self, trunk_id: str, state: SyncState, *, revision: int | None = None) -> None:
-        """Record the telephony sync state (of that revision only, when given)."""
+    async def set_sync_state(self, trunk_id: str, state: SyncState, *, revision: int | None = None) -> bool:
+        """Record the telephony sync state (of that revision only, when given); whether a row was updated."""
         statement = sa.update(trunks).where(trunks.c.id == trunk_id).values(sync_state=state.value)
         if revision is not None:
             statement = statement.where(trunks.c.revision == revision)
-        await self._session.run(lambda conn: conn.execute(statement))
+        # Both databases count the rows the WHERE matched, whether or not the value changed.
+        return await self._session.run(lambda conn: conn.execute(statement).rowcount > 0)
 
     async def all_ids(self) -> Sequence[str]:
         """Every trunk id."""
