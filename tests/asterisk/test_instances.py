@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 from collections import deque
 from collections.abc import AsyncIterator
+
+import aiohttp
 
 import byot_core
 from byot_core.adapters.asterisk import desired_objects
@@ -156,3 +159,27 @@ async def test_a_stopped_instances_calls_are_taken_over_over_ari(world: Asterisk
     assert ended.hangup_reason is not None
     assert ended.hangup_reason.text == "Call ended normally"
     assert ended.instance_id == world.app.deps.instance_id
+
+
+async def test_an_inbound_call_delivered_to_a_gone_instance_is_refused_by_a_sweep(world: AsteriskWorld) -> None:
+    """A call that entered an application nobody serves (a host gone without closing its socket) is refused, 503."""
+    world.nodes[0].load_dialplan(render_extensions(["byot-ghost", "byot"]))
+    await mapped(world)
+    auth = {"Authorization": "Basic " + base64.b64encode(f"byot:{ARI_PASSWORD}".encode()).decode()}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.ws_connect(f"{world.nodes[0].url}/ari/events", params={"app": "byot-ghost"}, headers=auth),
+    ):
+        # byot-ghost looks connected to the node, and never answers anything.
+        await eventually(lambda: "byot-ghost" in world.nodes[0].connected_apps())
+        stray = world.nodes[0].inbound_call("+919876543210", "203.0.113.2")
+        assert stray.app == "byot-ghost"
+        leases = InstanceLeases(world.app.deps, world.app.calls, stray_after=0.3)
+        answers = []
+        for wait in (0.0, 0.35):
+            await asyncio.sleep(wait)
+            await leases.sweep()
+            answers.append(stray.sip_answer)
+        # Too young to be taken for a stray at first; then refused with cause 41, which the carrier may retry.
+        assert answers == [None, 503]
+        assert world.handler.offers == deque()

@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import enum
 import itertools
+import time
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 import attrs
 
@@ -92,6 +93,7 @@ class FakeTelephony:
         self._scripts: dict[tuple[str, str | None], deque[Outcome]] = {}
         self._live: set[str] = set()
         self._answered_live: set[str] = set()
+        self._arrived_at: dict[str, float] = {}
         self._queue: deque[CallEvent] = deque()
         self._arrived = asyncio.Event()
         self._inbound_ids = itertools.count(1)
@@ -117,6 +119,7 @@ class FakeTelephony:
     def _end(self, channel_id: str) -> None:
         self._live.discard(channel_id)
         self._answered_live.discard(channel_id)
+        self._arrived_at.pop(channel_id, None)
 
     def _emit(self, *events: CallEvent) -> None:
         self._queue.extend(events)
@@ -181,6 +184,7 @@ class FakeTelephony:
         """Make a call arrive from a carrier; returns its channel id."""
         channel = f"inbound-{next(self._inbound_ids)}"
         self._live.add(channel)
+        self._arrived_at[channel] = time.monotonic()
         self._emit(InboundCallArrived(channel, called, source, caller, arrived_on_trunk_id))
         return channel
 
@@ -221,6 +225,16 @@ class FakeTelephony:
         """Nothing to sweep: this telephony keeps no media of its own."""
         self._check_up()
         return 0
+
+    async def waiting_inbound(self, older_than: float) -> Sequence[str]:
+        """Inbound calls that arrived at least ``older_than`` seconds ago and were neither answered nor ended."""
+        self._check_up()
+        now = time.monotonic()
+        return [
+            channel
+            for channel, arrived in self._arrived_at.items()
+            if channel in self._live and channel not in self._answered_live and now - arrived >= older_than
+        ]
 
     async def connect_media(self, call: MediaCall, target: MediaTarget, *, within: float) -> None:
         """Record the connection (or refuse it with ``media_refused``); it lasts until the channel ends."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Protocol
 
 from byot_core.domain.causes import Q850
@@ -56,6 +56,13 @@ class Telephony(Protocol):
 
     async def sweep_orphans(self) -> int:
         """End the calls a stopped process left without media (and what it held for them); how many were ended."""
+
+    async def waiting_inbound(self, older_than: float) -> Sequence[str]:
+        """Inbound calls still waiting to be answered after ``older_than`` seconds: their channel ids.
+
+        A call the library takes is answered or refused within seconds; one still waiting was delivered to an
+        instance that was gone (its application not yet dropped by the node) and will never be.
+        """
 
     def events(self) -> AsyncIterator[CallEvent]:
         """The stream of call events, in the order telephony reported them."""

@@ -5,8 +5,9 @@ out (:meth:`InstanceLeases.take_over`): storage gives each stopped instance to o
 instance's executions not yet ended. For each it asks telephony what the call's current channel does now, taking
 over its events (``follow``), and brings the execution up to date (:func:`byot_core.domain.call_flow.adopt`): a call
 that still lives is followed to its end; one that ended unseen is finished, saying so. Telephony is also swept for
-calls a stopped process left without media. So within a lease and a loop period of an instance's death, none of its
-executions is left unfinished, and each is finished once.
+calls a stopped process left without media, and for inbound calls delivered to an instance already gone (which no
+instance routed). So within a lease and a loop period of an instance's death, none of its executions is left
+unfinished, and each is finished once.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from datetime import timedelta
 
 import attrs
 
+from byot_core.domain.causes import Q850
 from byot_core.domain.errors import StorageBusy, TelephonyUnavailable
 from byot_core.domain.execution import Execution
 from byot_core.services.calls import CallService
@@ -32,8 +34,10 @@ log = logging.getLogger(__name__)
 LEASE_SECONDS = 10.0
 #: How often a live instance renews its lease and looks for leases that ran out (seconds).
 RENEW_SECONDS = 3.0
-#: How often telephony is swept for calls left without media (seconds; the sweep spares bridges younger than 30 s).
+#: How often telephony is swept for calls left behind (seconds; the sweep spares bridges younger than 30 s).
 SWEEP_SECONDS = 15.0
+#: How long an inbound call may wait unanswered before a sweep takes it for one delivered to a stopped instance.
+STRAY_SECONDS = 30.0
 
 
 @attrs.frozen
@@ -62,6 +66,7 @@ class InstanceLeases:
         lease: float = LEASE_SECONDS,
         renew_every: float = RENEW_SECONDS,
         sweep_every: float = SWEEP_SECONDS,
+        stray_after: float = STRAY_SECONDS,
     ) -> None:
         if not 0 < renew_every < lease:
             raise ValueError("a lease must be renewed more often than it lasts")
@@ -70,6 +75,7 @@ class InstanceLeases:
         self.lease = lease
         self.renew_every = renew_every
         self.sweep_every = sweep_every
+        self.stray_after = stray_after
         # Adopted executions whose channel could not be asked about yet: retried on each pass.
         self._unsettled: dict[str, Execution] = {}
 
@@ -115,17 +121,29 @@ class InstanceLeases:
             followed += not ended
         if claimed:
             # Calls whose media a stopped process relayed are left in silent bridges: end them.
-            await self._sweep()
+            await self.sweep()
         return TakeOver(tuple(claimed), len(adopted), finished, followed, len(self._unsettled))
 
-    async def _sweep(self) -> None:
+    async def sweep(self) -> None:
+        """End the calls stopped processes left behind: without media, or delivered to them and never taken."""
+        telephony = self._deps.telephony
         try:
-            swept = await self._deps.telephony.sweep_orphans()
+            swept = await telephony.sweep_orphans()
+            waiting = await telephony.waiting_inbound(self.stray_after)
         except TelephonyUnavailable as error:
-            log.warning("calls left without media not looked for: %s", error.message)
+            log.warning("calls left behind not looked for: %s", error.message)
             return
         if swept:
             log.warning("%d call(s) left without media by a stopped process were ended", swept)
+        for channel_id in waiting:
+            async with self._deps.storage.unit_of_work(read_only=True) as uow:
+                taken = await uow.executions.find_by_channel(channel_id) is not None
+            if taken:
+                continue  # an instance routed it: its takeover (or its own flow) answers or refuses it
+            log.warning("inbound call %s was never taken (its instance was gone): refused, cause 41", channel_id)
+            with contextlib.suppress(TelephonyUnavailable):
+                # The carrier gets 503 and may try again elsewhere, rather than ringing until it gives up.
+                await telephony.hang_up(channel_id, Q850.NORMAL_TEMPORARY_FAILURE)
 
     async def run(self) -> None:
         """Renew the lease and look for stopped instances every ``renew_every`` seconds; sweep now and then.
@@ -141,7 +159,7 @@ class InstanceLeases:
                 await self.take_over()
                 if loop.time() >= next_sweep:
                     next_sweep = loop.time() + self.sweep_every
-                    await self._sweep()
+                    await self.sweep()
             except Exception:  # storage or telephony down for a moment must not end the loop
                 log.exception("instance lease pass failed")
             # Jittered, so that instances started together do not all look at the same moment.

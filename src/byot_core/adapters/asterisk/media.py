@@ -199,7 +199,7 @@ class AriMedia:
                 continue
             if any(s.bridge_id == bridge_id for s in self._by_media.values()):
                 continue
-            created = _ari_time(str(bridge.get("creationtime", "")))
+            created = ari_time(str(bridge.get("creationtime", "")))
             if created is None or (now - created).total_seconds() < older_than:
                 continue
             for channel in channels:
@@ -402,7 +402,7 @@ def _stats(session: MediaSession) -> MediaStats:
     )
 
 
-def _ari_time(text: str) -> datetime | None:
+def ari_time(text: str) -> datetime | None:
     """An ARI timestamp (``2026-11-29T13:30:32.373+0000``), or ``None`` when it cannot be read."""
     try:
         return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f%z")

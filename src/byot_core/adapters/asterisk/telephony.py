@@ -10,12 +10,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime
 
 from byot_core.adapters.asterisk.ari import AriClient, StreamItem
 from byot_core.adapters.asterisk.calls import OUTBOUND_ARG, AriCalls
 from byot_core.adapters.asterisk.config import AriConfiguration
 from byot_core.adapters.asterisk.health import GatewayHealth
-from byot_core.adapters.asterisk.media import AriMedia
+from byot_core.adapters.asterisk.media import AriMedia, ari_time
 from byot_core.adapters.asterisk.nodes import AriNodes
 from byot_core.adapters.asterisk.pjsip import gateway_object_ids
 from byot_core.adapters.asterisk.stream import AriEventStream
@@ -106,6 +107,29 @@ class AriTelephony:
             if client.node in self.nodes.connected:
                 swept += await self.stream.media.sweep(client)
         return swept
+
+    async def waiting_inbound(self, older_than: float) -> Sequence[str]:
+        """Channels in Stasis still ringing (``Ring``) for longer than ``older_than`` seconds, on connected nodes.
+
+        The library's own channels are left out: the attempts it originated and its media channels.
+        """
+        now = datetime.now(UTC)
+        waiting: list[str] = []
+        for client in self.nodes.clients:
+            if client.node not in self.nodes.connected:
+                continue
+            listed = await client.request("GET", "/channels")
+            for channel in listed if isinstance(listed, list) else []:
+                channel_id = str(channel.get("id", ""))
+                dialplan = channel.get("dialplan") or {}
+                if channel.get("state") != "Ring" or dialplan.get("app_name") != "Stasis":
+                    continue
+                if self.calls.originated(channel_id) or self.media.is_media_channel(channel_id):
+                    continue
+                created = ari_time(str(channel.get("creationtime", "")))
+                if created is not None and (now - created).total_seconds() >= older_than:
+                    waiting.append(channel_id)
+        return waiting
 
     async def connect_media(self, call: MediaCall, target: MediaTarget, *, within: float) -> None:
         """Connect the call to its agent's media (see :mod:`.media`)."""

@@ -72,6 +72,7 @@ class AriRoutes:
             ("GET", ["bridges", "*"], self._get_bridge),
             ("POST", ["bridges", "*", "addChannel"], self._add_channel),
             ("DELETE", ["bridges", "*"], self._delete_bridge),
+            ("GET", ["channels"], self._list_channels),
             ("GET", ["channels", "*"], self._get_channel),
             ("POST", ["channels", "*", "answer"], self._answer),
             ("DELETE", ["channels", "*"], self._hang_up),
@@ -187,6 +188,9 @@ class AriRoutes:
     async def _delete_bridge(self, _: web.Request, __: Any, args: list[str]) -> web.Response:
         self.media.destroy_bridge(args[0])
         return web.Response(status=204)
+
+    async def _list_channels(self, _: web.Request, __: Any, ___: list[str]) -> web.Response:
+        return _json([channel.json() for channel in self.book.channels.values()])
 
     async def _get_channel(self, _: web.Request, __: Any, args: list[str]) -> web.Response:
         return _json(self.book.get(args[0]).json())
