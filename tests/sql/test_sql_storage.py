@@ -175,7 +175,7 @@ class StatementCounter:
 
 
 async def test_listing_and_getting_do_not_query_per_row(sql: tuple[byot_core.Byot, SqlStorage]) -> None:
-    """Listing 1 or 12 trunks, and getting a trunk with 10 numbers, take the same few statements."""
+    """Listing 1 or 12 trunks, getting a trunk with 10 numbers, and a trunk's 1,000 numbers: the same few statements."""
     app, storage = sql
 
     async def statements(action: Any) -> int:
@@ -198,6 +198,14 @@ async def test_listing_and_getting_do_not_query_per_row(sql: tuple[byot_core.Byo
     with_ten = await statements(app.trunks.get(ACCOUNT, first))
     assert with_ten == await statements(app.trunks.get(ACCOUNT, trunk_id))
     assert with_ten <= one + 1
+    # A trunk's numbers: the same statements for 1 as for 1,000.
+    bulky = await app.trunks.create(
+        ACCOUNT,
+        body(USERPASS_TRUNK, name="bulky", phone_numbers=[{"phone_number": f"+1300{i:07d}"} for i in range(1000)]),
+    )
+    single = await statements(app.numbers.list(ACCOUNT, trunk_id))
+    assert await statements(app.numbers.list(ACCOUNT, bulky.trunk.id)) == single
+    assert len(await app.numbers.list(ACCOUNT, bulky.trunk.id)) == 1000
 
 
 async def test_a_database_behind_the_code_is_refused_with_how_to_upgrade(tmp_path: Path) -> None:
