@@ -163,5 +163,4 @@ class InstanceLeases:
             except Exception:  # storage or telephony down for a moment must not end the loop
                 log.exception("instance lease pass failed")
             # Jittered, so that instances started together do not all look at the same moment.
-            with contextlib.suppress(TimeoutError):
-                await asyncio.sleep(self.renew_every * random.uniform(0.8, 1.0))  # noqa: S311 - timing only
+            await asyncio.sleep(self.renew_every * random.uniform(0.8, 1.0))  # noqa: S311 - timing only
