@@ -5,6 +5,7 @@ from __future__ import annotations
 import byot_core
 from byot_core.adapters.fake_telephony import Outcome
 from byot_core.domain.call_flow import END_NOT_SEEN
+from byot_core.domain.execution import Execution
 from byot_core.domain.status import ExecutionStatus
 from byot_core.services.instances import LEASE_SECONDS
 from tests.support import ACCOUNT, GUIDE_CALL, USERPASS_TRUNK, World
@@ -21,15 +22,20 @@ def heir_of(world: World) -> byot_core.Byot:
     )
 
 
-async def test_a_stopped_instances_calls_are_finished_or_followed_by_another(world: World) -> None:
-    """A call still live is followed to its end by the heir; one that ended unseen is finished, saying so."""
+async def answered_calls(world: World, count: int) -> list[Execution]:
+    """``count`` outbound calls placed by the world's instance (its lease held), answered and still up."""
     trunk_id = (await world.app.trunks.create(ACCOUNT, USERPASS_TRUNK)).trunk.id
     await world.app.numbers.add(ACCOUNT, trunk_id, {"phone_number": "919876543210"})
     world.telephony.default_outcome = Outcome.ANSWER_AND_HOLD
     await world.app.instances.renew()
-    live = await world.app.calls.place(ACCOUNT, GUIDE_CALL)
-    gone = await world.app.calls.place(ACCOUNT, GUIDE_CALL)
+    placed = [await world.app.calls.place(ACCOUNT, GUIDE_CALL) for _ in range(count)]
     await world.settle()
+    return placed
+
+
+async def test_a_stopped_instances_calls_are_finished_or_followed_by_another(world: World) -> None:
+    """A call still live is followed to its end by the heir; one that ended unseen is finished, saying so."""
+    live, gone = await answered_calls(world, 2)
     assert {(await world.app.calls.get(ACCOUNT, e.id)).status for e in (live, gone)} == {ExecutionStatus.IN_PROGRESS}
     # The first instance stops: the callee of one call hangs up, and that event reaches nobody.
     world.telephony.remote_hang_up(gone.attempts[0].channel_id)
@@ -73,12 +79,7 @@ async def test_a_released_lease_is_taken_over_at_the_next_look(world: World) -> 
 
 async def test_calls_are_retried_while_telephony_cannot_say(world: World) -> None:
     """Telephony down during the takeover: the adopted call stays with the heir and is settled once it is back."""
-    trunk_id = (await world.app.trunks.create(ACCOUNT, USERPASS_TRUNK)).trunk.id
-    await world.app.numbers.add(ACCOUNT, trunk_id, {"phone_number": "919876543210"})
-    world.telephony.default_outcome = Outcome.ANSWER_AND_HOLD
-    await world.app.instances.renew()
-    placed = await world.app.calls.place(ACCOUNT, GUIDE_CALL)
-    await world.settle()
+    (placed,) = await answered_calls(world, 1)
     world.telephony.remote_hang_up(placed.attempts[0].channel_id)
     await world.telephony.deliver(lambda _: _nothing())
     heir = heir_of(world)

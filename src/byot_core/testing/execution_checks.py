@@ -14,24 +14,30 @@ from byot_core.testing.samples import T0, StorageFactory
 __all__ = ["executions_by_channel_and_agent", "leases_are_claimed_once_and_calls_adopted"]
 
 
+def _execution(status: ExecutionStatus = ExecutionStatus.INITIATED, instance_id: str | None = None) -> Execution:
+    """An outbound execution ``e1`` with one attempt on channel ``c1``."""
+    return Execution(
+        id="e1",
+        account_id="acct-1",
+        agent_id="agent-1",
+        direction=Direction.OUTBOUND,
+        status=status,
+        from_number="+15550000001",
+        to_number="+15550000002",
+        attempts=(Attempt(channel_id="c1", started_at=T0),),
+        created_at=T0,
+        updated_at=T0,
+        instance_id=instance_id,
+    )
+
+
 async def executions_by_channel_and_agent(new: StorageFactory) -> None:
     """Executions are found by any attempt's channel, listed per agent newest first, and counted per trunk.
 
     They keep their media figures; the count per trunk is of those in progress (not yet ended).
     """
     storage = await new()
-    base = Execution(
-        id="e1",
-        account_id="acct-1",
-        agent_id="agent-1",
-        direction=Direction.OUTBOUND,
-        status=ExecutionStatus.INITIATED,
-        from_number="+15550000001",
-        to_number="+15550000002",
-        attempts=(Attempt(channel_id="c1", started_at=T0),),
-        created_at=T0,
-        updated_at=T0,
-    )
+    base = _execution()
     second = attrs.evolve(base, id="e2", created_at=T0 + timedelta(seconds=1), attempts=())
     async with storage.unit_of_work() as uow:
         await uow.executions.add(base)
@@ -71,19 +77,7 @@ async def executions_by_channel_and_agent(new: StorageFactory) -> None:
 async def leases_are_claimed_once_and_calls_adopted(new: StorageFactory) -> None:
     """A lease that ran out is claimed by one caller only; its instance's calls not yet ended move to the claimer."""
     storage = await new()
-    base = Execution(
-        id="e1",
-        account_id="acct-1",
-        agent_id="agent-1",
-        direction=Direction.OUTBOUND,
-        status=ExecutionStatus.RINGING,
-        from_number="+15550000001",
-        to_number="+15550000002",
-        attempts=(Attempt(channel_id="c1", started_at=T0),),
-        created_at=T0,
-        updated_at=T0,
-        instance_id="dead",
-    )
+    base = _execution(status=ExecutionStatus.RINGING, instance_id="dead")
     ended = attrs.evolve(base, id="e2", attempts=(), status=ExecutionStatus.COMPLETED, ended_at=T0)
     others = attrs.evolve(base, id="e3", attempts=(Attempt(channel_id="c3", started_at=T0),), instance_id="alive")
     async with storage.unit_of_work() as uow:
