@@ -34,6 +34,7 @@ from byot_core.adapters.asterisk.telephony import AriTelephony
 from byot_core.adapters.memory import MemoryAgentDirectory
 from byot_core.domain.status import ExecutionStatus
 from byot_core.testing.fake_asterisk.process import FakeAsteriskProcess
+from byot_core.testing.samples import numbered_trunk_body
 
 ACCOUNT = "bench"
 AGENT = "agt-bench"
@@ -54,20 +55,6 @@ async def in_parallel(count: int, make: Callable[[int], Awaitable[object]], offs
     start = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
     return time.perf_counter() - start
-
-
-def trunk_body(i: int) -> dict[str, object]:
-    return {
-        "name": f"trunk {i}",
-        "provider": "bench",
-        "auth_type": "ip-based",
-        "gateways": [
-            {"gateway_address": f"10.{i >> 8 & 255}.{i & 255}.1", "priority": 1},
-            {"gateway_address": f"10.{i >> 8 & 255}.{i & 255}.2", "priority": 2},
-        ],
-        "ip_identifiers": [{"ip_address": f"10.{i >> 8 & 255}.{i & 255}.0/24"}],
-        "inbound_enabled": True,
-    }
 
 
 def fake_asterisk(latency_ms: float) -> FakeAsteriskProcess:
@@ -126,7 +113,7 @@ async def run(node: FakeAsteriskProcess, trunks: int, calls: int, with_targets: 
         batch = trunks // 4
 
         async def create(i: int) -> None:
-            ids[i] = (await app.trunks.create(ACCOUNT, trunk_body(i))).trunk.id
+            ids[i] = (await app.trunks.create(ACCOUNT, numbered_trunk_body(i))).trunk.id
 
         costs = []
         for b in range(4):

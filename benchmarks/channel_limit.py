@@ -24,19 +24,15 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-
-import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import create_async_engine
 
 import byot_core
 from byot_core.adapters.fake_telephony import FakeTelephony
 from byot_core.adapters.fernet_secrets import FernetSecretBox, new_key
 from byot_core.adapters.memory import MemoryStorage
 from byot_core.adapters.sql import SqlStorage
-from byot_core.adapters.sql.engine import normalise_url
+from byot_core.adapters.sql.scratch import scratch_postgres
 from byot_core.domain.events import InboundCallArrived
 from byot_core.domain.execution import Direction, Execution
 from byot_core.domain.routing import Route
@@ -131,21 +127,12 @@ async def main() -> int:
             await storage.close()
     postgres = os.environ.get("BYOT_TEST_POSTGRES_URL")
     if postgres:
-        name = f"byot_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_async_engine(normalise_url(postgres), isolation_level="AUTOCOMMIT")
-        async with admin.connect() as conn:
-            await conn.execute(sa.text(f"CREATE DATABASE {name}"))
-        try:
-            url = sa.engine.make_url(postgres).set(database=name).render_as_string(hide_password=False)
+        async with scratch_postgres(postgres, "byot_bench") as url:
             storage = await SqlStorage.open(url, upgrade_schema=True)
             try:
                 await measure("PostgreSQL", storage, calls)
             finally:
                 await storage.close()
-        finally:
-            async with admin.connect() as conn:
-                await conn.execute(sa.text(f"DROP DATABASE {name}"))
-            await admin.dispose()
     return 0
 
 

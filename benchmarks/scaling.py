@@ -33,6 +33,7 @@ from byot_core.adapters.asterisk.ari import AriClient
 from byot_core.adapters.asterisk.telephony import AriTelephony
 from byot_core.testing.fake_asterisk import FakeAsterisk
 from byot_core.testing.fake_asterisk.process import FakeAsteriskProcess
+from byot_core.testing.samples import numbered_trunk_body
 
 ACCOUNT = "bench"
 PASSWORD = "bench-password"  # noqa: S105 - the fake Asterisk's, on loopback for the run
@@ -42,20 +43,6 @@ OBJECTS_A_TRUNK = 5
 GATEWAYS_A_TRUNK = 2
 QUALIFY_SECONDS = 60  # the trunks' default qualify_frequency
 PLATFORM_TRUNKS, PLATFORM_NODES = 100_000, 20
-
-
-def trunk_body(i: int) -> dict[str, object]:
-    return {
-        "name": f"trunk {i}",
-        "provider": "bench",
-        "auth_type": "ip-based",
-        "gateways": [
-            {"gateway_address": f"10.{i >> 8 & 255}.{i & 255}.1", "priority": 1},
-            {"gateway_address": f"10.{i >> 8 & 255}.{i & 255}.2", "priority": 2},
-        ],
-        "ip_identifiers": [{"ip_address": f"10.{i >> 8 & 255}.{i & 255}.0/24"}],
-        "inbound_enabled": True,
-    }
 
 
 async def requests_per_change() -> dict[str, int]:
@@ -72,9 +59,9 @@ async def requests_per_change() -> dict[str, int]:
             await change  # type: ignore[misc]
             counts[kind] = len(node.routes.requests) - before
 
-        created = await app.trunks.create(ACCOUNT, trunk_body(1))
+        created = await app.trunks.create(ACCOUNT, numbered_trunk_body(1))
         trunk_id = created.trunk.id
-        await counted("create", app.trunks.create(ACCOUNT, trunk_body(2)))
+        await counted("create", app.trunks.create(ACCOUNT, numbered_trunk_body(2)))
         moved = {"gateways": [{"gateway_address": "10.9.9.9", "priority": 1}, {"gateway_address": "10.9.9.8"}]}
         await counted("gateway changed", app.trunks.update(ACCOUNT, trunk_id, moved))
         await counted("unseen change", app.trunks.update(ACCOUNT, trunk_id, {"description": "night shift"}))
@@ -118,7 +105,7 @@ async def measure_size(trunks: int, nodes: int) -> SizeFigures:
 
             async def worker() -> None:
                 for i in queue:
-                    await app.trunks.create(ACCOUNT, trunk_body(i))
+                    await app.trunks.create(ACCOUNT, numbered_trunk_body(i))
 
             start = time.perf_counter()
             await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))

@@ -22,13 +22,10 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import httpx
-import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import create_async_engine
 
 import byot_core
 from byot_core.adapters.fernet_secrets import FernetSecretBox, new_key
@@ -36,7 +33,7 @@ from byot_core.adapters.http import create_app
 from byot_core.adapters.http.auth import ApiKeys, hash_key
 from byot_core.adapters.memory import MemoryAgentDirectory
 from byot_core.adapters.sql import SqlStorage
-from byot_core.adapters.sql.engine import normalise_url
+from byot_core.adapters.sql.scratch import scratch_postgres
 from byot_core.domain.routing import Route
 
 ACCOUNT = "bench"
@@ -163,17 +160,8 @@ async def main() -> int:
         )
     postgres = os.environ.get("BYOT_TEST_POSTGRES_URL")
     if postgres:
-        name = f"byot_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_async_engine(normalise_url(postgres), isolation_level="AUTOCOMMIT")
-        async with admin.connect() as conn:
-            await conn.execute(sa.text(f"CREATE DATABASE {name}"))
-        try:
-            url = sa.engine.make_url(postgres).set(database=name).render_as_string(hide_password=False)
+        async with scratch_postgres(postgres, "byot_bench") as url:
             results.append(await run("PostgreSQL", url, trunks, numbers, not args.quick))
-        finally:
-            async with admin.connect() as conn:
-                await conn.execute(sa.text(f"DROP DATABASE {name} WITH (FORCE)"))
-            await admin.dispose()
     else:
         print("PostgreSQL skipped: BYOT_TEST_POSTGRES_URL is not set")
     return 0 if all(results) else 1

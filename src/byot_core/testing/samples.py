@@ -9,7 +9,7 @@ from byot_core.domain.phone_number import PhoneNumber
 from byot_core.domain.trunk import AuthType, Gateway, IpIdentifier, Trunk
 from byot_core.ports.storage import Storage
 
-__all__ = ["T0", "StorageFactory", "expect", "sample_number", "sample_trunk"]
+__all__ = ["T0", "StorageFactory", "expect", "numbered_trunk_body", "sample_number", "sample_trunk"]
 
 #: Makes a fresh, empty storage of the adapter under test.
 StorageFactory = Callable[[], Awaitable[Storage]]
@@ -56,3 +56,18 @@ async def expect(error: type[Exception], action: Awaitable[object], what: str) -
     except error:
         return
     raise AssertionError(f"{what}: expected {error.__name__}")
+
+
+def numbered_trunk_body(i: int) -> dict[str, object]:
+    """The guide's create body of ip-based trunk ``i``: two gateways and a /24, all of them its own (for load runs)."""
+    return {
+        "name": f"trunk {i}",
+        "provider": "bench",
+        "auth_type": "ip-based",
+        "gateways": [
+            {"gateway_address": f"10.{i >> 8 & 255}.{i & 255}.1", "priority": 1},
+            {"gateway_address": f"10.{i >> 8 & 255}.{i & 255}.2", "priority": 2},
+        ],
+        "ip_identifiers": [{"ip_address": f"10.{i >> 8 & 255}.{i & 255}.0/24"}],
+        "inbound_enabled": True,
+    }
