@@ -13,7 +13,8 @@ from tests.strategies import ipv4_addresses, ipv4_networks
 ipv6_networks = st.tuples(st.integers(0, 2**128 - 1), st.integers(16, 128)).map(
     lambda pair: f"{ipaddress.IPv6Address(pair[0])}/{pair[1]}"
 )
-networks = st.lists(ipv4_networks | ipv6_networks, max_size=12)
+# Plain addresses too: the commonest entry, read by another path than ranges.
+networks = st.lists(ipv4_networks | ipv6_networks | ipv4_addresses, max_size=12)
 
 
 def expected(address: str, nets: list[str]) -> bool:
