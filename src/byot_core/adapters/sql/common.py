@@ -8,15 +8,18 @@ conflict into the domain's error. The read only names the problem: the database 
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
 import sqlalchemy as sa
 from sqlalchemy import Connection
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql as postgresql_dialect
+from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from byot_core.adapters.sql import rows
 from byot_core.adapters.sql.schema import (
@@ -35,9 +38,11 @@ __all__ = [
     "Children",
     "children_of",
     "guarded",
+    "insert_of",
     "load_trunk",
     "lock_trunk",
     "read_rows",
+    "write_rows",
 ]
 
 #: A trunk's gateways and IP identifiers, in their stored order.
@@ -171,7 +176,11 @@ TRUNK_BY_ID = sa.select(trunks).where(trunks.c.id == sa.bindparam("id"))
 
 @attrs.frozen
 class _Prepared:
-    """A select compiled once for SQLite: its SQL, its parameters' order, and each column's result processor."""
+    """A statement compiled once for SQLite: its SQL, its parameters' order, and its values' processors.
+
+    For a select, ``names`` are its columns and ``processors`` their result processors; for an insert, update or
+    delete, ``processors`` are its parameters' bind processors.
+    """
 
     sql: str
     order: tuple[str, ...]
@@ -181,6 +190,51 @@ class _Prepared:
 
 # By the statement itself (held here, so its identity is never reused): only the module's prebuilt statements.
 _PREPARED: dict[object, _Prepared] = {}
+
+
+def _prepared(
+    conn: Connection, statement: sa.Select[Any] | sa.CompoundSelect[Any] | sa.Insert | sa.Update | sa.Delete
+) -> _Prepared:
+    prepared = _PREPARED.get(statement)
+    if prepared is not None:
+        return prepared
+    compiled = statement.compile(dialect=conn.dialect)
+    order = tuple(compiled.positiontup or ())
+    if isinstance(statement, sa.Select | sa.CompoundSelect):
+        columns = list(statement.selected_columns)
+        names = tuple(c.name for c in columns)
+        processors = tuple(c.type._cached_result_processor(conn.dialect, None) for c in columns)
+    else:
+        names = ()
+        processors = tuple(compiled.binds[name].type._cached_bind_processor(conn.dialect) for name in order)
+    prepared = _Prepared(str(compiled), order, names, processors)
+    _PREPARED[statement] = prepared
+    return prepared
+
+
+def insert_of(table: sa.Table, *, skip_conflicts: str | None = None) -> sa.Insert:
+    """A prebuilt insert of every column of ``table``, each value a bound parameter named as its column.
+
+    ``skip_conflicts`` (a dialect's name) makes it that dialect's ``INSERT … ON CONFLICT DO NOTHING``: a row a unique
+    index refuses is not inserted (the row count says so) and the transaction goes on, with no savepoint needed.
+    """
+    values = {c.name: sa.bindparam(c.name, type_=c.type) for c in table.c}
+    if skip_conflicts == "sqlite":
+        return sqlite_dialect.insert(table).values(values).on_conflict_do_nothing()
+    if skip_conflicts == "postgresql":
+        return postgresql_dialect.insert(table).values(values).on_conflict_do_nothing()
+    return sa.insert(table).values(values)
+
+
+def _driver(conn: Connection) -> Any:
+    driver = conn.connection.driver_connection
+    assert driver is not None  # a live connection has its driver connection
+    return driver
+
+
+def _wrapped(conn: Connection, sql: str, error: sqlite3.Error) -> BaseException:
+    """The driver's error as SQLAlchemy would have raised it (``IntegrityError`` for a refused row, …)."""
+    return DBAPIError.instance(sql, None, error, sqlite3.Error, hide_parameters=True, dialect=conn.dialect)
 
 
 def read_rows(
@@ -194,22 +248,43 @@ def read_rows(
     """
     if conn.dialect.name != "sqlite":
         return [dict(row) for row in conn.execute(statement, params).mappings()]
-    prepared = _PREPARED.get(statement)
-    if prepared is None:
-        compiled = statement.compile(dialect=conn.dialect)
-        columns = list(statement.selected_columns)
-        prepared = _Prepared(
-            str(compiled),
-            tuple(compiled.positiontup or ()),
-            tuple(c.name for c in columns),
-            tuple(c.type._cached_result_processor(conn.dialect, None) for c in columns),
-        )
-        _PREPARED[statement] = prepared
-    driver = conn.connection.driver_connection
-    assert driver is not None  # a live connection has its driver connection
-    cursor = driver.execute(prepared.sql, [params[name] for name in prepared.order])
+    prepared = _prepared(conn, statement)
+    try:
+        cursor = _driver(conn).execute(prepared.sql, [params[name] for name in prepared.order])
+        found = cursor.fetchall()
+    except sqlite3.Error as error:
+        raise _wrapped(conn, prepared.sql, error) from error
     pairs = list(zip(prepared.names, prepared.processors, strict=True))
-    return [{n: p(v) if p else v for (n, p), v in zip(pairs, row, strict=True)} for row in cursor.fetchall()]
+    return [{n: p(v) if p else v for (n, p), v in zip(pairs, row, strict=True)} for row in found]
+
+
+def write_rows(
+    conn: Connection,
+    statement: sa.Insert | sa.Update | sa.Delete,
+    params: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+) -> int:
+    """Run a prebuilt insert, update or delete with ``params`` (a list: once for each); the number of rows it touched.
+
+    On SQLite, as :func:`read_rows` does: SQL compiled once, run on the driver's connection, each value through its
+    column type's own bind processor, so what is stored is what SQLAlchemy would store. Errors are raised as
+    SQLAlchemy raises them (a refused row is an ``IntegrityError``), so :func:`guarded` works the same.
+    """
+    if conn.dialect.name != "sqlite":
+        return int(conn.execute(statement, params).rowcount)
+    prepared = _prepared(conn, statement)
+    pairs = list(zip(prepared.order, prepared.processors, strict=True))
+
+    def bound(values: Mapping[str, Any]) -> list[Any]:
+        return [p(values[n]) if p else values[n] for n, p in pairs]
+
+    try:
+        if isinstance(params, Mapping):
+            cursor = _driver(conn).execute(prepared.sql, bound(params))
+        else:
+            cursor = _driver(conn).executemany(prepared.sql, [bound(values) for values in params])
+    except sqlite3.Error as error:
+        raise _wrapped(conn, prepared.sql, error) from error
+    return int(cursor.rowcount)
 
 
 def load_trunk(

@@ -17,8 +17,10 @@ from byot_core.adapters.sql.common import (
     Children,
     children_of,
     guarded,
+    insert_of,
     load_trunk,
     lock_trunk,
+    write_rows,
 )
 from byot_core.adapters.sql.database import Session
 from byot_core.adapters.sql.schema import (
@@ -44,22 +46,31 @@ from byot_core.ports.storage import TrunkSummary
 __all__ = ["SqlTrunkRepository"]
 
 
+# Statements built once (building and caching one per call cost more than SQLite running it).
+_INSERT_TRUNK = {dialect: insert_of(trunks, skip_conflicts=dialect) for dialect in ("sqlite", "postgresql")}
+_INSERT_GATEWAYS = insert_of(gateways)
+_INSERT_IDENTIFIERS = insert_of(ip_identifiers)
+_DELETE_GATEWAYS = sa.delete(gateways).where(gateways.c.trunk_id == sa.bindparam("trunk"))
+_DELETE_IDENTIFIERS = sa.delete(ip_identifiers).where(ip_identifiers.c.trunk_id == sa.bindparam("trunk"))
+_SET_SYNC_STATE = sa.update(trunks).where(trunks.c.id == sa.bindparam("trunk")).values(sync_state=sa.bindparam("state"))
+_SET_SYNC_STATE_OF = _SET_SYNC_STATE.where(trunks.c.revision == sa.bindparam("of_revision"))
+
+
 def _replace_children(conn: Connection, trunk: Trunk, stored: Children | None) -> None:
     """Write the trunk's gateways and identifiers, replacing the stored lists only when they differ."""
     old_gateways, old_identifiers = stored if stored is not None else ((), ())
     if trunk.gateways != old_gateways:
         if stored is not None:
-            conn.execute(sa.delete(gateways).where(gateways.c.trunk_id == trunk.id))
+            write_rows(conn, _DELETE_GATEWAYS, {"trunk": trunk.id})
         if trunk.gateways:
-            conn.execute(
-                sa.insert(gateways), [rows.gateway_values(trunk.id, i, g) for i, g in enumerate(trunk.gateways)]
-            )
+            values = [rows.gateway_values(trunk.id, i, g) for i, g in enumerate(trunk.gateways)]
+            write_rows(conn, _INSERT_GATEWAYS, values)
     if trunk.ip_identifiers != old_identifiers:
         if stored is not None:
-            conn.execute(sa.delete(ip_identifiers).where(ip_identifiers.c.trunk_id == trunk.id))
+            write_rows(conn, _DELETE_IDENTIFIERS, {"trunk": trunk.id})
         if trunk.ip_identifiers:
             values = [rows.identifier_values(trunk.id, i, d) for i, d in enumerate(trunk.ip_identifiers)]
-            conn.execute(sa.insert(ip_identifiers), values)
+            write_rows(conn, _INSERT_IDENTIFIERS, values)
 
 
 def _raise_name_conflict(conn: Connection, trunk: Trunk) -> None:
@@ -90,13 +101,11 @@ def _raise_did_conflict(conn: Connection, trunk: Trunk) -> None:
 
 
 def _add_trunk(conn: Connection, trunk: Trunk) -> None:
-    def write() -> None:
-        conn.execute(sa.insert(trunks).values(**rows.trunk_values(trunk), revision=1))
-        _replace_children(conn, trunk, None)
-
-    if not guarded(conn, write):
+    # The name's unique index refuses a taken name: the row is then not inserted, and nothing else was written.
+    if write_rows(conn, _INSERT_TRUNK[conn.dialect.name], {**rows.trunk_values(trunk), "revision": 1}) != 1:
         _raise_name_conflict(conn, trunk)
         raise RuntimeError(f"trunk {trunk.id} was refused by a constraint this library does not know")
+    _replace_children(conn, trunk, None)
 
 
 def _update_trunk(conn: Connection, trunk: Trunk) -> None:
@@ -228,11 +237,12 @@ class SqlTrunkRepository:
 
     async def set_sync_state(self, trunk_id: str, state: SyncState, *, revision: int | None = None) -> bool:
         """Record the telephony sync state (of that revision only, when given); whether a row was updated."""
-        statement = sa.update(trunks).where(trunks.c.id == trunk_id).values(sync_state=state.value)
+        params: dict[str, object] = {"trunk": trunk_id, "state": state.value}
+        statement = _SET_SYNC_STATE
         if revision is not None:
-            statement = statement.where(trunks.c.revision == revision)
+            statement, params["of_revision"] = _SET_SYNC_STATE_OF, revision
         # Both databases count the rows the WHERE matched, whether or not the value changed.
-        return await self._session.run(lambda conn: conn.execute(statement).rowcount > 0)
+        return await self._session.run(lambda conn: write_rows(conn, statement, params) > 0)
 
     async def all_ids(self) -> Sequence[str]:
         """Every trunk id."""
