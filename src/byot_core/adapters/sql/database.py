@@ -1,14 +1,18 @@
-"""Running synchronous SQLAlchemy code against either backend without blocking the event loop.
+"""Running synchronous SQLAlchemy code against either backend without blocking the event loop for long.
 
 The repositories are written once, as plain functions of a SQLAlchemy ``Connection``. On PostgreSQL they run through
-``AsyncConnection.run_sync`` (each statement is real asyncpg I/O, awaited); on SQLite, an in-process library, each
-repository call runs whole in a worker thread. That is one thread hop per call, where aiosqlite makes several per
-statement: a routing read costs about 0.3 ms instead of 1.3 ms (see docs/decisions.md).
+``AsyncConnection.run_sync`` (each statement is real asyncpg I/O, awaited). On SQLite, an in-process library whose
+short statements cost less than a trip to a worker thread and back, they run on the event loop, as long as nothing
+can make them wait: reads see a WAL snapshot and wait for no lock; a writing transaction first takes the write lock
+without waiting, and only when another process holds it waits for it in a worker thread. Its commit does not sync
+the disk (WAL, ``synchronous=NORMAL``) and never checkpoints: checkpoints run in a worker thread (see
+docs/decisions.md).
 """
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -17,7 +21,12 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from byot_core.adapters.sql.engine import backend_of, make_postgres_engine, make_sqlite_engine
+from byot_core.adapters.sql.engine import (
+    CONNECT_TIMEOUT_SECONDS,
+    backend_of,
+    make_postgres_engine,
+    make_sqlite_engine,
+)
 from byot_core.domain.errors import StorageBusy
 from byot_core.ports.storage import ReadOnlyUnitOfWork
 
@@ -26,6 +35,8 @@ __all__ = ["Database", "Session"]
 T = TypeVar("T")
 # SQLite connections (and worker threads) of one process: one writer at a time, the others reading beside it.
 _SQLITE_CONNECTIONS = 4
+# Commits on SQLite between two checkpoints of the WAL (SQLite's own default is about every 1,000 pages written).
+_CHECKPOINT_EVERY = 100
 
 
 # PostgreSQL's deadlock and serialization failures: the transaction lost to another and may simply be run again.
@@ -38,7 +49,11 @@ def _conflict(error: DBAPIError) -> bool:
     if state in _CONFLICT_STATES:
         return True
     # SQLite: the write lock was not free within the busy timeout.
-    return "database is locked" in str(error.orig)
+    return _locked(error.orig)
+
+
+def _locked(error: BaseException | None) -> bool:
+    return isinstance(error, sqlite3.OperationalError) and "database is locked" in str(error)
 
 
 class Session:
@@ -47,17 +62,20 @@ class Session:
     On PostgreSQL, reads before the first write run in autocommit: under READ COMMITTED each statement sees the
     committed data of its start either way, and a read then costs no BEGIN and ROLLBACK round trips. The first write
     begins the transaction, and every later statement of the session runs inside it (so reads see its writes).
-    On SQLite a writing session is one ``BEGIN IMMEDIATE`` transaction, begun on first use; writing sessions of one
-    process take turns (an asyncio lock, held from first use to close). Without that, worker threads could all be
-    waiting in ``BEGIN IMMEDIATE`` for the write lock while the session holding it waits for a free thread. A
-    read-only session is a deferred transaction: WAL gives it a snapshot beside the writer, so it waits for nobody;
+    On SQLite a writing session is one ``BEGIN IMMEDIATE`` transaction on the process's one writing connection, begun
+    on first use; writing sessions of one process take turns (an asyncio lock, held from first use to close). Its
+    statements run on the event loop; with ``offload`` (long work: migrations) they run in a worker thread instead.
+    A read-only session is a deferred transaction: WAL gives it a snapshot beside the writer, so it waits for nobody;
     a semaphore keeps readers to the connections not kept for the writer.
     """
 
-    def __init__(self, database: Database, *, read_only: bool = False, snapshot: bool = True) -> None:
+    def __init__(
+        self, database: Database, *, read_only: bool = False, snapshot: bool = True, offload: bool = False
+    ) -> None:
         self._database = database
         self._read_only = read_only
         self._snapshot = snapshot
+        self._offload = offload
         self._sync: Connection | None = None
         self._async: AsyncConnection | None = None
         self._transactional = False
@@ -106,35 +124,34 @@ class Session:
             conn = await self._async_connection(write)
             return await conn.run_sync(fn, *args)
 
-        if self._sync is None and not self._holds_turn and not self._read_only:
-            await database.turn.acquire()
-            self._holds_turn = True
-        if self._sync is None and not self._holds_reader and self._read_only:
-            # At most as many readers as connections beside the writer's: a worker thread never waits for one.
-            await database.readers.acquire()
-            self._holds_reader = True
-
-        def job() -> T:
+        if self._read_only:
             if self._sync is None:
-                if self._read_only:
-                    connection = database.reader()
-                else:
-                    assert database.sync_engine is not None
-                    connection = database.sync_engine.connect()
-                self._sync = connection
-                self._sync.begin()
+                if not self._holds_reader:
+                    # At most as many readers as connections beside the writer's: none ever waits for a connection.
+                    await database.readers.acquire()
+                    self._holds_reader = True
+                try:
+                    self._sync = database.reader()
+                except BaseException:
+                    self._release_turn()
+                    raise
+                self._sync.begin()  # ended by commit() or close(), even if it fails
+            # A read of a few indexed rows takes SQLite tens of microseconds, less than a trip to a worker thread and
+            # back; in WAL mode it waits for no lock. So reads run on the event loop.
             return fn(self._sync, *args)
-
-        try:
-            if self._read_only:
-                # A read of a few indexed rows takes SQLite tens of microseconds, less than a trip to a worker
-                # thread and back; in WAL mode it waits for no lock. So reads run on the event loop.
-                return job()
-            return await database.in_thread(job)
-        except BaseException:
-            if self._sync is None:  # the connection could not even be made: give the turn back now
+        if self._sync is None:
+            if not self._holds_turn:
+                await database.turn.acquire()
+                self._holds_turn = True
+            try:
+                self._sync = await database.begin_writing()
+            except BaseException:
                 self._release_turn()
-            raise
+                raise
+        if self._offload:
+            sync = self._sync
+            return await database.in_thread(lambda: fn(sync, *args))
+        return fn(self._sync, *args)
 
     def _release_turn(self) -> None:
         if self._holds_turn:
@@ -147,24 +164,21 @@ class Session:
     async def commit(self) -> None:
         """Commit, if anything was begun (a serialization failure at commit is :class:`StorageBusy`).
 
-        On SQLite the connection goes back to the pool in the same trip to the worker thread, and the writers' turn is
-        given back: a later use of the session begins a new transaction.
+        On SQLite the writers' turn is given back: a later use of the session begins a new transaction.
         """
         try:
             if self._async is not None:
                 await self._async.commit()
             elif self._sync is not None:
                 sync = self._sync
-
-                def commit_and_release() -> None:
-                    sync.commit()
-                    sync.close()
-
                 if self._read_only:
                     sync.rollback()  # nothing was written: ending the snapshot is all a commit would do
                     self._database.reader_done(sync)
                 else:
-                    await self._database.in_thread(commit_and_release)
+                    # In WAL mode with synchronous=NORMAL a commit appends to the WAL without syncing the disk, and
+                    # the writing connection never checkpoints: nothing here waits for the disk.
+                    sync.commit()
+                    self._database.committed()
                 self._sync = None
                 self._release_turn()
         except DBAPIError as error:
@@ -184,21 +198,13 @@ class Session:
                 await conn.close()
         elif self._sync is not None:
             sync, self._sync = self._sync, None
-
-            def end() -> None:
-                try:
-                    if sync.in_transaction():
-                        sync.rollback()
-                finally:
-                    sync.close()
-
             try:
+                if sync.in_transaction():
+                    sync.rollback()
                 if self._read_only:
-                    if sync.in_transaction():
-                        sync.rollback()
                     self._database.reader_done(sync)
                 else:
-                    await self._database.in_thread(end)
+                    self._database.writer_done(sync)
             finally:
                 self._release_turn()
 
@@ -218,6 +224,10 @@ class Database:
         # Reading connections kept between read-only sessions: checking one out of the pool and back cost more than
         # the reads of a GET (about 60 µs of 155). They are used on the event loop only.
         self._idle_readers: list[Connection] = []
+        # SQLite: the one connection writing sessions use, one at a time (they take turns), kept between them.
+        self._writer: Connection | None = None
+        self._commits = 0
+        self._checkpoint: asyncio.Task[None] | None = None
         if self.backend == "sqlite":
             self.sync_engine = make_sqlite_engine(url, pool_size=_SQLITE_CONNECTIONS, max_overflow=0)
             self._executor = ThreadPoolExecutor(max_workers=_SQLITE_CONNECTIONS, thread_name_prefix="byot-sqlite")
@@ -246,13 +256,78 @@ class Database:
         else:
             self._idle_readers.append(connection)
 
+    async def begin_writing(self) -> Connection:
+        """The writing connection, in a new ``BEGIN IMMEDIATE`` transaction (SQLite; the caller holds the turn).
+
+        The write lock is asked for without waiting, on the event loop. Only when another process holds it is it
+        waited for (up to the busy timeout) in a worker thread; the transaction then goes on on the event loop, since
+        a transaction holding the write lock waits for nothing in WAL mode. ``StorageBusy`` if it stays taken.
+        """
+        writer = self._writer_connection()
+        driver = writer.connection.driver_connection
+        assert driver is not None
+        try:
+            try:
+                driver.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as error:
+                if not _locked(error):
+                    raise
+                await self.in_thread(lambda: _begin_waiting(driver))
+        except sqlite3.OperationalError as error:
+            if _locked(error):
+                raise StorageBusy() from error
+            raise DBAPIError.instance("BEGIN IMMEDIATE", None, error, sqlite3.Error, dialect=writer.dialect) from error
+        writer.begin()  # SQLAlchemy's bookkeeping only: the driver is in the transaction already (see engine.py)
+        return writer
+
+    def _writer_connection(self) -> Connection:
+        writer = self._writer
+        if writer is None or writer.invalidated or writer.closed:
+            assert self.sync_engine is not None
+            writer = self._writer = self.sync_engine.connect()
+            driver = writer.connection.driver_connection
+            assert driver is not None
+            # Never wait for a lock on the event loop, and never checkpoint while committing (see committed()).
+            driver.execute("PRAGMA busy_timeout=0")
+            driver.execute("PRAGMA wal_autocheckpoint=0")
+        return writer
+
+    def writer_done(self, connection: Connection) -> None:
+        """A writing session ended: a connection that failed is replaced at the next one."""
+        if connection.invalidated and connection is self._writer:
+            self._writer = None
+            connection.close()
+
+    def committed(self) -> None:
+        """A write was committed (SQLite): every so many, checkpoint the WAL in a worker thread.
+
+        The writing connection does not checkpoint on its own (``wal_autocheckpoint=0``): a checkpoint copies pages
+        into the database file and syncs it, which must not hold up the event loop.
+        """
+        self._commits += 1
+        if self._commits >= _CHECKPOINT_EVERY and (self._checkpoint is None or self._checkpoint.done()):
+            self._commits = 0
+            self._checkpoint = asyncio.get_running_loop().create_task(self._run_checkpoint())
+
+    async def _run_checkpoint(self) -> None:
+        # With the writers' turn, so that no write of this process appends to the WAL meanwhile: the checkpoint
+        # copies all of it, and the next write starts the WAL over instead of making it longer. The writes that
+        # come meanwhile wait for their turn (a few milliseconds), the reads do not.
+        async with self.turn:
+            driver = self._writer_connection().connection.driver_connection
+            assert driver is not None
+            await self.in_thread(lambda: driver.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall())
+
     async def in_thread(self, fn: Callable[[], T]) -> T:
         """Run ``fn`` in a worker thread (SQLite)."""
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
 
-    async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run ``fn(connection, *args)`` in a transaction of its own, committed if it returns."""
-        session = Session(self)
+    async def run(self, fn: Callable[..., T], *args: Any, offload: bool = False) -> T:
+        """Run ``fn(connection, *args)`` in a transaction of its own, committed if it returns.
+
+        ``offload`` runs it in a worker thread on SQLite, for work that may take long (a migration).
+        """
+        session = Session(self, offload=offload)
         try:
             result = await session.run(fn, *args)
             await session.commit()
@@ -265,10 +340,24 @@ class Database:
         if self.async_engine is not None:
             await self.async_engine.dispose()
         if self.sync_engine is not None:
+            if self._checkpoint is not None:
+                await asyncio.gather(self._checkpoint, return_exceptions=True)
             idle, self._idle_readers = self._idle_readers, []
+            if self._writer is not None:
+                idle.append(self._writer)
+                self._writer = None
             for connection in idle:
                 connection.close()
             engine = self.sync_engine
             await self.in_thread(engine.dispose)
         if self._executor is not None:
             self._executor.shutdown(wait=False)
+
+
+def _begin_waiting(driver: sqlite3.Connection) -> None:
+    """``BEGIN IMMEDIATE`` waiting for the write lock up to the busy timeout (in a worker thread)."""
+    driver.execute(f"PRAGMA busy_timeout={CONNECT_TIMEOUT_SECONDS * 1000}")
+    try:
+        driver.execute("BEGIN IMMEDIATE")
+    finally:
+        driver.execute("PRAGMA busy_timeout=0")

@@ -1,4 +1,4 @@
-"""Engines for SQLite (the standard library's ``sqlite3``, driven from worker threads) and PostgreSQL (asyncpg).
+"""Engines for SQLite (the standard library's ``sqlite3``) and PostgreSQL (asyncpg).
 
 SQLite: WAL journal (readers never block the writer), a busy timeout, foreign keys on, and every transaction begun
 with ``BEGIN IMMEDIATE`` so that concurrent writers queue for the lock instead of failing when a read transaction
@@ -49,7 +49,7 @@ def backend_of(url: str) -> str:
 
 
 def make_sqlite_engine(url: str, **options: Any) -> Engine:
-    """A synchronous SQLite engine, to be driven from worker threads."""
+    """A synchronous SQLite engine (see :mod:`.database` for how it is driven without blocking the event loop)."""
     engine = create_engine(
         normalise_url(url),
         connect_args={"timeout": CONNECT_TIMEOUT_SECONDS, "check_same_thread": False},
@@ -70,11 +70,14 @@ def make_sqlite_engine(url: str, **options: Any) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
+        driver = connection.connection.driver_connection
+        if driver.in_transaction:
+            return  # begun on the driver already (a writing session takes the lock itself: see database.py)
         # A read-only unit of work reads a WAL snapshot beside the writer; every other one queues for the lock.
         if connection.get_execution_options().get("byot_deferred", False):
             # A deferred BEGIN takes no lock and cannot fail for one: sent to the driver directly, without
             # SQLAlchemy's execution machinery (a fifth of a GET's cost).
-            connection.connection.driver_connection.execute("BEGIN")
+            driver.execute("BEGIN")
         else:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
