@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from byot_core.adapters.http.body import MAX_DEPTH, _check, _plainly_safe
+from byot_core.adapters.http.errors import ApiError
 from byot_core.adapters.http.operations import OPERATIONS, Operation
 from byot_core.testing import running_server
 from tests.http.conftest import KEY, Api
@@ -20,6 +25,8 @@ HOSTILE = {
     "a lone surrogate as a key": b'{"\\ud800": 1}',
     "nested 40 objects deep": b'{"a": ' * 40 + b"1" + b"}" * 40,
     "not UTF-8": b'{"name": "\xff\xfe"}',
+    "a surrogate in raw UTF-8": b'{"name": "\xed\xa0\x80"}',
+    "a surrogate in UTF-16": '{"name": "x"}'.encode("utf-16-le").replace(b"x\x00", b"\x00\xd8"),
 }
 
 
@@ -32,6 +39,30 @@ async def test_every_hostile_body_is_a_400(api: Api, op: Operation, kind: str) -
     assert response.status_code == 400, response.text
     assert set(response.json()) == {"detail", "code"}
     assert response.json()["code"] in {"malformed_json", "invalid_text"}
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=60,
+)
+
+
+@given(json_values, st.booleans())
+def test_a_body_let_through_by_its_bytes_passes_the_walk_too(value: object, ascii_only: bool) -> None:
+    """The raw-bytes shortcut never lets through what the walk over the decoded body would refuse."""
+    raw = json.dumps(value, ensure_ascii=ascii_only).encode("utf-8", "surrogatepass")
+    if _plainly_safe(raw):
+        _check(json.loads(raw))  # raises ApiError if the shortcut was wrong
+
+
+@given(st.integers(MAX_DEPTH + 1, MAX_DEPTH + 5))
+def test_nesting_past_the_limit_is_never_let_through(depth: int) -> None:
+    """A body nested past the limit has more brackets than the limit, so it always takes the walk."""
+    raw = (b"[" * depth) + (b"]" * depth)
+    assert not _plainly_safe(raw)
+    with pytest.raises(ApiError):
+        _check(json.loads(raw))
 
 
 @pytest.mark.slow
