@@ -10,12 +10,14 @@ import re
 from typing import Any
 
 import attrs
+import netaddr
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from byot_core.domain.errors import ValidationFailed
 from byot_core.domain.secret import Secret
+from byot_core.domain.sip_values import is_ip_literal
 from byot_core.domain.trunk import AuthType
 from byot_core.domain.trunk_checks import check_draft
 from byot_core.domain.trunk_draft import (
@@ -139,3 +141,21 @@ def test_a_typed_draft_with_an_auth_type_it_does_not_use_is_refused() -> None:
     draft = typed(IP_TRUNK, auth_password=Secret("p"), auth_type=AuthType.IP_BASED)
     with pytest.raises(ValidationFailed, match="only used by userpass"):
         check_draft(draft)
+
+
+@given(
+    st.one_of(
+        st.text(max_size=45),
+        st.text(alphabet="0123456789.:abcdefABCDEF[]/% ", max_size=45),
+        st.ip_addresses().map(str),
+        st.ip_addresses(v=6).map(lambda address: f"{address}%eth0"),
+    )
+)
+def test_an_ip_literal_is_what_netaddr_reads_as_one(text: str) -> None:
+    """The fast paths of ``is_ip_literal`` (IPv4 as ``inet_pton`` reads it, no colon no IPv6) agree with netaddr."""
+    try:
+        netaddr.IPAddress(text)
+        expected = True
+    except (netaddr.AddrFormatError, ValueError, TypeError):
+        expected = False
+    assert is_ip_literal(text) == expected
