@@ -19,6 +19,7 @@ import attrs
 
 from byot_core.backoff import Backoff
 from byot_core.domain.errors import TelephonyUnavailable
+from byot_core.domain.secret import Secret
 from byot_core.domain.telephony import TrunkConfig
 from byot_core.domain.trunk import SyncState, Trunk
 from byot_core.services.deps import Dependencies
@@ -94,15 +95,16 @@ class TelephonySync:
         self._node_back.set()
         self._wanted.set()
 
-    async def sync(self, trunk: Trunk) -> Trunk:
+    async def sync(self, trunk: Trunk, *, password: Secret | None = None) -> Trunk:
         """Make telephony match a trunk just stored, and record the outcome as its ``sync_state``.
 
         ``trunk`` is the trunk as the caller stored it (at its ``revision``): it is pushed without being read again,
-        and if a newer version has been stored since, that one is pushed after it. A trunk that routes calls is
-        configured, any other is removed. Telephony being down is recorded (FAILED), not raised: the loop
+        and if a newer version has been stored since, that one is pushed after it. ``password`` is its password in
+        the clear, when the caller has it (it has just sealed it): it is then not opened again. A trunk that routes
+        calls is configured, any other is removed. Telephony being down is recorded (FAILED), not raised: the loop
         (:meth:`run`) retries it. Returns the trunk as stored, with its new state.
         """
-        outcome = await self.sync_stored(trunk.id, known=trunk)
+        outcome = await self.sync_stored(trunk.id, known=trunk, password=password)
         return outcome.trunk if outcome is not None else trunk
 
     async def sync_stored(
@@ -112,6 +114,7 @@ class TelephonySync:
         thorough: bool = True,
         needed: Callable[[Trunk], bool] | None = None,
         known: Trunk | None = None,
+        password: Secret | None = None,
     ) -> SyncOutcome | None:
         """Push the trunk as storage holds it, until storage still holds that version once the push is done.
 
@@ -123,7 +126,7 @@ class TelephonySync:
         ends last has then always seen the latest version. ``thorough=False`` lets telephony skip looking for
         leftovers of an earlier shape when the trunk is stored as applied (every change is stored as pending until
         telephony confirms it). Returns ``None`` if the trunk is not stored, or ``needed`` says the stored trunk needs
-        no push.
+        no push. ``password`` is ``known``'s password in the clear, if the caller has it.
         """
         async with self._locks[hash(trunk_id) % len(self._locks)]:
             trunk = known if known is not None else await self._stored(trunk_id)
@@ -132,7 +135,7 @@ class TelephonySync:
             thorough = thorough or trunk.sync_state is not SyncState.APPLIED
             written = 0
             while True:
-                state, count = await self.push(trunk, thorough=thorough)
+                state, count = await self.push(trunk, thorough=thorough, password=password if trunk is known else None)
                 written += count
                 if state is not trunk.sync_state and await self._record(trunk, state):
                     break  # recorded for this revision: nothing newer was stored before the push ended
@@ -159,11 +162,17 @@ class TelephonySync:
         async with self._deps.storage.unit_of_work(read_only=True) as uow:
             return await uow.trunks.get_any(trunk_id)
 
-    async def push(self, trunk: Trunk, *, thorough: bool = True) -> tuple[SyncState, int]:
-        """Apply (or remove) the trunk in telephony, recording nothing: the state it ends in, and objects written."""
+    async def push(
+        self, trunk: Trunk, *, thorough: bool = True, password: Secret | None = None
+    ) -> tuple[SyncState, int]:
+        """Apply (or remove) the trunk in telephony, recording nothing: the state it ends in, and objects written.
+
+        ``password`` is the trunk's password in the clear, if the caller has it; else its sealed one is opened.
+        """
         try:
             if trunk.routes_calls:
-                password = self._deps.secrets.open(trunk.auth_password) if trunk.auth_password else None
+                if password is None and trunk.auth_password is not None:
+                    password = self._deps.secrets.open(trunk.auth_password)
                 config = TrunkConfig(trunk, password)
                 written = await self._deps.telephony.apply_trunk(config, thorough=thorough)
             else:

@@ -109,10 +109,13 @@ class TrunkService:
             await uow.numbers.add_all(numbers)
 
         await in_transaction(self.deps.storage, store)
-        trunk = attrs.evolve(trunk, revision=1)
-        # The answer is the trunk as this request stored it; only its sync state comes from the push.
-        trunk = attrs.evolve(trunk, sync_state=(await self.telephony.sync(trunk)).sync_state)
-        return TrunkDetails(trunk, numbers)
+        stored = attrs.evolve(trunk, revision=1)
+        synced = await self.telephony.sync(stored, password=draft.auth_password)
+        # The answer is the trunk as this request stored it; only its sync state comes from the push (which also
+        # pushes a newer version, if one was stored meanwhile).
+        if synced.revision != stored.revision:
+            synced = attrs.evolve(stored, sync_state=synced.sync_state)
+        return TrunkDetails(synced, numbers)
 
     async def list(self, account_id: str, is_active: bool | None = None) -> Sequence[TrunkSummary]:
         """The account's trunks with their number counts, optionally filtered by ``is_active``."""
@@ -174,7 +177,9 @@ class TrunkService:
         if updated.sync_state is SyncState.PENDING:
             # The trunk as this update left it, even if another update has been stored since (its push is the
             # newest). A change telephony does not see (a name, a limit) is not pushed, and keeps its sync state.
-            updated = attrs.evolve(updated, sync_state=(await self.telephony.sync(updated)).sync_state)
+            password = changes.auth_password if isinstance(changes.auth_password, Secret) else None
+            synced = await self.telephony.sync(updated, password=password)
+            updated = attrs.evolve(updated, sync_state=synced.sync_state)
         return TrunkDetails(updated, tuple(numbers))
 
     async def delete(
