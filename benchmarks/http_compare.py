@@ -1,24 +1,28 @@
 """``byot serve`` against the least a server can do for the same requests, side by side in one run.
 
-Both servers run on uvicorn, on loopback, each in its own process, on SQLite:
+Both servers run on uvicorn, on loopback, each in its own process, first on SQLite, then on PostgreSQL when
+``BYOT_TEST_POSTGRES_URL`` names a server (``scripts/postgres.sh start DIR`` prints it):
 
-- ``byot serve`` on a fresh database, with ``SEED`` trunks created through the API;
+- ``byot serve`` on a fresh database, with 2,000 trunks created through the API;
 - the plain program (this file with ``--plain``): Starlette, the bearer key checked with one dictionary read, and
   the trunk's JSON read by primary key (GET) or the posted JSON inserted in one transaction (POST), with the stdlib
-  ``sqlite3`` driver in WAL mode and ``synchronous=NORMAL`` as byot uses; the same trunks' JSON copied into it.
+  ``sqlite3`` driver in WAL mode and ``synchronous=NORMAL`` as byot uses, or asyncpg with a pool of 10 connections
+  as byot has; the same trunks' JSON copied into it.
 
 Load: ``wrk`` (Debian's package; 2 threads, 32 connections, 10 s) on ``GET /sip-trunks/trunks/{id}`` of random
 trunks and on ``POST /sip-trunks/trunks`` (userpass, two gateways, unique names); without ``wrk``, a Python load
 generator in a second process (32 connections). Prints requests per second and p99 of each, the ratios, and PASS
 or FAIL against the targets: GET at least 0.5x the plain program with a p99 at most 3x its p99; POST at least 0.3x.
 
-Usage: ``python benchmarks/http_compare.py`` (about a minute), ``--quick`` for a smoke run without targets.
+Usage: ``python benchmarks/http_compare.py`` (about a minute a database), ``--quick`` for a smoke run without
+targets.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -29,11 +33,15 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy.engine import make_url
 
+from byot_core.adapters.fernet_secrets import new_key
+from byot_core.adapters.sql.scratch import scratch_postgres
 from byot_core.testing import free_port, running_server
 
 KEY = "bn-benchmark-key"
@@ -80,9 +88,22 @@ def plain_app(database: str) -> Any:
     from starlette.routing import Route
 
     keys = {KEY: ACCOUNT}
-    conn = sqlite3.connect(database, check_same_thread=False, isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
+    postgres = database.startswith("postgresql://")
+    conn = None if postgres else sqlite3.connect(database, check_same_thread=False, isolation_level=None)
+    if conn is not None:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+    pools: list[Any] = []
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        if postgres:
+            import asyncpg
+
+            pools.append(await asyncpg.create_pool(database, min_size=10, max_size=10, command_timeout=30))
+        yield
+        for pool in pools:
+            await pool.close()
 
     def account(request: Request) -> str | None:
         return keys.get(request.headers.get("authorization", "").removeprefix("Bearer "))
@@ -91,12 +112,15 @@ def plain_app(database: str) -> Any:
         who = account(request)
         if who is None:
             return JSONResponse({"detail": "Invalid or missing API key"}, 401)
-        row = conn.execute(
-            "SELECT body FROM trunks WHERE id = ? AND account = ?", (request.path_params["trunk_id"], who)
-        ).fetchone()
-        if row is None:
+        trunk_id = request.path_params["trunk_id"]
+        if conn is None:
+            body = await pools[0].fetchval("SELECT body FROM trunks WHERE id = $1 AND account = $2", trunk_id, who)
+        else:
+            row = conn.execute("SELECT body FROM trunks WHERE id = ? AND account = ?", (trunk_id, who)).fetchone()
+            body = row[0] if row is not None else None
+        if body is None:
             return JSONResponse({"detail": "SIP trunk not found"}, 404)
-        return Response(row[0], media_type="application/json")
+        return Response(body, media_type="application/json")
 
     async def post_trunk(request: Request) -> Response:
         who = account(request)
@@ -106,16 +130,23 @@ def plain_app(database: str) -> Any:
         body = json.loads(raw)
         body["id"] = uuid.uuid4().hex
         text = json.dumps(body)
-        conn.execute("BEGIN IMMEDIATE")
-        conn.execute("INSERT INTO trunks (id, account, body) VALUES (?, ?, ?)", (body["id"], who, text))
-        conn.execute("COMMIT")
+        if conn is None:
+            async with pools[0].acquire() as pooled, pooled.transaction():
+                await pooled.execute(
+                    "INSERT INTO trunks (id, account, body) VALUES ($1, $2, $3)", body["id"], who, text
+                )
+        else:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("INSERT INTO trunks (id, account, body) VALUES (?, ?, ?)", (body["id"], who, text))
+            conn.execute("COMMIT")
         return Response(text, status_code=201, media_type="application/json")
 
     return Starlette(
         routes=[
             Route("/sip-trunks/trunks/{trunk_id}", get_trunk, methods=["GET"]),
             Route("/sip-trunks/trunks", post_trunk, methods=["POST"]),
-        ]
+        ],
+        lifespan=lifespan,
     )
 
 
@@ -187,23 +218,141 @@ def load(url: str, method: str, ids: list[str], seconds: float) -> tuple[float, 
 # -- the comparison --------------------------------------------------------------------------------------------
 
 
-def seed(url: str, count: int) -> list[tuple[str, str]]:
+async def seed(url: str, count: int) -> list[tuple[str, str]]:
     """``count`` trunks created through byot's API; their ids and JSON."""
     headers = {"Authorization": f"Bearer {KEY}"}
+    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=30) as client:
+        gate = asyncio.Semaphore(16)
 
-    async def create() -> list[tuple[str, str]]:
-        async with httpx.AsyncClient(base_url=url, headers=headers, timeout=30) as client:
-            gate = asyncio.Semaphore(16)
+        async def one(i: int) -> tuple[str, str]:
+            async with gate:
+                response = await client.post("/sip-trunks/trunks", json=dict(TRUNK, name=f"seed {i}"))
+                response.raise_for_status()
+                return response.json()["id"], response.text
 
-            async def one(i: int) -> tuple[str, str]:
-                async with gate:
-                    response = await client.post("/sip-trunks/trunks", json=dict(TRUNK, name=f"seed {i}"))
-                    response.raise_for_status()
-                    return response.json()["id"], response.text
+        return list(await asyncio.gather(*(one(i) for i in range(count))))
 
-            return list(await asyncio.gather(*(one(i) for i in range(count))))
 
-    return asyncio.run(create())
+async def plain_database(folder: Path, postgres: str | None) -> str:
+    """The plain program's database, with its one table: a SQLite file, or the PostgreSQL database named."""
+    if postgres is None:
+        path = folder / "plain.sqlite3"
+        with sqlite3.connect(path) as conn:
+            conn.execute(_PLAIN_TABLE)
+        return str(path)
+    import asyncpg
+
+    conn = await asyncpg.connect(postgres, timeout=10)
+    try:
+        await conn.execute(_PLAIN_TABLE)
+    finally:
+        await conn.close()
+    return postgres
+
+
+async def copy_into_plain(database: str, trunks: list[tuple[str, str]]) -> None:
+    """The trunks byot answered, as the plain program's rows."""
+    rows = [(i, ACCOUNT, text) for i, text in trunks]
+    if not database.startswith("postgresql://"):
+        with sqlite3.connect(database) as conn:
+            conn.executemany("INSERT INTO trunks VALUES (?, ?, ?)", rows)
+        return
+    import asyncpg
+
+    conn = await asyncpg.connect(database, timeout=10)
+    try:
+        await conn.executemany("INSERT INTO trunks VALUES ($1, $2, $3)", rows)
+    finally:
+        await conn.close()
+
+
+_PLAIN_TABLE = "CREATE TABLE trunks (id TEXT PRIMARY KEY, account TEXT NOT NULL, body TEXT NOT NULL)"
+
+
+def compare(
+    label: str, byot_url: str, plain_db: str, folder: Path, count: int, seconds: float
+) -> dict[tuple[str, str], tuple[float, float]]:
+    """Both programs on one database kind, loaded in turn: each operation's requests per second and p99."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BYOT_")} | {
+        "BYOT_API_KEYS": f"{KEY}={ACCOUNT}",
+        "BYOT_SECRET_KEYS": new_key(),  # PostgreSQL needs them given (SQLite would make a key file)
+    }
+    port = free_port()
+    plain = subprocess.Popen([sys.executable, __file__, "--plain", plain_db, str(port)])  # noqa: S603
+    results: dict[tuple[str, str], tuple[float, float]] = {}
+    try:
+        with running_server(byot_url, env=env, cwd=folder) as server:
+            trunks = asyncio.run(seed(server.url, count))
+            asyncio.run(copy_into_plain(plain_db, trunks))
+            ids = [i for i, _ in trunks]
+            plain_url = f"http://127.0.0.1:{port}"
+            for _ in range(100):
+                try:
+                    httpx.get(f"{plain_url}/sip-trunks/trunks/{ids[0]}", headers={"Authorization": f"Bearer {KEY}"})
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            for method in ("GET", "POST"):
+                results[("plain", method)] = load(plain_url, method, ids, seconds)
+                results[("byot", method)] = load(server.url, method, ids, seconds)
+    finally:
+        plain.terminate()
+        plain.wait(timeout=30)
+    print(f"{label}")
+    print(f"{'operation':<10} {'byot serve':>28} {'plain program':>28} {'ratio':>7}")
+    for method, name in (("GET", "GET one"), ("POST", "POST one")):
+        (b_rate, b_p99), (p_rate, p_p99) = results[("byot", method)], results[("plain", method)]
+        print(
+            f"{name:<10} {b_rate:>10,.0f} req/s  p99 {b_p99:>7.1f} ms {p_rate:>10,.0f} req/s  p99 {p_p99:>7.1f} ms"
+            f" {b_rate / p_rate:>7.2f}"
+        )
+    return results
+
+
+def verdicts(label: str, results: dict[tuple[str, str], tuple[float, float]]) -> bool:
+    """PASS or FAIL for each target; whether all passed."""
+    (g_rate, g_p99), (pg_rate, pg_p99) = results[("byot", "GET")], results[("plain", "GET")]
+    (c_rate, _), (pc_rate, _) = results[("byot", "POST")], results[("plain", "POST")]
+    ok = True
+    for passed, text in (
+        (g_rate >= 0.5 * pg_rate, f"GET one trunk at least 0.5x the plain program: {g_rate / pg_rate:.2f}x"),
+        (g_p99 <= 3 * pg_p99, f"GET p99 at most 3x the plain program's: {g_p99 / pg_p99:.2f}x"),
+        (c_rate >= 0.3 * pc_rate, f"POST a trunk at least 0.3x the plain program's insert: {c_rate / pc_rate:.2f}x"),
+    ):
+        ok &= passed
+        print(f"{'PASS' if passed else 'FAIL'}  {label}: {text}")
+    return ok
+
+
+async def run(quick: bool) -> int:
+    count, seconds = (200, 2.0) if quick else (2000, 10.0)
+    print(
+        f"load: {'wrk, 2 threads' if shutil.which('wrk') else 'Python generator'}, 32 connections, {seconds:g} s each"
+    )
+    ok = True
+    folder = Path(tempfile.mkdtemp(prefix="byot-compare-"))
+    try:
+        plain_db = await plain_database(folder, None)
+        byot_db = f"sqlite:///{folder / 'byot.sqlite3'}"
+        # The comparison blocks (it starts processes and waits for wrk): it runs in a thread of its own.
+        results = await asyncio.to_thread(compare, "SQLite", byot_db, plain_db, folder, count, seconds)
+        ok &= quick or verdicts("SQLite", results)
+        server = os.environ.get("BYOT_TEST_POSTGRES_URL")
+        if server is None:
+            print("PostgreSQL skipped: BYOT_TEST_POSTGRES_URL is not set")
+        else:
+            async with (
+                scratch_postgres(server, "byot_compare") as byot_url,
+                scratch_postgres(server, "byot_compare_plain") as plain_url,
+            ):
+                # asyncpg's own form of the URL (without SQLAlchemy's "+asyncpg").
+                plain_dsn = make_url(plain_url).set(drivername="postgresql").render_as_string(hide_password=False)
+                plain_db = await plain_database(folder, plain_dsn)
+                results = await asyncio.to_thread(compare, "PostgreSQL", byot_url, plain_db, folder, count, seconds)
+                ok &= quick or verdicts("PostgreSQL", results)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return 0 if ok else 1
 
 
 def main() -> int:
@@ -219,60 +368,7 @@ def main() -> int:
         ids = sys.stdin.read().split()
         print(json.dumps(asyncio.run(python_load(args.generate[0], args.generate[1], ids, float(args.generate[2])))))
         return 0
-    count, seconds = (200, 2.0) if args.quick else (2000, 10.0)
-    print(
-        f"load: {'wrk, 2 threads' if shutil.which('wrk') else 'Python generator'}, 32 connections, {seconds:g} s each"
-    )
-    folder = Path(tempfile.mkdtemp(prefix="byot-compare-"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BYOT_")} | {"BYOT_API_KEYS": f"{KEY}={ACCOUNT}"}
-    plain_db = folder / "plain.sqlite3"
-    with sqlite3.connect(plain_db) as conn:
-        conn.execute("CREATE TABLE trunks (id TEXT PRIMARY KEY, account TEXT NOT NULL, body TEXT NOT NULL)")
-    port = free_port()
-    plain = subprocess.Popen([sys.executable, __file__, "--plain", str(plain_db), str(port)])  # noqa: S603
-    results: dict[tuple[str, str], tuple[float, float]] = {}
-    try:
-        with running_server(f"sqlite:///{folder / 'byot.sqlite3'}", env=env, cwd=folder) as server:
-            trunks = seed(server.url, count)
-            with sqlite3.connect(plain_db) as conn:
-                conn.executemany("INSERT INTO trunks VALUES (?, ?, ?)", [(i, ACCOUNT, text) for i, text in trunks])
-            ids = [i for i, _ in trunks]
-            plain_url = f"http://127.0.0.1:{port}"
-            for _ in range(100):
-                try:
-                    httpx.get(f"{plain_url}/sip-trunks/trunks/{ids[0]}", headers={"Authorization": f"Bearer {KEY}"})
-                    break
-                except httpx.TransportError:
-                    time.sleep(0.1)
-            for method in ("GET", "POST"):
-                results[("plain", method)] = load(plain_url, method, ids, seconds)
-                results[("byot", method)] = load(server.url, method, ids, seconds)
-    finally:
-        plain.terminate()
-        plain.wait(timeout=30)
-        shutil.rmtree(folder, ignore_errors=True)
-    print(f"{'operation':<10} {'byot serve':>28} {'plain program':>28} {'ratio':>7}")
-    ok = True
-    for method, label in (("GET", "GET one"), ("POST", "POST one")):
-        (b_rate, b_p99), (p_rate, p_p99) = results[("byot", method)], results[("plain", method)]
-        print(
-            f"{label:<10} {b_rate:>10,.0f} req/s  p99 {b_p99:>7.1f} ms {p_rate:>10,.0f} req/s  p99 {p_p99:>7.1f} ms"
-            f" {b_rate / p_rate:>7.2f}"
-        )
-    if not args.quick:
-        (g_rate, g_p99), (pg_rate, pg_p99) = results[("byot", "GET")], results[("plain", "GET")]
-        (c_rate, _), (pc_rate, _) = results[("byot", "POST")], results[("plain", "POST")]
-        for passed, text in (
-            (g_rate >= 0.5 * pg_rate, f"GET one trunk at least 0.5x the plain program: {g_rate / pg_rate:.2f}x"),
-            (g_p99 <= 3 * pg_p99, f"GET p99 at most 3x the plain program's: {g_p99 / pg_p99:.2f}x"),
-            (
-                c_rate >= 0.3 * pc_rate,
-                f"POST a trunk at least 0.3x the plain program's insert: {c_rate / pc_rate:.2f}x",
-            ),
-        ):
-            ok &= passed
-            print(f"{'PASS' if passed else 'FAIL'}  {text}")
-    return 0 if ok else 1
+    return asyncio.run(run(args.quick))
 
 
 if __name__ == "__main__":

@@ -35,8 +35,8 @@ __all__ = ["Database", "Session"]
 T = TypeVar("T")
 # SQLite connections (and worker threads) of one process: one writer at a time, the others reading beside it.
 _SQLITE_CONNECTIONS = 4
-# Commits on SQLite between two checkpoints of the WAL (SQLite's own default is about every 1,000 pages written).
-_CHECKPOINT_EVERY = 100
+# Commits on SQLite between two checkpoints of the WAL: about 1,000 pages for a trunk's create, SQLite's own default.
+_CHECKPOINT_EVERY = 250
 
 
 # PostgreSQL's deadlock and serialization failures: the transaction lost to another and may simply be run again.
@@ -135,7 +135,9 @@ class Session:
                 except BaseException:
                     self._release_turn()
                     raise
-                self._sync.begin()  # ended by commit() or close(), even if it fails
+                # Deferred: no lock, a snapshot from the first read. Sent to the driver directly (SQLAlchemy's own
+                # begin and rollback cost a tenth of a GET); ended by commit() or close(), even if it fails.
+                _driver(self._sync).execute("BEGIN")
             # A read of a few indexed rows takes SQLite tens of microseconds, less than a trip to a worker thread and
             # back; in WAL mode it waits for no lock. So reads run on the event loop.
             return fn(self._sync, *args)
@@ -172,12 +174,12 @@ class Session:
             elif self._sync is not None:
                 sync = self._sync
                 if self._read_only:
-                    sync.rollback()  # nothing was written: ending the snapshot is all a commit would do
+                    _end(sync, commit=False)  # nothing was written: ending the snapshot is all a commit would do
                     self._database.reader_done(sync)
                 else:
                     # In WAL mode with synchronous=NORMAL a commit appends to the WAL without syncing the disk, and
                     # the writing connection never checkpoints: nothing here waits for the disk.
-                    sync.commit()
+                    _end(sync, commit=True)
                     self._database.committed()
                 self._sync = None
                 self._release_turn()
@@ -199,8 +201,7 @@ class Session:
         elif self._sync is not None:
             sync, self._sync = self._sync, None
             try:
-                if sync.in_transaction():
-                    sync.rollback()
+                _end(sync, commit=False)
                 if self._read_only:
                     self._database.reader_done(sync)
                 else:
@@ -264,8 +265,7 @@ class Database:
         a transaction holding the write lock waits for nothing in WAL mode. ``StorageBusy`` if it stays taken.
         """
         writer = self._writer_connection()
-        driver = writer.connection.driver_connection
-        assert driver is not None
+        driver = _driver(writer)
         try:
             try:
                 driver.execute("BEGIN IMMEDIATE")
@@ -277,7 +277,6 @@ class Database:
             if _locked(error):
                 raise StorageBusy() from error
             raise DBAPIError.instance("BEGIN IMMEDIATE", None, error, sqlite3.Error, dialect=writer.dialect) from error
-        writer.begin()  # SQLAlchemy's bookkeeping only: the driver is in the transaction already (see engine.py)
         return writer
 
     def _writer_connection(self) -> Connection:
@@ -352,6 +351,26 @@ class Database:
             await self.in_thread(engine.dispose)
         if self._executor is not None:
             self._executor.shutdown(wait=False)
+
+
+def _driver(connection: Connection) -> sqlite3.Connection:
+    driver = connection.connection.driver_connection
+    assert isinstance(driver, sqlite3.Connection)
+    return driver
+
+
+def _end(connection: Connection, *, commit: bool) -> None:
+    """End a SQLite session's transaction, begun on the driver.
+
+    A statement run through SQLAlchemy's own execution begins SQLAlchemy's bookkeeping of a transaction (the engine's
+    begin hook sends nothing then: the driver is in one already), which its own commit or rollback must end; else
+    the driver ends it directly.
+    """
+    if connection.in_transaction():
+        connection.commit() if commit else connection.rollback()
+    else:
+        driver = _driver(connection)
+        driver.commit() if commit else driver.rollback()
 
 
 def _begin_waiting(driver: sqlite3.Connection) -> None:
