@@ -27,15 +27,18 @@ from byot_core.adapters.sql.schema import (
     ip_identifiers,
     trunks,
 )
+from byot_core.domain.errors import StorageBusy
 from byot_core.domain.routing import allowed_sources
 from byot_core.domain.sources import SourceMatcher
 from byot_core.domain.trunk import Gateway, IpIdentifier, Trunk
 
 __all__ = [
+    "READ_TRIES",
     "TRUNK_BY_ID",
     "TRUNK_OF_ACCOUNT",
     "AggregateCache",
     "Children",
+    "children_at",
     "children_of",
     "guarded",
     "insert_of",
@@ -95,7 +98,10 @@ _NO_NUMBER = sa.cast(sa.null(), sa.Integer)
 def _children_statement(
     trunk_filter: Callable[[sa.Column[Any]], sa.ColumnElement[bool]],
 ) -> sa.CompoundSelect[Any]:
-    """Gateways and identifiers of the trunks ``trunk_filter`` picks, in one statement (one round trip)."""
+    """Gateways and identifiers of the trunks ``trunk_filter`` picks, in one statement (one round trip).
+
+    A row of kind ``t`` for each trunk gives its revision (as ``position``) as the same statement saw it.
+    """
     return sa.union_all(
         sa.select(
             sa.literal_column("'g'", sa.String).label("kind"),
@@ -119,6 +125,17 @@ def _children_statement(
             _NO_NUMBER,
             ip_identifiers.c.created_at,
         ).where(trunk_filter(ip_identifiers.c.trunk_id)),
+        sa.select(
+            sa.literal_column("'t'", sa.String).label("kind"),
+            trunks.c.id,
+            trunks.c.id,
+            trunks.c.revision,
+            sa.cast(sa.null(), sa.String),
+            _NO_NUMBER,
+            _NO_NUMBER,
+            _NO_NUMBER,
+            trunks.c.created_at,
+        ).where(trunk_filter(trunks.c.id)),
     )
 
 
@@ -127,13 +144,18 @@ _CHILDREN = _children_statement(lambda column: column.in_(sa.bindparam("ids", ex
 _CHILDREN_OF_ONE = _children_statement(lambda column: column == sa.bindparam("id"))
 
 
-def children_of(conn: Connection, trunk_ids: Sequence[str]) -> dict[str, Children]:
-    """Gateways and identifiers of several trunks in one statement, whatever their number."""
+def children_at(conn: Connection, trunk_ids: Sequence[str]) -> dict[str, tuple[int | None, Children]]:
+    """Gateways and identifiers of several trunks in one statement, with each trunk's revision as it saw it.
+
+    The revision is ``None`` for no such trunk. Read outside a snapshot, the children belong to that revision, which
+    may be newer than a trunk row read by an earlier statement: the caller compares them.
+    """
     if not trunk_ids:
         return {}
     found: dict[str, tuple[list[tuple[int, Gateway]], list[tuple[int, IpIdentifier]]]] = {
         i: ([], []) for i in trunk_ids
     }
+    revisions: dict[str, int | None] = dict.fromkeys(trunk_ids)
     if len(trunk_ids) == 1:
         found_rows = read_rows(conn, _CHILDREN_OF_ONE, {"id": trunk_ids[0]})
     else:
@@ -142,12 +164,26 @@ def children_of(conn: Connection, trunk_ids: Sequence[str]) -> dict[str, Childre
         gateway_list, identifier_list = found[row["trunk_id"]]
         if row["kind"] == "g":
             gateway_list.append((row["position"], rows.gateway_from_row({**row, "address": row["text"]})))
-        else:
+        elif row["kind"] == "i":
             identifier_list.append((row["position"], rows.identifier_from_row({**row, "ip_address": row["text"]})))
+        else:
+            revisions[row["trunk_id"]] = row["position"]
     return {
-        i: (tuple(g for _, g in sorted(gs, key=lambda p: p[0])), tuple(d for _, d in sorted(ds, key=lambda p: p[0])))
+        i: (
+            revisions[i],
+            (tuple(g for _, g in sorted(gs, key=lambda p: p[0])), tuple(d for _, d in sorted(ds, key=lambda p: p[0]))),
+        )
         for i, (gs, ds) in found.items()
     }
+
+
+def children_of(conn: Connection, trunk_ids: Sequence[str]) -> dict[str, Children]:
+    """Gateways and identifiers of several trunks in one statement (in a snapshot, or with the trunks locked)."""
+    return {i: children for i, (_, children) in children_at(conn, trunk_ids).items()}
+
+
+#: How many times a read outside a snapshot is made again when a trunk changed between its statements.
+READ_TRIES = 5
 
 
 def lock_trunk(conn: Connection, trunk_id: str) -> sa.RowMapping | None:
@@ -293,17 +329,22 @@ def load_trunk(
     """The one trunk ``statement`` finds with ``params``, with its gateways and identifiers, or ``None``.
 
     With a ``cache``, children cached at the trunk's stored revision are used instead of being read again, and
-    children read are cached (with the trunk's source matcher, which routing needs) for the next time.
+    children read are cached (with the trunk's source matcher, which routing needs) for the next time. Outside a
+    snapshot the trunk may change between its row and its children: it is then read again.
     """
-    found = read_rows(conn, statement, params)
-    row = found[0] if found else None
-    if row is None:
-        return None
-    entry = cache.get(row["id"], row["revision"]) if cache is not None else None
-    if entry is not None:
-        return rows.trunk_from_row(row, *entry[0])
-    children = children_of(conn, [row["id"]])[row["id"]]
-    trunk = rows.trunk_from_row(row, *children)
-    if cache is not None:
-        cache.put(trunk.id, row["revision"], children, allowed_sources(trunk))
-    return trunk
+    for _ in range(READ_TRIES):
+        found = read_rows(conn, statement, params)
+        row = found[0] if found else None
+        if row is None:
+            return None
+        entry = cache.get(row["id"], row["revision"]) if cache is not None else None
+        if entry is not None:
+            return rows.trunk_from_row(row, *entry[0])
+        revision, children = children_at(conn, [row["id"]])[row["id"]]
+        if revision != row["revision"]:
+            continue  # changed between the two statements: these children are another revision's
+        trunk = rows.trunk_from_row(row, *children)
+        if cache is not None:
+            cache.put(trunk.id, row["revision"], children, allowed_sources(trunk))
+        return trunk
+    raise StorageBusy()

@@ -9,7 +9,14 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from byot_core.adapters.sql import rows
-from byot_core.adapters.sql.common import AggregateCache, children_of, guarded, lock_trunk, read_rows
+from byot_core.adapters.sql.common import (
+    READ_TRIES,
+    AggregateCache,
+    children_at,
+    guarded,
+    lock_trunk,
+    read_rows,
+)
 from byot_core.adapters.sql.database import Session
 from byot_core.adapters.sql.schema import (
     phone_numbers,
@@ -19,6 +26,7 @@ from byot_core.domain.errors import (
     PhoneNumberConflict,
     PhoneNumberOnTrunk,
     PhoneNumberRemoved,
+    StorageBusy,
     TrunkNotFound,
 )
 from byot_core.domain.phone_number import PhoneNumber
@@ -98,26 +106,30 @@ _CANDIDATES = (
 
 
 def _routing_candidates(conn: Connection, key: str, cache: AggregateCache) -> list[RouteCandidate]:
-    found = conn.execute(_CANDIDATES, {"key": key}).mappings().all()
-    if not found:
-        return []
-    cached = {row["t_id"]: cache.get(row["t_id"], row["t_revision"]) for row in found}
-    missing = [trunk_id for trunk_id, entry in cached.items() if entry is None]
-    loaded = children_of(conn, missing) if missing else {}
-    candidates = []
-    for row in found:
-        trunk_row = {c.name: row[f"t_{c.name}"] for c in trunks.c}
-        entry = cached[row["t_id"]]
-        if entry is None:
-            children = loaded[row["t_id"]]
-            trunk = rows.trunk_from_row(trunk_row, *children)
-            entry = (children, allowed_sources(trunk))
-            cache.put(trunk.id, row["t_revision"], *entry)
-            cached[trunk.id] = entry
-        else:
-            trunk = rows.trunk_from_row(trunk_row, *entry[0])
-        candidates.append(RouteCandidate(rows.number_from_row(row), trunk, entry[1]))
-    return candidates
+    for _ in range(READ_TRIES):
+        found = conn.execute(_CANDIDATES, {"key": key}).mappings().all()
+        if not found:
+            return []
+        cached = {row["t_id"]: cache.get(row["t_id"], row["t_revision"]) for row in found}
+        missing = [trunk_id for trunk_id, entry in cached.items() if entry is None]
+        loaded = children_at(conn, missing) if missing else {}
+        if any(row["t_id"] in loaded and loaded[row["t_id"]][0] != row["t_revision"] for row in found):
+            continue  # a trunk changed between the two statements (routing reads outside a snapshot): read again
+        candidates = []
+        for row in found:
+            trunk_row = {c.name: row[f"t_{c.name}"] for c in trunks.c}
+            entry = cached[row["t_id"]]
+            if entry is None:
+                children = loaded[row["t_id"]][1]
+                trunk = rows.trunk_from_row(trunk_row, *children)
+                entry = (children, allowed_sources(trunk))
+                cache.put(trunk.id, row["t_revision"], *entry)
+                cached[trunk.id] = entry
+            else:
+                trunk = rows.trunk_from_row(trunk_row, *entry[0])
+            candidates.append(RouteCandidate(rows.number_from_row(row), trunk, entry[1]))
+        return candidates
+    raise StorageBusy()
 
 
 # Built once, with bound parameters (see common.py).
