@@ -1,20 +1,28 @@
 """Reads outside a snapshot (PostgreSQL, each statement on its own) never pair a trunk with another version's children.
 
+Their connections, kept between sessions, are dropped when the server drops them.
+
 A trunk's row and its gateways are two statements when the children are not cached. Here an update commits exactly
 between them: the read must notice (the children statement also gives the trunk's revision) and read again.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.util import await_only
 
 import byot_core
-from byot_core.adapters.sql import SqlStorage
+from byot_core.adapters.sql import SqlStorage, common, number_repository
+from byot_core.adapters.sql.common import children_at
+from byot_core.adapters.sql.engine import normalise_url
 from byot_core.domain.trunk import Trunk
 from tests.backends import database_url
 from tests.support import ACCOUNT, IP_TRUNK, body
@@ -37,18 +45,19 @@ async def _read_during_a_change(tmp_path: Path, read: Callable[[byot_core.Byot, 
         await app.numbers.add(ACCOUNT, trunk_id, {"phone_number": NUMBER})
         changed = False
 
-        def before(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        def children_after_a_change(conn: Any, trunk_ids: Any) -> Any:
             nonlocal changed
-            if "'t' AS kind" in statement and not changed:
+            if not changed:
                 changed = True
                 change = {"description": "second", "gateways": [{"gateway_address": "203.0.113.7"}]}
                 await_only(app.trunks.update(ACCOUNT, trunk_id, change))
+            return children_at(conn, trunk_ids)
 
-        event.listen(reader.events_target, "before_cursor_execute", before)
-        try:
+        with pytest.MonkeyPatch.context() as patch:
+            # Wherever the children are read (the trunk repository's and routing's reads).
+            patch.setattr(common, "children_at", children_after_a_change)
+            patch.setattr(number_repository, "children_at", children_after_a_change)
             seen = await read(other, trunk_id)
-        finally:
-            event.remove(reader.events_target, "before_cursor_execute", before)
         assert changed, "the update did not run between the statements"
         return [seen, await read(other, trunk_id)]
     finally:
@@ -81,3 +90,33 @@ async def test_routing_never_pairs_a_row_with_another_versions_gateways(tmp_path
 
     for trunk in await _read_during_a_change(tmp_path, read):
         assert _one_version(trunk), (trunk.description, trunk.gateways)
+
+
+async def test_connections_kept_between_sessions_are_dropped_when_the_server_drops_them(tmp_path: Path) -> None:
+    """The server ends every connection (a restart): one read fails, and the next ones find fresh connections."""
+    url = await database_url("postgres", tmp_path)
+    storage = await SqlStorage.open(url)
+    try:
+        app = byot_core.build(storage=storage)
+        trunk_id = (await app.trunks.create(ACCOUNT, body(IP_TRUNK))).trunk.id
+        # Several sessions at once, so that several connections are kept.
+        await asyncio.gather(*(app.trunks.get(ACCOUNT, trunk_id) for _ in range(5)))
+        admin = create_async_engine(normalise_url(url), isolation_level="AUTOCOMMIT")
+        async with admin.connect() as conn:
+            ended = await conn.execute(
+                sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+            assert len(ended.all()) >= 2
+        await admin.dispose()
+        failures = 0
+        for _ in range(10):
+            try:
+                assert (await app.trunks.get(ACCOUNT, trunk_id)).trunk.id == trunk_id
+            except DBAPIError:
+                failures += 1
+        assert failures <= 1, f"{failures} reads failed on connections the server had dropped"
+    finally:
+        await storage.close()

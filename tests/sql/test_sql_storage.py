@@ -136,11 +136,11 @@ def test_key_rotation() -> None:
 
 
 class StatementCounter:
-    """Counts the statements a storage sends.
+    """Counts the statements a storage sends, beginnings and ends of transactions aside.
 
-    On SQLite through the driver's own trace, set as each transaction begins (reading connections stay checked out
-    between sessions), which also sees the reads sent on the driver connection; on PostgreSQL through SQLAlchemy's
-    cursor events.
+    On SQLite through the driver's own trace; on PostgreSQL through SQLAlchemy's cursor events (the statements it
+    runs, as prepared statements) and asyncpg's query loggers (the statements sent on the driver connection). Traces
+    and loggers are set on the connections the storage keeps between sessions and on those checked out later.
     """
 
     def __init__(self, storage: SqlStorage) -> None:
@@ -149,17 +149,35 @@ class StatementCounter:
         self.sqlite = storage.database.backend == "sqlite"
         self._traced_drivers: list[Any] = []
         if self.sqlite:
-            event.listen(storage.events_target, "begin", self._trace)
+            for driver in storage.database.kept_drivers():
+                self._trace_driver(driver)
+            event.listen(storage.events_target, "checkout", self._trace)
         else:
+            for driver in storage.database.kept_drivers():
+                self._log_driver(driver)
             event.listen(storage.events_target, "before_cursor_execute", self._seen)
+            event.listen(storage.events_target, "checkout", self._log)
 
     def _seen(self, *args: object) -> None:
         self.count += 1
 
-    def _trace(self, connection: Any) -> None:
-        driver = connection.connection.driver_connection
+    def _trace(self, dbapi_connection: Any, *_: object) -> None:
+        self._trace_driver(dbapi_connection)  # SQLite's DB-API connection is the driver's
+
+    def _trace_driver(self, driver: Any) -> None:
         self._traced_drivers.append(driver)
         driver.set_trace_callback(self._traced)
+
+    def _log(self, dbapi_connection: Any, *_: object) -> None:
+        self._log_driver(dbapi_connection.driver_connection)
+
+    def _log_driver(self, driver: Any) -> None:
+        if driver not in self._traced_drivers:
+            self._traced_drivers.append(driver)
+            driver.add_query_logger(self._logged)
+
+    def _logged(self, record: Any) -> None:
+        self._traced(record.query)
 
     def _traced(self, sql: str) -> None:
         if not sql.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA")):
@@ -167,11 +185,14 @@ class StatementCounter:
 
     def stop(self) -> None:
         if self.sqlite:
-            event.remove(self.storage.events_target, "begin", self._trace)
+            event.remove(self.storage.events_target, "checkout", self._trace)
             for driver in self._traced_drivers:
                 driver.set_trace_callback(None)
         else:
             event.remove(self.storage.events_target, "before_cursor_execute", self._seen)
+            event.remove(self.storage.events_target, "checkout", self._log)
+            for driver in self._traced_drivers:
+                driver.remove_query_logger(self._logged)
 
 
 async def test_listing_and_getting_do_not_query_per_row(sql: tuple[byot_core.Byot, SqlStorage]) -> None:
@@ -181,6 +202,7 @@ async def test_listing_and_getting_do_not_query_per_row(sql: tuple[byot_core.Byo
     async def statements(action: Any) -> int:
         counter = StatementCounter(storage)
         await action
+        await asyncio.sleep(0)  # asyncpg calls its query loggers soon after, not at once
         counter.stop()
         return counter.count
 
@@ -197,7 +219,7 @@ async def test_listing_and_getting_do_not_query_per_row(sql: tuple[byot_core.Byo
     # cached at its stored revision.
     with_ten = await statements(app.trunks.get(ACCOUNT, first))
     assert with_ten == await statements(app.trunks.get(ACCOUNT, trunk_id))
-    assert with_ten <= one + 1
+    assert 2 <= with_ten <= one + 1
     # A trunk's numbers: the same statements for 1 as for 1,000.
     bulky = await app.trunks.create(
         ACCOUNT,

@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 import attrs
 import sqlalchemy as sa
@@ -20,6 +20,7 @@ from sqlalchemy import Connection
 from sqlalchemy.dialects import postgresql as postgresql_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.util import await_only
 
 from byot_core.adapters.sql import rows
 from byot_core.adapters.sql.schema import (
@@ -47,6 +48,8 @@ __all__ = [
     "read_rows",
     "write_rows",
 ]
+
+T = TypeVar("T")
 
 #: A trunk's gateways and IP identifiers, in their stored order.
 Children = tuple[tuple[Gateway, ...], tuple[IpIdentifier, ...]]
@@ -224,14 +227,15 @@ class _Prepared:
     processors: tuple[Callable[[Any], Any] | None, ...]
 
 
-# By the statement itself (held here, so its identity is never reused): only the module's prebuilt statements.
-_PREPARED: dict[object, _Prepared] = {}
+# By the statement itself (held here, so its identity is never reused) and the dialect: only prebuilt statements.
+_PREPARED: dict[tuple[object, str], _Prepared] = {}
 
 
 def _prepared(
     conn: Connection, statement: sa.Select[Any] | sa.CompoundSelect[Any] | sa.Insert | sa.Update | sa.Delete
 ) -> _Prepared:
-    prepared = _PREPARED.get(statement)
+    key = (statement, conn.dialect.name)
+    prepared = _PREPARED.get(key)
     if prepared is not None:
         return prepared
     compiled = statement.compile(dialect=conn.dialect)
@@ -244,7 +248,7 @@ def _prepared(
         names = ()
         processors = tuple(compiled.binds[name].type._cached_bind_processor(conn.dialect) for name in order)
     prepared = _Prepared(str(compiled), order, names, processors)
-    _PREPARED[statement] = prepared
+    _PREPARED[key] = prepared
     return prepared
 
 
@@ -273,23 +277,45 @@ def _wrapped(conn: Connection, sql: str, error: sqlite3.Error) -> BaseException:
     return DBAPIError.instance(sql, None, error, sqlite3.Error, hide_parameters=True, dialect=conn.dialect)
 
 
+def _on_asyncpg(conn: Connection, sql: str, call: Callable[[Any], Awaitable[T]]) -> T:
+    """Await ``call(asyncpg_connection)`` from a repository function (run by ``run_sync``, in its greenlet).
+
+    The transaction SQLAlchemy would begin before its own first statement (lazily) is begun first, so the statement
+    runs in the session's transaction, or alone in autocommit. An error goes through SQLAlchemy's own handling: it
+    is raised as SQLAlchemy raises it, and a connection that died is invalidated.
+    """
+    adapted = conn.connection.dbapi_connection
+    try:
+        try:
+            if adapted._transaction is None:  # type: ignore[union-attr]
+                await_only(adapted._start_transaction())  # type: ignore[union-attr]
+            return await_only(call(adapted._connection))  # type: ignore[union-attr]
+        except Exception as error:
+            adapted._handle_exception(error)  # type: ignore[union-attr]  # raises it in DB-API form
+            raise
+    except Exception as error:
+        conn._handle_dbapi_exception(error, sql, None, None, None)  # raises it as SQLAlchemy's error
+        raise
+
+
 def read_rows(
     conn: Connection, statement: sa.Select[Any] | sa.CompoundSelect[Any], params: dict[str, Any]
 ) -> list[dict[str, Any]]:
     """The rows a prebuilt select returns, as mappings.
 
-    On SQLite the statement's SQL, compiled once, runs on the driver's connection and each value goes through its
-    column type's own result processor, so the rows are what SQLAlchemy would return, without its per-execution
-    machinery (most of a GET's cost once the SQL itself was cheap). Elsewhere it is an ordinary execution.
+    The statement's SQL, compiled once, runs on the driver's connection (the standard library's ``sqlite3``, or
+    asyncpg), and each value goes through its column type's own result processor, so the rows are what SQLAlchemy
+    would return, without its per-execution machinery (most of a GET's cost once the SQL itself was cheap).
     """
-    if conn.dialect.name != "sqlite":
-        return [dict(row) for row in conn.execute(statement, params).mappings()]
     prepared = _prepared(conn, statement)
-    try:
-        cursor = _driver(conn).execute(prepared.sql, [params[name] for name in prepared.order])
-        found = cursor.fetchall()
-    except sqlite3.Error as error:
-        raise _wrapped(conn, prepared.sql, error) from error
+    values = [params[name] for name in prepared.order]
+    if conn.dialect.name == "postgresql":
+        found: list[Any] = _on_asyncpg(conn, prepared.sql, lambda driver: driver.fetch(prepared.sql, *values))
+    else:
+        try:
+            found = _driver(conn).execute(prepared.sql, values).fetchall()
+        except sqlite3.Error as error:
+            raise _wrapped(conn, prepared.sql, error) from error
     pairs = list(zip(prepared.names, prepared.processors, strict=True))
     return [{n: p(v) if p else v for (n, p), v in zip(pairs, row, strict=True)} for row in found]
 
@@ -299,28 +325,34 @@ def write_rows(
     statement: sa.Insert | sa.Update | sa.Delete,
     params: Mapping[str, Any] | Sequence[Mapping[str, Any]],
 ) -> int:
-    """Run a prebuilt insert, update or delete with ``params`` (a list: once for each); the number of rows it touched.
+    """Run a prebuilt insert, update or delete with ``params`` (a list: once for each).
 
-    On SQLite, as :func:`read_rows` does: SQL compiled once, run on the driver's connection, each value through its
-    column type's own bind processor, so what is stored is what SQLAlchemy would store. Errors are raised as
-    SQLAlchemy raises them (a refused row is an ``IntegrityError``), so :func:`guarded` works the same.
+    Returns the number of rows it touched; for a list, -1 (not counted). As :func:`read_rows` does: SQL compiled
+    once, run on the driver's connection, each value through its column type's own bind processor, so what is stored
+    is what SQLAlchemy would store. Errors are raised as SQLAlchemy raises them (a refused row is an
+    ``IntegrityError``), so :func:`guarded` works the same.
     """
-    if conn.dialect.name != "sqlite":
-        return int(conn.execute(statement, params).rowcount)
     prepared = _prepared(conn, statement)
     pairs = list(zip(prepared.order, prepared.processors, strict=True))
 
     def bound(values: Mapping[str, Any]) -> list[Any]:
         return [p(values[n]) if p else values[n] for n, p in pairs]
 
+    if conn.dialect.name == "postgresql":
+        if isinstance(params, Mapping):
+            args = bound(params)
+            status: str = _on_asyncpg(conn, prepared.sql, lambda driver: driver.execute(prepared.sql, *args))
+            return int(status.rsplit(" ", 1)[-1])  # "INSERT 0 1", "UPDATE 3", "DELETE 0"
+        many = [bound(values) for values in params]
+        _on_asyncpg(conn, prepared.sql, lambda driver: driver.executemany(prepared.sql, many))
+        return -1
     try:
         if isinstance(params, Mapping):
-            cursor = _driver(conn).execute(prepared.sql, bound(params))
-        else:
-            cursor = _driver(conn).executemany(prepared.sql, [bound(values) for values in params])
+            return int(_driver(conn).execute(prepared.sql, bound(params)).rowcount)
+        _driver(conn).executemany(prepared.sql, [bound(values) for values in params])
+        return -1
     except sqlite3.Error as error:
         raise _wrapped(conn, prepared.sql, error) from error
-    return int(cursor.rowcount)
 
 
 def load_trunk(
