@@ -107,7 +107,7 @@ _CANDIDATES = (
 
 def _routing_candidates(conn: Connection, key: str, cache: AggregateCache) -> list[RouteCandidate]:
     for _ in range(READ_TRIES):
-        found = conn.execute(_CANDIDATES, {"key": key}).mappings().all()
+        found = read_rows(conn, _CANDIDATES, {"key": key})
         if not found:
             return []
         cached = {row["t_id"]: cache.get(row["t_id"], row["t_revision"]) for row in found}
