@@ -232,6 +232,7 @@ class Storage(Protocol):
         ``read_only=True`` promises that it only reads: it then sees one consistent snapshot and, where the store
         allows, neither waits for writers nor makes them wait (SQLite in WAL mode, PostgreSQL). A write in it raises
         :class:`ReadOnlyUnitOfWork`. ``snapshot=False`` (with ``read_only``) lets each read see the latest commit on
-        its own, for units whose reads need not agree with each other (a routing decision's one lookup): on
-        PostgreSQL it saves the round trips that begin and end a transaction.
+        its own, for units whose reads need not agree with each other (a routing decision's one lookup, a trunk's
+        numbers and then the trunk): on PostgreSQL it saves the round trips that begin and end a transaction. Each
+        read still returns one version of what it reads (a trunk with that version's gateways and identifiers).
         """

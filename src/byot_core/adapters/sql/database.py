@@ -37,7 +37,7 @@ T = TypeVar("T")
 # SQLite connections (and worker threads) of one process: one writer at a time, the others reading beside it.
 _SQLITE_CONNECTIONS = 4
 # PostgreSQL connections kept between sessions, and for how long (the pool recycles its own after as long).
-_KEPT_AUTOCOMMIT = 5
+_KEPT_AUTOCOMMIT = 10
 _KEEP_SECONDS = 1800.0
 # Commits on SQLite between two checkpoints of the WAL: about 1,000 pages for a trunk's create, SQLite's own default.
 _CHECKPOINT_EVERY = 250
