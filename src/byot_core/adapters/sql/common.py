@@ -45,6 +45,7 @@ __all__ = [
     "insert_of",
     "load_trunk",
     "lock_trunk",
+    "on_asyncpg",
     "read_rows",
     "write_rows",
 ]
@@ -277,7 +278,7 @@ def _wrapped(conn: Connection, sql: str, error: sqlite3.Error) -> BaseException:
     return DBAPIError.instance(sql, None, error, sqlite3.Error, hide_parameters=True, dialect=conn.dialect)
 
 
-def _on_asyncpg(conn: Connection, sql: str, call: Callable[[Any], Awaitable[T]]) -> T:
+def on_asyncpg(conn: Connection, sql: str, call: Callable[[Any], Awaitable[T]]) -> T:
     """Await ``call(asyncpg_connection)`` from a repository function (run by ``run_sync``, in its greenlet).
 
     The transaction SQLAlchemy would begin before its own first statement (lazily) is begun first, so the statement
@@ -310,7 +311,7 @@ def read_rows(
     prepared = _prepared(conn, statement)
     values = [params[name] for name in prepared.order]
     if conn.dialect.name == "postgresql":
-        found: list[Any] = _on_asyncpg(conn, prepared.sql, lambda driver: driver.fetch(prepared.sql, *values))
+        found: list[Any] = on_asyncpg(conn, prepared.sql, lambda driver: driver.fetch(prepared.sql, *values))
     else:
         try:
             found = _driver(conn).execute(prepared.sql, values).fetchall()
@@ -341,10 +342,10 @@ def write_rows(
     if conn.dialect.name == "postgresql":
         if isinstance(params, Mapping):
             args = bound(params)
-            status: str = _on_asyncpg(conn, prepared.sql, lambda driver: driver.execute(prepared.sql, *args))
+            status: str = on_asyncpg(conn, prepared.sql, lambda driver: driver.execute(prepared.sql, *args))
             return int(status.rsplit(" ", 1)[-1])  # "INSERT 0 1", "UPDATE 3", "DELETE 0"
         many = [bound(values) for values in params]
-        _on_asyncpg(conn, prepared.sql, lambda driver: driver.executemany(prepared.sql, many))
+        on_asyncpg(conn, prepared.sql, lambda driver: driver.executemany(prepared.sql, many))
         return -1
     try:
         if isinstance(params, Mapping):
