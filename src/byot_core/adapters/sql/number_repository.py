@@ -94,6 +94,8 @@ def _insert_numbers(conn: Connection, numbers: Sequence[PhoneNumber]) -> None:
 
 
 _TRUNK_LABELS = [c.label(f"t_{c.name}") for c in trunks.c]
+# Each trunk column's name in its own row, and its label in a candidate's row.
+_TRUNK_FIELDS = [(c.name, f"t_{c.name}") for c in trunks.c]
 _CANDIDATES = (
     sa.select(phone_numbers, *_TRUNK_LABELS)
     .join(trunks, trunks.c.id == phone_numbers.c.trunk_id)
@@ -117,7 +119,7 @@ def _routing_candidates(conn: Connection, key: str, cache: AggregateCache) -> li
             continue  # a trunk changed between the two statements (routing reads outside a snapshot): read again
         candidates = []
         for row in found:
-            trunk_row = {c.name: row[f"t_{c.name}"] for c in trunks.c}
+            trunk_row = {name: row[label] for name, label in _TRUNK_FIELDS}
             entry = cached[row["t_id"]]
             if entry is None:
                 children = loaded[row["t_id"]][1]
