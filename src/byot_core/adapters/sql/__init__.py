@@ -1,4 +1,4 @@
-"""SQL storage on SQLAlchemy 2: SQLite (the standard library's driver, in worker threads) or PostgreSQL (asyncpg).
+"""SQL storage on SQLAlchemy 2: SQLite (the standard library's driver, on the event loop) or PostgreSQL (asyncpg).
 
 Needs the ``sql`` extra: ``pip install 'byot-core[sql]'``.
 """

@@ -59,8 +59,9 @@ Children = tuple[tuple[Gateway, ...], tuple[IpIdentifier, ...]]
 class AggregateCache:
     """Gateways, identifiers and source matchers of recently routed trunks, by trunk id and revision.
 
-    Shared by every unit of work of one storage (and its worker threads, hence the lock); an entry is used only while
-    its revision is the stored one, so writes from other processes are seen as soon as their transactions commit.
+    Shared by every unit of work of one storage (and by work offloaded to its worker threads, hence the lock); an
+    entry is used only while its revision is the stored one, so writes from other processes are seen as soon as their
+    transactions commit.
     """
 
     def __init__(self, capacity: int = 10_000) -> None:
