@@ -22,6 +22,7 @@ from byot_core.adapters.sql.schema import metadata
 from byot_core.adapters.sql.trunk_repository import SqlTrunkRepository
 from byot_core.domain.errors import ByotError, PhoneNumberRemoved, TrunkNotFound
 from byot_core.domain.secret import Secret
+from byot_core.domain.trunk import SyncState
 from tests.backends import SQL_BACKENDS, database_url, empty_database_url, sqlite_url
 from tests.support import ACCOUNT, IP_TRUNK, USERPASS_TRUNK, body
 
@@ -359,3 +360,22 @@ async def test_a_newer_schema_is_served_and_an_older_one_refused(backend: str, t
             await check_schema(database)
     finally:
         await database.dispose()
+
+
+async def test_routing_answers_the_stored_sync_state_of_a_cached_trunk(sql: tuple[byot_core.Byot, SqlStorage]) -> None:
+    """Routing keeps trunks cached by revision; the sync state, which changes without one, is still the stored one."""
+    app, storage = sql
+    trunk_id = (await app.trunks.create(ACCOUNT, IP_TRUNK)).trunk.id
+    await app.numbers.add(ACCOUNT, trunk_id, {"phone_number": "+919876543210"})
+
+    async def routed_state() -> SyncState:
+        decision = await app.inbound.explain("+919876543210", "15.207.90.192")
+        assert decision.candidate is not None
+        return decision.candidate.trunk.sync_state
+
+    assert await routed_state() is SyncState.APPLIED  # now cached
+    async with storage.unit_of_work() as uow:
+        await uow.trunks.set_sync_state(trunk_id, SyncState.FAILED)
+        await uow.commit()
+    assert await routed_state() is SyncState.FAILED
+    assert await routed_state() is SyncState.FAILED

@@ -61,12 +61,13 @@ class AggregateCache:
 
     Shared by every unit of work of one storage (and by work offloaded to its worker threads, hence the lock); an
     entry is used only while its revision is the stored one, so writes from other processes are seen as soon as their
-    transactions commit.
+    transactions commit. An entry may also hold the trunk itself as read at that revision, for routing: its only field
+    that changes without a new revision is its sync state, which routing reads with the candidate and sets on it.
     """
 
     def __init__(self, capacity: int = 10_000) -> None:
         self.capacity = capacity
-        self._entries: OrderedDict[str, tuple[int, Children, SourceMatcher]] = OrderedDict()
+        self._entries: OrderedDict[str, tuple[int, Children, SourceMatcher, Trunk | None]] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, trunk_id: str, revision: int) -> tuple[Children, SourceMatcher] | None:
@@ -78,10 +79,21 @@ class AggregateCache:
             self._entries.move_to_end(trunk_id)
             return entry[1], entry[2]
 
-    def put(self, trunk_id: str, revision: int, children: Children, sources: SourceMatcher) -> None:
-        """Remember a trunk's children and matcher at a revision."""
+    def trunk(self, trunk_id: str, revision: int) -> tuple[Trunk, SourceMatcher] | None:
+        """The cached trunk of this revision (with its children) and its matcher, if the trunk itself is cached."""
         with self._lock:
-            self._entries[trunk_id] = (revision, children, sources)
+            entry = self._entries.get(trunk_id)
+            if entry is None or entry[0] != revision or entry[3] is None:
+                return None
+            self._entries.move_to_end(trunk_id)
+            return entry[3], entry[2]
+
+    def put(
+        self, trunk_id: str, revision: int, children: Children, sources: SourceMatcher, trunk: Trunk | None = None
+    ) -> None:
+        """Remember a trunk's children and matcher at a revision, and the trunk itself if given (as stored)."""
+        with self._lock:
+            self._entries[trunk_id] = (revision, children, sources, trunk)
             self._entries.move_to_end(trunk_id)
             while len(self._entries) > self.capacity:
                 self._entries.popitem(last=False)
@@ -373,12 +385,15 @@ def load_trunk(
             return None
         entry = cache.get(row["id"], row["revision"]) if cache is not None else None
         if entry is not None:
-            return rows.trunk_from_row(row, *entry[0])
+            trunk = rows.trunk_from_row(row, *entry[0])
+            if cache is not None:
+                cache.put(trunk.id, row["revision"], entry[0], entry[1], trunk)
+            return trunk
         revision, children = children_at(conn, [row["id"]])[row["id"]]
         if revision != row["revision"]:
             continue  # changed between the two statements: these children are another revision's
         trunk = rows.trunk_from_row(row, *children)
         if cache is not None:
-            cache.put(trunk.id, row["revision"], children, allowed_sources(trunk))
+            cache.put(trunk.id, row["revision"], children, allowed_sources(trunk), trunk)
         return trunk
     raise StorageBusy()

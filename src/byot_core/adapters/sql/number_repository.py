@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
+import attrs
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from byot_core.adapters.sql import rows
 from byot_core.adapters.sql.common import (
     READ_TRIES,
+    TRUNK_BY_ID,
     AggregateCache,
-    children_at,
     guarded,
+    load_trunk,
     lock_trunk,
     read_rows,
 )
@@ -31,6 +34,8 @@ from byot_core.domain.errors import (
 )
 from byot_core.domain.phone_number import PhoneNumber
 from byot_core.domain.routing import RouteCandidate, allowed_sources
+from byot_core.domain.sources import SourceMatcher
+from byot_core.domain.trunk import SyncState, Trunk
 
 __all__ = ["SqlNumberRepository"]
 
@@ -93,11 +98,15 @@ def _insert_numbers(conn: Connection, numbers: Sequence[PhoneNumber]) -> None:
     raise AssertionError("a refused batch of numbers was accepted number by number")
 
 
-_TRUNK_LABELS = [c.label(f"t_{c.name}") for c in trunks.c]
-# Each trunk column's name in its own row, and its label in a candidate's row.
-_TRUNK_FIELDS = [(c.name, f"t_{c.name}") for c in trunks.c]
+# A DID's live numbers on live trunks, with what tells whether the trunk is cached: its id, revision and sync state
+# (the only field that changes without a new revision). The trunk itself comes from the cache, or is read on its own.
 _CANDIDATES = (
-    sa.select(phone_numbers, *_TRUNK_LABELS)
+    sa.select(
+        phone_numbers,
+        trunks.c.id.label("t_id"),
+        trunks.c.revision.label("t_revision"),
+        trunks.c.sync_state.label("t_sync_state"),
+    )
     .join(trunks, trunks.c.id == phone_numbers.c.trunk_id)
     .where(
         phone_numbers.c.canonical_key == sa.bindparam("key"),
@@ -107,30 +116,34 @@ _CANDIDATES = (
 )
 
 
+def _candidate_trunk(
+    conn: Connection, row: dict[str, Any], cache: AggregateCache
+) -> tuple[Trunk, SourceMatcher] | None:
+    """The candidate's trunk at the revision its row names, and its matcher; ``None`` if it changed since."""
+    cached = cache.trunk(row["t_id"], row["t_revision"])
+    if cached is None:
+        trunk = load_trunk(conn, TRUNK_BY_ID, {"id": row["t_id"]}, cache)
+        if trunk is None or trunk.revision != row["t_revision"]:
+            return None  # changed (or deleted) since the candidates were read: read them again
+        cached = cache.trunk(trunk.id, trunk.revision) or (trunk, allowed_sources(trunk))
+    trunk, sources = cached
+    state = SyncState(row["t_sync_state"])
+    if trunk.sync_state is not state:
+        trunk = attrs.evolve(trunk, sync_state=state)
+        cache.put(trunk.id, trunk.revision, (trunk.gateways, trunk.ip_identifiers), sources, trunk)
+    return trunk, sources
+
+
 def _routing_candidates(conn: Connection, key: str, cache: AggregateCache) -> list[RouteCandidate]:
     for _ in range(READ_TRIES):
-        found = read_rows(conn, _CANDIDATES, {"key": key})
-        if not found:
-            return []
-        cached = {row["t_id"]: cache.get(row["t_id"], row["t_revision"]) for row in found}
-        missing = [trunk_id for trunk_id, entry in cached.items() if entry is None]
-        loaded = children_at(conn, missing) if missing else {}
-        if any(row["t_id"] in loaded and loaded[row["t_id"]][0] != row["t_revision"] for row in found):
-            continue  # a trunk changed between the two statements (routing reads outside a snapshot): read again
         candidates = []
-        for row in found:
-            trunk_row = {name: row[label] for name, label in _TRUNK_FIELDS}
-            entry = cached[row["t_id"]]
-            if entry is None:
-                children = loaded[row["t_id"]][1]
-                trunk = rows.trunk_from_row(trunk_row, *children)
-                entry = (children, allowed_sources(trunk))
-                cache.put(trunk.id, row["t_revision"], *entry)
-                cached[trunk.id] = entry
-            else:
-                trunk = rows.trunk_from_row(trunk_row, *entry[0])
-            candidates.append(RouteCandidate(rows.number_from_row(row), trunk, entry[1]))
-        return candidates
+        for row in read_rows(conn, _CANDIDATES, {"key": key}):
+            found = _candidate_trunk(conn, row, cache)
+            if found is None:
+                break  # a trunk changed between the statements (routing reads outside a snapshot): read again
+            candidates.append(RouteCandidate(rows.number_from_row(row), *found))
+        else:
+            return candidates
     raise StorageBusy()
 
 
