@@ -261,11 +261,11 @@ class Database:
         return self.sync_engine
 
     def reader(self) -> Connection:
-        """A connection for a read-only session (SQLite): an idle one, or a new one set to begin deferred."""
+        """A connection for a read-only session (SQLite): an idle one, or a new one (the session begins it deferred)."""
         if self._idle_readers:
             return self._idle_readers.pop()
         assert self.sync_engine is not None
-        return self.sync_engine.connect().execution_options(byot_deferred=True)
+        return self.sync_engine.connect()
 
     def kept_drivers(self) -> list[Any]:
         """The driver connections kept open between sessions (``sqlite3`` or asyncpg ones), for instrumentation.

@@ -70,15 +70,9 @@ def make_sqlite_engine(url: str, **options: Any) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        driver = connection.connection.driver_connection
-        if driver.in_transaction:
-            return  # begun on the driver already (a writing session takes the lock itself: see database.py)
-        # A read-only unit of work reads a WAL snapshot beside the writer; every other one queues for the lock.
-        if connection.get_execution_options().get("byot_deferred", False):
-            # A deferred BEGIN takes no lock and cannot fail for one: sent to the driver directly, without
-            # SQLAlchemy's execution machinery (a fifth of a GET's cost).
-            driver.execute("BEGIN")
-        else:
+        # Sessions begin on the driver themselves (a deferred BEGIN to read, BEGIN IMMEDIATE to write: see
+        # database.py); a transaction begun any other way queues for the write lock.
+        if not connection.connection.driver_connection.in_transaction:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
