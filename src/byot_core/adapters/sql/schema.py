@@ -101,7 +101,9 @@ trunks = sa.Table(
         "account_id",
         "name_key",
         unique=True,
-        sqlite_where=sa.text("NOT deleted"),
+        # Each database's predicate as SQLAlchemy writes the test in queries: SQLite uses a partial index only for
+        # a query whose WHERE contains the index's own terms (migration 0009).
+        sqlite_where=sa.text("deleted = 0"),
         postgresql_where=sa.text("NOT deleted"),
     ),
 )
@@ -150,7 +152,7 @@ phone_numbers = sa.Table(
         "ux_byot_numbers_did_holder",
         "canonical_key",
         unique=True,
-        sqlite_where=sa.text("holds_did"),
+        sqlite_where=sa.text("holds_did = 1"),
         postgresql_where=sa.text("holds_did"),
     ),
     sa.Index(
@@ -158,7 +160,7 @@ phone_numbers = sa.Table(
         "trunk_id",
         "canonical_key",
         unique=True,
-        sqlite_where=sa.text("NOT deleted"),
+        sqlite_where=sa.text("deleted = 0"),
         postgresql_where=sa.text("NOT deleted"),
     ),
 )

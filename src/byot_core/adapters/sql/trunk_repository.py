@@ -73,16 +73,18 @@ def _replace_children(conn: Connection, trunk: Trunk, stored: Children | None) -
             write_rows(conn, _INSERT_IDENTIFIERS, values)
 
 
+#: Another live trunk of the account with the name: one entry of the name's unique index (a test checks the plan).
+NAME_TAKEN = sa.select(trunks.c.id).where(
+    trunks.c.account_id == sa.bindparam("account"),
+    trunks.c.name_key == sa.bindparam("name_key"),
+    trunks.c.id != sa.bindparam("id"),
+    sa.not_(trunks.c.deleted),
+)
+
+
 def _raise_name_conflict(conn: Connection, trunk: Trunk) -> None:
-    taken = conn.execute(
-        sa.select(trunks.c.id).where(
-            trunks.c.account_id == trunk.account_id,
-            trunks.c.name_key == name_key(trunk.name),
-            trunks.c.id != trunk.id,
-            sa.not_(trunks.c.deleted),
-        )
-    )
-    if taken.first() is not None:
+    params = {"account": trunk.account_id, "name_key": name_key(trunk.name), "id": trunk.id}
+    if conn.execute(NAME_TAKEN, params).first() is not None:
         raise TrunkNameConflict()
 
 
