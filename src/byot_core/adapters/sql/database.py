@@ -370,24 +370,37 @@ class Database:
         """A write was committed (SQLite): every so many, checkpoint the WAL in a worker thread.
 
         The writing connection does not checkpoint on its own (``wal_autocheckpoint=0``): a checkpoint copies pages
-        into the database file and syncs it, which must not hold up the event loop. The committing task lets the
-        checkpoint start before it goes on: a caller that writes in a loop without ever waiting for anything else
-        (a bulk import) would otherwise never let it run, and the WAL would grow without end.
+        into the database file and syncs it, which must not hold up the event loop. While one is under way, each
+        commit lets it go on before the committing task does: a caller that writes in a loop without ever waiting for
+        anything else (a bulk import) would otherwise never let it start, or finish, and the WAL would grow without
+        end.
         """
         self._commits += 1
         if self._commits >= _CHECKPOINT_EVERY and (self._checkpoint is None or self._checkpoint.done()):
             self._commits = 0
             self._checkpoint = asyncio.get_running_loop().create_task(self._run_checkpoint())
+        if self._checkpoint is not None and not self._checkpoint.done():
             await asyncio.sleep(0)
 
     async def _run_checkpoint(self) -> None:
-        # With the writers' turn, so that no write of this process appends to the WAL meanwhile: the checkpoint
-        # copies all of it, and the next write starts the WAL over instead of making it longer. The writes that
-        # come meanwhile wait for their turn (a few milliseconds), the reads do not.
+        # In two passes. The first, beside the writers, on a reading connection, does most of the work: it syncs the
+        # WAL (the pages written since the last checkpoint, megabytes under a load of creates), copies them into the
+        # database file and syncs that (5.7 ms on average under a load of creates). The second, with the writers'
+        # turn, copies only what was appended meanwhile (2.3 ms): no write of this process appends during it, so it
+        # copies all of the WAL, and the next write starts the WAL over instead of making it longer. Writes wait only
+        # for the second pass (for the whole checkpoint, 6.1 ms, when it ran in one pass with their turn).
+        await self.readers.acquire()
+        try:
+            reader = self.reader()
+            try:
+                await self.in_thread(lambda: _checkpoint(_driver(reader)))
+            finally:
+                self.reader_done(reader)
+        finally:
+            self.readers.release()
         async with self.turn:
-            driver = self._writer_connection().connection.driver_connection
-            assert driver is not None
-            await self.in_thread(lambda: driver.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall())
+            writer = _driver(self._writer_connection())
+            await self.in_thread(lambda: _checkpoint(writer))
 
     async def in_thread(self, fn: Callable[[], T]) -> T:
         """Run ``fn`` in a worker thread (SQLite)."""
@@ -446,6 +459,11 @@ def _end(connection: Connection, *, commit: bool) -> None:
     else:
         driver = _driver(connection)
         driver.commit() if commit else driver.rollback()
+
+
+def _checkpoint(driver: sqlite3.Connection) -> None:
+    """Copy what the WAL holds into the database file, waiting for no one (in a worker thread)."""
+    driver.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
 
 def _begin_waiting(driver: sqlite3.Connection) -> None:
