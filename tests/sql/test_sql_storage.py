@@ -362,6 +362,35 @@ async def test_a_newer_schema_is_served_and_an_older_one_refused(backend: str, t
         await database.dispose()
 
 
+@pytest.mark.parametrize("backend", SQL_BACKENDS)
+async def test_a_get_answers_a_cached_trunk_as_stored(backend: str, tmp_path: Path) -> None:
+    """A GET uses the trunk cached at the stored revision, with the stored sync state; another process's change shows.
+
+    The sync state changes without a new revision and is read with it; any other change makes a new revision, so an
+    update through a second storage on the same database (another process, with a cache of its own) is seen at once.
+    """
+    url = await database_url(backend, tmp_path)
+    storage, elsewhere = await SqlStorage.open(url), await SqlStorage.open(url)
+    try:
+        app, other = byot_core.build(storage=storage), byot_core.build(storage=elsewhere)
+        trunk_id = (await app.trunks.create(ACCOUNT, body(USERPASS_TRUNK, description="first"))).trunk.id
+        assert (await app.trunks.get(ACCOUNT, trunk_id)).trunk.sync_state is SyncState.APPLIED  # cached at commit
+        async with elsewhere.unit_of_work() as uow:
+            await uow.trunks.set_sync_state(trunk_id, SyncState.FAILED)
+            await uow.commit()
+        assert (await app.trunks.get(ACCOUNT, trunk_id)).trunk.sync_state is SyncState.FAILED
+        await other.trunks.update(ACCOUNT, trunk_id, {"description": "second"})
+        seen = (await app.trunks.get(ACCOUNT, trunk_id)).trunk
+        assert seen.description == "second"
+        assert seen == (await other.trunks.get(ACCOUNT, trunk_id)).trunk
+        await other.trunks.delete(ACCOUNT, trunk_id)
+        with pytest.raises(TrunkNotFound):
+            await app.trunks.get(ACCOUNT, trunk_id)
+    finally:
+        await storage.close()
+        await elsewhere.close()
+
+
 async def test_routing_answers_the_stored_sync_state_of_a_cached_trunk(sql: tuple[byot_core.Byot, SqlStorage]) -> None:
     """Routing keeps trunks cached by revision; the sync state, which changes without one, is still the stored one."""
     app, storage = sql

@@ -31,14 +31,16 @@ from byot_core.adapters.sql.schema import (
 from byot_core.domain.errors import StorageBusy
 from byot_core.domain.routing import allowed_sources
 from byot_core.domain.sources import SourceMatcher
-from byot_core.domain.trunk import Gateway, IpIdentifier, Trunk
+from byot_core.domain.trunk import Gateway, IpIdentifier, SyncState, Trunk
 
 __all__ = [
     "READ_TRIES",
     "TRUNK_BY_ID",
     "TRUNK_OF_ACCOUNT",
+    "TRUNK_STATE_OF_ACCOUNT",
     "AggregateCache",
     "Children",
+    "cached_trunk",
     "children_at",
     "children_of",
     "guarded",
@@ -57,43 +59,58 @@ Children = tuple[tuple[Gateway, ...], tuple[IpIdentifier, ...]]
 
 
 class AggregateCache:
-    """Gateways, identifiers and source matchers of recently routed trunks, by trunk id and revision.
+    """Gateways, identifiers, trunks and source matchers of recently read trunks, by trunk id and revision.
 
     Shared by every unit of work of one storage (and by work offloaded to its worker threads, hence the lock); an
     entry is used only while its revision is the stored one, so writes from other processes are seen as soon as their
-    transactions commit. An entry may also hold the trunk itself as read at that revision, for routing: its only field
-    that changes without a new revision is its sync state, which routing reads with the candidate and sets on it.
+    transactions commit. An entry may also hold the trunk itself as read at that revision: its only field that changes
+    without a new revision is its sync state, which readers read with the revision and set on it. A trunk's source
+    matcher, which only routing needs, is built the first time routing asks for it (not at every create's commit).
     """
 
     def __init__(self, capacity: int = 10_000) -> None:
         self.capacity = capacity
-        self._entries: OrderedDict[str, tuple[int, Children, SourceMatcher, Trunk | None]] = OrderedDict()
+        self._entries: OrderedDict[str, tuple[int, Children, Trunk | None, SourceMatcher | None]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, trunk_id: str, revision: int) -> tuple[Children, SourceMatcher] | None:
-        """The cached children and matcher of this revision, if any."""
+    def get(self, trunk_id: str, revision: int) -> Children | None:
+        """The cached children of this revision, if any."""
         with self._lock:
             entry = self._entries.get(trunk_id)
             if entry is None or entry[0] != revision:
                 return None
             self._entries.move_to_end(trunk_id)
-            return entry[1], entry[2]
+            return entry[1]
 
-    def trunk(self, trunk_id: str, revision: int) -> tuple[Trunk, SourceMatcher] | None:
-        """The cached trunk of this revision (with its children) and its matcher, if the trunk itself is cached."""
+    def trunk(self, trunk_id: str, revision: int) -> Trunk | None:
+        """The cached trunk of this revision (with its children), if the trunk itself is cached."""
         with self._lock:
             entry = self._entries.get(trunk_id)
-            if entry is None or entry[0] != revision or entry[3] is None:
+            if entry is None or entry[0] != revision or entry[2] is None:
                 return None
             self._entries.move_to_end(trunk_id)
-            return entry[3], entry[2]
+            return entry[2]
 
-    def put(
-        self, trunk_id: str, revision: int, children: Children, sources: SourceMatcher, trunk: Trunk | None = None
-    ) -> None:
-        """Remember a trunk's children and matcher at a revision, and the trunk itself if given (as stored)."""
+    def sources(self, trunk: Trunk) -> SourceMatcher:
+        """The source matcher of ``trunk`` (as stored at its revision), built once a revision."""
         with self._lock:
-            self._entries[trunk_id] = (revision, children, sources, trunk)
+            entry = self._entries.get(trunk.id)
+            if entry is not None and entry[0] == trunk.revision and entry[3] is not None:
+                return entry[3]
+        sources = allowed_sources(trunk)  # outside the lock: it may take a while for a trunk with many CIDRs
+        with self._lock:
+            entry = self._entries.get(trunk.id)
+            if entry is not None and entry[0] == trunk.revision:
+                self._entries[trunk.id] = (entry[0], entry[1], entry[2], sources)
+        return sources
+
+    def put(self, trunk_id: str, revision: int, children: Children, trunk: Trunk | None = None) -> None:
+        """Remember a trunk's children at a revision, and the trunk itself if given (as stored)."""
+        with self._lock:
+            entry = self._entries.get(trunk_id)
+            # A matcher already built for this revision stays: the trunk's gateways and identifiers are the same.
+            sources = entry[3] if entry is not None and entry[0] == revision else None
+            self._entries[trunk_id] = (revision, children, trunk, sources)
             self._entries.move_to_end(trunk_id)
             while len(self._entries) > self.capacity:
                 self._entries.popitem(last=False)
@@ -219,6 +236,10 @@ def lock_trunk(conn: Connection, trunk_id: str) -> sa.RowMapping | None:
 # Statements built once, with bound parameters: building them per call cost more than SQLite running them.
 #: A live trunk of an account: ``id``, ``account``.
 TRUNK_OF_ACCOUNT = sa.select(trunks).where(
+    trunks.c.id == sa.bindparam("id"), trunks.c.account_id == sa.bindparam("account"), sa.not_(trunks.c.deleted)
+)
+#: The same trunk's id, revision and sync state only: enough to use a cached trunk (see :func:`load_trunk`).
+TRUNK_STATE_OF_ACCOUNT = sa.select(trunks.c.id, trunks.c.revision, trunks.c.sync_state).where(
     trunks.c.id == sa.bindparam("id"), trunks.c.account_id == sa.bindparam("account"), sa.not_(trunks.c.deleted)
 )
 #: The same, its row locked until the transaction ends (PostgreSQL): the trunk is about to be changed.
@@ -369,31 +390,59 @@ def write_rows(
         raise _wrapped(conn, prepared.sql, error) from error
 
 
+def cached_trunk(cache: AggregateCache, trunk_id: str, revision: int, sync_state: str) -> Trunk | None:
+    """The trunk cached at ``revision``, with ``sync_state`` as stored (the one field changed without a revision)."""
+    trunk = cache.trunk(trunk_id, revision)
+    if trunk is None:
+        return None
+    if trunk.sync_state.value != sync_state:
+        trunk = attrs.evolve(trunk, sync_state=SyncState(sync_state))
+        cache.put(trunk.id, revision, (trunk.gateways, trunk.ip_identifiers), trunk)
+    return trunk
+
+
 def load_trunk(
-    conn: Connection, statement: sa.Select[Any], params: dict[str, str], cache: AggregateCache | None = None
+    conn: Connection,
+    statement: sa.Select[Any],
+    params: dict[str, str],
+    cache: AggregateCache | None = None,
+    probe: sa.Select[Any] | None = None,
 ) -> Trunk | None:
     """The one trunk ``statement`` finds with ``params``, with its gateways and identifiers, or ``None``.
 
-    With a ``cache``, children cached at the trunk's stored revision are used instead of being read again, and
-    children read are cached (with the trunk's source matcher, which routing needs) for the next time. Outside a
-    snapshot the trunk may change between its row and its children: it is then read again.
+    With a ``cache``, a trunk cached at the stored revision is used as it is (with the stored sync state), and
+    children cached at that revision are used instead of being read again; children read are cached (with the
+    trunk's source matcher, which routing needs) for the next time. ``probe``, the same filter selecting only the
+    trunk's id, revision and sync state, is read first when given: a cached trunk then costs one short row instead
+    of the trunk's thirty columns. Outside a snapshot the trunk may change between its row and its children: it is
+    then read again.
     """
+    if cache is not None and probe is not None:
+        found = read_rows(conn, probe, params)
+        if not found:
+            return None
+        state = found[0]
+        held = cached_trunk(cache, state["id"], state["revision"], state["sync_state"])
+        if held is not None:
+            return held
     for _ in range(READ_TRIES):
         found = read_rows(conn, statement, params)
         row = found[0] if found else None
         if row is None:
             return None
-        entry = cache.get(row["id"], row["revision"]) if cache is not None else None
-        if entry is not None:
-            trunk = rows.trunk_from_row(row, *entry[0])
+        if cache is not None and (held := cached_trunk(cache, row["id"], row["revision"], row["sync_state"])):
+            return held
+        children = cache.get(row["id"], row["revision"]) if cache is not None else None
+        if children is not None:
+            trunk = rows.trunk_from_row(row, *children)
             if cache is not None:
-                cache.put(trunk.id, row["revision"], entry[0], entry[1], trunk)
+                cache.put(trunk.id, row["revision"], children, trunk)
             return trunk
         revision, children = children_at(conn, [row["id"]])[row["id"]]
         if revision != row["revision"]:
             continue  # changed between the two statements: these children are another revision's
         trunk = rows.trunk_from_row(row, *children)
         if cache is not None:
-            cache.put(trunk.id, row["revision"], children, allowed_sources(trunk), trunk)
+            cache.put(trunk.id, row["revision"], children, trunk)
         return trunk
     raise StorageBusy()

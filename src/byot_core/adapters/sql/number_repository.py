@@ -15,6 +15,7 @@ from byot_core.adapters.sql.common import (
     READ_TRIES,
     TRUNK_BY_ID,
     AggregateCache,
+    cached_trunk,
     guarded,
     load_trunk,
     lock_trunk,
@@ -33,7 +34,7 @@ from byot_core.domain.errors import (
     TrunkNotFound,
 )
 from byot_core.domain.phone_number import PhoneNumber
-from byot_core.domain.routing import RouteCandidate, allowed_sources
+from byot_core.domain.routing import RouteCandidate
 from byot_core.domain.sources import SourceMatcher
 from byot_core.domain.trunk import SyncState, Trunk
 
@@ -120,18 +121,14 @@ def _candidate_trunk(
     conn: Connection, row: dict[str, Any], cache: AggregateCache
 ) -> tuple[Trunk, SourceMatcher] | None:
     """The candidate's trunk at the revision its row names, and its matcher; ``None`` if it changed since."""
-    cached = cache.trunk(row["t_id"], row["t_revision"])
-    if cached is None:
+    trunk = cached_trunk(cache, row["t_id"], row["t_revision"], row["t_sync_state"])
+    if trunk is None:
         trunk = load_trunk(conn, TRUNK_BY_ID, {"id": row["t_id"]}, cache)
         if trunk is None or trunk.revision != row["t_revision"]:
             return None  # changed (or deleted) since the candidates were read: read them again
-        cached = cache.trunk(trunk.id, trunk.revision) or (trunk, allowed_sources(trunk))
-    trunk, sources = cached
-    state = SyncState(row["t_sync_state"])
-    if trunk.sync_state is not state:
-        trunk = attrs.evolve(trunk, sync_state=state)
-        cache.put(trunk.id, trunk.revision, (trunk.gateways, trunk.ip_identifiers), sources, trunk)
-    return trunk, sources
+        if trunk.sync_state.value != row["t_sync_state"]:
+            trunk = attrs.evolve(trunk, sync_state=SyncState(row["t_sync_state"]))
+    return trunk, cache.sources(trunk)
 
 
 def _routing_candidates(conn: Connection, key: str, cache: AggregateCache) -> list[RouteCandidate]:

@@ -13,6 +13,7 @@ from byot_core.adapters.sql.common import (
     TRUNK_BY_ID,
     TRUNK_OF_ACCOUNT,
     TRUNK_OF_ACCOUNT_FOR_UPDATE,
+    TRUNK_STATE_OF_ACCOUNT,
     AggregateCache,
     Children,
     children_of,
@@ -37,7 +38,6 @@ from byot_core.domain.errors import (
     TrunkNotFound,
 )
 from byot_core.domain.pacing import reserve_slot
-from byot_core.domain.routing import allowed_sources
 from byot_core.domain.secret import SealedSecret
 from byot_core.domain.trunk import SyncState, Trunk
 from byot_core.domain.uniqueness import name_key
@@ -181,7 +181,7 @@ class SqlTrunkRepository:
         """
         if self._cache is not None:
             for trunk, revision in self._written:
-                self._cache.put(trunk.id, revision, (trunk.gateways, trunk.ip_identifiers), allowed_sources(trunk))
+                self._cache.put(trunk.id, revision, (trunk.gateways, trunk.ip_identifiers))
         self._written.clear()
 
     def rolled_back(self) -> None:
@@ -198,7 +198,9 @@ class SqlTrunkRepository:
         params = {"id": trunk_id, "account": account_id}
         if for_update:
             return await self._session.run(load_trunk, TRUNK_OF_ACCOUNT_FOR_UPDATE, params, self._cache)
-        return await self._session.run(load_trunk, TRUNK_OF_ACCOUNT, params, self._cache, write=False)
+        return await self._session.run(
+            load_trunk, TRUNK_OF_ACCOUNT, params, self._cache, TRUNK_STATE_OF_ACCOUNT, write=False
+        )
 
     async def exists(self, account_id: str, trunk_id: str) -> bool:
         """Whether the account has a live trunk with that id (one indexed read, no children)."""
