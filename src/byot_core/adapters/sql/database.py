@@ -130,6 +130,18 @@ class Session:
     async def _run(self, fn: Callable[..., T], *args: Any, write: bool) -> T:
         database = self._database
         if database.async_engine is not None:
+            first = self._async is None
+            try:
+                conn = await self._async_connection(write)
+                return await conn.run_sync(fn, *args)
+            except DBAPIError as error:
+                if not (first and error.connection_invalidated):
+                    raise
+                log.info("a PostgreSQL connection had been dropped by the server: the statement runs on a new one")
+            # The connection died before this session had done anything on it (kept or pooled while the server
+            # restarted or dropped it): nothing happened, so the work runs again, once, on a new connection. A
+            # transaction it began there was rolled back by the server when the connection ended.
+            await self._give_back_async()
             conn = await self._async_connection(write)
             return await conn.run_sync(fn, *args)
 
@@ -203,16 +215,7 @@ class Session:
     async def close(self) -> None:
         """Roll back whatever was not committed and give the connection back."""
         if self._async is not None:
-            conn, self._async = self._async, None
-            begun, self._begun, self._transactional = self._begun, False, False
-            if self._read_only and self._snapshot:
-                try:
-                    if conn.in_transaction():
-                        await conn.rollback()
-                finally:
-                    await conn.close()
-            else:
-                await self._database.autocommit_done(conn, begun)
+            await self._give_back_async()
         elif self._sync is not None:
             sync, self._sync = self._sync, None
             try:
@@ -223,6 +226,21 @@ class Session:
                     self._database.writer_done(sync)
             finally:
                 self._release_turn()
+
+    async def _give_back_async(self) -> None:
+        """Roll back what this session left on its PostgreSQL connection, and give the connection back."""
+        conn, self._async = self._async, None
+        if conn is None:
+            return
+        begun, self._begun, self._transactional = self._begun, False, False
+        if self._read_only and self._snapshot:
+            try:
+                if conn.in_transaction() and not conn.invalidated:
+                    await conn.rollback()
+            finally:
+                await conn.close()
+        else:
+            await self._database.autocommit_done(conn, begun)
 
 
 class Database:
