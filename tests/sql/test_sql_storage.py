@@ -374,7 +374,9 @@ async def test_a_get_answers_a_cached_trunk_as_stored(backend: str, tmp_path: Pa
     try:
         app, other = byot_core.build(storage=storage), byot_core.build(storage=elsewhere)
         trunk_id = (await app.trunks.create(ACCOUNT, body(USERPASS_TRUNK, description="first"))).trunk.id
-        assert (await app.trunks.get(ACCOUNT, trunk_id)).trunk.sync_state is SyncState.APPLIED  # cached at commit
+        cached = (await app.trunks.get(ACCOUNT, trunk_id)).trunk  # cached as written, at its commit
+        assert cached.sync_state is SyncState.APPLIED
+        assert cached == (await other.trunks.get(ACCOUNT, trunk_id)).trunk  # as another process reads it
         async with elsewhere.unit_of_work() as uow:
             await uow.trunks.set_sync_state(trunk_id, SyncState.FAILED)
             await uow.commit()

@@ -89,7 +89,12 @@ class AggregateCache:
             if entry is None or entry[0] != revision or entry[2] is None:
                 return None
             self._entries.move_to_end(trunk_id)
-            return entry[2]
+            trunk = entry[2]
+            if trunk.revision != revision:
+                # Cached as written, with the revision it was written at: stored at the next one.
+                trunk = attrs.evolve(trunk, revision=revision)
+                self._entries[trunk_id] = (revision, entry[1], trunk, entry[3])
+            return trunk
 
     def sources(self, trunk: Trunk) -> SourceMatcher:
         """The source matcher of ``trunk`` (as stored at its revision), built once a revision."""
@@ -105,7 +110,11 @@ class AggregateCache:
         return sources
 
     def put(self, trunk_id: str, revision: int, children: Children, trunk: Trunk | None = None) -> None:
-        """Remember a trunk's children at a revision, and the trunk itself if given (as stored)."""
+        """Remember a trunk's children at a revision, and the trunk itself if given.
+
+        ``trunk`` is the trunk as stored at ``revision``, or as a unit of work wrote it (then with the revision it
+        was written at, which storage raised to ``revision``).
+        """
         with self._lock:
             entry = self._entries.get(trunk_id)
             # A matcher already built for this revision stays: the trunk's gateways and identifiers are the same.
