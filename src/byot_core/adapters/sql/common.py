@@ -420,11 +420,10 @@ def load_trunk(
     """The one trunk ``statement`` finds with ``params``, with its gateways and identifiers, or ``None``.
 
     With a ``cache``, a trunk cached at the stored revision is used as it is (with the stored sync state), and
-    children cached at that revision are used instead of being read again; children read are cached (with the
-    trunk's source matcher, which routing needs) for the next time. ``probe``, the same filter selecting only the
-    trunk's id, revision and sync state, is read first when given: a cached trunk then costs one short row instead
-    of the trunk's thirty columns. Outside a snapshot the trunk may change between its row and its children: it is
-    then read again.
+    children cached at that revision are used instead of being read again; a trunk read is cached, with its
+    children, for the next time. ``probe``, the same filter selecting only the trunk's id, revision and sync state,
+    is read first when given: a cached trunk then costs one short row instead of the trunk's thirty columns. Outside
+    a snapshot the trunk may change between its row and its children: it is then read again.
     """
     if cache is not None and probe is not None:
         found = read_rows(conn, probe, params)
