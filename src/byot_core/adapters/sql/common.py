@@ -40,6 +40,7 @@ __all__ = [
     "TRUNK_STATE_OF_ACCOUNT",
     "AggregateCache",
     "Children",
+    "SeenTrunks",
     "cached_trunk",
     "children_at",
     "children_of",
@@ -397,6 +398,12 @@ def write_rows(
         return -1
     except sqlite3.Error as error:
         raise _wrapped(conn, prepared.sql, error) from error
+
+
+#: Trunk states (revision and sync state, or ``None`` for no live trunk) a read-only unit of work has already read, by
+#: (account, trunk id): the numbers of a trunk are read with its state, so the trunk itself needs no statement of its
+#: own when it is cached at that revision.
+SeenTrunks = dict[tuple[str, str], tuple[int, str] | None]
 
 
 def cached_trunk(cache: AggregateCache, trunk_id: str, revision: int, sync_state: str) -> Trunk | None:

@@ -15,6 +15,7 @@ from byot_core.adapters.sql.common import (
     READ_TRIES,
     TRUNK_BY_ID,
     AggregateCache,
+    SeenTrunks,
     cached_trunk,
     guarded,
     load_trunk,
@@ -145,12 +146,30 @@ def _routing_candidates(conn: Connection, key: str, cache: AggregateCache) -> li
 
 
 # Built once, with bound parameters (see common.py).
+# A live trunk's state (id, revision, sync state) and its live numbers, in one statement: a row per number, or one row
+# with no number; no row when the account has no such live trunk (and then no live number on it either: removing a
+# trunk removes its numbers in the same transaction).
 _NUMBERS_OF_TRUNK = (
-    sa.select(phone_numbers)
+    sa.select(
+        trunks.c.id.label("t_id"),
+        trunks.c.revision.label("t_revision"),
+        trunks.c.sync_state.label("t_sync_state"),
+        phone_numbers,
+    )
+    .select_from(
+        trunks.outerjoin(
+            phone_numbers,
+            sa.and_(
+                phone_numbers.c.trunk_id == trunks.c.id,
+                phone_numbers.c.account_id == trunks.c.account_id,
+                sa.not_(phone_numbers.c.deleted),
+            ),
+        )
+    )
     .where(
-        phone_numbers.c.trunk_id == sa.bindparam("trunk"),
-        phone_numbers.c.account_id == sa.bindparam("account"),
-        sa.not_(phone_numbers.c.deleted),
+        trunks.c.id == sa.bindparam("trunk"),
+        trunks.c.account_id == sa.bindparam("account"),
+        sa.not_(trunks.c.deleted),
     )
     .order_by(phone_numbers.c.created_at, phone_numbers.c.id)
 )
@@ -162,9 +181,10 @@ _NUMBER = sa.select(phone_numbers).where(
 class SqlNumberRepository:
     """Phone numbers, kept with ``holds_did`` equal to "live number on an active trunk"."""
 
-    def __init__(self, session: Session, cache: AggregateCache) -> None:
+    def __init__(self, session: Session, cache: AggregateCache, seen: SeenTrunks | None = None) -> None:
         self._session = session
         self._cache = cache
+        self._seen = seen
 
     async def add(self, number: PhoneNumber) -> None:
         """Insert a number; ``PhoneNumberConflict`` or ``PhoneNumberOnTrunk`` when its DID is taken."""
@@ -186,10 +206,12 @@ class SqlNumberRepository:
         return rows.number_from_row(row) if row is not None else None
 
     async def list_for_trunk(self, account_id: str, trunk_id: str) -> Sequence[PhoneNumber]:
-        """A trunk's live numbers, oldest first."""
+        """A trunk's live numbers, oldest first (the trunk's state, read with them, is noted for its own read)."""
         params = {"trunk": trunk_id, "account": account_id}
         found = await self._session.run(read_rows, _NUMBERS_OF_TRUNK, params, write=False)
-        return [rows.number_from_row(row) for row in found]
+        if self._seen is not None:
+            self._seen[(account_id, trunk_id)] = (found[0]["t_revision"], found[0]["t_sync_state"]) if found else None
+        return [rows.number_from_row(row) for row in found if row["id"] is not None]
 
     async def remove_all_for_trunk(self, trunk_id: str, now: datetime) -> int:
         """Soft-delete a trunk's live numbers and clear their mappings; return how many."""

@@ -7,7 +7,7 @@ from typing import Self
 
 from sqlalchemy import Engine
 
-from byot_core.adapters.sql.common import AggregateCache
+from byot_core.adapters.sql.common import AggregateCache, SeenTrunks
 from byot_core.adapters.sql.database import Database, Session
 from byot_core.adapters.sql.execution_repository import SqlExecutionRepository
 from byot_core.adapters.sql.instance_repository import SqlInstanceRepository
@@ -29,8 +29,10 @@ class SqlUnitOfWork:
         self, database: Database, cache: AggregateCache, *, read_only: bool = False, snapshot: bool = True
     ) -> None:
         self._session = Session(database, read_only=read_only, snapshot=snapshot)
-        self.trunks = SqlTrunkRepository(self._session, cache)
-        self.numbers = SqlNumberRepository(self._session, cache)
+        # Only a unit of work that cannot write may answer a trunk from a state read earlier in it.
+        seen: SeenTrunks | None = {} if read_only else None
+        self.trunks = SqlTrunkRepository(self._session, cache, seen)
+        self.numbers = SqlNumberRepository(self._session, cache, seen)
         self.executions = SqlExecutionRepository(self._session)
         self.instances = SqlInstanceRepository(self._session)
 

@@ -16,6 +16,8 @@ from byot_core.adapters.sql.common import (
     TRUNK_STATE_OF_ACCOUNT,
     AggregateCache,
     Children,
+    SeenTrunks,
+    cached_trunk,
     children_of,
     guarded,
     insert_of,
@@ -167,9 +169,10 @@ _EXISTS = sa.select(trunks.c.id).where(
 class SqlTrunkRepository:
     """Trunks with their gateways and identifiers."""
 
-    def __init__(self, session: Session, cache: AggregateCache | None = None) -> None:
+    def __init__(self, session: Session, cache: AggregateCache | None = None, seen: SeenTrunks | None = None) -> None:
         self._session = session
         self._cache = cache
+        self._seen = seen
         # Trunks written in this unit of work, at their new revision: cached once it commits.
         self._written: list[tuple[Trunk, int]] = []
 
@@ -199,6 +202,13 @@ class SqlTrunkRepository:
         params = {"id": trunk_id, "account": account_id}
         if for_update:
             return await self._session.run(load_trunk, TRUNK_OF_ACCOUNT_FOR_UPDATE, params, self._cache)
+        if self._seen is not None and (account_id, trunk_id) in self._seen:
+            # Its state was read with its numbers in this unit of work: no live trunk, or one perhaps cached.
+            state = self._seen.pop((account_id, trunk_id))
+            if state is None:
+                return None
+            if self._cache is not None and (held := cached_trunk(self._cache, trunk_id, *state)) is not None:
+                return held
         return await self._session.run(
             load_trunk, TRUNK_OF_ACCOUNT, params, self._cache, TRUNK_STATE_OF_ACCOUNT, write=False
         )
