@@ -50,6 +50,7 @@ __all__ = [
     "lock_trunk",
     "on_asyncpg",
     "read_rows",
+    "sqlite_driver",
     "write_rows",
 ]
 
@@ -311,9 +312,10 @@ def insert_of(table: sa.Table, *, skip_conflicts: str | None = None) -> sa.Inser
     return sa.insert(table).values(values)
 
 
-def _driver(conn: Connection) -> Any:
+def sqlite_driver(conn: Connection) -> sqlite3.Connection:
+    """The standard library's ``sqlite3`` connection under a SQLite ``Connection``, for statements sent directly."""
     driver = conn.connection.driver_connection
-    assert driver is not None  # a live connection has its driver connection
+    assert isinstance(driver, sqlite3.Connection)  # a live SQLite connection has its driver connection
     return driver
 
 
@@ -358,7 +360,7 @@ def read_rows(
         found: list[Any] = on_asyncpg(conn, prepared.sql, lambda driver: driver.fetch(prepared.sql, *values))
     else:
         try:
-            found = _driver(conn).execute(prepared.sql, values).fetchall()
+            found = sqlite_driver(conn).execute(prepared.sql, values).fetchall()
         except sqlite3.Error as error:
             raise _wrapped(conn, prepared.sql, error) from error
     pairs = list(zip(prepared.names, prepared.processors, strict=True))
@@ -393,8 +395,8 @@ def write_rows(
         return -1
     try:
         if isinstance(params, Mapping):
-            return int(_driver(conn).execute(prepared.sql, bound(params)).rowcount)
-        _driver(conn).executemany(prepared.sql, [bound(values) for values in params])
+            return int(sqlite_driver(conn).execute(prepared.sql, bound(params)).rowcount)
+        sqlite_driver(conn).executemany(prepared.sql, [bound(values) for values in params])
         return -1
     except sqlite3.Error as error:
         raise _wrapped(conn, prepared.sql, error) from error

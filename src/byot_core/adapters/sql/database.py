@@ -23,7 +23,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from byot_core.adapters.sql.common import on_asyncpg
+from byot_core.adapters.sql.common import on_asyncpg, sqlite_driver
 from byot_core.adapters.sql.engine import (
     CONNECT_TIMEOUT_SECONDS,
     backend_of,
@@ -158,7 +158,7 @@ class Session:
                     raise
                 # Deferred: no lock, a snapshot from the first read. Sent to the driver directly (SQLAlchemy's own
                 # begin and rollback cost a tenth of a GET); ended by commit() or close(), even if it fails.
-                _driver(self._sync).execute("BEGIN")
+                sqlite_driver(self._sync).execute("BEGIN")
             # A read of a few indexed rows takes SQLite tens of microseconds, less than a trip to a worker thread and
             # back; in WAL mode it waits for no lock. So reads run on the event loop.
             return fn(self._sync, *args)
@@ -292,7 +292,7 @@ class Database:
         asyncpg's ``add_query_logger``) can see every statement, including those sent to the driver directly.
         """
         kept = [*self._idle_readers, *([self._writer] if self._writer is not None else [])]
-        drivers: list[Any] = [_driver(connection) for connection in kept if not connection.closed]
+        drivers: list[Any] = [sqlite_driver(connection) for connection in kept if not connection.closed]
         for held, _ in self._idle_autocommit:
             if held.sync_connection is not None and not held.closed:
                 drivers.append(held.sync_connection.connection.driver_connection)
@@ -352,7 +352,7 @@ class Database:
         a transaction holding the write lock waits for nothing in WAL mode. ``StorageBusy`` if it stays taken.
         """
         writer = self._writer_connection()
-        driver = _driver(writer)
+        driver = sqlite_driver(writer)
         try:
             try:
                 driver.execute("BEGIN IMMEDIATE")
@@ -371,8 +371,7 @@ class Database:
         if writer is None or writer.invalidated or writer.closed:
             assert self.sync_engine is not None
             writer = self._writer = self.sync_engine.connect()
-            driver = writer.connection.driver_connection
-            assert driver is not None
+            driver = sqlite_driver(writer)
             # Never wait for a lock on the event loop, and never checkpoint while committing (see committed()).
             driver.execute("PRAGMA busy_timeout=0")
             driver.execute("PRAGMA wal_autocheckpoint=0")
@@ -411,13 +410,13 @@ class Database:
         try:
             reader = self.reader()
             try:
-                await self.in_thread(lambda: _checkpoint(_driver(reader)))
+                await self.in_thread(lambda: _checkpoint(sqlite_driver(reader)))
             finally:
                 self.reader_done(reader)
         finally:
             self.readers.release()
         async with self.turn:
-            writer = _driver(self._writer_connection())
+            writer = sqlite_driver(self._writer_connection())
             await self.in_thread(lambda: _checkpoint(writer))
 
     async def in_thread(self, fn: Callable[[], T]) -> T:
@@ -459,12 +458,6 @@ class Database:
             self._executor.shutdown(wait=False)
 
 
-def _driver(connection: Connection) -> sqlite3.Connection:
-    driver = connection.connection.driver_connection
-    assert isinstance(driver, sqlite3.Connection)
-    return driver
-
-
 def _end(connection: Connection, *, commit: bool) -> None:
     """End a SQLite session's transaction, begun on the driver.
 
@@ -475,7 +468,7 @@ def _end(connection: Connection, *, commit: bool) -> None:
     if connection.in_transaction():
         connection.commit() if commit else connection.rollback()
     else:
-        driver = _driver(connection)
+        driver = sqlite_driver(connection)
         driver.commit() if commit else driver.rollback()
 
 
