@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from byot_core.adapters.sql.common import on_asyncpg, sqlite_driver
 from byot_core.adapters.sql.engine import (
     CONNECT_TIMEOUT_SECONDS,
+    POSTGRES_CONNECTIONS,
     backend_of,
     make_postgres_engine,
     make_sqlite_engine,
@@ -90,6 +91,7 @@ class Session:
         self._begun = False  # a writing transaction, begun on asyncpg directly
         self._holds_turn = False
         self._holds_reader = False
+        self._holds_connection = False  # PostgreSQL: one of the process's connections (see Database.connection_turn)
 
     @property
     def read_only(self) -> bool:
@@ -97,6 +99,17 @@ class Session:
         return self._read_only
 
     async def _async_connection(self, write: bool) -> AsyncConnection:
+        if self._async is None and not self._holds_connection:
+            await self._database.connection_turn()
+            self._holds_connection = True
+        try:
+            return await self._open_async(write)
+        except BaseException:
+            if self._async is None:
+                self._release_connection()
+            raise
+
+    async def _open_async(self, write: bool) -> AsyncConnection:
         engine = self._database.async_engine
         assert engine is not None
         if self._async is None and self._read_only and self._snapshot:
@@ -230,17 +243,25 @@ class Session:
     async def _give_back_async(self) -> None:
         """Roll back what this session left on its PostgreSQL connection, and give the connection back."""
         conn, self._async = self._async, None
-        if conn is None:
-            return
-        begun, self._begun, self._transactional = self._begun, False, False
-        if self._read_only and self._snapshot:
-            try:
-                if conn.in_transaction() and not conn.invalidated:
-                    await conn.rollback()
-            finally:
-                await conn.close()
-        else:
-            await self._database.autocommit_done(conn, begun)
+        try:
+            if conn is None:
+                return
+            begun, self._begun, self._transactional = self._begun, False, False
+            if self._read_only and self._snapshot:
+                try:
+                    if conn.in_transaction() and not conn.invalidated:
+                        await conn.rollback()
+                finally:
+                    await conn.close()
+            else:
+                await self._database.autocommit_done(conn, begun)
+        finally:
+            self._release_connection()
+
+    def _release_connection(self) -> None:
+        if self._holds_connection:
+            self._holds_connection = False
+            self._database.connections.release()
 
 
 class Database:
@@ -260,6 +281,8 @@ class Database:
         self._idle_readers: list[Connection] = []
         # PostgreSQL: connections in autocommit kept between sessions, with when each was first kept.
         self._idle_autocommit: list[tuple[AsyncConnection, float]] = []
+        #: PostgreSQL sessions holding a connection at once: as many as the engine opens (see connection_turn).
+        self.connections = asyncio.Semaphore(POSTGRES_CONNECTIONS)
         # SQLite: the one connection writing sessions use, one at a time (they take turns), kept between them.
         self._writer: Connection | None = None
         self._commits = 0
@@ -304,6 +327,21 @@ class Database:
             connection.close()
         else:
             self._idle_readers.append(connection)
+
+    async def connection_turn(self) -> None:
+        """Wait, in turn, until a PostgreSQL session may hold a connection (``StorageBusy`` after the timeout).
+
+        Sessions take the connections kept between sessions first and the pool's only when none is kept, so a
+        session left waiting in the pool's queue was passed by every newcomer that found a kept one (under load it
+        waited over a second while others took a millisecond). Waiting here instead, first come first served, for
+        one of as many turns as the engine has connections, no session waits for the pool, and none waits longer
+        than those before it.
+        """
+        try:
+            async with asyncio.timeout(CONNECT_TIMEOUT_SECONDS):
+                await self.connections.acquire()
+        except TimeoutError:
+            raise StorageBusy() from None
 
     async def autocommit_connection(self) -> AsyncConnection:
         """A PostgreSQL connection in autocommit: one kept from an earlier session, or a new one from the pool.

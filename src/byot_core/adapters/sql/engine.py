@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 __all__ = [
     "CONNECT_TIMEOUT_SECONDS",
+    "POSTGRES_CONNECTIONS",
     "STATEMENT_TIMEOUT_SECONDS",
     "backend_of",
     "make_postgres_engine",
@@ -28,6 +29,11 @@ __all__ = [
 CONNECT_TIMEOUT_SECONDS = 10
 #: Seconds one statement may run.
 STATEMENT_TIMEOUT_SECONDS = 30
+# PostgreSQL connections a process holds at most: those its pool keeps, and as many again opened under load.
+_POOL_SIZE = 10
+_POOL_OVERFLOW = 10
+#: PostgreSQL connections one process's engine opens at most.
+POSTGRES_CONNECTIONS = _POOL_SIZE + _POOL_OVERFLOW
 
 
 def normalise_url(url: str) -> str:
@@ -88,5 +94,6 @@ def make_postgres_engine(url: str, **options: Any) -> AsyncEngine:
     options.setdefault("hide_parameters", True)  # no parameters (sealed passwords, numbers) in errors or logs
     options.setdefault("pool_recycle", 1800)
     options.setdefault("pool_timeout", CONNECT_TIMEOUT_SECONDS)
-    options.setdefault("pool_size", 10)
+    options.setdefault("pool_size", _POOL_SIZE)
+    options.setdefault("max_overflow", _POOL_OVERFLOW)
     return create_async_engine(normalise_url(url), connect_args=connect_args, **options)
