@@ -337,6 +337,9 @@ class Database:
         one of as many turns as the engine has connections, no session waits for the pool, and none waits longer
         than those before it.
         """
+        if not self.connections.locked():
+            await self.connections.acquire()  # free: taken at once, without arming a timer
+            return
         try:
             async with asyncio.timeout(CONNECT_TIMEOUT_SECONDS):
                 await self.connections.acquire()
