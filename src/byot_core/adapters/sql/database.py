@@ -68,9 +68,11 @@ def _locked(error: BaseException | None) -> bool:
 class Session:
     """One connection and its transaction, on either backend.
 
-    On PostgreSQL, reads before the first write run in autocommit: under READ COMMITTED each statement sees the
-    committed data of its start either way, and a read then costs no BEGIN and ROLLBACK round trips. The first write
-    begins the transaction, and every later statement of the session runs inside it (so reads see its writes).
+    On PostgreSQL a session first waits for a turn to hold a connection (first come, first served: see
+    :meth:`Database.connection_turn`). Reads before the first write run in autocommit: under READ COMMITTED each
+    statement sees the committed data of its start either way, and a read then costs no BEGIN and ROLLBACK round
+    trips. The first write begins the transaction, and every later statement of the session runs inside it (so reads
+    see its writes).
     On SQLite a writing session is one ``BEGIN IMMEDIATE`` transaction on the process's one writing connection, begun
     on first use; writing sessions of one process take turns (an asyncio lock, held from first use to close). Its
     statements run on the event loop; with ``offload`` (long work: migrations) they run in a worker thread instead.

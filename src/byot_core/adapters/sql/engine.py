@@ -85,7 +85,10 @@ def make_sqlite_engine(url: str, **options: Any) -> Engine:
 
 
 def make_postgres_engine(url: str, **options: Any) -> AsyncEngine:
-    """An asyncpg engine with timeouts."""
+    """An asyncpg engine with timeouts, opening at most :data:`POSTGRES_CONNECTIONS` connections.
+
+    :class:`~byot_core.adapters.sql.database.Database` gives its sessions as many turns (the pool is never waited for).
+    """
     connect_args = {
         "timeout": CONNECT_TIMEOUT_SECONDS,
         "command_timeout": STATEMENT_TIMEOUT_SECONDS,
