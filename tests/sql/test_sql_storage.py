@@ -23,6 +23,7 @@ from byot_core.adapters.sql.trunk_repository import SqlTrunkRepository
 from byot_core.domain.errors import ByotError, PhoneNumberRemoved, TrunkNotFound
 from byot_core.domain.secret import Secret
 from byot_core.domain.trunk import SyncState
+from byot_core.ports.storage import SyncStateRecorder
 from tests.backends import SQL_BACKENDS, database_url, empty_database_url, sqlite_url
 from tests.support import ACCOUNT, IP_TRUNK, USERPASS_TRUNK, body
 
@@ -146,6 +147,8 @@ class StatementCounter:
 
     def __init__(self, storage: SqlStorage) -> None:
         self.count = 0
+        #: Every statement seen, beginnings and ends of transactions included.
+        self.sent: list[str] = []
         self.storage = storage
         self.sqlite = storage.database.backend == "sqlite"
         self._traced_drivers: list[Any] = []
@@ -159,7 +162,8 @@ class StatementCounter:
             event.listen(storage.events_target, "before_cursor_execute", self._seen)
             event.listen(storage.events_target, "checkout", self._log)
 
-    def _seen(self, *args: object) -> None:
+    def _seen(self, _conn: object, _cursor: object, statement: str, *_: object) -> None:
+        self.sent.append(statement)
         self.count += 1
 
     def _trace(self, dbapi_connection: Any, *_: object) -> None:
@@ -181,6 +185,7 @@ class StatementCounter:
         self._traced(record.query)
 
     def _traced(self, sql: str) -> None:
+        self.sent.append(sql)
         if not sql.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA")):
             self.count += 1
 
@@ -229,6 +234,26 @@ async def test_listing_and_getting_do_not_query_per_row(sql: tuple[byot_core.Byo
     single = await statements(app.numbers.list(ACCOUNT, trunk_id))
     assert await statements(app.numbers.list(ACCOUNT, bulky.trunk.id)) == single
     assert len(await app.numbers.list(ACCOUNT, bulky.trunk.id)) == 1000
+
+
+async def test_a_sync_state_is_recorded_in_one_statement_of_its_own(sql: tuple[byot_core.Byot, SqlStorage]) -> None:
+    """The outcome of a push: one UPDATE for the revision pushed, committed on its own (no BEGIN, no COMMIT)."""
+    app, storage = sql
+    assert isinstance(storage, SyncStateRecorder)
+    trunk = (await app.trunks.create(ACCOUNT, body(USERPASS_TRUNK))).trunk
+    assert trunk.sync_state is SyncState.APPLIED
+    counter = StatementCounter(storage)
+    recorded = await storage.record_sync_state(trunk.id, SyncState.FAILED, revision=trunk.revision)
+    await asyncio.sleep(0)  # asyncpg calls its query loggers soon after, not at once
+    counter.stop()
+    assert recorded
+    sent = [sql.split()[0].upper() for sql in counter.sent if not sql.lstrip().upper().startswith("PRAGMA")]
+    assert sent == ["UPDATE"], counter.sent
+    assert (await app.trunks.get(ACCOUNT, trunk.id)).trunk.sync_state is SyncState.FAILED
+    # Another revision's state is not recorded, and says so; nor a trunk that is not stored.
+    assert not await storage.record_sync_state(trunk.id, SyncState.APPLIED, revision=trunk.revision + 1)
+    assert not await storage.record_sync_state("missing", SyncState.APPLIED, revision=1)
+    assert (await app.trunks.get(ACCOUNT, trunk.id)).trunk.sync_state is SyncState.FAILED
 
 
 async def test_a_database_behind_the_code_is_refused_with_how_to_upgrade(tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ import byot_core
 from byot_core.adapters.sql import SqlStorage
 from byot_core.adapters.sql import database as sql_database
 from byot_core.domain.errors import StorageBusy
+from byot_core.domain.trunk import SyncState
 from tests.backends import database_url
 from tests.support import ACCOUNT, USERPASS_TRUNK, body
 
@@ -80,6 +81,34 @@ async def test_a_lock_never_released_is_storage_busy_and_writes_nothing(
     assert await app.trunks.list(ACCOUNT) == []
     created = await app.trunks.create(ACCOUNT, body(USERPASS_TRUNK, name="later"))  # the writer still works
     assert created.trunk.name == "later"
+
+
+async def test_a_sync_state_recorded_on_its_own_waits_for_a_lock_held_by_another_process(
+    sqlite: tuple[byot_core.Byot, SqlStorage, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One statement without a transaction still waits off the event loop for the write lock, and gives up in time."""
+    app, storage, path = sqlite
+    trunk = (await app.trunks.create(ACCOUNT, body(USERPASS_TRUNK))).trunk
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        record = asyncio.create_task(storage.record_sync_state(trunk.id, SyncState.FAILED, revision=trunk.revision))
+        lateness = await _ticks_while(record, 0.5)
+        assert not record.done(), "the state was written while another connection held the write lock"
+        assert max(lateness) < 0.2, f"the event loop was held up {max(lateness):.3f} s"
+        other.execute("COMMIT")
+        assert await asyncio.wait_for(record, timeout=5)
+        assert (await app.trunks.get(ACCOUNT, trunk.id)).trunk.sync_state is SyncState.FAILED
+        # Never released (the busy timeout shortened here): StorageBusy, nothing written, and the writer still works.
+        monkeypatch.setattr(sql_database, "CONNECT_TIMEOUT_SECONDS", 0.1)
+        other.execute("BEGIN IMMEDIATE")
+        with pytest.raises(StorageBusy):
+            await asyncio.wait_for(storage.record_sync_state(trunk.id, SyncState.APPLIED, revision=1), timeout=5)
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+    assert (await app.trunks.get(ACCOUNT, trunk.id)).trunk.sync_state is SyncState.FAILED
+    assert await storage.record_sync_state(trunk.id, SyncState.APPLIED, revision=trunk.revision)
 
 
 async def test_the_wal_is_checkpointed_into_the_database_file(sqlite: tuple[byot_core.Byot, SqlStorage, Path]) -> None:

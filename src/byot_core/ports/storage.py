@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol, Self, runtime_checkable
 
 import attrs
 
@@ -29,6 +29,7 @@ __all__ = [
     "PhoneNumberRepository",
     "ReadOnlyUnitOfWork",
     "Storage",
+    "SyncStateRecorder",
     "TrunkRepository",
     "TrunkSummary",
     "UnitOfWork",
@@ -235,4 +236,21 @@ class Storage(Protocol):
         its own, for units whose reads need not agree with each other (a routing decision's one lookup, a trunk's
         numbers and then the trunk): on PostgreSQL it saves the round trips that begin and end a transaction. Each
         read still returns one version of what it reads (a trunk with that version's gateways and identifiers).
+        """
+
+
+@runtime_checkable
+class SyncStateRecorder(Protocol):
+    """An optional capability of a storage: recording a trunk's sync state as one statement of its own.
+
+    Once telephony has applied a trunk, recording the outcome is one conditional update. A storage that offers this
+    runs it without the transaction around it (on SQLite, no ``BEGIN`` and ``COMMIT`` statements; on PostgreSQL, one
+    round trip instead of three), which is what a create pays for last. A storage without it is written to through a
+    unit of work instead (:meth:`TrunkRepository.set_sync_state`), with the same outcome.
+    """
+
+    async def record_sync_state(self, trunk_id: str, state: SyncState, *, revision: int) -> bool:
+        """Record ``state`` for the trunk if it is still at ``revision``, durably at once; whether it was.
+
+        As :meth:`TrunkRepository.set_sync_state` with ``revision`` in a unit of work committed straight after.
         """

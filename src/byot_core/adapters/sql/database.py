@@ -78,15 +78,26 @@ class Session:
     statements run on the event loop; with ``offload`` (long work: migrations) they run in a worker thread instead.
     A read-only session is a deferred transaction: WAL gives it a snapshot beside the writer, so it waits for nobody;
     a semaphore keeps readers to the connections not kept for the writer.
+
+    With ``autocommit``, each write statement commits on its own, with no transaction begun around it: for work that
+    is one statement (recording a sync state). It still takes the writers' turn (SQLite) or a connection turn
+    (PostgreSQL), and on SQLite it waits for a write lock held by another process as a transaction's begin does.
     """
 
     def __init__(
-        self, database: Database, *, read_only: bool = False, snapshot: bool = True, offload: bool = False
+        self,
+        database: Database,
+        *,
+        read_only: bool = False,
+        snapshot: bool = True,
+        offload: bool = False,
+        autocommit: bool = False,
     ) -> None:
         self._database = database
         self._read_only = read_only
         self._snapshot = snapshot
         self._offload = offload
+        self._autocommit = autocommit
         self._sync: Connection | None = None
         self._async: AsyncConnection | None = None
         self._transactional = False  # a snapshot reader's transaction, begun by SQLAlchemy
@@ -123,7 +134,7 @@ class Session:
             return self._async
         if self._async is None:
             self._async = await self._database.autocommit_connection()
-        if write and not self._begun:
+        if write and not self._begun and not self._autocommit:
             # Begun on asyncpg directly: the connection stays in autocommit for SQLAlchemy, which then begins nothing
             # of its own, and every statement, whoever sends it, runs in this transaction. Switching SQLAlchemy's
             # isolation level there and back cost about 0.1 ms of CPU a unit of work.
@@ -182,14 +193,22 @@ class Session:
                 await database.turn.acquire()
                 self._holds_turn = True
             try:
-                self._sync = await database.begin_writing()
+                self._sync = database.writer() if self._autocommit else await database.begin_writing()
             except BaseException:
                 self._release_turn()
                 raise
+        sync = self._sync
         if self._offload:
-            sync = self._sync
             return await database.in_thread(lambda: fn(sync, *args))
-        return fn(self._sync, *args)
+        if self._autocommit:
+            try:
+                return fn(sync, *args)
+            except DBAPIError as error:
+                if not _locked(error.orig):
+                    raise
+            # Another process holds the write lock: waited for in a worker thread, as begin_writing() waits for it.
+            return await database.in_thread(lambda: _waiting(sqlite_driver(sync), lambda: fn(sync, *args)))
+        return fn(sync, *args)
 
     def _release_turn(self) -> None:
         if self._holds_turn:
@@ -402,12 +421,19 @@ class Database:
             except sqlite3.OperationalError as error:
                 if not _locked(error):
                     raise
-                await self.in_thread(lambda: _begin_waiting(driver))
+                await self.in_thread(lambda: _waiting(driver, lambda: driver.execute("BEGIN IMMEDIATE")))
         except sqlite3.OperationalError as error:
             if _locked(error):
                 raise StorageBusy() from error
             raise DBAPIError.instance("BEGIN IMMEDIATE", None, error, sqlite3.Error, dialect=writer.dialect) from error
         return writer
+
+    def writer(self) -> Connection:
+        """The writing connection outside any transaction, its statements committing one by one (SQLite).
+
+        The caller holds the turn: no session has a transaction open on it then.
+        """
+        return self._writer_connection()
 
     def _writer_connection(self) -> Connection:
         writer = self._writer
@@ -520,11 +546,11 @@ def _checkpoint(driver: sqlite3.Connection) -> None:
     driver.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
 
-def _begin_waiting(driver: sqlite3.Connection) -> None:
-    """``BEGIN IMMEDIATE`` waiting for the write lock up to the busy timeout (in a worker thread)."""
+def _waiting(driver: sqlite3.Connection, work: Callable[[], T]) -> T:
+    """``work`` on the writing connection, waiting for the write lock up to the busy timeout (in a worker thread)."""
     driver.execute(f"PRAGMA busy_timeout={CONNECT_TIMEOUT_SECONDS * 1000}")
     try:
-        driver.execute("BEGIN IMMEDIATE")
+        return work()
     finally:
         driver.execute("PRAGMA busy_timeout=0")
 

@@ -14,6 +14,7 @@ from byot_core.adapters.sql.instance_repository import SqlInstanceRepository
 from byot_core.adapters.sql.migrate import check_schema, upgrade
 from byot_core.adapters.sql.number_repository import SqlNumberRepository
 from byot_core.adapters.sql.trunk_repository import SqlTrunkRepository
+from byot_core.domain.trunk import SyncState
 
 __all__ = ["SqlStorage", "SqlUnitOfWork"]
 
@@ -95,6 +96,22 @@ class SqlStorage:
         transaction to begin and end.
         """
         return SqlUnitOfWork(self.database, self._cache, read_only=read_only, snapshot=snapshot)
+
+    async def record_sync_state(self, trunk_id: str, state: SyncState, *, revision: int) -> bool:
+        """Record ``state`` for the trunk if it is still at ``revision``, in one statement committed on its own.
+
+        The :class:`~byot_core.ports.storage.SyncStateRecorder` capability: the update alone, without the ``BEGIN``
+        and ``COMMIT`` a unit of work would send around it.
+        """
+        session = Session(self.database, autocommit=True)
+        try:
+            recorded = await SqlTrunkRepository(session, self._cache, None).set_sync_state(
+                trunk_id, state, revision=revision
+            )
+            await session.commit()  # nothing left to commit: the statement's own commit is counted for checkpoints
+            return recorded
+        finally:
+            await session.close()
 
     async def close(self) -> None:
         """Release the connections."""
