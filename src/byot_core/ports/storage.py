@@ -243,10 +243,10 @@ class Storage(Protocol):
 class SyncStateRecorder(Protocol):
     """An optional capability of a storage: recording a trunk's sync state as one statement of its own.
 
-    Once telephony has applied a trunk, recording the outcome is one conditional update. A storage that offers this
-    runs it without the transaction around it (on SQLite, no ``BEGIN`` and ``COMMIT`` statements; on PostgreSQL, one
-    round trip instead of three), which is what a create pays for last. A storage without it is written to through a
-    unit of work instead (:meth:`TrunkRepository.set_sync_state`), with the same outcome.
+    Once telephony has applied a trunk, recording the outcome is one conditional update, the last write of every
+    create, update and reconcile. A storage that offers this runs it without the transaction around it (on SQLite,
+    no ``BEGIN`` and ``COMMIT`` statements; on PostgreSQL, one round trip instead of three). A storage without it is
+    written to through a unit of work instead (:meth:`TrunkRepository.set_sync_state`), with the same outcome.
     """
 
     async def record_sync_state(self, trunk_id: str, state: SyncState, *, revision: int) -> bool:
