@@ -103,7 +103,9 @@ async def test_a_sync_state_recorded_on_its_own_waits_for_a_lock_held_by_another
         monkeypatch.setattr(sql_database, "CONNECT_TIMEOUT_SECONDS", 0.1)
         other.execute("BEGIN IMMEDIATE")
         with pytest.raises(StorageBusy):
-            await asyncio.wait_for(storage.record_sync_state(trunk.id, SyncState.APPLIED, revision=1), timeout=5)
+            await asyncio.wait_for(
+                storage.record_sync_state(trunk.id, SyncState.APPLIED, revision=trunk.revision), timeout=5
+            )
         other.execute("ROLLBACK")
     finally:
         other.close()
