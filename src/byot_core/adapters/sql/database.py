@@ -413,7 +413,7 @@ class Database:
         waited for (up to the busy timeout) in a worker thread; the transaction then goes on on the event loop, since
         a transaction holding the write lock waits for nothing in WAL mode. ``StorageBusy`` if it stays taken.
         """
-        writer = self._writer_connection()
+        writer = self.writer()
         driver = sqlite_driver(writer)
         try:
             try:
@@ -429,13 +429,11 @@ class Database:
         return writer
 
     def writer(self) -> Connection:
-        """The writing connection outside any transaction, its statements committing one by one (SQLite).
+        """The one writing connection (SQLite), opened on first use and again after it failed.
 
-        The caller holds the turn: no session has a transaction open on it then.
+        Whoever holds the turn uses it, and finds no transaction open on it (each session ends its own before giving
+        the turn back): a statement sent on it without a ``BEGIN`` commits on its own.
         """
-        return self._writer_connection()
-
-    def _writer_connection(self) -> Connection:
         writer = self._writer
         if writer is None or writer.invalidated or writer.closed:
             assert self.sync_engine is not None
@@ -485,7 +483,7 @@ class Database:
         finally:
             self.readers.release()
         async with self.turn:
-            writer = sqlite_driver(self._writer_connection())
+            writer = sqlite_driver(self.writer())
             await self.in_thread(lambda: _checkpoint(writer))
 
     async def in_thread(self, fn: Callable[[], T]) -> T:
