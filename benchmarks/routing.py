@@ -1,9 +1,10 @@
 """Inbound routing decision: the full use case on in-memory storage, against a naive linear scan.
 
-Measures ``app.inbound.explain(called, source)`` (a unit of work, the canonical-key lookup, the source-address check
-and the decision with its explanation) at 1,000 and 1,000,000 numbers, with 100 and 100,000 CIDR identifiers all on
-the ip-based trunk that most calls reach (the worst case for the source check), and the same decisions by a linear
-scan over the same data. Prints medians, p99, ratios, and checks the targets:
+Measures ``app.inbound.explain(called, source)`` (the canonical-key lookup, read at once from the in-memory storage
+without a unit of work, the source-address check and the decision with its explanation) at 1,000 and 1,000,000
+numbers, with 100 and 100,000 CIDR identifiers all on the ip-based trunk that most calls reach (the worst case for the
+source check), and the same decisions by a linear scan over the same data. Prints medians, p99, ratios, and checks
+the targets:
 
 - median at most 10 µs at 1,000,000 numbers and 100,000 identifiers;
 - that median at most 2x the 1,000-number median;

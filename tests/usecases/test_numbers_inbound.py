@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import attrs
 import pytest
 
 from byot_core import (
@@ -13,6 +16,8 @@ from byot_core import (
     PhoneNumberRemoved,
     TrunkNotFound,
 )
+from byot_core.adapters.memory import MemoryStorage
+from byot_core.adapters.memory.storage import MemoryUnitOfWork
 from byot_core.domain.execution import Direction
 from byot_core.domain.routing import Rejection, RejectReason, Route
 from byot_core.domain.status import ExecutionStatus
@@ -221,3 +226,42 @@ async def test_a_default_agent_must_exist_in_the_account(world: World) -> None:
     with pytest.raises(AgentNotFound):
         await world.app.trunks.update(ACCOUNT, trunk.trunk.id, {"default_inbound_agent_id": "agt-nobody"})
     assert (await world.app.trunks.get(ACCOUNT, trunk.trunk.id)).trunk.default_inbound_agent_id is None
+
+
+async def test_explain_reads_memory_storage_without_a_unit_of_work_and_waits_for_an_open_one() -> None:
+    """On a storage that reads at once, explain opens no unit of work, unless one is open or channels are counted.
+
+    While another unit of work is open it waits for it to end, and then sees what that one committed.
+    """
+    opened: list[bool] = []
+
+    class Counting(MemoryStorage):
+        def unit_of_work(self, *, read_only: bool = False, snapshot: bool = True) -> MemoryUnitOfWork:
+            opened.append(read_only)
+            return super().unit_of_work(read_only=read_only, snapshot=snapshot)
+
+    world = make_world(storage=Counting())
+    trunk_id, number_id = await mapped(world)
+    opened.clear()
+    assert isinstance(await world.app.inbound.explain("+919876543210"), Route)
+    assert opened == [], "explain opened a unit of work on a storage that reads at once"
+
+    async with world.storage.unit_of_work() as uow:
+        pending = asyncio.ensure_future(world.app.inbound.explain("+919876543210"))
+        await asyncio.sleep(0.01)
+        assert not pending.done(), "explain read beside an open unit of work"
+        number = await uow.numbers.get(ACCOUNT, number_id)
+        assert number is not None
+        await uow.numbers.update(attrs.evolve(number, is_active=False))
+        await uow.commit()
+    decision = await pending
+    assert isinstance(decision, Rejection)
+    assert decision.reason is RejectReason.NUMBER_INACTIVE
+
+    async with world.storage.unit_of_work() as uow:
+        await uow.numbers.update(attrs.evolve(number, is_active=True))
+        await uow.commit()
+    await world.app.trunks.update(ACCOUNT, trunk_id, {"channels": 2})
+    opened.clear()
+    assert isinstance(await world.app.inbound.explain("+919876543210"), Route)
+    assert opened == [True], "a trunk with a channel limit has its calls counted in a unit of work"

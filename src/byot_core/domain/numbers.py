@@ -115,8 +115,9 @@ def plain_key(raw: str) -> str | None:
 
     Carriers send called numbers this way, so this is the lookup key routing tries first, at no parsing cost.
     """
-    digits = raw[1:] if raw.startswith("+") else raw
-    if digits.isascii() and digits.isdigit() and digits[0] != "0":
+    # Written for speed (routing calls this on every call): a slice compare is cheaper than a method call.
+    digits = raw[1:] if raw[:1] == "+" else raw
+    if digits.isdigit() and digits.isascii() and digits[0] != "0":
         return digits
     return None
 

@@ -254,7 +254,8 @@ def route_inbound(call: InboundCall, candidates: Sequence[RouteCandidate]) -> Ro
     """
     if not candidates:
         return Rejection(RejectReason.UNKNOWN_NUMBER, call)
-    candidate = _pick(call, candidates)
+    # Most DIDs have one candidate: no choice to make (this runs on every call).
+    candidate = candidates[0] if len(candidates) == 1 else _pick(call, candidates)
     number, trunk = candidate.number, candidate.trunk
     if not trunk.routes_calls:
         return Rejection(RejectReason.TRUNK_INACTIVE, call, candidate)

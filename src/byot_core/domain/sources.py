@@ -74,11 +74,18 @@ class SourceMatcher:
 
     def allows(self, address: str | None) -> bool:
         """Whether the address lies in one of the ranges."""
-        found = address_value(address) if address else None
-        if found is None:
+        if not address:
             return False
-        version, value = found
-        starts, ends = (self.v4_starts, self.v4_ends) if version == 4 else (self.v6_starts, self.v6_ends)
+        # A plain IPv4 address, what carriers send from, is read here: this runs on every inbound call.
+        try:
+            value = int.from_bytes(socket.inet_pton(socket.AF_INET, address), "big")
+            starts, ends = self.v4_starts, self.v4_ends
+        except (OSError, ValueError, TypeError):
+            found = address_value(address)
+            if found is None:
+                return False
+            version, value = found
+            starts, ends = (self.v4_starts, self.v4_ends) if version == 4 else (self.v6_starts, self.v6_ends)
         index = bisect.bisect_right(starts, value) - 1
         return index >= 0 and value <= ends[index]
 

@@ -28,6 +28,7 @@ __all__ = [
     "InstanceRepository",
     "PhoneNumberRepository",
     "ReadOnlyUnitOfWork",
+    "RoutingReader",
     "Storage",
     "SyncStateRecorder",
     "TrunkRepository",
@@ -253,4 +254,22 @@ class SyncStateRecorder(Protocol):
         """Record ``state`` for the trunk if it is still at ``revision``, durably at once; whether it was.
 
         As :meth:`TrunkRepository.set_sync_state` with ``revision`` in a unit of work committed straight after.
+        """
+
+
+@runtime_checkable
+class RoutingReader(Protocol):
+    """An optional capability of a storage: routing candidates read at once, without a unit of work.
+
+    A storage kept in the process's memory can answer a routing lookup with a few dictionary reads; opening and
+    closing a unit of work around them would cost several times as much. :meth:`InboundService.explain
+    <byot_core.services.inbound.InboundService.explain>` uses this when the storage has it, else (and whenever it
+    answers ``None``) a read-only unit of work, with the same outcome.
+    """
+
+    def routing_candidates_now(self, key: str) -> Sequence[RouteCandidate] | None:
+        """As :meth:`PhoneNumberRepository.routing_candidates` in a unit of work of its own, or ``None`` if not now.
+
+        ``None`` says the storage cannot read without waiting (a unit of work is open and may be half-way through a
+        change): the caller then reads through a unit of work, which waits its turn.
         """

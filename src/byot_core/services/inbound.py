@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 import attrs
 
@@ -31,7 +31,7 @@ from byot_core.domain.routing import (
 from byot_core.domain.status import ExecutionStatus
 from byot_core.domain.telephony import InboundOffer
 from byot_core.guide import read_mapping
-from byot_core.ports.storage import UnitOfWork
+from byot_core.ports.storage import RoutingReader, UnitOfWork
 from byot_core.services.calls import CallService
 from byot_core.services.deps import Dependencies
 from byot_core.services.transactions import in_transaction
@@ -58,6 +58,12 @@ class InboundService:
 
     deps: Dependencies
     calls: CallService | None = None
+    # A storage that reads routing candidates at once spares explain() a unit of work (checked once, not per call).
+    _reader: RoutingReader | None = attrs.field(init=False, repr=False, eq=False)
+
+    @_reader.default
+    def _storage_reader(self) -> RoutingReader | None:
+        return self.deps.storage if isinstance(self.deps.storage, RoutingReader) else None
 
     async def _mapped_number(self, uow: UnitOfWork, account_id: str, number_id: str) -> PhoneNumber:
         number = await uow.numbers.get(account_id, number_id)
@@ -109,17 +115,29 @@ class InboundService:
         await in_transaction(self.deps.storage, store)
         return Message("SIP trunk number successfully unlinked from agent")
 
+    def _other_keys(self, called: str, plain: str | None) -> Iterator[str]:
+        """The keys to try after the called number's plain digits (which need no parsing): its canonical key."""
+        return (key for key in candidate_keys(called, self.deps.default_region) if key != plain)
+
     async def _candidates(self, uow: UnitOfWork, called: str) -> Sequence[RouteCandidate]:
         key = plain_key(called)
-        if key is not None:
-            found = await uow.numbers.routing_candidates(key)
-            if found:
+        if key is not None and (found := await uow.numbers.routing_candidates(key)):
+            return found
+        for other in self._other_keys(called, key):
+            if found := await uow.numbers.routing_candidates(other):
                 return found
-        for other in candidate_keys(called, self.deps.default_region):
-            if other == key:
-                continue
-            found = await uow.numbers.routing_candidates(other)
-            if found:
+        return ()
+
+    def _candidates_now(self, reader: RoutingReader, called: str) -> Sequence[RouteCandidate] | None:
+        """As :meth:`_candidates`, read at once; ``None`` when the storage cannot read now."""
+        key = plain_key(called)
+        if key is not None:
+            found = reader.routing_candidates_now(key)
+            if found is None or found:
+                return found
+        for other in self._other_keys(called, key):
+            found = reader.routing_candidates_now(other)
+            if found is None or found:
                 return found
         return ()
 
@@ -127,9 +145,17 @@ class InboundService:
         self, called: str, source: str | None = None, arrived_on_trunk_id: str | None = None
     ) -> RoutingDecision:
         """Decide, without side effects, what would happen to a call: for troubleshooting (``decision.explain()``)."""
+        call = InboundCall(called, source, arrived_on_trunk_id)
+        if self._reader is not None:
+            candidates = self._candidates_now(self._reader, called)
+            if candidates is not None:
+                decision = route_inbound(call, candidates)
+                # A trunk with a channel limit needs its calls counted, which takes a unit of work.
+                if not (isinstance(decision, Route) and decision.candidate.trunk.channels is not None):
+                    return decision
         async with self.deps.storage.unit_of_work(read_only=True, snapshot=False) as uow:
             candidates = await self._candidates(uow, called)
-            return await self._decide(uow, InboundCall(called, source, arrived_on_trunk_id), candidates)
+            return await self._decide(uow, call, candidates)
 
     @staticmethod
     async def _decide(uow: UnitOfWork, call: InboundCall, candidates: Sequence[RouteCandidate]) -> RoutingDecision:

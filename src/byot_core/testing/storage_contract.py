@@ -19,7 +19,7 @@ import attrs
 from byot_core.domain.errors import PhoneNumberConflict, PhoneNumberOnTrunk, StorageBusy, TrunkNameConflict
 from byot_core.domain.secret import SealedSecret
 from byot_core.domain.trunk import IpIdentifier, SyncState
-from byot_core.ports.storage import ReadOnlyUnitOfWork
+from byot_core.ports.storage import ReadOnlyUnitOfWork, RoutingReader
 from byot_core.testing.execution_checks import (
     executions_by_channel_and_agent,
     leases_are_claimed_once_and_calls_adopted,
@@ -27,7 +27,7 @@ from byot_core.testing.execution_checks import (
 from byot_core.testing.samples import T0, StorageFactory, sample_number, sample_trunk
 from byot_core.testing.samples import expect as _expect
 
-__all__ = ["STORAGE_CONTRACT", "StorageFactory", "sample_number", "sample_trunk"]
+__all__ = ["STORAGE_CONTRACT", "StorageFactory", "routing_reads_at_once", "sample_number", "sample_trunk"]
 
 _T0 = T0
 
@@ -303,6 +303,33 @@ async def numbers_added_together(new: StorageFactory) -> None:
         assert len(await uow.numbers.list_for_trunk("acct-1", "t1")) == 2, "add_all stores every number"
         again = [sample_number("n3", trunk, "442079460000"), sample_number("n4", trunk)]
         await _expect(PhoneNumberOnTrunk, uow.numbers.add_all(again), "add_all of a DID already on the trunk")
+
+
+async def routing_reads_at_once(new: StorageFactory) -> None:
+    """For a storage with the ``RoutingReader`` capability: reads at once agree with reads in a unit of work.
+
+    Not part of :data:`STORAGE_CONTRACT` (a storage need not offer the capability); run it for one that does. While a
+    unit of work is open, a read at once answers ``None`` or what is committed, never the unit's changes.
+    """
+    storage = await new()
+    assert isinstance(storage, RoutingReader), "the storage does not offer routing_candidates_now"
+    active, inactive = sample_trunk("t1"), sample_trunk("t2", active=False)
+    async with storage.unit_of_work() as uow:
+        for trunk in (active, inactive):
+            await uow.trunks.add(trunk)
+            await uow.numbers.add(sample_number(f"n-{trunk.id}", trunk))
+        await uow.commit()
+    for key in ("919876543210", "15550000001"):
+        async with storage.unit_of_work(read_only=True) as uow:
+            expected = await uow.numbers.routing_candidates(key)
+        now = storage.routing_candidates_now(key)
+        assert now is not None, "nothing is open, yet the storage could not read at once"
+        assert sorted(now, key=lambda c: c.number.id) == sorted(expected, key=lambda c: c.number.id), key
+    async with storage.unit_of_work() as uow:
+        await uow.numbers.add(sample_number("n-new", active, "15550000001"))
+        during = storage.routing_candidates_now("15550000001")
+        assert not during, "a read at once saw a change not yet committed"
+    assert storage.routing_candidates_now("15550000001") == (), "a read at once saw a change rolled back"
 
 
 #: Every check of the contract, in a stable order.

@@ -30,7 +30,7 @@ class State:
         self.names: dict[tuple[str, str], str] = {}
         self.holders: dict[str, str] = {}
         self.on_trunk: dict[tuple[str, str], str] = {}
-        self.by_key: dict[str, dict[str, PhoneNumber]] = {}
+        self.by_key: dict[str, PhoneNumber | tuple[PhoneNumber, ...]] = {}
         self.by_trunk: dict[str, dict[str, None]] = {}
         self.by_channel: dict[str, str] = {}
         self.by_agent: dict[tuple[str, str], dict[str, None]] = {}
@@ -69,15 +69,15 @@ class Journal:
             self.entries.append((mapping, key, mapping[key]))
             del mapping[key]
 
-    def add_to(self, index: dict[Any, dict[str, Any]], key: Any, member: str, value: Any = None) -> None:
+    def add_to(self, index: dict[Any, dict[str, None]], key: Any, member: str) -> None:
         """Add ``member`` to the index entry ``key`` (made if needed), journaled."""
         members = index.get(key)
         if members is None:
             members = {}
             self.set(index, key, members)
-        self.set(members, member, value)
+        self.set(members, member, None)
 
-    def remove_from(self, index: dict[Any, dict[str, Any]], key: Any, member: str) -> None:
+    def remove_from(self, index: dict[Any, dict[str, None]], key: Any, member: str) -> None:
         """Remove ``member`` from the index entry ``key`` (dropped when empty), journaled."""
         members = index.get(key)
         if members is not None:

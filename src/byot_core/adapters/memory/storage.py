@@ -6,8 +6,9 @@ journal every change so that leaving without commit undoes it. Uniqueness is enf
 - ``_names``: (account, trunk name key) → trunk id, for live trunks;
 - ``_holders``: canonical DID → number id, for live numbers on active trunks (at most one, platform-wide);
 - ``_on_trunk``: (trunk id, canonical DID) → number id, for live numbers (no DID twice on one trunk);
-- ``_by_key``: canonical DID → its live numbers (id → the stored number), for routing: one dictionary read finds
-  the numbers themselves, and their trunks come from the small trunk dictionary.
+- ``_by_key``: canonical DID → its live number (the stored number itself, or a tuple of them when a DID is on several
+  trunks, active or not), for routing: one dictionary read finds the numbers themselves, and their trunks come from
+  the small trunk dictionary.
 """
 
 from __future__ import annotations
@@ -170,20 +171,7 @@ class _NumberRepo(_Repositories):
         return len(numbers)
 
     async def routing_candidates(self, key: str) -> Sequence[RouteCandidate]:
-        state = self.state
-        numbers = state.by_key.get(key)
-        if not numbers:
-            return ()
-        found = []
-        for number in numbers.values():
-            trunk = state.trunks[number.trunk_id]
-            if trunk.deleted:
-                continue
-            sources = state.sources.get(trunk.id)
-            if sources is None:
-                sources = state.sources[trunk.id] = allowed_sources(trunk)
-            found.append(RouteCandidate(number, trunk, sources))
-        return found
+        return _routing_candidates(self.state, key)
 
     def _put(self, number: PhoneNumber) -> None:
         state, journal = self.state, self.journal
@@ -198,13 +186,42 @@ class _NumberRepo(_Repositories):
                 raise PhoneNumberConflict()
         journal.set(state.numbers, number.id, number)
         journal.add_to(state.by_trunk, number.trunk_id, number.id)
+        key = number.canonical_key
+        others = tuple(n for n in _numbers_of(state.by_key.get(key)) if n.id != number.id)
         if number.deleted:
-            journal.delete(state.on_trunk, (number.trunk_id, number.canonical_key))
-            journal.remove_from(state.by_key, number.canonical_key, number.id)
+            journal.delete(state.on_trunk, (number.trunk_id, key))
+            live = others
         else:
-            journal.set(state.on_trunk, (number.trunk_id, number.canonical_key), number.id)
-            journal.add_to(state.by_key, number.canonical_key, number.id, number)
+            journal.set(state.on_trunk, (number.trunk_id, key), number.id)
+            live = (*others, number)
+        if not live:
+            journal.delete(state.by_key, key)
+        else:
+            journal.set(state.by_key, key, live[0] if len(live) == 1 else live)
         self.trunks._index_holder(number, trunk)
+
+
+def _numbers_of(entry: PhoneNumber | tuple[PhoneNumber, ...] | None) -> tuple[PhoneNumber, ...]:
+    """The live numbers a DID index entry holds."""
+    if entry is None:
+        return ()
+    return (entry,) if isinstance(entry, PhoneNumber) else entry
+
+
+def _routing_candidates(state: _State, key: str) -> Sequence[RouteCandidate]:
+    entry = state.by_key.get(key)
+    if entry is None:
+        return ()
+    found = []
+    for number in (entry,) if isinstance(entry, PhoneNumber) else entry:
+        trunk = state.trunks[number.trunk_id]
+        if trunk.deleted:
+            continue
+        sources = state.sources.get(trunk.id)
+        if sources is None:
+            sources = state.sources[trunk.id] = allowed_sources(trunk)
+        found.append(RouteCandidate(number, trunk, sources))
+    return found
 
 
 class _ExecutionRepo(_Repositories):
@@ -351,3 +368,13 @@ class MemoryStorage:
     def unit_of_work(self, *, read_only: bool = False, snapshot: bool = True) -> MemoryUnitOfWork:
         """A new unit of work (``read_only`` refuses writes; every unit here reads one consistent state)."""
         return MemoryUnitOfWork(self._state, self._lock, read_only=read_only)
+
+    def routing_candidates_now(self, key: str) -> Sequence[RouteCandidate] | None:
+        """The routing candidates for ``key`` read at once, or ``None`` while a unit of work is open.
+
+        The :class:`~byot_core.ports.storage.RoutingReader` capability. Units of work change the state in place, so
+        it is read only when none is open; the read does not await, so none can open during it.
+        """
+        if self._lock.locked():
+            return None
+        return _routing_candidates(self._state, key)
