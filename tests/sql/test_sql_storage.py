@@ -237,18 +237,28 @@ async def test_listing_and_getting_do_not_query_per_row(sql: tuple[byot_core.Byo
 
 
 async def test_a_sync_state_is_recorded_in_one_statement_of_its_own(sql: tuple[byot_core.Byot, SqlStorage]) -> None:
-    """The outcome of a push: one UPDATE for the revision pushed, committed on its own (no BEGIN, no COMMIT)."""
+    """The outcome of a push: one UPDATE for the revision pushed.
+
+    On PostgreSQL it commits on its own (no BEGIN, no COMMIT). On SQLite it joins the transaction of the writes ready
+    at the same time: records made at once share one BEGIN and one COMMIT.
+    """
     app, storage = sql
     assert isinstance(storage, SyncStateRecorder)
-    trunk = (await app.trunks.create(ACCOUNT, body(USERPASS_TRUNK))).trunk
-    assert trunk.sync_state is SyncState.APPLIED
+    trunks = [(await app.trunks.create(ACCOUNT, body(USERPASS_TRUNK, name=f"t{i}"))).trunk for i in range(3)]
+    assert all(trunk.sync_state is SyncState.APPLIED for trunk in trunks)
     counter = StatementCounter(storage)
-    recorded = await storage.record_sync_state(trunk.id, SyncState.FAILED, revision=trunk.revision)
+    recorded = await asyncio.gather(
+        *(storage.record_sync_state(trunk.id, SyncState.FAILED, revision=trunk.revision) for trunk in trunks)
+    )
     await asyncio.sleep(0)  # asyncpg calls its query loggers soon after, not at once
     counter.stop()
-    assert recorded
+    assert recorded == [True, True, True]
     sent = [sql.split()[0].upper() for sql in counter.sent if not sql.lstrip().upper().startswith("PRAGMA")]
-    assert sent == ["UPDATE"], counter.sent
+    if storage.database.backend == "sqlite":
+        assert sent == ["BEGIN", "UPDATE", "UPDATE", "UPDATE", "COMMIT"], counter.sent
+    else:
+        assert sent == ["UPDATE", "UPDATE", "UPDATE"], counter.sent
+    trunk = trunks[0]
     assert (await app.trunks.get(ACCOUNT, trunk.id)).trunk.sync_state is SyncState.FAILED
     # Another revision's state is not recorded, and says so; nor a trunk that is not stored.
     assert not await storage.record_sync_state(trunk.id, SyncState.APPLIED, revision=trunk.revision + 1)

@@ -86,7 +86,7 @@ async def test_a_lock_never_released_is_storage_busy_and_writes_nothing(
 async def test_a_sync_state_recorded_on_its_own_waits_for_a_lock_held_by_another_process(
     sqlite: tuple[byot_core.Byot, SqlStorage, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """One statement without a transaction still waits off the event loop for the write lock, and gives up in time."""
+    """A sync state recorded alone still waits off the event loop for the write lock, and gives up in time."""
     app, storage, path = sqlite
     trunk = (await app.trunks.create(ACCOUNT, body(USERPASS_TRUNK))).trunk
     other = sqlite3.connect(path, isolation_level=None)

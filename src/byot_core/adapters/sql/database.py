@@ -65,6 +65,27 @@ def _locked(error: BaseException | None) -> bool:
     return isinstance(error, sqlite3.OperationalError) and "database is locked" in str(error)
 
 
+class _Batch:
+    """Writing sessions of one SQLite transaction, committed together (see :meth:`Database.begin_unit`)."""
+
+    __slots__ = ("units", "waiting")
+
+    def __init__(self) -> None:
+        self.units = 0  # sessions whose work the transaction holds, to be committed
+        self.waiting: list[asyncio.Future[None]] = []  # one for each of them, done when the transaction is
+
+
+class _Unit:
+    """A writing session's place in its batch: whether it began the transaction, or after a savepoint of its own."""
+
+    __slots__ = ("batch", "opened", "savepoint")
+
+    def __init__(self, batch: _Batch, *, opened: bool, savepoint: bool) -> None:
+        self.batch = batch
+        self.opened = opened
+        self.savepoint = savepoint
+
+
 class Session:
     """One connection and its transaction, on either backend.
 
@@ -73,15 +94,18 @@ class Session:
     statement sees the committed data of its start either way, and a read then costs no BEGIN and ROLLBACK round
     trips. The first write begins the transaction, and every later statement of the session runs inside it (so reads
     see its writes).
-    On SQLite a writing session is one ``BEGIN IMMEDIATE`` transaction on the process's one writing connection, begun
-    on first use; writing sessions of one process take turns (an asyncio lock, held from first use to close). Its
-    statements run on the event loop; with ``offload`` (long work: migrations) they run in a worker thread instead.
-    A read-only session is a deferred transaction: WAL gives it a snapshot beside the writer, so it waits for nobody;
-    a semaphore keeps readers to the connections not kept for the writer.
+    On SQLite a writing session is a unit of a batch: writing sessions of one process take turns (an asyncio lock,
+    held from first use to commit or close) on the process's one writing connection, in one ``BEGIN IMMEDIATE``
+    transaction that the sessions of a batch share, each after a savepoint of its own (see
+    :meth:`Database.begin_unit`). A session's commit returns once the batch's transaction is committed. Its
+    statements run on the event loop; with ``offload`` (long work: migrations) it is a transaction of its own, run in
+    a worker thread. A read-only session is a deferred transaction: WAL gives it a snapshot beside the writer, so it
+    waits for nobody; a semaphore keeps readers to the connections not kept for the writer.
 
-    With ``autocommit``, each write statement commits on its own, with no transaction begun around it: for work that
-    is one statement (recording a sync state). It still takes the writers' turn (SQLite) or a connection turn
-    (PostgreSQL), and on SQLite it waits for a write lock held by another process as a transaction's begin does.
+    With ``autocommit`` the session runs one write statement, for work that is one statement (recording a sync
+    state): on PostgreSQL it commits on its own, with no transaction begun around it; on SQLite it joins the batch
+    without a savepoint (SQLite undoes a failed statement on its own). It still takes a connection turn (PostgreSQL)
+    or the writers' turn (SQLite).
     """
 
     def __init__(
@@ -105,6 +129,7 @@ class Session:
         self._holds_turn = False
         self._holds_reader = False
         self._holds_connection = False  # PostgreSQL: one of the process's connections (see Database.connection_turn)
+        self._unit: _Unit | None = None  # SQLite: this writing session's place in its batch
 
     @property
     def read_only(self) -> bool:
@@ -190,24 +215,19 @@ class Session:
             return fn(self._sync, *args)
         if self._sync is None:
             if not self._holds_turn:
-                await database.turn.acquire()
+                await database.take_turn()
                 self._holds_turn = True
             try:
-                self._sync = database.writer() if self._autocommit else await database.begin_writing()
+                if self._offload:
+                    self._sync = await database.begin_alone()
+                else:
+                    self._sync, self._unit = await database.begin_unit(savepoint=not self._autocommit)
             except BaseException:
                 self._release_turn()
                 raise
         sync = self._sync
         if self._offload:
             return await database.in_thread(lambda: fn(sync, *args))
-        if self._autocommit:
-            try:
-                return fn(sync, *args)
-            except DBAPIError as error:
-                if not _locked(error.orig):
-                    raise
-            # Another process holds the write lock: waited for in a worker thread, as begin_writing() waits for it.
-            return await database.in_thread(lambda: _waiting(sqlite_driver(sync), lambda: fn(sync, *args)))
         return fn(sync, *args)
 
     def _release_turn(self) -> None:
@@ -230,17 +250,24 @@ class Session:
                     await self._async.run_sync(_send, "COMMIT")
                     self._begun = False
             elif self._sync is not None:
-                sync = self._sync
+                sync, unit = self._sync, self._unit
                 if self._read_only:
                     _end(sync, commit=False)  # nothing was written: ending the snapshot is all a commit would do
                     self._database.reader_done(sync)
+                elif unit is None:
+                    _end(sync, commit=True)  # offloaded: a transaction of its own
+                    self._database.committed(1)
+                self._sync = self._unit = None
+                if unit is None:
+                    self._release_turn()
                 else:
-                    # In WAL mode with synchronous=NORMAL a commit appends to the WAL without syncing the disk, and
-                    # the writing connection never checkpoints: nothing here waits for the disk.
-                    _end(sync, commit=True)
-                    await self._database.committed()
-                self._sync = None
-                self._release_turn()
+                    # The unit's work joins its batch; the turn goes to the next session, and this one waits for
+                    # the batch's commit.
+                    try:
+                        done = self._database.end_unit(unit, commit=True)
+                    finally:
+                        self._release_turn()
+                    await self._database.until_committed(unit, done)
         except DBAPIError as error:
             if _conflict(error):
                 raise StorageBusy() from error
@@ -251,13 +278,16 @@ class Session:
         if self._async is not None:
             await self._give_back_async()
         elif self._sync is not None:
-            sync, self._sync = self._sync, None
+            sync, unit, self._sync, self._unit = self._sync, self._unit, None, None
             try:
-                _end(sync, commit=False)
-                if self._read_only:
-                    self._database.reader_done(sync)
+                if unit is not None:
+                    self._database.end_unit(unit, commit=False)
                 else:
-                    self._database.writer_done(sync)
+                    _end(sync, commit=False)
+                    if self._read_only:
+                        self._database.reader_done(sync)
+                    else:
+                        self._database.writer_done(sync)
             finally:
                 self._release_turn()
 
@@ -295,6 +325,7 @@ class Database:
         self._executor: ThreadPoolExecutor | None = None
         #: SQLite writing sessions of this process take turns (see :class:`Session`).
         self.turn = asyncio.Lock()
+        self._wanting_turn = 0  # sessions waiting for the turn
         #: SQLite reading sessions open at once: every connection but the one kept for the writer.
         self.readers = asyncio.Semaphore(_SQLITE_CONNECTIONS - 1)
         # Reading connections kept between read-only sessions: checking one out of the pool and back cost more than
@@ -306,6 +337,9 @@ class Database:
         self.connections = asyncio.Semaphore(POSTGRES_CONNECTIONS)
         # SQLite: the one connection writing sessions use, one at a time (they take turns), kept between them.
         self._writer: Connection | None = None
+        # SQLite: the batch whose transaction is open on the writing connection, and the tasks that commit batches.
+        self._batch: _Batch | None = None
+        self._flushes: set[asyncio.Task[None]] = set()
         self._commits = 0
         self._checkpoint: asyncio.Task[None] | None = None
         if self.backend == "sqlite":
@@ -406,14 +440,169 @@ class Database:
         else:
             await connection.close()
 
-    async def begin_writing(self) -> Connection:
-        """The writing connection, in a new ``BEGIN IMMEDIATE`` transaction (SQLite; the caller holds the turn).
+    async def begin_unit(self, *, savepoint: bool = True) -> tuple[Connection, _Unit]:
+        """The writing connection for a session, in the open batch's transaction (SQLite; the caller holds the turn).
+
+        Writing sessions of one process share transactions: the first to write when none is open begins one (``BEGIN
+        IMMEDIATE``) and, once it has committed its own work, commits the transaction after the sessions ready to run by
+        then have written (they take the turn in the meantime, each after a savepoint of its own, so that one rolled
+        back undoes only its own work; see :meth:`until_committed`). Under load a transaction then carries many
+        sessions' writes: one ``BEGIN`` and one ``COMMIT`` for all of them, and the WAL pages they share written once. A
+        session's commit returns only once the transaction is committed, so nothing is acknowledged before it is
+        durable. ``savepoint=False`` is for a session of one statement (SQLite undoes a failed statement on its own).
+        """
+        batch = self._batch
+        if batch is not None and self._lost(batch):
+            self._fail(batch)
+            batch = None
+        writer = self.writer()
+        if batch is not None:
+            if savepoint:
+                _send_sqlite(writer, "SAVEPOINT byot_unit")
+            return writer, _Unit(batch, opened=False, savepoint=savepoint)
+        await self._begin_immediate(writer)
+        batch = self._batch = _Batch()
+        return writer, _Unit(batch, opened=True, savepoint=False)
+
+    def end_unit(self, unit: _Unit, *, commit: bool) -> asyncio.Future[None]:
+        """End a writing session's part of its batch (its caller holds the turn): the future of the batch's commit.
+
+        Without ``commit`` the session's work is undone: back to its savepoint, or the whole transaction when the
+        session began it (nothing else is in it yet: sessions take turns). When the transaction is no longer open
+        (SQLite rolls a transaction back on some errors, such as a full disk), the batch fails: its sessions' commits
+        raise ``StorageBusy`` (nothing of theirs was written; the write use cases run them again).
+        """
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        writer, batch = self._writer, unit.batch
+        if writer is None or self._lost(batch):
+            self._fail(batch)
+            if commit:
+                raise StorageBusy()
+            done.set_result(None)
+            return done
+        try:
+            if not commit and unit.opened:
+                self._batch = None  # nothing else is in it: it began the batch, and sessions take turns
+                _end(writer, commit=False)
+            elif not commit and unit.savepoint:
+                _send_sqlite(writer, "ROLLBACK TO byot_unit")
+                _send_sqlite(writer, "RELEASE byot_unit")
+            elif unit.savepoint:
+                _send_sqlite(writer, "RELEASE byot_unit")
+        except DBAPIError:
+            self._fail(batch)
+            raise
+        if commit:
+            batch.units += 1
+            batch.waiting.append(done)
+        else:
+            done.set_result(None)
+        return done
+
+    async def take_turn(self) -> None:
+        """Wait for the writers' turn (SQLite), first come first served."""
+        self._wanting_turn += 1
+        try:
+            await self.turn.acquire()
+        finally:
+            self._wanting_turn -= 1
+
+    def _lost(self, batch: _Batch) -> bool:
+        """Whether ``batch``'s transaction is gone: ended, rolled back by SQLite, or its connection failed."""
+        writer = self._writer
+        return (
+            batch is not self._batch
+            or writer is None
+            or writer.invalidated
+            or writer.closed
+            or not sqlite_driver(writer).in_transaction
+        )
+
+    async def until_committed(self, unit: _Unit, done: asyncio.Future[None]) -> None:
+        """Wait until the batch of a committed session is committed (``done``, from :meth:`end_unit`).
+
+        The session that began the batch commits it, after letting every task ready to run by then run first: those
+        with writes to make join the batch (or queue for the turn, to join it).
+        """
+        if unit.opened:
+            try:
+                await asyncio.sleep(0)
+            finally:
+                self._flush_soon(unit.batch)  # even if cancelled: the others in the batch wait for it
+        await done
+
+    def _flush_soon(self, batch: _Batch) -> None:
+        """Commit ``batch`` now if no session holds the turn or waits for it; else once those waiting have joined it."""
+        if batch is not self._batch:
+            return  # already committed, or failed
+        if not self.turn.locked() and not self._wanting_turn:
+            self._settle(batch)
+            return
+        # Sessions queue for the turn (they are handed it one after the other, a loop iteration each): the batch is
+        # committed after those already waiting, which join it, as a session waiting in the same queue would be.
+        flush = asyncio.get_running_loop().create_task(self._flush(batch))
+        self._flushes.add(flush)
+        flush.add_done_callback(self._flushes.discard)
+
+    async def _flush(self, batch: _Batch) -> None:
+        """Commit ``batch`` when the turn comes to it (no session is half-way)."""
+        async with self.turn:
+            if batch is self._batch:
+                self._settle(batch)
+
+    def _settle(self, batch: _Batch) -> None:
+        """Commit the open batch's transaction (the caller holds the turn) and tell its sessions how it went."""
+        writer = self._writer
+        try:
+            if writer is None:
+                raise StorageBusy()
+            # In WAL mode with synchronous=NORMAL a commit appends to the WAL without syncing the disk, and the
+            # writing connection never checkpoints: nothing here waits for the disk.
+            _end(writer, commit=True)
+        except Exception:
+            log.warning("a SQLite transaction of %d units of work could not be committed", batch.units, exc_info=True)
+            self._fail(batch)
+            return
+        self._batch = None
+        for done in batch.waiting:
+            if not done.done():  # a session cancelled while waiting
+                done.set_result(None)
+        self.committed(batch.units)
+
+    def _fail(self, batch: _Batch) -> None:
+        """The batch's transaction is lost: undo what is left of it, and fail its sessions' commits."""
+        writer = self._writer
+        if self._batch is batch:
+            self._batch = None
+            if writer is not None:
+                try:
+                    _end(writer, commit=False)
+                except Exception:
+                    log.warning("a failed SQLite transaction could not be rolled back", exc_info=True)
+                self.writer_done(writer)  # replaced at the next write if it failed
+        for done in batch.waiting:
+            if not done.done():
+                done.set_exception(StorageBusy())
+        batch.waiting.clear()
+
+    async def begin_alone(self) -> Connection:
+        """The writing connection in a transaction of its own, outside batches (SQLite, offloaded work: migrations).
+
+        The caller holds the turn; an open batch is committed first.
+        """
+        if self._batch is not None:
+            self._settle(self._batch)
+        writer = self.writer()
+        await self._begin_immediate(writer)
+        return writer
+
+    async def _begin_immediate(self, writer: Connection) -> None:
+        """``BEGIN IMMEDIATE`` on the writing connection (the caller holds the turn).
 
         The write lock is asked for without waiting, on the event loop. Only when another process holds it is it
         waited for (up to the busy timeout) in a worker thread; the transaction then goes on on the event loop, since
         a transaction holding the write lock waits for nothing in WAL mode. ``StorageBusy`` if it stays taken.
         """
-        writer = self.writer()
         driver = sqlite_driver(writer)
         try:
             try:
@@ -426,7 +615,6 @@ class Database:
             if _locked(error):
                 raise StorageBusy() from error
             raise DBAPIError.instance("BEGIN IMMEDIATE", None, error, sqlite3.Error, dialect=writer.dialect) from error
-        return writer
 
     def writer(self) -> Connection:
         """The one writing connection (SQLite), opened on first use and again after it failed.
@@ -450,21 +638,18 @@ class Database:
             self._writer = None
             connection.close()
 
-    async def committed(self) -> None:
-        """A write was committed (SQLite): every so many, checkpoint the WAL in a worker thread.
+    def committed(self, units: int) -> None:
+        """Writes of ``units`` sessions were committed (SQLite): every so many, checkpoint the WAL in a worker thread.
 
         The writing connection does not checkpoint on its own (``wal_autocheckpoint=0``): a checkpoint copies pages
-        into the database file and syncs it, which must not hold up the event loop. While one is under way, each
-        commit lets it go on before the committing task does: a caller that writes in a loop without ever waiting for
-        anything else (a bulk import) would otherwise never let it start, or finish, and the WAL would grow without
-        end.
+        into the database file and syncs it, which must not hold up the event loop. A caller that writes in a loop
+        without ever waiting for anything else (a bulk import) still lets it start and finish: each of its commits
+        lets the event loop run once before its batch is committed (see :meth:`until_committed`).
         """
-        self._commits += 1
+        self._commits += units
         if self._commits >= _CHECKPOINT_EVERY and (self._checkpoint is None or self._checkpoint.done()):
             self._commits = 0
             self._checkpoint = asyncio.get_running_loop().create_task(self._run_checkpoint())
-        if self._checkpoint is not None and not self._checkpoint.done():
-            await asyncio.sleep(0)
 
     async def _run_checkpoint(self) -> None:
         # In two passes. The first, beside the writers, on a reading connection, does most of the work: it syncs the
@@ -483,6 +668,8 @@ class Database:
         finally:
             self.readers.release()
         async with self.turn:
+            if self._batch is not None:
+                self._settle(self._batch)  # a checkpoint cannot run inside the writing connection's transaction
             writer = sqlite_driver(self.writer())
             await self.in_thread(lambda: _checkpoint(writer))
 
@@ -511,6 +698,11 @@ class Database:
                 await held.close()
             await self.async_engine.dispose()
         if self.sync_engine is not None:
+            await asyncio.gather(*self._flushes, return_exceptions=True)
+            if self._batch is not None:
+                async with self.turn:
+                    if self._batch is not None:
+                        self._settle(self._batch)
             if self._checkpoint is not None:
                 await asyncio.gather(self._checkpoint, return_exceptions=True)
             idle, self._idle_readers = self._idle_readers, []
@@ -551,6 +743,14 @@ def _waiting(driver: sqlite3.Connection, work: Callable[[], T]) -> T:
         return work()
     finally:
         driver.execute("PRAGMA busy_timeout=0")
+
+
+def _send_sqlite(connection: Connection, sql: str) -> None:
+    """Send a statement without parameters on the SQLite driver directly, its error raised as SQLAlchemy's."""
+    try:
+        sqlite_driver(connection).execute(sql)
+    except sqlite3.Error as error:
+        raise DBAPIError.instance(sql, None, error, sqlite3.Error, dialect=connection.dialect) from error
 
 
 def _send(connection: Connection, sql: str) -> None:

@@ -100,15 +100,16 @@ class SqlStorage:
     async def record_sync_state(self, trunk_id: str, state: SyncState, *, revision: int) -> bool:
         """Record ``state`` for the trunk if it is still at ``revision``, in one statement committed on its own.
 
-        The :class:`~byot_core.ports.storage.SyncStateRecorder` capability: the update alone, without the ``BEGIN``
-        and ``COMMIT`` a unit of work would send around it.
+        The :class:`~byot_core.ports.storage.SyncStateRecorder` capability: the update alone. On PostgreSQL it is
+        sent without the ``BEGIN`` and ``COMMIT`` a unit of work would send around it; on SQLite it joins the
+        transaction of the writes ready at the same time (without a savepoint), and returns once that is committed.
         """
         session = Session(self.database, autocommit=True)
         try:
             recorded = await SqlTrunkRepository(session, self._cache, None).set_sync_state(
                 trunk_id, state, revision=revision
             )
-            await session.commit()  # nothing left to commit: the statement's own commit is counted for checkpoints
+            await session.commit()
             return recorded
         finally:
             await session.close()
