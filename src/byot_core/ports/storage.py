@@ -245,9 +245,10 @@ class SyncStateRecorder(Protocol):
     """An optional capability of a storage: recording a trunk's sync state as one statement of its own.
 
     Once telephony has applied a trunk, recording the outcome is one conditional update, the last write of every
-    create, update and reconcile. A storage that offers this runs it without the transaction around it (on SQLite,
-    no ``BEGIN`` and ``COMMIT`` statements; on PostgreSQL, one round trip instead of three). A storage without it is
-    written to through a unit of work instead (:meth:`TrunkRepository.set_sync_state`), with the same outcome.
+    create, update and reconcile. A storage that offers this runs it without a transaction of its own (the SQL
+    storage: on PostgreSQL one round trip instead of three; on SQLite the update alone, in the transaction the writes
+    ready at the same time share). A storage without it is written to through a unit of work instead
+    (:meth:`TrunkRepository.set_sync_state`), with the same outcome.
     """
 
     async def record_sync_state(self, trunk_id: str, state: SyncState, *, revision: int) -> bool:
