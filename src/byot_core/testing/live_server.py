@@ -6,11 +6,13 @@ import contextlib
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import IO
 
 import attrs
 
@@ -33,6 +35,28 @@ class LiveServer:
     output: str = ""
 
 
+class _Drained:
+    """Everything a process prints, read as it comes by a thread of its own.
+
+    A pipe holds about 64 KB: a process that printed more while nobody read would block on its next write.
+    """
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._chunks: list[str] = []
+        self._thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _read(self, stream: IO[str]) -> None:
+        with stream:  # closed once the process has ended and everything is read
+            for line in stream:
+                self._chunks.append(line)
+
+    def text(self, *, timeout: float = 5) -> str:
+        """What was printed, once the process has ended (the stream then closes; ``timeout`` bounds the wait)."""
+        self._thread.join(timeout)
+        return "".join(self._chunks)
+
+
 def _ready(url: str) -> bool:
     try:
         with urllib.request.urlopen(f"{url}/openapi.json", timeout=1) as response:  # noqa: S310 - loopback only
@@ -52,16 +76,24 @@ def running_server(
     process = subprocess.Popen(  # noqa: S603
         command, cwd=cwd, env=dict(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
+    assert process.stdout is not None  # asked for above
+    printed = _Drained(process.stdout)
     server = LiveServer(f"http://127.0.0.1:{port}", process)
     try:
         deadline = time.monotonic() + start_timeout
         while not _ready(server.url):
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
-                raise RuntimeError(f"byot serve did not start: {process.communicate()[0]}")
+                process.wait(timeout=30)
+                raise RuntimeError(f"byot serve did not start: {printed.text()}")
             time.sleep(0.1)
         yield server
     finally:
         if process.poll() is None:
             process.terminate()
-        server.output = process.communicate(timeout=30)[0] or ""
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=30)
+        server.output = printed.text()
