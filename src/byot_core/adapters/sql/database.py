@@ -610,7 +610,7 @@ class Database:
             except sqlite3.OperationalError as error:
                 if not _locked(error):
                     raise
-                await self.in_thread(lambda: _waiting(driver, lambda: driver.execute("BEGIN IMMEDIATE")))
+                await self.in_thread(lambda: _begin_when_free(driver))
         except sqlite3.OperationalError as error:
             if _locked(error):
                 raise StorageBusy() from error
@@ -736,13 +736,25 @@ def _checkpoint(driver: sqlite3.Connection) -> None:
     driver.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
 
-def _waiting(driver: sqlite3.Connection, work: Callable[[], T]) -> T:
-    """``work`` on the writing connection, waiting for the write lock up to the busy timeout (in a worker thread)."""
-    driver.execute(f"PRAGMA busy_timeout={CONNECT_TIMEOUT_SECONDS * 1000}")
-    try:
-        return work()
-    finally:
-        driver.execute("PRAGMA busy_timeout=0")
+# How often a writer waiting for another process's write lock asks for it again.
+_LOCK_POLL_SECONDS = 0.0005
+
+
+def _begin_when_free(driver: sqlite3.Connection) -> None:
+    """``BEGIN IMMEDIATE`` once the write lock is free, asked for every half millisecond up to the busy timeout.
+
+    In a worker thread. SQLite's own busy handler sleeps longer and longer between tries (up to 100 ms): against a
+    process that commits and begins again at once, it kept missing the moments the lock was free.
+    """
+    deadline = time.monotonic() + CONNECT_TIMEOUT_SECONDS
+    while True:
+        try:
+            driver.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as error:
+            if not _locked(error) or time.monotonic() > deadline:
+                raise
+        time.sleep(_LOCK_POLL_SECONDS)
 
 
 def _send_sqlite(connection: Connection, sql: str) -> None:
