@@ -68,11 +68,11 @@ def _locked(error: BaseException | None) -> bool:
 class _Batch:
     """Writing sessions of one SQLite transaction, committed together (see :meth:`Database.begin_unit`)."""
 
-    __slots__ = ("units", "waiting")
+    __slots__ = ("waiting",)
 
     def __init__(self) -> None:
-        self.units = 0  # sessions whose work the transaction holds, to be committed
-        self.waiting: list[asyncio.Future[None]] = []  # one for each of them, done when the transaction is
+        # One for each session whose work the transaction holds, done when the transaction is committed.
+        self.waiting: list[asyncio.Future[None]] = []
 
 
 class _Unit:
@@ -493,7 +493,6 @@ class Database:
             self._fail(batch)
             raise
         if commit:
-            batch.units += 1
             batch.waiting.append(done)
         else:
             done.set_result(None)
@@ -560,14 +559,16 @@ class Database:
             # writing connection never checkpoints: nothing here waits for the disk.
             _end(writer, commit=True)
         except Exception:
-            log.warning("a SQLite transaction of %d units of work could not be committed", batch.units, exc_info=True)
+            log.warning(
+                "a SQLite transaction of %d units of work could not be committed", len(batch.waiting), exc_info=True
+            )
             self._fail(batch)
             return
         self._batch = None
         for done in batch.waiting:
             if not done.done():  # a session cancelled while waiting
                 done.set_result(None)
-        self.committed(batch.units)
+        self.committed(len(batch.waiting))
 
     def _fail(self, batch: _Batch) -> None:
         """The batch's transaction is lost: undo what is left of it, and fail its sessions' commits."""
