@@ -65,13 +65,15 @@ request = function()
   return wrk.format("GET", "/sip-trunks/trunks/" .. ids[math.random(#ids)], {["Authorization"] = "Bearer %s"})
 end
 """
-_POST_LUA = """
+# Formatted with the body (its name "NAME"), a prefix for the names, and the key. Two loads started in the same second
+# draw the same random numbers: loads that run at once against one database need prefixes of their own.
+POST_LUA = """
 math.randomseed(os.time())  -- names differ from one load to the next, even against the same server
 counter = 0
 setup = function(thread) thread:set("id", math.random(1, 1000000000)) end
 request = function()
   counter = counter + 1
-  local body = string.gsub('%s', "NAME", "load-" .. id .. "-" .. counter)
+  local body = string.gsub('%s', "NAME", "%s-" .. id .. "-" .. counter)
   return wrk.format("POST", "/sip-trunks/trunks",
     {["Authorization"] = "Bearer %s", ["Content-Type"] = "application/json"}, body)
 end
@@ -160,7 +162,8 @@ def run_plain(database: str, port: int) -> None:
 # -- load ----------------------------------------------------------------------------------------------------------
 
 
-def _ms(text: str) -> float:
+def wrk_ms(text: str) -> float:
+    """A latency as ``wrk`` prints it (``850.00us``, ``12.31ms``, ``1.20s``), in milliseconds."""
     value, unit = re.fullmatch(r"([0-9.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
@@ -173,7 +176,7 @@ def wrk(url: str, script: str, seconds: float) -> tuple[float, float]:
     out = subprocess.run(command, capture_output=True, text=True, check=True, timeout=seconds + 60).stdout  # noqa: S603
     os.unlink(lua.name)
     rate = float(re.search(r"Requests/sec:\s+([0-9.]+)", out).group(1))  # type: ignore[union-attr]
-    p99 = _ms(re.search(r"99%\s+([0-9.]+(?:us|ms|s))", out).group(1))  # type: ignore[union-attr]
+    p99 = wrk_ms(re.search(r"99%\s+([0-9.]+(?:us|ms|s))", out).group(1))  # type: ignore[union-attr]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if errors:
         raise RuntimeError(f"{errors.group(1)} requests failed:\n{out}")
@@ -209,7 +212,7 @@ def load(url: str, method: str, ids: list[str], seconds: float) -> tuple[float, 
     if shutil.which("wrk"):
         if method == "GET":
             return wrk(url, _GET_LUA % (", ".join(f'"{i}"' for i in ids), KEY), seconds)
-        return wrk(url, _POST_LUA % (json.dumps(dict(TRUNK, name="NAME")), KEY), seconds)
+        return wrk(url, POST_LUA % (json.dumps(dict(TRUNK, name="NAME")), "load", KEY), seconds)
     command = [sys.executable, __file__, "--generate", url, method, str(seconds)]
     done = subprocess.run(command, input="\n".join(ids), capture_output=True, text=True, check=True)  # noqa: S603
     rate, p99 = json.loads(done.stdout)

@@ -26,36 +26,7 @@ from pathlib import Path
 import httpx
 
 from byot_core.testing import running_server
-
-KEY = "bn-benchmark-key"
-TRUNK = {
-    "name": "NAME",
-    "provider": "bench",
-    "auth_type": "userpass",
-    "auth_username": "user",
-    "auth_password": "secret",
-    "gateways": [
-        {"gateway_address": "sip.example.com", "priority": 1},
-        {"gateway_address": "10.0.0.2", "priority": 2},
-    ],
-    "inbound_enabled": True,
-}
-# Each server's names start with its own prefix: two loads started in the same second would otherwise draw the same
-# random numbers and clash on trunk names.
-_POST_LUA = """
-counter = 0
-request = function()
-  counter = counter + 1
-  local body = string.gsub('%s', "NAME", "%s-" .. counter)
-  return wrk.format("POST", "/sip-trunks/trunks",
-    {["Authorization"] = "Bearer %s", ["Content-Type"] = "application/json"}, body)
-end
-"""
-
-
-def _ms(text: str) -> float:
-    value, unit = re.fullmatch(r"([0-9.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+from http_compare import KEY, POST_LUA, TRUNK, wrk_ms  # the same request, key and wrk script as the HTTP comparison
 
 
 def _wrk_both(urls: list[str], seconds: float, folder: Path) -> list[tuple[float, float, int]]:
@@ -63,7 +34,7 @@ def _wrk_both(urls: list[str], seconds: float, folder: Path) -> list[tuple[float
     runs = []
     for index, url in enumerate(urls):
         script = folder / f"post{index}.lua"
-        script.write_text(_POST_LUA % (json.dumps(TRUNK), f"p{index}", KEY))
+        script.write_text(POST_LUA % (json.dumps(dict(TRUNK, name="NAME")), f"p{index}", KEY))
         command = ["wrk", "-t1", "-c16", f"-d{seconds:g}s", "--latency", "-s", str(script), url]
         # wrk with fixed arguments and a script written here: nothing comes from outside.
         runs.append(subprocess.Popen(command, stdout=subprocess.PIPE, text=True))  # noqa: S603
@@ -71,7 +42,7 @@ def _wrk_both(urls: list[str], seconds: float, folder: Path) -> list[tuple[float
     for run in runs:
         out = run.communicate(timeout=seconds + 60)[0]
         rate = float(re.search(r"Requests/sec:\s+([0-9.]+)", out).group(1))  # type: ignore[union-attr]
-        p99 = _ms(re.search(r"99%\s+([0-9.]+(?:us|ms|s))", out).group(1))  # type: ignore[union-attr]
+        p99 = wrk_ms(re.search(r"99%\s+([0-9.]+(?:us|ms|s))", out).group(1))  # type: ignore[union-attr]
         failed = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
         results.append((rate, p99, int(failed.group(1)) if failed else 0))
     return results
