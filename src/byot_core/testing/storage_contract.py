@@ -332,6 +332,30 @@ async def routing_reads_at_once(new: StorageFactory) -> None:
     after = storage.routing_candidates_now("15550000001")
     assert after is not None, "nothing is open any more, yet the storage could not read at once"
     assert not after, "a read at once saw a change rolled back"
+    # A trunk written after its numbers: reads at once follow it, and forget it when it is rolled back.
+    async with storage.unit_of_work() as uow:
+        stored = await uow.trunks.get(active.account_id, active.id)
+        assert stored is not None
+        await uow.trunks.update(attrs.evolve(stored, is_active=False))
+        inside = await uow.numbers.routing_candidates("919876543210")
+        assert not any(c.trunk.is_active for c in inside), "a unit of work's routing read missed its own trunk change"
+    candidates = storage.routing_candidates_now("919876543210")
+    assert candidates is not None
+    assert [c.trunk.is_active for c in sorted(candidates, key=lambda c: c.number.id)] == [True, False], (
+        "a read at once saw a trunk change rolled back"
+    )
+    async with storage.unit_of_work() as uow:
+        stored = await uow.trunks.get(active.account_id, active.id)
+        assert stored is not None
+        await uow.trunks.update(attrs.evolve(stored, is_active=False))
+        await uow.commit()
+    for _ in range(2):  # the first read may refresh what the storage keeps; the second reads what it kept
+        async with storage.unit_of_work(read_only=True) as uow:
+            expected = await uow.numbers.routing_candidates("919876543210")
+        now = storage.routing_candidates_now("919876543210")
+        assert now is not None
+        assert sorted(now, key=lambda c: c.number.id) == sorted(expected, key=lambda c: c.number.id)
+        assert [c.trunk.is_active for c in now] == [False, False], "a read at once missed a trunk change"
 
 
 #: Every check of the contract, in a stable order.

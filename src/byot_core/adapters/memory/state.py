@@ -11,6 +11,7 @@ from typing import Any
 
 from byot_core.domain.execution import Execution
 from byot_core.domain.phone_number import PhoneNumber
+from byot_core.domain.routing import RouteCandidate
 from byot_core.domain.sources import SourceMatcher
 from byot_core.domain.trunk import Trunk
 from byot_core.ports.storage import ReadOnlyUnitOfWork
@@ -30,7 +31,7 @@ class State:
         self.names: dict[tuple[str, str], str] = {}
         self.holders: dict[str, str] = {}
         self.on_trunk: dict[tuple[str, str], str] = {}
-        self.by_key: dict[str, PhoneNumber | tuple[PhoneNumber, ...]] = {}
+        self.by_key: dict[str, RouteCandidate | tuple[RouteCandidate, ...]] = {}
         self.by_trunk: dict[str, dict[str, None]] = {}
         self.by_channel: dict[str, str] = {}
         self.by_agent: dict[tuple[str, str], dict[str, None]] = {}

@@ -6,9 +6,11 @@ journal every change so that leaving without commit undoes it. Uniqueness is enf
 - ``_names``: (account, trunk name key) → trunk id, for live trunks;
 - ``_holders``: canonical DID → number id, for live numbers on active trunks (at most one, platform-wide);
 - ``_on_trunk``: (trunk id, canonical DID) → number id, for live numbers (no DID twice on one trunk);
-- ``_by_key``: canonical DID → its live number (the stored number itself, or a tuple of them when a DID is on several
-  trunks, active or not), for routing: one dictionary read finds the numbers themselves, and their trunks come from
-  the small trunk dictionary.
+- ``_by_key``: canonical DID → its routing entry, built when the number is written: a
+  :class:`~byot_core.domain.routing.RouteCandidate` (the stored number, its trunk, the trunk's allowed sources, and what
+  they decide whatever the call), or a tuple of them when a DID is on several trunks, active or not. Routing a call is
+  then one dictionary read. A trunk written later (a new object) leaves its numbers' entries naming the old one:
+  routing sees that, builds them again and keeps them, so that writing a trunk costs nothing per number.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from byot_core.domain.pacing import reserve_slot
 from byot_core.domain.phone_number import PhoneNumber
 from byot_core.domain.routing import RouteCandidate, allowed_sources
 from byot_core.domain.secret import SealedSecret
+from byot_core.domain.sources import SourceMatcher
 from byot_core.domain.trunk import SyncState, Trunk
 from byot_core.domain.uniqueness import first_held_elsewhere, holds_did, name_key
 from byot_core.ports.storage import TrunkSummary
@@ -187,13 +190,13 @@ class _NumberRepo(_Repositories):
         journal.set(state.numbers, number.id, number)
         journal.add_to(state.by_trunk, number.trunk_id, number.id)
         key = number.canonical_key
-        others = tuple(n for n in _numbers_of(state.by_key.get(key)) if n.id != number.id)
+        others = tuple(c for c in _entries(state.by_key.get(key)) if c.number.id != number.id)
         if number.deleted:
             journal.delete(state.on_trunk, (number.trunk_id, key))
             live = others
         else:
             journal.set(state.on_trunk, (number.trunk_id, key), number.id)
-            live = (*others, number)
+            live = (*others, RouteCandidate(number, trunk, _sources(state, trunk)))
         if not live:
             journal.delete(state.by_key, key)
         else:
@@ -201,26 +204,45 @@ class _NumberRepo(_Repositories):
         self.trunks._index_holder(number, trunk)
 
 
-def _numbers_of(entry: PhoneNumber | tuple[PhoneNumber, ...] | None) -> tuple[PhoneNumber, ...]:
-    """The live numbers a DID index entry holds."""
+def _entries(entry: RouteCandidate | tuple[RouteCandidate, ...] | None) -> tuple[RouteCandidate, ...]:
+    """The routing entries (live numbers with their trunks) a DID index entry holds."""
     if entry is None:
         return ()
-    return (entry,) if isinstance(entry, PhoneNumber) else entry
+    return (entry,) if isinstance(entry, RouteCandidate) else entry
+
+
+def _sources(state: _State, trunk: Trunk) -> SourceMatcher:
+    """The trunk's allowed sources, built once per trunk until its addresses change or a unit of work is undone."""
+    sources = state.sources.get(trunk.id)
+    if sources is None:
+        sources = state.sources[trunk.id] = allowed_sources(trunk)
+    return sources
 
 
 def _routing_candidates(state: _State, key: str) -> Sequence[RouteCandidate]:
+    """The candidates for ``key`` on trunks not deleted, with the trunks as stored now.
+
+    Entries built again for trunks written since are kept in the index, unjournaled: should a unit of work that wrote
+    the trunk be undone, the kept entries name a trunk no longer stored and are built again on the next read.
+    """
     entry = state.by_key.get(key)
     if entry is None:
         return ()
+    # The common case, on every call: one number, its entry up to date (stored trunks are never changed in place).
+    if isinstance(entry, RouteCandidate):
+        trunk = entry.trunk
+        if state.trunks[trunk.id] is trunk and not trunk.deleted:
+            return (entry,)
     found = []
-    for number in (entry,) if isinstance(entry, PhoneNumber) else entry:
-        trunk = state.trunks[number.trunk_id]
-        if trunk.deleted:
-            continue
-        sources = state.sources.get(trunk.id)
-        if sources is None:
-            sources = state.sources[trunk.id] = allowed_sources(trunk)
-        found.append(RouteCandidate(number, trunk, sources))
+    current = []
+    for candidate in _entries(entry):
+        trunk = state.trunks[candidate.trunk.id]
+        if trunk is not candidate.trunk:
+            candidate = RouteCandidate(candidate.number, trunk, _sources(state, trunk))
+        current.append(candidate)
+        if not trunk.deleted:
+            found.append(candidate)
+    state.by_key[key] = current[0] if len(current) == 1 else tuple(current)
     return found
 
 
