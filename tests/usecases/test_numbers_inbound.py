@@ -144,6 +144,20 @@ async def test_national_called_number_with_region() -> None:
     assert len(world.handler.offers) == 1
 
 
+async def test_explain_finds_a_number_from_any_spelling_of_it() -> None:
+    """Read at once from memory: the digits as sent are tried first, then the called number's canonical key."""
+    world = make_world(default_region="IN")
+    _, number_id = await mapped(world)
+    for called in ("+919876543210", "919876543210", "+91 98765-43210", "09876543210", "0091 98765 43210"):
+        decision = await world.app.inbound.explain(called)
+        assert isinstance(decision, Route), (called, decision.explain())
+        assert decision.number_id == number_id
+    for called in ("+0919876543210", "+91987654321", "not a number", ""):
+        decision = await world.app.inbound.explain(called)
+        assert isinstance(decision, Rejection), called
+        assert decision.reason is RejectReason.UNKNOWN_NUMBER
+
+
 async def test_refusals_hang_up_with_the_decisions_cause(world: World) -> None:
     """Unknown, unmapped, inactive-trunk, inbound-disabled and wrong-source calls are refused with their causes."""
     ip_trunk, _ = await mapped(world, IP_TRUNK, "15550001001")

@@ -146,8 +146,13 @@ class InboundService:
     ) -> RoutingDecision:
         """Decide, without side effects, what would happen to a call: for troubleshooting (``decision.explain()``)."""
         call = InboundCall(called, source, arrived_on_trunk_id)
-        if self._reader is not None:
-            candidates = self._candidates_now(self._reader, called)
+        reader = self._reader
+        if reader is not None:
+            # The called number as carriers send it (its canonical digits, after '+') is tried as it is: the index
+            # holds only canonical keys, so a hit is the answer and only a miss pays for checking and parsing.
+            candidates = reader.routing_candidates_now(called[1:] if called[:1] == "+" else called)
+            if candidates is not None and not candidates:
+                candidates = self._candidates_now(reader, called)
             if candidates is not None:
                 decision = route_inbound(call, candidates)
                 # A trunk with a channel limit needs its calls counted, which takes a unit of work.
