@@ -115,9 +115,9 @@ class InboundService:
         await in_transaction(self.deps.storage, store)
         return Message("SIP trunk number successfully unlinked from agent")
 
-    def _other_keys(self, called: str, plain: str | None) -> Iterator[str]:
-        """The keys to try after the called number's plain digits (which need no parsing): its canonical key."""
-        return (key for key in candidate_keys(called, self.deps.default_region) if key != plain)
+    def _other_keys(self, called: str, tried: str | None) -> Iterator[str]:
+        """The called number's keys (its plain digits, then its canonical key) other than the one already ``tried``."""
+        return (key for key in candidate_keys(called, self.deps.default_region) if key != tried)
 
     async def _candidates(self, uow: UnitOfWork, called: str) -> Sequence[RouteCandidate]:
         key = plain_key(called)
@@ -128,14 +128,9 @@ class InboundService:
                 return found
         return ()
 
-    def _candidates_now(self, reader: RoutingReader, called: str) -> Sequence[RouteCandidate] | None:
-        """As :meth:`_candidates`, read at once; ``None`` when the storage cannot read now."""
-        key = plain_key(called)
-        if key is not None:
-            found = reader.routing_candidates_now(key)
-            if found is None or found:
-                return found
-        for other in self._other_keys(called, key):
+    def _candidates_now(self, reader: RoutingReader, called: str, tried: str) -> Sequence[RouteCandidate] | None:
+        """As :meth:`_candidates` for the keys other than ``tried``, read at once; ``None`` if storage cannot now."""
+        for other in self._other_keys(called, tried):
             found = reader.routing_candidates_now(other)
             if found is None or found:
                 return found
@@ -150,9 +145,10 @@ class InboundService:
         if reader is not None:
             # The called number as carriers send it (its canonical digits, after '+') is tried as it is: the index
             # holds only canonical keys, so a hit is the answer and only a miss pays for checking and parsing.
-            candidates = reader.routing_candidates_now(called[1:] if called[:1] == "+" else called)
+            tried = called[1:] if called[:1] == "+" else called
+            candidates = reader.routing_candidates_now(tried)
             if candidates is not None and not candidates:
-                candidates = self._candidates_now(reader, called)
+                candidates = self._candidates_now(reader, called, tried)
             if candidates is not None:
                 decision = route_inbound(call, candidates)
                 # A trunk with a channel limit needs its calls counted, which takes a unit of work.
