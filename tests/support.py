@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -20,6 +21,9 @@ from byot_core.adapters.memory import (
 from byot_core.adapters.system import FrozenClock, UlidFactory
 from byot_core.domain.media import MediaPlan
 from byot_core.ports.storage import Storage
+
+#: What a real Asterisk 22 said and did, recorded: the test data the fake Asterisk is checked against.
+ASTERISK_RECORDINGS = Path(__file__).parent / "data" / "asterisk"
 
 ACCOUNT = "user_abc123"
 OTHER_ACCOUNT = "user_other"

@@ -6,7 +6,6 @@ import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,8 +23,9 @@ from byot_core.adapters.asterisk.ari_events import (
 )
 from byot_core.adapters.asterisk.telephony import AriTelephony
 from byot_core.domain.events import CallEnded, CallEvent
+from tests.support import ASTERISK_RECORDINGS
 
-CAPTURES = Path(__file__).resolve().parents[3] / "shared" / "asterisk" / "captures"
+CAPTURES = ASTERISK_RECORDINGS / "captures"
 USED = {"ChannelStateChange", "Dial", "ChannelDestroyed", "ChannelHangupRequest", "StasisStart", "ContactStatusChange"}
 
 

@@ -6,7 +6,6 @@ import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -18,8 +17,9 @@ from byot_core.domain.events import CallAnswered, CallEnded, CallRinging
 from byot_core.testing.fake_asterisk import FakeAsterisk, GatewayPlay
 from byot_core.testing.fake_asterisk.dialplan import Dialplan
 from tests.asterisk.conftest import ARI_PASSWORD, eventually
+from tests.support import ASTERISK_RECORDINGS
 
-CAPTURES = Path(__file__).resolve().parents[3] / "shared" / "asterisk" / "captures"
+CAPTURES = ASTERISK_RECORDINGS / "captures"
 CONFIG = "/asterisk/config/dynamic/res_pjsip"
 
 
