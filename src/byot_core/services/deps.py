@@ -19,7 +19,7 @@ from byot_core.ports import (
     Storage,
     Telephony,
 )
-from byot_core.services.background import Background
+from byot_core.tasks import Background
 
 __all__ = ["Dependencies"]
 
@@ -50,5 +50,5 @@ class Dependencies:
     outbound_handler: OutboundCallHandler | None = None
     media: CallMedia | None = None
     media_plan: MediaPlan | None = None
-    background: Background = attrs.field(factory=Background, eq=False)
+    background: Background = attrs.field(factory=lambda: Background("calls' media connections"), eq=False)
     instance_id: str = "byot"

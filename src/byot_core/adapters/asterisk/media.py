@@ -24,9 +24,8 @@ import contextlib
 import hashlib
 import logging
 import uuid
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
 from urllib.parse import quote, urlsplit
 
 import aiohttp
@@ -40,6 +39,7 @@ from byot_core.domain.causes import Q850
 from byot_core.domain.errors import MediaUnavailable, TelephonyUnavailable
 from byot_core.domain.events import AgentDisconnected, AgentMediaFailed, CallEvent, MediaEnded
 from byot_core.domain.media import MediaCall, MediaProtocol, MediaStats, MediaTarget
+from byot_core.tasks import Background
 
 __all__ = ["BRIDGE_PREFIX", "CLIENT_PREFIX", "AriMedia", "MediaSession", "agent_name", "websocket_client_id"]
 
@@ -100,7 +100,7 @@ class AriMedia:
         self._started: dict[str, asyncio.Future[bool]] = {}
         self._clients_pushed: set[tuple[str, str, str]] = set()
         self._session: aiohttp.ClientSession | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = Background("calls' media")
         #: When a list, every relay appends each frame's added latency (seconds) towards the agent: for benchmarks.
         self.latencies: list[float] | None = None
 
@@ -114,13 +114,16 @@ class AriMedia:
             )
         return self._session
 
-    async def close(self) -> None:
-        """End every relay and close the media connections."""
+    async def close(self, within: float = 5.0) -> None:
+        """End every relay and close the media connections, waiting at most about ``within`` seconds for them.
+
+        What has not ended by then is cancelled, and whatever still runs after that is logged by name.
+        """
         for session in list(self._by_caller.values()):
             if session.relay is not None:
                 session.relay.stop()
-        if self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        if await self._tasks.drain(within):
+            await self._tasks.cancel(within=1.0)
         if self._session is not None:
             await self._session.close()
             self._session = None
@@ -151,7 +154,7 @@ class AriMedia:
             return True  # the connection attempt undoes the rest and reports it
         session = self._by_caller.get(channel_id)
         if session is not None:
-            self._spawn(self._caller_left(session))
+            self._tasks.spawn(self._caller_left(session), f"media-caller-left-{channel_id}")
             return False
         session = self._by_media.pop(channel_id, None)
         if session is None:
@@ -173,7 +176,7 @@ class AriMedia:
         Objects pushed before a restart are gone; bridges of a process that died mid-call are swept (:meth:`sweep`).
         """
         self._clients_pushed = {k for k in self._clients_pushed if k[0] != client.node}
-        self._spawn(self._sweep_quietly(client))
+        self._tasks.spawn(self._sweep_quietly(client), f"media-sweep-{client.node}")
 
     async def _sweep_quietly(self, client: AriClient) -> None:
         try:
@@ -242,9 +245,7 @@ class AriMedia:
             self._started.pop(media_channel, None)
         self._by_caller[call.channel_id] = session
         if session.relay is not None:
-            session.task = asyncio.create_task(self._relay(session), name=f"relay-{call.channel_id}")
-            self._tasks.add(session.task)
-            session.task.add_done_callback(self._tasks.discard)
+            session.task = self._tasks.spawn(self._relay(session), f"relay-{call.channel_id}")
 
     async def _connect_twilio(self, session: MediaSession) -> None:
         name = agent_name(session.target.url)
@@ -361,8 +362,7 @@ class AriMedia:
         session.ended = True
         self._by_caller.pop(session.call.channel_id, None)
         if session.relay is not None and session.task is None:
-            await session.relay.agent.close()
-            await session.relay.asterisk.close()
+            await session.relay.close()
         client = session.client
         try:
             await client.request("DELETE", f"/channels/{AriClient.quoted(session.media_channel)}")
@@ -372,11 +372,6 @@ class AriMedia:
         with contextlib.suppress(AriRequestFailed, TelephonyUnavailable):
             await client.request("DELETE", f"/bridges/{AriClient.quoted(session.bridge_id)}")
         self._emit(MediaEnded(session.call.channel_id, _stats(session)))
-
-    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.create_task(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
 
     @property
     def active(self) -> int:

@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 
 #: How long a partial frame waits for the agent's next audio before it is played padded with silence.
 PARTIAL_WAIT = 0.06
+#: How long a relay waits for its own tasks, and for each WebSocket's close, once the call has ended.
+STOP_WAIT = 2.0
 
 
 class Ending(enum.Enum):
@@ -87,7 +89,7 @@ class TwilioRelay:
         self._started = time.monotonic()
 
     async def run(self) -> MediaFigures:
-        """Relay until one side ends or :meth:`stop` is called."""
+        """Relay until one side ends or :meth:`stop` is called; returns within :data:`STOP_WAIT` of the end."""
         tasks = [
             asyncio.create_task(self._from_asterisk(), name="relay-from-asterisk"),
             asyncio.create_task(self._from_agent(), name="relay-from-agent"),
@@ -95,17 +97,33 @@ class TwilioRelay:
             asyncio.create_task(self._done.wait(), name="relay-stop"),
         ]
         try:
-            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                error = None if task.cancelled() else task.exception()
+                if error is not None:
+                    # A side broke mid-send: the call cannot go on without it, so it ends as an agent failure.
+                    log.warning("%s: %s failed: %r", self.agent_name, task.get_name(), error)
+                    self._end(Ending.AGENT_FAILED, f"relay to {self.agent_name} broke ({type(error).__name__})")
         finally:
+            # Set before cancelling: each loop also ends on its own once it sees the relay is over, so a
+            # cancellation lost inside a timed wait (Python 3.11's wait_for can lose one) cannot keep it running.
+            self._done.set()
             for task in tasks:
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            _, stuck = await asyncio.wait(tasks, timeout=STOP_WAIT)
+            if stuck:
+                names = ", ".join(sorted(t.get_name() for t in stuck))
+                log.error("%s: relay task(s) still running after the call ended: %s", self.agent_name, names)
         if self.figures.ending is Ending.CALLER_LEFT:
             with contextlib.suppress(aiohttp.ClientError, ConnectionError, RuntimeError):
                 await self.agent.send_str(self.stream.stop())
-        await self.agent.close()
-        await self.asterisk.close()
+        await self.close()
         return self.figures
+
+    async def close(self) -> None:
+        """Close both WebSockets, each waiting at most :data:`STOP_WAIT` for its peer."""
+        await _close(self.agent, self.agent_name)
+        await _close(self.asterisk, "Asterisk's media WebSocket")
 
     def stop(self) -> None:
         """The caller left: end the relay (``stop`` is then sent to the agent, and its WebSocket closed)."""
@@ -186,7 +204,7 @@ class TwilioRelay:
 
     async def _send(self) -> None:
         loop = asyncio.get_running_loop()
-        while True:
+        while not self._done.is_set():
             due = self.playout.due(loop.time())
             for item in due:
                 if isinstance(item, SendMark):
@@ -197,10 +215,29 @@ class TwilioRelay:
             self._wake.clear()
             if self.playout.has_partial and not self.playout.pending:
                 # The agent may have paused mid-frame: play the piece (padded) unless more audio comes soon.
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), PARTIAL_WAIT)
-                    continue
-                self.playout.finish_partial()
+                if not await self._woken(PARTIAL_WAIT):
+                    self.playout.finish_partial()
                 continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.playout.wait(loop.time()) or 0.02)
+            await self._woken(self.playout.wait(loop.time()) or 0.02)
+
+    async def _woken(self, seconds: float) -> bool:
+        """Wait for the agent's audio or Asterisk's XON, at most ``seconds``; whether they came.
+
+        ``asyncio.timeout`` rather than ``asyncio.wait_for``: on Python 3.11, a cancellation arriving as
+        ``wait_for``'s wait completes is lost, and the loop calling it would never end.
+        """
+        try:
+            async with asyncio.timeout(seconds):
+                await self._wake.wait()
+        except TimeoutError:
+            return False
+        return True
+
+
+async def _close(ws: aiohttp.ClientWebSocketResponse, who: str) -> None:
+    """Close a WebSocket, waiting at most :data:`STOP_WAIT` for the peer's answer (a stuck peer cannot hold a stop)."""
+    try:
+        async with asyncio.timeout(STOP_WAIT):
+            await ws.close()
+    except (TimeoutError, aiohttp.ClientError, ConnectionError) as error:
+        log.warning("%s: WebSocket not closed cleanly (%s)", who, type(error).__name__)

@@ -7,7 +7,6 @@ first start), the routes that play the carrier on the fake telephony, and the lo
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -28,12 +27,15 @@ from byot_core.adapters.system import SystemClock
 from byot_core.domain.errors import plausible_id
 from byot_core.runtime import Core, Settings, open_core
 from byot_core.services.app import Byot
+from byot_core.tasks import Background
 
 __all__ = ["Server", "open_server"]
 
 log = logging.getLogger(__name__)
 
 FIRST_ACCOUNT = "user_default"
+#: How long a stop waits for the server's loops to end once cancelled (one stuck is logged by name, and left).
+STOP_SECONDS = 5.0
 
 
 def fake_carrier_routes(telephony: FakeTelephony, keys: ApiKeys, byot: Byot) -> list[Route]:
@@ -137,17 +139,14 @@ async def open_server(settings: Settings) -> Server:
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         # Calls progress through events, telephony is kept in step with storage, and this instance holds its lease
         # (taking over the calls of instances that stopped) as long as the server runs.
-        tasks = [
-            asyncio.create_task(byot.events.run(), name="byot-call-events"),
-            asyncio.create_task(byot.sync.run(), name="byot-telephony-sync"),
-            asyncio.create_task(byot.instances.run(), name="byot-instance-lease"),
-        ]
+        loops = Background("the server's loops")
+        loops.spawn(byot.events.run(), "byot-call-events")
+        loops.spawn(byot.sync.run(), "byot-telephony-sync")
+        loops.spawn(byot.instances.run(), "byot-instance-lease")
         try:
             yield
         finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await loops.cancel(within=STOP_SECONDS)
             try:
                 # A clean stop: another instance takes this one's calls over at its next look, not a lease later.
                 await byot.instances.release()
