@@ -30,7 +30,8 @@ __all__ = ["Ending", "MediaFigures", "TwilioRelay"]
 
 log = logging.getLogger(__name__)
 
-#: How long a partial frame waits for the agent's next audio before it is played padded with silence.
+#: How long a partial frame waits at least for the agent's next audio before it is played padded with silence (it
+#: waits longer while Asterisk still has audio to play: see :meth:`Playout.partial_hold`).
 PARTIAL_WAIT = 0.06
 #: How long a relay waits for its own tasks, and for each WebSocket's close, once the call has ended.
 STOP_WAIT = 2.0
@@ -214,8 +215,10 @@ class TwilioRelay:
                     await self.asterisk.send_bytes(item)
             self._wake.clear()
             if self.playout.has_partial and not self.playout.pending:
-                # The agent may have paused mid-frame: play the piece (padded) unless more audio comes soon.
-                if not await self._woken(PARTIAL_WAIT):
+                # Part of a frame waits for the agent's next audio. It is played padded with silence only once
+                # Asterisk is about to run out of what it holds: an agent that keeps talking, in pieces of any
+                # length, completes the frame before then, and nothing is inserted into its speech.
+                if not await self._woken(self.playout.partial_hold(loop.time(), PARTIAL_WAIT)):
                     self.playout.finish_partial()
                 continue
             await self._woken(self.playout.wait(loop.time()) or 0.02)

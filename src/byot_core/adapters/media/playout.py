@@ -5,7 +5,8 @@ leftover, plays one frame every 20 ms, sends ``MEDIA_XOFF`` at 900 queued frames
 (``shared/asterisk/media``). So the playout:
 
 - keeps a partial frame until the agent's next audio completes it, and pads it with silence only where it must be
-  played now (before a mark, or when the agent has gone quiet), so no audio is ever lost;
+  played now (before a mark, or when the agent has gone quiet and Asterisk is about to run out of audio), so no
+  audio is ever lost and none is inserted while the agent keeps talking;
 - sends no more than :attr:`ahead` frames beyond what Asterisk has played (an estimate from the time elapsed), and
   nothing while Asterisk says XOFF: Asterisk's queue stays far below its limits, and a ``clear`` has little to drop;
 - remembers the marks sent to Asterisk, so that a flush can answer them, as Twilio does for cleared marks.
@@ -136,6 +137,13 @@ class Playout:
     def has_partial(self) -> bool:
         """Whether part of a frame waits for more audio."""
         return bool(self._partial)
+
+    def partial_hold(self, now: float, least: float) -> float:
+        """Seconds a partial frame may wait for more audio: until Asterisk has one frame left, and at least ``least``.
+
+        Padding it sooner would put silence into speech that is still coming; later, Asterisk would run dry.
+        """
+        return max((self.queued(now) - 1) * FRAME_SECONDS, least)
 
     def wait(self, now: float) -> float:
         """Seconds until sending is worth trying again (a frame's worth of budget will have freed up)."""
