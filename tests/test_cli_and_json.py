@@ -103,3 +103,21 @@ def test_asterisk_dialplan_prints_what_the_fake_runs(capsys: pytest.CaptureFixtu
     )
     assert main(["asterisk", "dialplan", "--apps", "byot-a,byot-a"]) == 1
     assert "each application may be named once" in capsys.readouterr().err
+
+
+def test_a_plain_path_names_an_sqlite_file_and_an_unreadable_url_is_one_line(
+    tmp_path: pytest.TempPathFactory, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`BYOT_DATABASE_URL=./byot.sqlite3` works as the README's default does; a malformed URL says what is accepted."""
+    monkeypatch.chdir(str(tmp_path))
+    monkeypatch.setenv("BYOT_DATABASE_URL", "./byot.sqlite3")
+    assert main(["db", "upgrade"]) == 0
+    assert "upgraded" in capsys.readouterr().out
+    assert (tmp_path / "byot.sqlite3").exists()  # type: ignore[operator]
+    monkeypatch.setenv("BYOT_DATABASE_URL", "postgresql://user:hunter2@host:notaport/db")
+    assert main(["db", "upgrade"]) == 1
+    err = capsys.readouterr().err
+    assert err.strip() == (
+        "byot: ValueError: the database URL cannot be read: use a file path, sqlite:///path or postgresql://…"
+    )
+    assert "hunter2" not in err

@@ -4,7 +4,8 @@
 - ``byot demo`` walks the guide's four steps in memory, printing the guide's JSON for every answer.
 - ``byot db upgrade`` brings a database's schema up to this version's.
 - ``byot keygen`` prints a new key for ``BYOT_SECRET_KEYS``.
-- ``byot pjsip render`` prints the ``pjsip.conf`` Asterisk would get, for every active trunk or one.
+- ``byot pjsip render`` prints the ``pjsip.conf`` Asterisk would get, for every active trunk or one (passwords
+  redacted unless ``--show-secrets``).
 - ``byot asterisk dialplan`` prints the ``extensions.conf`` contexts every node needs, for one or several instances.
 - ``byot reconcile`` applies every trunk's configuration to Asterisk, with a progress bar.
 
@@ -52,9 +53,14 @@ async def _db_upgrade(database_url: str) -> int:
     return 0
 
 
-async def _pjsip_render(database_url: str, trunk_id: str | None) -> int:
+#: What ``byot pjsip render`` prints for a password unless asked for secrets.
+REDACTED = "(redacted)"
+
+
+async def _pjsip_render(database_url: str, trunk_id: str | None, show_secrets: bool = False) -> int:
     from byot_core.adapters.asterisk import desired_objects, render_conf
     from byot_core.adapters.sql import SqlStorage
+    from byot_core.domain.secret import Secret
     from byot_core.runtime import Settings, secret_box
 
     settings = Settings.from_env(database_url=database_url)
@@ -71,9 +77,14 @@ async def _pjsip_render(database_url: str, trunk_id: str | None) -> int:
         return 1
     sections, skipped = [], 0
     for trunk in trunks:
-        password = secrets.open(trunk.auth_password) if trunk.auth_password else None
+        password = None
+        header = [f"byot-core trunk {trunk.id}"]
+        if trunk.auth_password:
+            password = secrets.open(trunk.auth_password) if show_secrets else Secret(REDACTED)
+            if not show_secrets:
+                header.append(f"password {REDACTED}: byot pjsip render --show-secrets prints it")
         try:
-            sections.append(render_conf(desired_objects(trunk, password), header=[f"byot-core trunk {trunk.id}"]))
+            sections.append(render_conf(desired_objects(trunk, password), header=header))
         except ValueError as error:
             # One trunk's stored value never keeps every other trunk out of the file.
             print(f"byot: trunk {trunk.id} skipped: {error}", file=sys.stderr)
@@ -298,8 +309,9 @@ def _cli() -> Any:
     @pjsip.command(help="Print the pjsip.conf Asterisk would get, for every active trunk or one (--trunk).")
     @database_option
     @click.option("--trunk", "trunk_id", default=None, help="only this trunk id")
-    def render(database_url: str, trunk_id: str | None) -> None:
-        sys.exit(_run(lambda: asyncio.run(_pjsip_render(database_url, trunk_id))))
+    @click.option("--show-secrets", is_flag=True, help="print the trunks' passwords (redacted otherwise)")
+    def render(database_url: str, trunk_id: str | None, show_secrets: bool) -> None:
+        sys.exit(_run(lambda: asyncio.run(_pjsip_render(database_url, trunk_id, show_secrets))))
 
     @group.group(help="Asterisk node configuration.")
     def asterisk() -> None:

@@ -2,8 +2,8 @@
 
 The one place, outside any driving adapter, where the library is opened on a database, its secrets and a telephony.
 
-Settings come from arguments or the environment: ``BYOT_DATABASE_URL`` (default ``sqlite:///byot.sqlite3`` in the
-current folder, migrated on first start), ``BYOT_SECRET_KEYS`` (otherwise, for an SQLite file only, a key file
+Settings come from arguments or the environment: ``BYOT_DATABASE_URL`` (a URL or a plain SQLite file path; default
+``sqlite:///byot.sqlite3`` in the current folder, migrated on first start), ``BYOT_SECRET_KEYS`` (otherwise, for an SQLite file only, a key file
 beside it, made on first start with mode 0600), and for Asterisk ``BYOT_ARI_URL`` (one or more nodes,
 comma-separated; without it the telephony is the fake one), ``BYOT_ARI_USER``, ``BYOT_ARI_PASSWORD`` and
 ``BYOT_ARI_APP`` (default ``byot``). ``BYOT_API_KEYS`` is read here too, for the server. ``BYOT_AGENT_MEDIA_URL``
@@ -30,6 +30,7 @@ from byot_core.adapters.fernet_secrets import FernetSecretBox, SecretsNotConfigu
 from byot_core.adapters.memory import FixedBalance, RecordingInboundHandler
 from byot_core.adapters.sql import SqlStorage
 from byot_core.adapters.sql.agents import SqlAgentDirectory
+from byot_core.adapters.sql.engine import database_url
 from byot_core.adapters.system import SystemClock, UlidFactory
 from byot_core.composition import build
 from byot_core.domain.errors import ValidationFailed
@@ -77,7 +78,7 @@ class Settings:
 
         ari_url = pick("ari_url", "BYOT_ARI_URL") or ""
         return cls(
-            database_url=pick("database_url", "BYOT_DATABASE_URL") or DEFAULT_DATABASE_URL,
+            database_url=database_url(pick("database_url", "BYOT_DATABASE_URL") or DEFAULT_DATABASE_URL),
             api_keys=pick("api_keys", "BYOT_API_KEYS"),
             secret_keys=env.get(SECRET_KEYS_VAR) or None,
             ari_urls=tuple(u.strip() for u in ari_url.split(",") if u.strip()),

@@ -199,7 +199,7 @@ def test_a_trunk_that_cannot_be_rendered_is_skipped_and_reported(
 
 
 def test_render_command_prints_the_active_trunks(tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None:
-    """`byot pjsip render` prints every active trunk's sections from the database, with passwords opened."""
+    """`byot pjsip render` prints every active trunk's sections, passwords redacted unless --show-secrets."""
     import asyncio
     import os
 
@@ -226,8 +226,15 @@ def test_render_command_prints_the_active_trunks(tmp_path: Any, capsys: pytest.C
         assert main(["pjsip", "render", "--database-url", url]) == 0
         out = capsys.readouterr().out
         assert f"[byot-{active}-gw1]" in out
-        assert "password=SuperSecurePassword123" in out
+        assert "SuperSecurePassword123" not in out
+        assert "password=(redacted)" in out
+        assert "byot pjsip render --show-secrets prints it" in out
         assert inactive not in out
+        assert parse_conf(out)
+        # A plain file path names the SQLite file too.
+        assert main(["pjsip", "render", "--show-secrets", "--database-url", str(tmp_path / "render.sqlite3")]) == 0
+        out = capsys.readouterr().out
+        assert "password=SuperSecurePassword123" in out
         assert parse_conf(out)
         assert main(["pjsip", "render", "--database-url", url, "--trunk", inactive]) == 1
     finally:

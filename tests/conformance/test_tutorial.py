@@ -12,6 +12,7 @@ from pathlib import Path
 from byot_core.testing import running_server
 
 TUTORIAL = Path(__file__).resolve().parents[2] / "docs" / "tutorial.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 KEY = "bk_tutorial_key"
 
 
@@ -22,19 +23,33 @@ def shell_walkthrough() -> str:
     return str(blocks[0])
 
 
+def readme_curl_example() -> str:
+    """The README's curl example: the trunk a new user makes first."""
+    return str(re.findall(r"```sh\n(curl .*?)```", README.read_text(), flags=re.S)[0])
+
+
+def run_script(script: str, url: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """A documentation script run as a reader would, with the server's address and key filled in."""
+    script = script.replace("export BYOT=http://127.0.0.1:8000", f"export BYOT={url}")
+    script = script.replace("export KEY=bn-the-key-it-printed", f"export KEY={KEY}")
+    script = script.replace("http://127.0.0.1:8000", url).replace("<the printed key>", KEY)
+    return subprocess.run(  # noqa: S603 - the documentation's own script
+        ["/bin/bash", "-c", script], capture_output=True, text=True, timeout=60, check=False, cwd=cwd
+    )
+
+
 def test_the_tutorial_reaches_a_routed_call_and_a_completed_one(tmp_path: Path) -> None:
-    """Following only the tutorial: an inbound call reaches the agent, an outbound call completes."""
+    """After the README's example, following only the tutorial: an inbound call reaches the agent, an outbound one
+    completes; run again, it stops at its first error with the server's answer, and no traceback.
+    """
     assert shutil.which("curl"), "the tutorial needs curl (.ci/run installs it)"
     env = {k: v for k, v in os.environ.items() if not k.startswith("BYOT_")}
     env["BYOT_API_KEYS"] = f"{KEY}=user_default"
     with running_server(f"sqlite:///{tmp_path / 'byot.sqlite3'}", env=env, cwd=tmp_path) as server:
-        script = shell_walkthrough()
-        script = script.replace("export BYOT=http://127.0.0.1:8000", f"export BYOT={server.url}")
-        script = script.replace("export KEY=bn-the-key-it-printed", f"export KEY={KEY}")
-        done = subprocess.run(  # noqa: S603 - the documentation's own script
-            ["/bin/bash", "-euo", "pipefail", "-c", script],
-            capture_output=True, text=True, timeout=60, check=False, cwd=tmp_path,
-        )  # fmt: skip
+        first = run_script(readme_curl_example(), server.url, tmp_path)
+        assert json.loads(first.stdout)["name"] == "Zadarma Production", first.stdout
+        done = run_script(shell_walkthrough(), server.url, tmp_path)
+        again = run_script(shell_walkthrough(), server.url, tmp_path)
     assert done.returncode == 0, done.stderr
     answers = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
     assert answers[0]["agent_config"]["telephony_provider"] == "sip-trunk"
@@ -47,3 +62,7 @@ def test_the_tutorial_reaches_a_routed_call_and_a_completed_one(tmp_path: Path) 
     limited = answers[5]
     assert (limited["channels"], limited["calls_per_second"], limited["ring_timeout_seconds"]) == (10, 2, 30)
     assert limited["default_inbound_agent_id"] == answers[0]["id"]
+    assert again.returncode != 0
+    assert "Traceback" not in again.stderr
+    assert "no id in {'detail':" in again.stderr  # the trunk's name is taken now: the 409's answer, shown
+    assert "mapped to agent" not in again.stdout  # nothing after the failed step ran

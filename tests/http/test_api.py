@@ -48,6 +48,22 @@ async def test_guide_400s(api: Api, changes: dict[str, Any], message: str) -> No
     assert response.json()["code"]
 
 
+async def test_a_400_keeps_the_guides_detail_and_lists_every_problem(api: Api) -> None:
+    """An empty trunk: the guide's first message as ``detail``, and every problem found in ``problems``."""
+    response = await api.call("POST", "/sip-trunks/trunks", {})
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "Trunk name is required",
+        "code": "trunk_name_required",
+        "problems": [
+            {"path": "name", "code": "trunk_name_required", "message": "Trunk name is required"},
+            {"path": "provider", "code": "provider_required", "message": "Provider is required"},
+            {"path": "auth_type", "code": "invalid_auth_type", "message": "auth_type must be 'userpass' or 'ip-based'"},
+            {"path": "gateways", "code": "gateway_required", "message": "At least one gateway is required"},
+        ],
+    }
+
+
 async def test_ip_identifiers_required(api: Api) -> None:
     """ip-based without identifiers: the guide's message."""
     response = await api.call("POST", "/sip-trunks/trunks", body(IP_TRUNK, ip_identifiers=[]))
@@ -192,7 +208,7 @@ async def test_other_refusals(api: Api, method: str, path: str, payload: Any, st
     """Unknown fields, unknown objects, unknown routes and methods: clear statuses, the error shape."""
     response = await api.call(method, path, payload)
     assert response.status_code == status
-    assert set(response.json()) == {"detail", "code"}
+    assert set(response.json()) == ({"detail", "code", "problems"} if status == 400 else {"detail", "code"})
 
 
 async def test_openapi_document(api: Api) -> None:

@@ -21,7 +21,7 @@ from starlette.routing import BaseRoute, Route
 from byot_core.adapters.guide_json import execution_json, number_json, trunk_json, trunk_summary_json
 from byot_core.adapters.http.auth import ApiKeys
 from byot_core.adapters.http.body import MAX_BODY_BYTES, read_json
-from byot_core.adapters.http.errors import ApiError, error_body, status_for
+from byot_core.adapters.http.errors import ApiError, byot_error_body, error_body, status_for
 from byot_core.adapters.http.openapi import openapi_document
 from byot_core.adapters.http.routing import Handler, api_page_routes, operation_routes
 from byot_core.adapters.http.versions import if_match, trunk_etag
@@ -152,9 +152,9 @@ def create_app(
                 return JSONResponse(error_body(error.code, error.detail), error.status, headers=headers)
             except CapacityExceeded as error:
                 headers = {"Retry-After": str(error.retry_after)}
-                return JSONResponse(error_body(error.code, error.message), status_for(error), headers=headers)
+                return JSONResponse(byot_error_body(error), status_for(error), headers=headers)
             except ByotError as error:
-                return JSONResponse(error_body(error.code, error.message), status_for(error))
+                return JSONResponse(byot_error_body(error), status_for(error))
 
         return run
 

@@ -1,10 +1,16 @@
-"""Errors as the API answers them: ``{"detail": "<message>", "code": "<code>"}`` with a meaningful status."""
+"""Errors as the API answers them: ``{"detail": "<message>", "code": "<code>"}`` with a meaningful status.
+
+A validation error also carries ``problems``: every problem found, each with its ``path``, ``code`` and ``message``
+(``detail`` and ``code`` stay the first one's, as the guide answers).
+"""
 
 from __future__ import annotations
 
-from byot_core.domain.errors import ByotError, ErrorKind
+from typing import Any
 
-__all__ = ["ApiError", "error_body", "status_for"]
+from byot_core.domain.errors import ByotError, ErrorKind, ValidationFailed
+
+__all__ = ["ApiError", "byot_error_body", "error_body", "status_for"]
 
 _STATUS = {
     ErrorKind.VALIDATION: 400,
@@ -37,3 +43,11 @@ def status_for(error: ByotError) -> int:
 def error_body(code: str, detail: str) -> dict[str, str]:
     """The JSON body of an error."""
     return {"detail": detail, "code": code}
+
+
+def byot_error_body(error: ByotError) -> dict[str, Any]:
+    """The JSON body of a library error: its message and code, and for a validation error every problem found."""
+    body: dict[str, Any] = dict(error_body(error.code, error.message))
+    if isinstance(error, ValidationFailed):
+        body["problems"] = [{"path": p.path, "code": p.code, "message": p.message} for p in error.problems]
+    return body

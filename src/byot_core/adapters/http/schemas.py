@@ -121,7 +121,23 @@ SCHEMAS: Json = {
     "Error": {
         "type": "object",
         "required": ["detail", "code"],
-        "properties": {"detail": {"type": "string"}, "code": {"type": "string"}},
+        "properties": {
+            "detail": {"type": "string", "description": "The (first) problem, in the guide's words"},
+            "code": {"type": "string"},
+            "problems": {
+                "type": "array",
+                "description": "Beyond the guide, on a 400 for invalid input: every problem found",
+                "items": {
+                    "type": "object",
+                    "required": ["path", "code", "message"],
+                    "properties": {
+                        "path": {"type": "string"},
+                        "code": {"type": "string"},
+                        "message": {"type": "string"},
+                    },
+                },
+            },
+        },
     },
     "Message": {"type": "object", "required": ["message"], "properties": {"message": {"type": "string"}}},
     "GatewayInput": _gateway_input(),

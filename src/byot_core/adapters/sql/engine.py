@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "POSTGRES_CONNECTIONS",
     "STATEMENT_TIMEOUT_SECONDS",
     "backend_of",
+    "database_url",
     "make_postgres_engine",
     "make_sqlite_engine",
     "normalise_url",
@@ -36,9 +38,27 @@ _POOL_OVERFLOW = 10
 POSTGRES_CONNECTIONS = _POOL_SIZE + _POOL_OVERFLOW
 
 
+def database_url(value: str) -> str:
+    """The database URL that ``value`` names: a URL as it is, or a plain file path as an SQLite URL.
+
+    Raises ``ValueError`` with one line saying what is accepted (never repeating the value, which may hold a
+    password) for an empty value or a URL that cannot be read.
+    """
+    text = value.strip()
+    if not text:
+        raise ValueError("the database URL is empty: use a file path, sqlite:///path or postgresql://…")
+    if "://" not in text:
+        return f"sqlite:///{text}"
+    try:
+        make_url(text)
+    except (ArgumentError, ValueError):
+        raise ValueError("the database URL cannot be read: use a file path, sqlite:///path or postgresql://…") from None
+    return text
+
+
 def normalise_url(url: str) -> str:
-    """Accept ``sqlite:///file`` and ``postgresql://…`` (or ``postgres://``) and name the drivers used."""
-    parsed = make_url(url)
+    """Accept ``sqlite:///file``, a plain file path and ``postgresql://…`` (or ``postgres://``); name the drivers."""
+    parsed = make_url(database_url(url))
     if parsed.get_backend_name() == "sqlite":
         parsed = parsed.set(drivername="sqlite+pysqlite")
     elif parsed.drivername in ("postgresql", "postgres", "postgresql+psycopg2", "postgresql+psycopg"):
@@ -48,7 +68,7 @@ def normalise_url(url: str) -> str:
 
 def backend_of(url: str) -> str:
     """``"sqlite"`` or ``"postgresql"``; anything else is refused."""
-    backend = make_url(url).get_backend_name()
+    backend = make_url(database_url(url)).get_backend_name()
     if backend not in ("sqlite", "postgresql"):
         raise ValueError(f"unsupported database {backend!r}: use sqlite:///path or postgresql://…")
     return backend
