@@ -3,9 +3,9 @@
 The one place, outside any driving adapter, where the library is opened on a database, its secrets and a telephony.
 
 Settings come from arguments or the environment: ``BYOT_DATABASE_URL`` (a URL or a plain SQLite file path; default
-``sqlite:///byot.sqlite3`` in the current folder, migrated on first start), ``BYOT_SECRET_KEYS`` (otherwise, for an SQLite file only, a key file
-beside it, made on first start with mode 0600), and for Asterisk ``BYOT_ARI_URL`` (one or more nodes,
-comma-separated; without it the telephony is the fake one), ``BYOT_ARI_USER``, ``BYOT_ARI_PASSWORD`` and
+``sqlite:///byot.sqlite3`` in the current folder, migrated on first start), ``BYOT_SECRET_KEYS`` (otherwise, for an
+SQLite file only, a key file beside it, made on first start with mode 0600), and for Asterisk ``BYOT_ARI_URL`` (one
+or more nodes, comma-separated; without it the telephony is the fake one), ``BYOT_ARI_USER``, ``BYOT_ARI_PASSWORD`` and
 ``BYOT_ARI_APP`` (default ``byot``). ``BYOT_API_KEYS`` is read here too, for the server. ``BYOT_AGENT_MEDIA_URL``
 (a ``ws://``/``wss://`` template naming any of the call's fields, such as ``{agent_id}``) connects every answered call
 to its agent's media WebSocket in the protocol ``BYOT_AGENT_MEDIA_PROTOCOL`` (``twilio``, the default, or

@@ -99,7 +99,7 @@ async def test_an_unreachable_agent_refuses_the_caller(agent: TestAgent) -> None
     async with asterisk_world(media_plan=plan(agent)) as world:
         channel = await inbound(world)
         await eventually(lambda: channel.id in world.nodes[0].ended)
-        assert channel.sip_answer == 503  # cause 41: a clean refusal the carrier can retry elsewhere
+        assert channel.sip_answer == 503  # cause 34: a clean refusal the carrier can retry elsewhere (41 gave 603)
         execution = (await world.app.calls.list_for_agent(ACCOUNT, AGENT))[0]
         execution = await finished(world, execution.id)
         assert execution.status is ExecutionStatus.FAILED

@@ -37,7 +37,7 @@ def spoken(heard: bytes) -> bytes:
 
 
 async def test_pieces_of_odd_length_sent_in_real_time_reach_the_caller_without_gaps(agent: TestAgent) -> None:
-    """3 s of tone in Pipecat's 16 kHz pieces, a few ahead then at its pace: heard whole, 3 s long, no silence inside."""
+    """3 s of tone in Pipecat's 16 kHz pieces, a few ahead then at its pace: heard byte for byte, nothing inserted."""
 
     async def behaviour(call: AgentCall) -> None:
         await eventually(lambda: call.events("start"))

@@ -39,8 +39,9 @@ def run_script(script: str, url: str, cwd: Path) -> subprocess.CompletedProcess[
 
 
 def test_the_tutorial_reaches_a_routed_call_and_a_completed_one(tmp_path: Path) -> None:
-    """After the README's example, following only the tutorial: an inbound call reaches the agent, an outbound one
-    completes; run again, it stops at its first error with the server's answer, and no traceback.
+    """After the README's example, the tutorial routes a call and completes one; run again, it stops at its first error.
+
+    The second run shows the server's answer and no traceback.
     """
     assert shutil.which("curl"), "the tutorial needs curl (.ci/run installs it)"
     env = {k: v for k, v in os.environ.items() if not k.startswith("BYOT_")}

@@ -34,12 +34,12 @@ async def test_a_routed_call_is_connected_to_its_agents_media_before_it_is_answe
 
 
 async def test_an_agent_that_cannot_be_reached_refuses_the_call() -> None:
-    """Media refused: never answered, hung up with cause 41, the execution failed with the agent named."""
+    """Media refused: never answered, refused with cause 34 (503, retry elsewhere), the execution failed."""
     world = make_world(media_plan=PLAN)
     world.telephony.media_refused = "agent media at wss://agents.example.com/calls/x unreachable (timeout)"
     channel = await routed_call(world)
     assert world.telephony.answered == []
-    assert world.telephony.hangups[channel] == 41
+    assert world.telephony.hangups[channel] == 34
     execution = (await world.app.calls.list_for_agent(ACCOUNT, AGENT))[0]
     assert execution.status is ExecutionStatus.FAILED
     assert execution.hangup_reason is not None

@@ -19,7 +19,7 @@ from datetime import datetime
 
 import attrs
 
-from byot_core.domain.causes import Q850, HangupReason
+from byot_core.domain.causes import Q850, REFUSE_FOR_NOW, HangupReason
 from byot_core.domain.dialplan import EndKind, classify_end, next_gateway
 from byot_core.domain.events import (
     AgentDisconnected,
@@ -179,7 +179,9 @@ def apply(
             hangup_reason=execution.hangup_reason if execution.status.is_terminal else reason,
             updated_at=now,
         )
-        return Transition(failed, (HangUp(event.channel_id, Q850.NORMAL_TEMPORARY_FAILURE),))
+        # Not yet answered (an inbound call whose agent could not be reached): refused so the carrier may retry.
+        cause = Q850.NORMAL_TEMPORARY_FAILURE if execution.answered_at is not None else REFUSE_FOR_NOW
+        return Transition(failed, (HangUp(event.channel_id, cause),))
     return _ended(execution, index, event, now, plan, new_channel_id)
 
 
@@ -229,7 +231,8 @@ def adopt(execution: Execution, channel: ChannelNow, now: datetime) -> Transitio
     channel that is gone ended the call while nobody followed it: an answered call ends ``completed``, any other
     ``failed``, both with a reason (cause ``END_NOT_SEEN``) saying that the end was not seen; the moment recorded is
     the takeover's. An inbound call not yet answered cannot be resumed halfway (its agent was never connected): it
-    is refused to the carrier with cause 41, which may retry it, and ends ``failed``. A final execution is left alone.
+    is refused to the carrier with ``REFUSE_FOR_NOW`` (503: it may retry elsewhere), and ends ``failed``. A final
+    execution is left alone.
     """
     if execution.status.is_terminal:
         return Transition(execution, changed=False)
@@ -266,7 +269,7 @@ def adopt(execution: Execution, channel: ChannelNow, now: datetime) -> Transitio
         hangup_reason=HangupReason(text, END_NOT_SEEN),
         ended_at=now,
     )
-    actions = (HangUp(attempt.channel_id, Q850.NORMAL_TEMPORARY_FAILURE),) if inbound_waiting else ()
+    actions = (HangUp(attempt.channel_id, REFUSE_FOR_NOW),) if inbound_waiting else ()
     return Transition(finished, actions)
 
 

@@ -14,6 +14,7 @@ __all__ = [
     "FALLBACK_REASON",
     "Q850",
     "Q850_NAMES",
+    "REFUSE_FOR_NOW",
     "HangupReason",
     "hangup_reason",
     "q850_from_name",
@@ -52,6 +53,11 @@ class Q850(enum.IntEnum):
     RECOVERY_ON_TIMER_EXPIRE = 102
     INTERWORKING = 127
 
+
+#: The cause an unanswered inbound call is refused with when the carrier may try again elsewhere. Asterisk's PJSIP
+#: answers it as 503 Service Unavailable. Cause 41 (temporary failure) means the same in Q.850, but chan_pjsip has no
+#: SIP code for it and answers 603 Decline, which tells the carrier not to try again (as a real Asterisk 22 did).
+REFUSE_FOR_NOW = Q850.NORMAL_CIRCUIT_CONGESTION
 
 #: Q.850 cause numbers and their names.
 Q850_NAMES: dict[int, str] = {cause.value: cause.name for cause in Q850}

@@ -9,7 +9,7 @@ import attrs
 
 from byot_core.domain.agent import ULAW
 from byot_core.domain.call_request import MappingRequest, mapping_request
-from byot_core.domain.causes import Q850
+from byot_core.domain.causes import Q850, REFUSE_FOR_NOW
 from byot_core.domain.errors import (
     AgentNotFound,
     NotMappedToAgent,
@@ -227,9 +227,12 @@ class InboundService:
         """Connect the agent's media (a failure refuses the caller), then answer and hand the call over."""
         if self.calls is not None and not await self.calls.connect_media(execution, offer.channel_id):
             return
+        answered = False
         try:
             await self.deps.telephony.answer(offer.channel_id)
+            answered = True
             await self.deps.inbound_handler.on_inbound_call(offer)
         except Exception:  # the embedder's handler may fail in any way; the caller must not be left ringing
             log.exception("inbound call %s could not be handed to agent %s", offer.channel_id, offer.agent_id)
-            await self.deps.telephony.hang_up(offer.channel_id, Q850.NORMAL_TEMPORARY_FAILURE)
+            cause = Q850.NORMAL_TEMPORARY_FAILURE if answered else REFUSE_FOR_NOW
+            await self.deps.telephony.hang_up(offer.channel_id, cause)

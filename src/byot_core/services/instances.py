@@ -20,7 +20,7 @@ from datetime import timedelta
 
 import attrs
 
-from byot_core.domain.causes import Q850
+from byot_core.domain.causes import REFUSE_FOR_NOW
 from byot_core.domain.errors import StorageBusy, TelephonyUnavailable
 from byot_core.domain.execution import Execution
 from byot_core.services.calls import CallService
@@ -140,10 +140,10 @@ class InstanceLeases:
                 taken = await uow.executions.find_by_channel(channel_id) is not None
             if taken:
                 continue  # an instance routed it: its takeover (or its own flow) answers or refuses it
-            log.warning("inbound call %s was never taken (its instance was gone): refused, cause 41", channel_id)
+            log.warning("inbound call %s was never taken (its instance was gone): refused, 503", channel_id)
             with contextlib.suppress(TelephonyUnavailable):
                 # The carrier gets 503 and may try again elsewhere, rather than ringing until it gives up.
-                await telephony.hang_up(channel_id, Q850.NORMAL_TEMPORARY_FAILURE)
+                await telephony.hang_up(channel_id, REFUSE_FOR_NOW)
 
     async def run(self) -> None:
         """Renew the lease and look for stopped instances every ``renew_every`` seconds; sweep now and then.

@@ -18,7 +18,14 @@ from typing import Any
 from byot_core.testing.fake_asterisk.answers import AriError, now
 from byot_core.testing.fake_asterisk.dialplan import DEFAULT_DIALPLAN, Dialplan, Entered
 from byot_core.testing.fake_asterisk.hub import EventHub
-from byot_core.testing.fake_asterisk.model import CAUSE_TEXT, CAUSE_TO_SIP, REASON_TO_CAUSE, FakeChannel, GatewayPlay
+from byot_core.testing.fake_asterisk.model import (
+    CAUSE_TEXT,
+    CAUSE_TO_SIP,
+    REASON_TO_CAUSE,
+    UNMAPPED_CAUSE_SIP,
+    FakeChannel,
+    GatewayPlay,
+)
 from byot_core.testing.fake_asterisk.sorcery import SorceryStore, network
 
 __all__ = ["ChannelBook"]
@@ -251,7 +258,7 @@ class ChannelBook:
         if not isinstance(outcome, Entered):
             del self.channels[channel.id]
             self.ended[channel.id] = channel
-            channel.sip_answer = 401 if outcome is None else CAUSE_TO_SIP.get(outcome.cause, 603)
+            channel.sip_answer = 401 if outcome is None else CAUSE_TO_SIP.get(outcome.cause, UNMAPPED_CAUSE_SIP)
             return channel
         channel.state = "Ring"
         channel.app = outcome.app
@@ -279,7 +286,7 @@ class ChannelBook:
             raise AriError(400, "Invalid reason for hangup provided")
         cause = int(reason_code) if reason_code is not None else REASON_TO_CAUSE.get(reason or "normal", 16)
         if channel.state != "Up" and channel.sip_answer is None:
-            channel.sip_answer = CAUSE_TO_SIP.get(cause, 603)
+            channel.sip_answer = CAUSE_TO_SIP.get(cause, UNMAPPED_CAUSE_SIP)
         self.destroy(channel, cause, None)
 
     def variable(self, channel_id: str, name: str) -> str:

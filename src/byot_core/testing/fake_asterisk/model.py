@@ -23,7 +23,12 @@ CAUSE_TEXT = {
     41: "Temporary failure",
 }
 #: What the carrier hears when Asterisk refuses an unanswered inbound channel with a Q.850 cause.
-CAUSE_TO_SIP = {1: 404, 16: 603, 17: 486, 18: 408, 19: 480, 20: 480, 21: 403, 27: 502, 34: 503, 41: 503}
+CAUSE_TO_SIP = {
+    1: 404, 2: 404, 3: 404, 17: 486, 18: 408, 19: 480, 20: 480, 21: 403, 22: 410, 23: 302, 27: 502, 28: 484,
+    29: 501, 31: 480, 34: 503, 38: 500, 42: 503, 58: 488, 66: 503, 127: 500,
+}  # fmt: skip
+#: What chan_pjsip answers for a cause it has no code for (16 and 41 among them, as a real Asterisk 22 answered).
+UNMAPPED_CAUSE_SIP = 603
 #: The ``reason`` words of ``DELETE /ari/channels/{id}`` and their causes.
 REASON_TO_CAUSE = {"normal": 16, "busy": 17, "congestion": 34, "no_answer": 19, "rejected": 21, "unallocated": 1}
 
