@@ -28,6 +28,19 @@ def test_national_spelling_needs_a_region() -> None:
     assert canonical_key("00919876543210", "GB") == "919876543210"
 
 
+def test_a_national_number_without_plus_is_told_it_was_read_as_international() -> None:
+    """'4155550123' (a US number written nationally) is refused saying digits without '+' start with a country code."""
+    with pytest.raises(InvalidPhoneNumber) as refused:
+        canonical_key("4155550123")
+    assert str(refused.value) == (
+        "phone number has the wrong length for its country code (digits without '+' are read as international: "
+        "country code first, as in 14155550123)"
+    )
+    with pytest.raises(InvalidPhoneNumber) as plus:
+        canonical_key("+4155550123")
+    assert str(plus.value) == "phone number has the wrong length for its country code"
+
+
 @pytest.mark.parametrize("garbage", ["", "abc", "1-800-FLOWERS", "12", "+", "++919876543210", "+999123456", "9" * 40])
 def test_garbage_is_refused(garbage: str) -> None:
     """Letters, too-short numbers, unknown country codes and overlong text are refused."""

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+
+import pytest
+
 import byot_core
 from byot_core.adapters.fake_telephony import Outcome
 from byot_core.domain.call_flow import END_NOT_SEEN
@@ -69,12 +73,19 @@ async def test_a_stopped_instances_calls_are_finished_or_followed_by_another(wor
     assert await heir.instances.take_over() == type(report)()
 
 
-async def test_a_released_lease_is_taken_over_at_the_next_look(world: World) -> None:
-    """A clean stop gives the lease up: the next look by another instance takes its calls, without waiting."""
+async def test_a_released_lease_is_taken_over_at_the_next_look(world: World, caplog: pytest.LogCaptureFixture) -> None:
+    """A clean stop gives the lease up: the next look by another instance takes its calls, without waiting.
+
+    With no calls left behind, that is said quietly (a restart is no crash); calls left behind are a warning.
+    """
     await world.app.instances.renew()
     await world.app.instances.release()
     heir = heir_of(world)
-    assert (await heir.instances.take_over()).instances == (world.app.deps.instance_id,)
+    with caplog.at_level(logging.INFO, logger="byot_core.services.instances"):
+        assert (await heir.instances.take_over()).instances == (world.app.deps.instance_id,)
+    (record,) = [r for r in caplog.records if "lease ended" in r.getMessage()]
+    assert record.levelno == logging.INFO
+    assert record.getMessage().endswith("it left no calls to take over")
 
 
 async def test_calls_are_retried_while_telephony_cannot_say(world: World) -> None:

@@ -19,11 +19,12 @@ from cattrs.gen import make_dict_unstructure_fn, override
 from byot_core.domain.causes import HangupReason
 from byot_core.domain.execution import Attempt, Execution
 from byot_core.domain.phone_number import TELEPHONY_PROVIDER, PhoneNumber
+from byot_core.domain.routing import Route, RoutingDecision
 from byot_core.domain.trunk import Gateway, IpIdentifier, Trunk, TrunkSettings
 from byot_core.ports.storage import TrunkSummary
 from byot_core.services.views import TrunkDetails
 
-__all__ = ["converter", "execution_json", "number_json", "trunk_json", "trunk_summary_json"]
+__all__ = ["converter", "decision_json", "execution_json", "number_json", "trunk_json", "trunk_summary_json"]
 
 JSON = dict[str, Any]
 
@@ -127,3 +128,20 @@ def execution_json(execution: Execution) -> JSON:
     """An execution record."""
     result: JSON = converter.unstructure(execution)
     return result
+
+
+def decision_json(decision: RoutingDecision) -> JSON:
+    """Beyond the guide: what routing decided for a call, and each rule it applied (``GET /inbound/explain``)."""
+    routed = isinstance(decision, Route)
+    return {
+        "to": decision.call.called,
+        "source": decision.call.source,
+        "routed": routed,
+        "agent_id": decision.agent_id if isinstance(decision, Route) else None,
+        "phone_number_id": decision.number_id,
+        "trunk_id": decision.trunk_id,
+        "refused": None if isinstance(decision, Route) else decision.reason.code,
+        "sip_code": None if isinstance(decision, Route) else decision.sip_code,
+        "q850_cause": None if isinstance(decision, Route) else decision.q850_cause,
+        "checks": [{"rule": c.rule, "passed": c.passed, "detail": c.detail} for c in decision.checks],
+    }

@@ -64,12 +64,14 @@ def canonical_key(raw: str, default_region: str | None = None) -> str:
         text, region = compact, default_region
     else:
         text, region = "+" + compact, None
+    # Digits without '+' are read as international; a national number written so gets a message that says it.
+    read_as = NATIONAL_HINT if not compact.startswith(("+", "0")) else ""
     try:
         parsed = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException as error:
-        raise InvalidPhoneNumber(f"phone number is not valid: {error._msg}") from None
+        raise InvalidPhoneNumber(f"phone number is not valid: {error.args[0]}{read_as}") from None
     if not phonenumbers.is_possible_number(parsed):
-        raise InvalidPhoneNumber("phone number has the wrong length for its country code")
+        raise InvalidPhoneNumber(f"phone number has the wrong length for its country code{read_as}")
     if parsed.national_number == 0:
         raise InvalidPhoneNumber("phone number has no subscriber digits after its country code")
     key = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)[1:]
@@ -86,6 +88,10 @@ def canonical_key(raw: str, default_region: str | None = None) -> str:
                 break
             key = settled
     return key
+
+
+#: Added to a refusal of digits written without '+' (read as international, country code first).
+NATIONAL_HINT = " (digits without '+' are read as international: country code first, as in 14155550123)"
 
 
 def e164(key: str) -> str:

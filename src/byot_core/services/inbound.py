@@ -23,6 +23,7 @@ from byot_core.domain.phone_number import PhoneNumber
 from byot_core.domain.routing import (
     InboundCall,
     Rejection,
+    RejectReason,
     Route,
     RouteCandidate,
     RoutingDecision,
@@ -158,6 +159,16 @@ class InboundService:
             candidates = await self._candidates(uow, called)
             return await self._decide(uow, call, candidates)
 
+    async def explain_for(self, account_id: str, called: str, source: str | None = None) -> RoutingDecision:
+        """As :meth:`explain`, as one account may see it: a number of another account reads as unknown.
+
+        Which account holds a DID is not the caller's to learn; their own numbers are explained in full.
+        """
+        decision = await self.explain(called, source)
+        if decision.candidate is not None and decision.candidate.number.account_id != account_id:
+            return Rejection(RejectReason.UNKNOWN_NUMBER, decision.call)
+        return decision
+
     @staticmethod
     async def _decide(uow: UnitOfWork, call: InboundCall, candidates: Sequence[RouteCandidate]) -> RoutingDecision:
         """Route the call; a route to a trunk with a channel limit is decided again with its calls counted.
@@ -204,7 +215,10 @@ class InboundService:
                 await uow.executions.add(execution)
                 await uow.commit()
         if isinstance(decision, Rejection):
-            log.info("inbound call %s refused: %s", event.channel_id, decision.reason.code)
+            log.info(
+                "inbound call %s to %s from %s refused: %s (SIP %d, cause %d)", event.channel_id, event.called,
+                event.source or "an unknown address", decision.reason.code, decision.sip_code, decision.q850_cause,
+            )  # fmt: skip
             await self.deps.telephony.hang_up(event.channel_id, decision.q850_cause)
             return decision
         assert execution is not None  # a route always records its execution above

@@ -102,11 +102,18 @@ class InstanceLeases:
         async with self._deps.storage.unit_of_work() as uow:
             claimed = [i for i in await uow.instances.claim_expired(self._deps.clock.now()) if i != self.instance_id]
             adopted: list[Execution] = []
+            counts: dict[str, int] = {}
             for instance_id in claimed:
-                adopted.extend(await uow.executions.adopt(instance_id, self.instance_id))
+                theirs = await uow.executions.adopt(instance_id, self.instance_id)
+                counts[instance_id] = len(theirs)
+                adopted.extend(theirs)
             await uow.commit()
-        for instance_id in claimed:
-            log.warning("instance %s stopped renewing its lease: its calls are taken over here", instance_id)
+        for instance_id, count in counts.items():
+            # A clean stop gives its lease up too (a restart, a deploy): only calls left behind are worth a warning.
+            if count:
+                log.warning("instance %s is gone (its lease ended): %d call(s) taken over here", instance_id, count)
+            else:
+                log.info("instance %s is gone (its lease ended); it left no calls to take over", instance_id)
         pending = {e.id: e for e in adopted} | self._unsettled
         self._unsettled = {}
         finished = followed = 0

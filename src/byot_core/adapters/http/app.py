@@ -18,11 +18,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from byot_core.adapters.guide_json import execution_json, number_json, trunk_json, trunk_summary_json
+from byot_core.adapters.guide_json import decision_json, execution_json, number_json, trunk_json, trunk_summary_json
 from byot_core.adapters.http.auth import ApiKeys
 from byot_core.adapters.http.body import MAX_BODY_BYTES, read_json
 from byot_core.adapters.http.errors import ApiError, byot_error_body, error_body, status_for
 from byot_core.adapters.http.openapi import openapi_document
+from byot_core.adapters.http.query import explain_query
 from byot_core.adapters.http.routing import Handler, api_page_routes, operation_routes
 from byot_core.adapters.http.versions import if_match, trunk_etag
 from byot_core.domain.agent import SIP_TRUNK_PROVIDER, Agent
@@ -215,6 +216,10 @@ def create_app(
         mapping = read_mapping(await body(request))
         return JSONResponse({"message": (await byot.inbound.unlink(account, mapping)).message})
 
+    async def explain_inbound(request: Request, account: str) -> Response:
+        called, source = explain_query(request.query_params)
+        return JSONResponse(decision_json(await byot.inbound.explain_for(account, called, source)))
+
     async def place_call(request: Request, account: str) -> Response:
         execution = await byot.calls.place(account, read_call(await body(request), byot.deps.default_region))
         return JSONResponse({"message": "done", "status": execution.status.value, "execution_id": execution.id})
@@ -274,6 +279,7 @@ def create_app(
         "remove_number": remove_number,
         "inbound_setup": inbound_setup,
         "inbound_unlink": inbound_unlink,
+        "explain_inbound": explain_inbound,
         "place_call": place_call,
         "get_execution": get_execution,
         "create_agent": create_agent,

@@ -20,6 +20,20 @@ _ERRORS = {
     503: "Unavailable",
 }
 _QUERY: dict[str, Json] = {
+    "to": {
+        "name": "to",
+        "in": "query",
+        "required": True,
+        "description": "The called number, in any spelling the library reads (send '+' as %2B)",
+        "schema": {"type": "string", "maxLength": 64},
+    },
+    "source": {
+        "name": "source",
+        "in": "query",
+        "required": False,
+        "description": "The address the call would come from (IPv4 or IPv6)",
+        "schema": {"type": "string", "maxLength": 64},
+    },
     "is_active": {
         "name": "is_active",
         "in": "query",

@@ -71,6 +71,10 @@ OPERATIONS: tuple[Operation, ...] = (
               (*_WRITE, 404), "InboundMapping"),
     Operation("POST", "/inbound/unlink", "inbound_unlink", "Unlink a number from an agent", 200, "Message",
               "Unlinked", (*_WRITE, 404, 409), "InboundMapping"),
+    Operation("GET", "/inbound/explain", "explain_inbound", "Explain how an inbound call would be routed", 200,
+              "RoutingDecision", "Beyond the guide: the decision for a call to `to` from `source`, rule by rule, "
+              "made as for a real call but with nothing changed; another account's number reads as unknown",
+              (400,), query=("to", "source")),
     Operation("POST", "/call", "place_call", "Place an outbound call", 200, "CallAccepted", "Placed",
               (*_WRITE, 404, 429), "CallRequest"),
     Operation("GET", "/executions/{execution_id}", "get_execution", "Get an execution", 200, "Execution",

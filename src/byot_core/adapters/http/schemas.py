@@ -11,7 +11,11 @@ from typing import Any
 
 import attrs
 
-from byot_core.domain.call_request import RING_TIMEOUT_BOUNDS
+from byot_core.adapters.http.call_schemas import CALL_SCHEMAS
+from byot_core.adapters.http.schema_parts import TS as _TS
+from byot_core.adapters.http.schema_parts import TS_NULL as _TS_NULL
+from byot_core.adapters.http.schema_parts import Json, ref
+from byot_core.adapters.http.schema_parts import nullable as _nullable
 from byot_core.domain.pacing import CPS_BOUNDS
 from byot_core.domain.sip_values import TRANSPORTS
 from byot_core.domain.trunk import (
@@ -26,18 +30,6 @@ from byot_core.domain.trunk import (
 )
 
 __all__ = ["SCHEMAS", "Json", "ref"]
-
-Json = dict[str, Any]
-_S = "#/components/schemas/"
-
-
-def ref(name: str) -> Json:
-    """A reference to a component schema."""
-    return {"$ref": _S + name}
-
-
-def _nullable(kind: str) -> Json:
-    return {"type": [kind, "null"]}
 
 
 def _integer(bounds: tuple[int, int], **more: Any) -> Json:
@@ -68,8 +60,6 @@ def _gateway_input() -> Json:
     return {"type": "object", "additionalProperties": False, "required": ["gateway_address"], "properties": properties}
 
 
-_TS = {"type": "string", "format": "date-time"}
-_TS_NULL = {"type": ["string", "null"], "format": "date-time"}
 _IDENTIFIER_IN: Json = {
     "type": "object",
     "additionalProperties": False,
@@ -118,27 +108,7 @@ _COMMON_IN: Json = {
     },
 }
 SCHEMAS: Json = {
-    "Error": {
-        "type": "object",
-        "required": ["detail", "code"],
-        "properties": {
-            "detail": {"type": "string", "description": "The (first) problem, in the guide's words"},
-            "code": {"type": "string"},
-            "problems": {
-                "type": "array",
-                "description": "Beyond the guide, on a 400 for invalid input: every problem found",
-                "items": {
-                    "type": "object",
-                    "required": ["path", "code", "message"],
-                    "properties": {
-                        "path": {"type": "string"},
-                        "code": {"type": "string"},
-                        "message": {"type": "string"},
-                    },
-                },
-            },
-        },
-    },
+    **CALL_SCHEMAS,
     "Message": {"type": "object", "required": ["message"], "properties": {"message": {"type": "string"}}},
     "GatewayInput": _gateway_input(),
     "IpIdentifierInput": _IDENTIFIER_IN,
@@ -159,6 +129,8 @@ SCHEMAS: Json = {
     },
     "TrunkUpdate": {
         "type": "object",
+        "description": "Only the fields sent change. A list sent (gateways, ip_identifiers) replaces the whole list: "
+        "send every gateway the trunk should keep; gateways left out are removed.",
         "additionalProperties": False,
         "properties": {**_COMMON_IN, "is_active": {"type": "boolean"}},
     },
@@ -227,90 +199,6 @@ SCHEMAS: Json = {
         "additionalProperties": False,
         "required": ["agent_id", "phone_number_id"],
         "properties": {"agent_id": {"type": "string"}, "phone_number_id": {"type": "string"}},
-    },
-    "CallRequest": {
-        "type": "object",
-        "additionalProperties": False,
-        "required": ["agent_id", "recipient", "from_number"],
-        "properties": {
-            "agent_id": {"type": "string"},
-            "from_number": {"type": "string"},
-            "recipient": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["phone_number"],
-                "properties": {"phone_number": {"type": "string"}, "name": _nullable("string")},
-            },
-            "ring_timeout_seconds": {
-                "type": ["integer", "null"],
-                "minimum": RING_TIMEOUT_BOUNDS[0],
-                "maximum": RING_TIMEOUT_BOUNDS[1],
-                "description": "Beyond the guide: how long each attempt rings before the call ends no-answer "
-                "(default: the trunk's ring_timeout_seconds)",
-            },
-        },
-    },
-    "CallAccepted": {
-        "type": "object",
-        "required": ["message", "status", "execution_id"],
-        "properties": {"message": {"type": "string"}, "status": {"type": "string"}, "execution_id": {"type": "string"}},
-    },
-    "Execution": {
-        "type": "object",
-        "required": ["id", "agent_id", "direction", "status", "attempts", "created_at"],
-        "properties": {
-            "id": {"type": "string"},
-            "user_id": {"type": "string"},
-            "agent_id": {"type": "string"},
-            "direction": {"type": "string", "enum": ["outbound", "inbound"]},
-            "status": {
-                "type": "string",
-                "enum": [
-                    "initiated",
-                    "ringing",
-                    "in-progress",
-                    "call-disconnected",
-                    "completed",
-                    "busy",
-                    "no-answer",
-                    "canceled",
-                    "failed",
-                    "balance-low",
-                ],
-            },
-            "hangup_reason": _nullable("string"),
-            "hangup_cause": {"type": ["object", "null"]},
-            "from_number": {"type": "string"},
-            "to_number": {"type": "string"},
-            "recipient_name": _nullable("string"),
-            "trunk_id": _nullable("string"),
-            "phone_number_id": _nullable("string"),
-            "gateway_id": _nullable("string"),
-            "attempts": {"type": "array", "items": {"type": "object"}},
-            "created_at": _TS,
-            "updated_at": _TS,
-            "answered_at": _TS_NULL,
-            "ended_at": _TS_NULL,
-            "media": {
-                "type": "object",
-                "description": "What the call's media connection to its agent carried (absent until it is over)",
-                "properties": {
-                    "protocol": {"type": "string", "enum": ["asterisk", "twilio"]},
-                    "ending": {
-                        "type": "string",
-                        "enum": ["caller-left", "agent-closed", "agent-failed", "asterisk-closed", "not-connected"],
-                    },
-                    "frames_to_agent": _nullable("integer"),
-                    "frames_to_caller": _nullable("integer"),
-                    "seconds_to_agent": _nullable("number"),
-                    "seconds_to_caller": _nullable("number"),
-                    "marks": _nullable("integer"),
-                    "flushes": _nullable("integer"),
-                    "dtmf": _nullable("integer"),
-                    "detail": _nullable("string"),
-                },
-            },
-        },
     },
     "AgentConfig": {
         "type": "object",

@@ -1,0 +1,149 @@
+"""The OpenAPI components of calls (placing one, its execution, how an inbound one is routed) and of errors."""
+
+from __future__ import annotations
+
+from byot_core.adapters.http.schema_parts import TS, TS_NULL, Json, nullable
+from byot_core.domain.call_request import RING_TIMEOUT_BOUNDS
+from byot_core.domain.routing import RejectReason
+
+__all__ = ["CALL_SCHEMAS"]
+
+CALL_SCHEMAS: Json = {
+    "Error": {
+        "type": "object",
+        "required": ["detail", "code"],
+        "properties": {
+            "detail": {"type": "string", "description": "The (first) problem, in the guide's words"},
+            "code": {"type": "string"},
+            "problems": {
+                "type": "array",
+                "description": "Beyond the guide, on a 400 for invalid input: every problem found",
+                "items": {
+                    "type": "object",
+                    "required": ["path", "code", "message"],
+                    "properties": {
+                        "path": {"type": "string"},
+                        "code": {"type": "string"},
+                        "message": {"type": "string"},
+                    },
+                },
+            },
+        },
+    },
+    "CallRequest": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["agent_id", "recipient", "from_number"],
+        "properties": {
+            "agent_id": {"type": "string"},
+            "from_number": {"type": "string"},
+            "recipient": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["phone_number"],
+                "properties": {"phone_number": {"type": "string"}, "name": nullable("string")},
+            },
+            "ring_timeout_seconds": {
+                "type": ["integer", "null"],
+                "minimum": RING_TIMEOUT_BOUNDS[0],
+                "maximum": RING_TIMEOUT_BOUNDS[1],
+                "description": "Beyond the guide: how long each attempt rings before the call ends no-answer "
+                "(default: the trunk's ring_timeout_seconds)",
+            },
+        },
+    },
+    "CallAccepted": {
+        "type": "object",
+        "required": ["message", "status", "execution_id"],
+        "properties": {"message": {"type": "string"}, "status": {"type": "string"}, "execution_id": {"type": "string"}},
+    },
+    "Execution": {
+        "type": "object",
+        "required": ["id", "agent_id", "direction", "status", "attempts", "created_at"],
+        "properties": {
+            "id": {"type": "string"},
+            "user_id": {"type": "string"},
+            "agent_id": {"type": "string"},
+            "direction": {"type": "string", "enum": ["outbound", "inbound"]},
+            "status": {
+                "type": "string",
+                "enum": [
+                    "initiated",
+                    "ringing",
+                    "in-progress",
+                    "call-disconnected",
+                    "completed",
+                    "busy",
+                    "no-answer",
+                    "canceled",
+                    "failed",
+                    "balance-low",
+                ],
+            },
+            "hangup_reason": nullable("string"),
+            "hangup_cause": {"type": ["object", "null"]},
+            "from_number": {"type": "string"},
+            "to_number": {"type": "string"},
+            "recipient_name": nullable("string"),
+            "trunk_id": nullable("string"),
+            "phone_number_id": nullable("string"),
+            "gateway_id": nullable("string"),
+            "attempts": {"type": "array", "items": {"type": "object"}},
+            "created_at": TS,
+            "updated_at": TS,
+            "answered_at": TS_NULL,
+            "ended_at": TS_NULL,
+            "media": {
+                "type": "object",
+                "description": "What the call's media connection to its agent carried (absent until it is over)",
+                "properties": {
+                    "protocol": {"type": "string", "enum": ["asterisk", "twilio"]},
+                    "ending": {
+                        "type": "string",
+                        "enum": ["caller-left", "agent-closed", "agent-failed", "asterisk-closed", "not-connected"],
+                    },
+                    "frames_to_agent": nullable("integer"),
+                    "frames_to_caller": nullable("integer"),
+                    "seconds_to_agent": nullable("number"),
+                    "seconds_to_caller": nullable("number"),
+                    "marks": nullable("integer"),
+                    "flushes": nullable("integer"),
+                    "dtmf": nullable("integer"),
+                    "detail": nullable("string"),
+                },
+            },
+        },
+    },
+    "RoutingDecision": {
+        "type": "object",
+        "description": "Beyond the guide: what routing decided for a call, and each rule it applied in order",
+        "required": ["to", "routed", "checks"],
+        "properties": {
+            "to": {"type": "string"},
+            "source": nullable("string"),
+            "routed": {"type": "boolean"},
+            "agent_id": nullable("string"),
+            "phone_number_id": nullable("string"),
+            "trunk_id": nullable("string"),
+            "refused": {
+                "type": ["string", "null"],
+                "enum": [*(reason.code for reason in RejectReason), None],
+                "description": "The rule that refused the call (null when routed)",
+            },
+            "sip_code": nullable("integer"),
+            "q850_cause": nullable("integer"),
+            "checks": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["rule", "passed", "detail"],
+                    "properties": {
+                        "rule": {"type": "string"},
+                        "passed": {"type": "boolean"},
+                        "detail": {"type": "string"},
+                    },
+                },
+            },
+        },
+    },
+}
