@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
+from byot_core import commands
 from byot_core.adapters.defaults import DEFAULT_DATABASE_URL
 from byot_core.domain.errors import ByotError
 
@@ -36,158 +36,6 @@ try:
     _HAS_CLICK = True
 except ImportError:  # the core install has no click; `byot` then says what to install
     _HAS_CLICK = False
-
-
-async def _db_upgrade(database_url: str) -> int:
-    from byot_core.adapters.sql import Database, upgrade
-
-    database = Database(database_url)
-    try:
-        before, after = await upgrade(database)
-    finally:
-        await database.dispose()
-    if before == after:
-        print(f"The database is already at schema revision {after}.")
-    else:
-        print(f"Database upgraded from schema revision {before or '(empty)'} to {after}.")
-    return 0
-
-
-#: What ``byot pjsip render`` prints for a password unless asked for secrets.
-REDACTED = "(redacted)"
-
-
-async def _pjsip_render(database_url: str, trunk_id: str | None, show_secrets: bool = False) -> int:
-    from byot_core.adapters.asterisk import desired_objects, render_conf
-    from byot_core.adapters.sql import SqlStorage
-    from byot_core.domain.secret import Secret
-    from byot_core.runtime import Settings, secret_box
-
-    settings = Settings.from_env(database_url=database_url)
-    secrets, _ = secret_box(settings, create=False)
-    storage = await SqlStorage.open(settings.database_url)
-    try:
-        async with storage.unit_of_work() as uow:
-            ids = [trunk_id] if trunk_id else list(await uow.trunks.all_ids())
-            trunks = [t for i in ids if (t := await uow.trunks.get_any(i)) is not None and t.routes_calls]
-    finally:
-        await storage.close()
-    if trunk_id and not trunks:
-        print(f"byot: no active trunk {trunk_id}", file=sys.stderr)
-        return 1
-    sections, skipped = [], 0
-    for trunk in trunks:
-        password = None
-        header = [f"byot-core trunk {trunk.id}"]
-        if trunk.auth_password:
-            password = secrets.open(trunk.auth_password) if show_secrets else Secret(REDACTED)
-            if not show_secrets:
-                header.append(f"password {REDACTED}: byot pjsip render --show-secrets prints it")
-        try:
-            sections.append(render_conf(desired_objects(trunk, password), header=header))
-        except ValueError as error:
-            # One trunk's stored value never keeps every other trunk out of the file.
-            print(f"byot: trunk {trunk.id} skipped: {error}", file=sys.stderr)
-            skipped += 1
-    print("\n".join(sections), end="")
-    return 1 if skipped else 0
-
-
-async def _reconcile(settings: Any, thorough: bool) -> int:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from byot_core.runtime import open_core
-
-    if not settings.ari_urls:
-        print("byot: set --ari-url or BYOT_ARI_URL to the Asterisk nodes to reconcile", file=sys.stderr)
-        return 2
-    core = await open_core(settings, create_secret=False)
-    try:
-        columns = (TextColumn("reconciling trunks"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-        with Progress(*columns, transient=False) as bar:
-            task = bar.add_task("reconcile", total=None)
-            report = await core.byot.sync.reconcile(
-                lambda done, total: bar.update(task, completed=done, total=total), thorough=thorough
-            )
-    finally:
-        await core.close()
-    print(
-        f"Trunks: {report.applied} in step ({report.changed} changed, {report.objects_written} objects written), "
-        f"{report.removed} removed, {report.failed} failed"
-    )
-    for trunk_id in report.unknown:
-        print(f"left alone: configuration for trunk {trunk_id}, which this database does not know")
-    return 0 if report.ok else 1
-
-
-def _serve(host: str, port: int, settings: Any) -> int:
-    import uvicorn
-
-    from byot_core.adapters.http.server import open_server
-
-    class GracefulServer(uvicorn.Server):
-        """uvicorn's server, except that a stop signal ends it cleanly instead of being raised again afterwards.
-
-        uvicorn stops accepting, lets requests in flight finish, runs the lifespan's shutdown, and then re-raises
-        SIGTERM or SIGINT, which ends the process (-15) or aborts it (exit 1) before the storage and the Asterisk
-        clients are closed. Here the signal has been handled once the server is down: the command closes
-        everything and exits 0.
-        """
-
-        @contextlib.contextmanager
-        def capture_signals(self) -> Iterator[None]:
-            with super().capture_signals():
-                yield
-                self._captured_signals.clear()
-
-    async def run() -> None:
-        server = await open_server(settings)
-        _tune_collector()
-        try:
-            for note in server.announcements:
-                print(note, flush=True)
-            print(
-                f"byot serving the guide's API on http://{host}:{port} (database: {_redacted(settings.database_url)})",
-                flush=True,
-            )
-            config = uvicorn.Config(
-                server.app,
-                host=host,
-                port=port,
-                log_level="warning",
-                lifespan="on",
-                timeout_graceful_shutdown=GRACEFUL_SECONDS,
-            )
-            await GracefulServer(config).serve()
-        finally:
-            await server.close()
-        print("byot stopped: storage and telephony closed", flush=True)
-
-    asyncio.run(run())
-    return 0
-
-
-def _tune_collector() -> None:
-    """Fewer, shorter garbage collections for a long-running server.
-
-    A server holds many long-lived objects (caches, telephony state). With the interpreter's default thresholds the
-    collector walked them all several times a second under a load of creates, in pauses of up to 80 ms (about 5% of
-    the time). What exists once the server is open is frozen out of the collector's walks, and young objects are
-    collected every 10,000 allocations instead of 700 (0.5% of the time). Reference cycles are still collected.
-    """
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(10_000, 20, 20)
-
-
-#: How long a stopping server lets requests in flight finish.
-GRACEFUL_SECONDS = 10
-
-
-def _redacted(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
 
 
 def _run(work: Any) -> int:
@@ -213,6 +61,7 @@ def _cli() -> Any:
     )
 
     @click.group(help="Bring Your Own Trunk: SIP trunks for voice AI agents.")
+    @click.version_option(package_name="byot-core", prog_name="byot", message="%(prog)s %(version)s")
     def group() -> None:
         pass
 
@@ -276,9 +125,23 @@ def _cli() -> Any:
     @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="port to listen on")
     @database_option
     @click.option("--api-keys", envvar="BYOT_API_KEYS", default=None, help="key=account,… (also BYOT_API_KEYS)")
+    @click.option(
+        "--access-log",
+        is_flag=True,
+        envvar="BYOT_ACCESS_LOG",
+        help="log a line per HTTP request (also BYOT_ACCESS_LOG)",
+    )
+    @click.option(
+        "--log-level", envvar="BYOT_LOG_LEVEL", default="warning", show_default=True,
+        type=click.Choice(["debug", "info", "warning", "error"]),
+        help="the library's log level; info shows each inbound call's routing, refusals included (also BYOT_LOG_LEVEL)",
+    )  # fmt: skip
     @asterisk_options
-    def serve(host: str, port: int, database_url: str, api_keys: str | None, **ari: Any) -> None:
-        sys.exit(_run(lambda: _serve(host, port, settings_of(database_url, api_keys=api_keys, **ari))))
+    def serve(
+        host: str, port: int, database_url: str, api_keys: str | None, access_log: bool, log_level: str, **ari: Any
+    ) -> None:
+        settings = settings_of(database_url, api_keys=api_keys, **ari)
+        sys.exit(_run(lambda: commands.serve(host, port, settings, access_log=access_log, log_level=log_level)))
 
     @group.command(help="Apply every trunk's configuration to the Asterisk nodes, with a progress bar: create what "
                    "is missing, fix what differs, remove what belongs to inactive or deleted trunks. Exits 1 if "
@@ -291,7 +154,7 @@ def _cli() -> Any:
         help="also look for leftover objects of trunks stored as applied whose objects all match (twice the requests)",
     )
     def reconcile(database_url: str, thorough: bool, **ari: Any) -> None:
-        sys.exit(_run(lambda: asyncio.run(_reconcile(settings_of(database_url, **ari), thorough))))
+        sys.exit(_run(lambda: asyncio.run(commands.reconcile(settings_of(database_url, **ari), thorough))))
 
     @group.group(help="Manage the database schema.")
     def db() -> None:
@@ -300,7 +163,7 @@ def _cli() -> Any:
     @db.command(help="Apply the schema migrations this version needs; safe to run again.")
     @database_option
     def upgrade(database_url: str) -> None:
-        sys.exit(_run(lambda: asyncio.run(_db_upgrade(database_url))))
+        sys.exit(_run(lambda: asyncio.run(commands.db_upgrade(database_url))))
 
     @group.group(help="Asterisk PJSIP configuration.")
     def pjsip() -> None:
@@ -311,7 +174,7 @@ def _cli() -> Any:
     @click.option("--trunk", "trunk_id", default=None, help="only this trunk id")
     @click.option("--show-secrets", is_flag=True, help="print the trunks' passwords (redacted otherwise)")
     def render(database_url: str, trunk_id: str | None, show_secrets: bool) -> None:
-        sys.exit(_run(lambda: asyncio.run(_pjsip_render(database_url, trunk_id, show_secrets))))
+        sys.exit(_run(lambda: asyncio.run(commands.pjsip_render(database_url, trunk_id, show_secrets))))
 
     @group.group(help="Asterisk node configuration.")
     def asterisk() -> None:
