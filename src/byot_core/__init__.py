@@ -32,6 +32,7 @@ from byot_core.domain.errors import (
     TrunkVersionMismatch,
     ValidationFailed,
 )
+from byot_core.domain.media import MediaPlan, MediaProtocol
 from byot_core.services import Byot, Dependencies, Message, TrunkDeleted, TrunkDetails
 
 __all__ = [
@@ -46,6 +47,8 @@ __all__ = [
     "Dependencies",
     "ErrorKind",
     "ExecutionNotFound",
+    "MediaPlan",
+    "MediaProtocol",
     "Message",
     "NotFound",
     "NotMappedToAgent",
