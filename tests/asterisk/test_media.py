@@ -231,6 +231,9 @@ async def test_in_asterisk_protocol_asterisk_connects_to_the_agent_itself(agent:
         await eventually(lambda: agent.calls and "MEDIA_MARK_PROCESSED done" in agent.calls[0].texts, within=5)
         call = agent.calls[0]
         assert call.texts[0].startswith("MEDIA_START ")
+        # What Bolna's SIP-trunk handlers read as their call id: channel_id up to its first '_', the execution's id.
+        media_start = dict(field.partition(":")[::2] for field in call.texts[0].split()[1:])
+        assert media_start["channel_id"].split("_")[0] == call.query["execution_id"]
         assert call.path == f"/agents/{AGENT}"
         assert call.query["agent_id"] == AGENT
         assert call.query["from_number"] == "+14155550100"

@@ -223,7 +223,9 @@ class AriMedia:
         client = self._calls.holder(call.channel_id)
         if client is None:
             raise MediaUnavailable(f"no Asterisk node holds call {call.channel_id}")
-        media_channel = f"byot-media-{uuid.uuid4().hex}"
+        # The execution's id first, then '_': Bolna's handlers take their call id from the part of MEDIA_START's
+        # channel_id before the first '_', so they see the execution; the rest keeps each media channel unique.
+        media_channel = f"{call.execution_id}_byot-media-{uuid.uuid4().hex[:16]}"
         session = MediaSession(call, target, client, media_channel, f"{BRIDGE_PREFIX}{uuid.uuid4().hex}")
         self._started[media_channel] = asyncio.get_running_loop().create_future()
         self._by_media[media_channel] = session
