@@ -248,11 +248,18 @@ async def test_wrong_credentials_on_the_event_stream_are_logged_without_them(
 
 
 async def test_the_recorded_stasis_start_of_an_originated_channel_is_not_an_inbound_call(client: AriClient) -> None:
-    """Recorded without app arguments, an originated channel's StasisStart is still known as ours by its id."""
+    """Recorded without app arguments, an originated channel's StasisStart is known as ours by its id.
+
+    It is the answered call entering the application, not an inbound call; its answer itself (the ChannelStateChange
+    before it, the channel still in ``AppDial2``) had not reached the application yet.
+    """
     telephony = AriTelephony([client])
     recorded = json.loads(capture("StasisStart.originated.json"))
-    telephony.calls._originated.add(recorded["channel"]["id"])
-    assert await telephony.translate(client, recorded) == []
+    channel_id = recorded["channel"]["id"]
+    telephony.calls._originated.add(channel_id)
+    assert await telephony.translate(client, recorded) == [CallAnswered(channel_id, in_application=True)]
+    answered = json.loads(capture("ChannelStateChange.Up.json"))
+    assert await telephony.translate(client, answered) == [CallAnswered(channel_id, in_application=False)]
 
 
 def test_the_fake_refuses_dialplan_it_does_not_understand() -> None:

@@ -18,7 +18,7 @@ from byot_core.adapters.asterisk.extensions import render_extensions
 from byot_core.adapters.asterisk.telephony import AriTelephony
 from byot_core.adapters.memory import RecordingInboundHandler
 from byot_core.adapters.system import SystemClock, UlidFactory
-from byot_core.domain.call_flow import END_NOT_SEEN
+from byot_core.domain.call_flow import DROPPED_TEXT, END_NOT_SEEN, NOT_TAKEN
 from byot_core.domain.status import ExecutionStatus
 from byot_core.domain.trunk import SyncState
 from byot_core.services.instances import InstanceLeases
@@ -108,6 +108,28 @@ async def test_inbound_calls_enter_the_next_instance_when_one_is_gone(world: Ast
     await eventually(lambda: not world.nodes[0].connected_apps())
     assert world.nodes[0].inbound_call("+919876543210", "203.0.113.2").sip_answer == 603
     assert channel.app == "byot-b"
+
+
+async def test_an_outbound_call_answered_after_its_instance_died_is_failed_not_completed(world: AsteriskWorld) -> None:
+    """As observed: b's call rings, b dies, the callee answers and Asterisk drops it (cause 0): failed, saying so."""
+    await trunk_and_number(world)
+    node = world.nodes[0]
+    node.book.answer_after = 1.0
+    heir = InstanceLeases(world.app.deps, world.app.calls, lease=0.5, renew_every=0.1)
+    async with another_instance(world, "byot-b") as b:
+        lease = InstanceLeases(b.deps, b.calls, lease=0.3, renew_every=0.1)
+        await lease.renew()
+        placed = await b.calls.place(ACCOUNT, GUIDE_CALL)
+        await eventually(lambda: node.channels and next(iter(node.channels.values())).state == "Ringing")
+    await asyncio.sleep(0.35)
+    report = await heir.take_over()
+    assert (report.adopted, report.followed) == (1, 1)  # still ringing: followed by this instance now
+    dropped = await finished(world, placed.id)
+    channel = node.ended[placed.attempts[0].channel_id]
+    assert (channel.state, channel.hangup_cause) == ("Up", 0)  # answered, then hung up by Asterisk at once
+    assert dropped.status is ExecutionStatus.FAILED
+    assert dropped.hangup_reason is not None
+    assert (dropped.hangup_reason.text, dropped.hangup_reason.cause_name) == (DROPPED_TEXT, NOT_TAKEN)
 
 
 def test_the_dialplan_enters_the_first_connected_application_of_the_list() -> None:

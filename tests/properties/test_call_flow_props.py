@@ -192,3 +192,25 @@ def _first_answer(execution: Execution) -> bool:
         and not execution.attempts[-1].answered
         and not execution.attempts[-1].ended_at
     )
+
+
+@given(gateways(), endings, st.booleans())
+def test_an_answered_call_ends_completed_only_if_it_reached_the_library(
+    plan: list[Gateway], ending: tuple[bool, int | None, int | None], reached: bool
+) -> None:
+    """Answered, then ended with any cause: completed once it entered an application, else failed as dropped."""
+    plan_t = tuple(order_gateways(plan))
+    ids = (f"ch-{n}" for n in itertools.count())
+    step = call_flow.start(outbound(plan_t), FailoverPlan(plan_t, "+918800001234"), next(ids), T0)
+    channel = step.execution.attempts[-1].channel_id
+    execution = call_flow.apply(step.execution, CallAnswered(channel, in_application=False), T0).execution
+    if reached:
+        execution = call_flow.apply(execution, CallAnswered(channel, in_application=True), T0).execution
+    _, q850, sip = ending
+    ended = call_flow.apply(execution, CallEnded(channel, q850, sip), T0).execution
+    assert ended.hangup_reason is not None
+    if reached:
+        assert ended.status is ExecutionStatus.COMPLETED
+    else:
+        assert ended.status is ExecutionStatus.FAILED
+        assert ended.hangup_reason.cause_name == call_flow.NOT_TAKEN

@@ -48,7 +48,7 @@ def _converter() -> cattrs.Converter:
 
     hook(Gateway, address=override(rename="gateway_address"))
     hook(IpIdentifier)
-    hook(Attempt, reached_ringing=override(omit=True), answered=override(omit=True))
+    hook(Attempt, reached_ringing=override(omit=True), answered=override(omit=True), taken=override(omit=True))
     hook(TrunkSettings)
     hook(HangupReason, text=override(omit=True), cause_name=override(rename="name"),
          q850_cause=override(rename="q850"), sip_code=override(rename="sip"))  # fmt: skip

@@ -36,7 +36,9 @@ from byot_core.domain.trunk import Gateway
 
 __all__ = [
     "AGENT_MEDIA_FAILED",
+    "DROPPED_TEXT",
     "END_NOT_SEEN",
+    "NOT_TAKEN",
     "Action",
     "Dial",
     "ExecutionEvent",
@@ -55,6 +57,10 @@ ExecutionEvent = CallRinging | CallAnswered | CallEnded | AgentDisconnected | Ag
 
 #: The cause name recorded when the agent's media fails.
 AGENT_MEDIA_FAILED = "AGENT_MEDIA_FAILED"
+#: The cause name recorded when an answered call was hung up before any instance of the library took it.
+NOT_TAKEN = "NOT_TAKEN"
+#: The reason recorded then.
+DROPPED_TEXT = "Answered, then dropped before any instance of the library took the call; no agent had it"
 #: The cause name recorded when a call's end was not seen: the instance following it stopped before it ended.
 END_NOT_SEEN = "END_NOT_SEEN"
 
@@ -115,7 +121,7 @@ def _with_attempt(execution: Execution, index: int, attempt: Attempt, now: datet
 
 
 def _dial(execution: Execution, gateway: Gateway, dialled: str, channel_id: str, now: datetime) -> Transition:
-    attempt = Attempt(channel_id=channel_id, started_at=now, gateway_id=gateway.id, dialled=dialled)
+    attempt = Attempt(channel_id=channel_id, started_at=now, gateway_id=gateway.id, dialled=dialled, taken=False)
     dialling = attrs.evolve(execution, attempts=(*execution.attempts, attempt), updated_at=now)
     return Transition(dialling, (Dial(channel_id, gateway, dialled),))
 
@@ -159,7 +165,9 @@ def apply(
             updated = attrs.evolve(updated, status=advance(updated.status, ExecutionStatus.RINGING))
         return Transition(updated)
     if isinstance(event, CallAnswered):
-        updated = _with_attempt(execution, index, attrs.evolve(attempt, reached_ringing=True, answered=True), now)
+        taken = attempt.taken or event.in_application
+        answered = attrs.evolve(attempt, reached_ringing=True, answered=True, taken=taken)
+        updated = _with_attempt(execution, index, answered, now)
         if not current:
             return Transition(updated)
         status = advance(updated.status, ExecutionStatus.IN_PROGRESS)
@@ -216,10 +224,14 @@ def _ended(
         gateway = next_gateway(plan.gateways, updated.attempts)
         if gateway is not None:
             return _dial(updated, gateway, plan.dialled, new_channel_id(), now)
-    status = end.status
+    status, reason = end.status, end.reason
     if execution.direction is Direction.INBOUND and end.kind is not EndKind.ANSWERED:
         status = ExecutionStatus.CANCELED
-    final = attrs.evolve(updated, status=advance(updated.status, status), hangup_reason=end.reason, ended_at=now)
+    if ended.answered and not ended.taken:
+        # Answered, then hung up before reaching any of the library's applications: the callee picked up to a
+        # dropped line and no agent ever had the call, whatever cause the hangup carried.
+        status, reason = ExecutionStatus.FAILED, HangupReason(DROPPED_TEXT, NOT_TAKEN)
+    final = attrs.evolve(updated, status=advance(updated.status, status), hangup_reason=reason, ended_at=now)
     return Transition(final)
 
 

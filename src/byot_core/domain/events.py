@@ -28,9 +28,15 @@ class CallRinging:
 
 @attrs.frozen
 class CallAnswered:
-    """The call was answered (SIP 200; Asterisk state Up)."""
+    """The call was answered (SIP 200; Asterisk state Up).
+
+    ``in_application`` says whether the call is in the library's hands: for most telephony an answer is (the
+    default). Asterisk reports an originated call's answer first (``False``), then its entry into one of the
+    library's applications (``True``); an answered call that never enters one was dropped by the system.
+    """
 
     channel_id: str
+    in_application: bool = True
 
 
 @attrs.frozen

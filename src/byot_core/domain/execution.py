@@ -44,6 +44,9 @@ class Attempt:
     result: AttemptResult = AttemptResult.PENDING
     sip_code: int | None = None
     q850_cause: int | None = None
+    #: Whether the answered call reached the library (an application that can hand it to its agent). An outbound
+    #: attempt starts without; one recorded before this field existed reads as having it.
+    taken: bool = True
 
 
 @attrs.frozen

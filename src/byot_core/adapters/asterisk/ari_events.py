@@ -39,6 +39,9 @@ class AriChannel:
     state: str
     exten: str
     caller_number: str | None = None
+    #: Whether the channel runs a Stasis application now (its dialplan ``app_name``): an originated channel that
+    #: is answered runs ``AppDial2`` until the dialplan puts it into one.
+    in_application: bool = False
 
 
 @attrs.frozen
@@ -132,6 +135,7 @@ def _channel(raw: Mapping[str, Any], key: str = "channel") -> AriChannel:
         state=str(channel.get("state", "")),
         exten=str(dialplan.get("exten", "")) if isinstance(dialplan, Mapping) else "",
         caller_number=number if isinstance(number, str) and number else None,
+        in_application=isinstance(dialplan, Mapping) and dialplan.get("app_name") == "Stasis",
     )
 
 

@@ -115,7 +115,7 @@ class AriEventStream:
             if event.channel.state == "Ringing":
                 return [CallRinging(event.channel.id)]
             if event.channel.state == "Up":
-                return [CallAnswered(event.channel.id)]
+                return [CallAnswered(event.channel.id, in_application=event.channel.in_application)]
         elif isinstance(event, DialStatus) and event.status == "PROGRESS":
             # 183 with early media: the far network reached the callee, as good as ringing for failover.
             return [CallRinging(event.peer_id)]
@@ -137,9 +137,11 @@ class AriEventStream:
         if self.media.is_media_channel(channel.id):
             self.media.media_started(channel.id)
             return []
-        if OUTBOUND_ARG in event.args or self._calls.originated(channel.id):
-            return []  # an originated channel answered; its ChannelStateChange already said so
         self._calls.held_by(channel.id, client)
+        if OUTBOUND_ARG in event.args or self._calls.originated(channel.id):
+            # An answered outbound call entered an application of the library: this one, maybe not the one that
+            # placed it (the dialplan tries each instance's in turn). Any instance may now hand it to its agent.
+            return [CallAnswered(channel.id, in_application=True)]
         quoted = AriClient.quoted(channel.id)
         source = None
         try:

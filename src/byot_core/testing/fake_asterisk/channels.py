@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from byot_core.testing.fake_asterisk.answers import AriError, now
+from byot_core.testing.fake_asterisk.dialling import originate
 from byot_core.testing.fake_asterisk.dialplan import DEFAULT_DIALPLAN, Dialplan, Entered
 from byot_core.testing.fake_asterisk.hub import EventHub
 from byot_core.testing.fake_asterisk.model import (
@@ -44,12 +45,14 @@ class ChannelBook:
         default_play: GatewayPlay,
         ring_scale: float = 0.0,
     ) -> None:
-        self._store = store
-        self._hub = hub
+        self.store = store
+        self.hub = hub
         self.event_delay = event_delay
         self.timeout_delay = timeout_delay
         self.default_play = default_play
         self.ring_scale = ring_scale
+        #: Seconds an answering callee rings before it picks up (0: at once).
+        self.answer_after = 0.0
         self.channels: dict[str, FakeChannel] = {}
         #: What every new call's far party says once bridged (μ-law).
         self.default_voice = b""
@@ -85,9 +88,10 @@ class ChannelBook:
         if channel.in_stasis and channel.app:
             apps.add(channel.app)
         for app in apps:
-            self._hub.send(app, event)
+            self.hub.send(app, event)
 
-    def _dial_event(self, channel: FakeChannel, status: str) -> None:
+    def dial_event(self, channel: FakeChannel, status: str) -> None:
+        """Send a ``Dial`` event of the channel's progress to the applications subscribed to it."""
         event = {
             "type": "Dial",
             "timestamp": now(),
@@ -97,9 +101,11 @@ class ChannelBook:
             "peer": channel.json(),
         }
         for app in channel.subscribers:
-            self._hub.send(app, event)
+            self.hub.send(app, event)
 
-    def _later(self, delay: float, action: Callable[[], None]) -> None:
+    def later(self, delay: float, action: Callable[[], None]) -> None:
+        """Do ``action`` in ``delay`` seconds (:meth:`settle` waits for it)."""
+
         async def run() -> None:
             await asyncio.sleep(delay)
             action()
@@ -115,7 +121,8 @@ class ChannelBook:
 
     # -- life of a channel ------------------------------------------------------------------------------------
 
-    def _new(self, endpoint: str, exten: str, caller: str, context: str, cid: str | None) -> FakeChannel:
+    def new_pjsip(self, endpoint: str, exten: str, caller: str, context: str, cid: str | None) -> FakeChannel:
+        """A PJSIP channel on ``endpoint``, in state ``Down``."""
         channel = FakeChannel(
             id=cid or f"1795780{next(self._ids):03d}.{next(self._seq)}",
             name=f"PJSIP/{endpoint}-{next(self._seq):08x}",
@@ -172,7 +179,7 @@ class ChannelBook:
             # A BYE from the far end shows as a hangup request without a cause; Asterisk's own hangups carry one.
             self.channel_event(channel, "ChannelHangupRequest", **({} if cause == 0 else {"soft": True, **causes}))
         if dialstatus is not None:
-            self._dial_event(channel, dialstatus)
+            self.dial_event(channel, dialstatus)
         self.leaving(channel)
         if channel.in_stasis:
             self.channel_event(channel, "StasisEnd")
@@ -181,57 +188,7 @@ class ChannelBook:
 
     def originate(self, given: Mapping[str, Any]) -> FakeChannel:
         """``POST /ari/channels``: dial through an endpoint; the gateway's script decides what happens."""
-        endpoint = str(given.get("endpoint", ""))
-        app = str(given.get("app", ""))
-        tech, _sep, rest = endpoint.partition("/")
-        number, _at, endpoint_id = rest.rpartition("@")
-        if tech != "PJSIP" or not endpoint_id or not app:
-            raise AriError(400, "Endpoint must be specified")
-        fields = self._store.objects.get(("endpoint", endpoint_id))
-        if fields is None:
-            raise AriError(500, "Allocation failed")
-        cid = given.get("channelId")
-        if cid in self.channels:
-            raise AriError(409, "Channel with given unique ID already exists")
-        channel = self._new(endpoint_id, number, str(given.get("callerId", "")), fields["context"], cid)
-        channel.app = app
-        channel.subscribers.add(app)
-        timeout = given.get("timeout", 30)
-        channel.ring_timeout = int(timeout) if isinstance(timeout, int | str) and str(timeout).isdigit() else 30
-        aor = self._store.objects.get(("aor", fields["aors"].split(",")[0]), {})
-        gateway = aor.get("contact", "").removeprefix("sip:")
-        self.dialled.append((gateway, number, channel.id))
-        plays = self.scripts.get(gateway)
-        play = (plays.popleft() if len(plays) > 1 else plays[0]) if plays else self.default_play
-        args = [a for a in str(given.get("appArgs", "")).split(",") if a]
-        delay = self.timeout_delay if play is GatewayPlay.TIMEOUT else self.event_delay
-        self._later(delay, lambda: self._play(channel, play, args))
-        return channel
-
-    def _play(self, channel: FakeChannel, play: GatewayPlay, args: list[str]) -> None:
-        rings, answers, cause, sip, dialstatus = play.value
-        self._dial_event(channel, "")
-        if rings:
-            channel.state = "Ringing"
-            self.channel_event(channel, "ChannelStateChange")
-            self._dial_event(channel, "RINGING")
-        if answers:
-            channel.state = "Up"
-            self.channel_event(channel, "ChannelStateChange")
-            self._dial_event(channel, dialstatus)
-            channel.in_stasis = True
-            event = {"type": "StasisStart", "timestamp": now(), "args": args, "channel": channel.json()}
-            self._hub.send(channel.app or "", event)
-            if cause is not None:
-                self._later(self.event_delay, lambda: self.destroy(channel, cause, sip))
-            return
-        assert cause is not None
-        if play is GatewayPlay.NO_ANSWER and self.ring_scale:
-            # Unanswered: Asterisk gives up when the originate's timeout runs out (cause 19, SIP 480, recorded).
-            ring_for = (channel.ring_timeout or 30) * self.ring_scale
-            self._later(ring_for, lambda: self.destroy(channel, cause, sip, dialstatus))
-            return
-        self.destroy(channel, cause, sip, dialstatus)
+        return originate(self, given)
 
     def remote_hang_up(self, channel_id: str) -> None:
         """The far end sends BYE without a Reason header (Asterisk reports cause 0)."""
@@ -243,17 +200,17 @@ class ChannelBook:
         """A carrier at ``source`` sends an INVITE for ``did`` (see :meth:`FakeAsterisk.inbound_call`)."""
         address = ipaddress.ip_address(source)
         endpoint = None
-        for (type_, _), fields in self._store.objects.items():
+        for (type_, _), fields in self.store.objects.items():
             if type_ == "identify":
                 for entry in filter(None, fields["match"].split(",")):
                     if address in network(entry):
                         endpoint = fields["endpoint"]
-        if endpoint is None and ("endpoint", "anonymous") in self._store.objects:
+        if endpoint is None and ("endpoint", "anonymous") in self.store.objects:
             endpoint = "anonymous"
-        context = self._store.objects.get(("endpoint", endpoint or ""), {}).get("context", "")
-        channel = self._new(endpoint or "anonymous", did, caller, context, None)
+        context = self.store.objects.get(("endpoint", endpoint or ""), {}).get("context", "")
+        channel = self.new_pjsip(endpoint or "anonymous", did, caller, context, None)
         channel.variables["CHANNEL(pjsip,remote_addr)"] = f"{source}:{port}"
-        connected = self._hub.connected_apps()
+        connected = self.hub.connected_apps()
         outcome = self.dialplan.run(context, did, connected.__contains__) if endpoint is not None else None
         if not isinstance(outcome, Entered):
             del self.channels[channel.id]
@@ -264,7 +221,7 @@ class ChannelBook:
         channel.app = outcome.app
         channel.in_stasis = True
         event = {"type": "StasisStart", "timestamp": now(), "args": list(outcome.args), "channel": channel.json()}
-        self._hub.send(outcome.app, event)
+        self.hub.send(outcome.app, event)
         return channel
 
     def answer(self, channel_id: str) -> None:

@@ -1,0 +1,88 @@
+"""The fake's outbound calls: ``POST /ari/channels`` dials through an endpoint, and the gateway's script plays out.
+
+As recorded from Asterisk 22: the creating application is subscribed to the channel at once; the gateway rings,
+answers, is busy, congested, declines, or never answers (the originate's ``timeout`` ends a ringing call with cause
+19); an answered call enters the application (``StasisStart``), unless no websocket is connected for it then: Stasis
+fails, and the answered call is hung up at once, with cause 0 and no ``StasisStart`` (observed 2026-12-05).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from byot_core.testing.fake_asterisk.answers import AriError, now
+from byot_core.testing.fake_asterisk.model import FakeChannel, GatewayPlay
+
+if TYPE_CHECKING:  # the book calls in here; only its type is needed
+    from byot_core.testing.fake_asterisk.channels import ChannelBook
+
+__all__ = ["originate"]
+
+
+def originate(book: ChannelBook, given: Mapping[str, Any]) -> FakeChannel:
+    """Place the call ``given`` describes (ARI's originate parameters) on ``book``'s node."""
+    endpoint = str(given.get("endpoint", ""))
+    app = str(given.get("app", ""))
+    tech, _sep, rest = endpoint.partition("/")
+    number, _at, endpoint_id = rest.rpartition("@")
+    if tech != "PJSIP" or not endpoint_id or not app:
+        raise AriError(400, "Endpoint must be specified")
+    fields = book.store.objects.get(("endpoint", endpoint_id))
+    if fields is None:
+        raise AriError(500, "Allocation failed")
+    cid = given.get("channelId")
+    if cid in book.channels:
+        raise AriError(409, "Channel with given unique ID already exists")
+    channel = book.new_pjsip(endpoint_id, number, str(given.get("callerId", "")), fields["context"], cid)
+    channel.app = app
+    channel.subscribers.add(app)
+    timeout = given.get("timeout", 30)
+    channel.ring_timeout = int(timeout) if isinstance(timeout, int | str) and str(timeout).isdigit() else 30
+    aor = book.store.objects.get(("aor", fields["aors"].split(",")[0]), {})
+    gateway = aor.get("contact", "").removeprefix("sip:")
+    book.dialled.append((gateway, number, channel.id))
+    plays = book.scripts.get(gateway)
+    play = (plays.popleft() if len(plays) > 1 else plays[0]) if plays else book.default_play
+    args = [a for a in str(given.get("appArgs", "")).split(",") if a]
+    delay = book.timeout_delay if play is GatewayPlay.TIMEOUT else book.event_delay
+    book.later(delay, lambda: _play(book, channel, play, args))
+    return channel
+
+
+def _play(book: ChannelBook, channel: FakeChannel, play: GatewayPlay, args: list[str]) -> None:
+    rings, answers, cause, sip, dialstatus = play.value
+    book.dial_event(channel, "")
+    if rings:
+        channel.state = "Ringing"
+        book.channel_event(channel, "ChannelStateChange")
+        book.dial_event(channel, "RINGING")
+    if answers:
+        # A callee may take its time to pick up (``answer_after``): the call rings until then.
+        book.later(book.answer_after, lambda: _answered(book, channel, args, cause, sip, dialstatus))
+        return
+    assert cause is not None
+    if play is GatewayPlay.NO_ANSWER and book.ring_scale:
+        # Unanswered: Asterisk gives up when the originate's timeout runs out (cause 19, SIP 480, recorded).
+        ring_for = (channel.ring_timeout or 30) * book.ring_scale
+        book.later(ring_for, lambda: book.destroy(channel, cause, sip, dialstatus))
+        return
+    book.destroy(channel, cause, sip, dialstatus)
+
+
+def _answered(
+    book: ChannelBook, channel: FakeChannel, args: list[str], cause: int | None, sip: int | None, dialstatus: str
+) -> None:
+    if channel.id not in book.channels:
+        return  # hung up while it rang
+    channel.state = "Up"
+    book.channel_event(channel, "ChannelStateChange")
+    book.dial_event(channel, dialstatus)
+    if channel.app not in book.hub.connected_apps():
+        book.destroy(channel, 0, None)
+        return
+    channel.in_stasis = True
+    event = {"type": "StasisStart", "timestamp": now(), "args": args, "channel": channel.json()}
+    book.hub.send(channel.app or "", event)
+    if cause is not None:
+        book.later(book.event_delay, lambda: book.destroy(channel, cause, sip))
