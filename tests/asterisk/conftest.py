@@ -25,6 +25,7 @@ from byot_core.adapters.memory import (
 from byot_core.adapters.system import SystemClock, UlidFactory
 from byot_core.domain.media import MediaPlan
 from byot_core.testing.fake_asterisk import FakeAsterisk
+from tests.asterisk.agents import TestAgent
 from tests.support import ACCOUNT, AGENT
 
 ARI_PASSWORD = "p@ss&w#rd:%41 ü"  # every character that breaks credentials put into a URL
@@ -156,3 +157,12 @@ async def two_nodes() -> AsyncIterator[AsteriskWorld]:
     """Two fake Asterisk nodes."""
     async with asterisk_world(2) as opened:
         yield opened
+
+
+@pytest.fixture
+async def agent() -> AsyncIterator[TestAgent]:
+    """An agent's media server on loopback (Twilio's protocol unless the test sets another)."""
+    server = TestAgent()
+    await server.start()
+    yield server
+    await server.stop()

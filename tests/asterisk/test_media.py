@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -21,14 +20,6 @@ from tests.support import ACCOUNT, AGENT, GUIDE_CALL
 
 CALLER_TONE = audio.tone(440, 1.0)
 AGENT_TONE = audio.tone(1000, 1.0)
-
-
-@pytest.fixture
-async def agent() -> AsyncIterator[TestAgent]:
-    server = TestAgent()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 def plan(agent: TestAgent, protocol: MediaProtocol = MediaProtocol.TWILIO) -> MediaPlan:

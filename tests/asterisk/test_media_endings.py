@@ -5,9 +5,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import operator
-from collections.abc import AsyncIterator
-
-import pytest
 
 from byot_core import audio
 from byot_core.domain.media import MediaPlan, MediaProtocol
@@ -17,14 +14,6 @@ from tests.asterisk.conftest import asterisk_world, eventually
 from tests.asterisk.test_calls import finished, mapped
 
 SPEECH = audio.tone(1000, 3.0)
-
-
-@pytest.fixture
-async def agent() -> AsyncIterator[TestAgent]:
-    server = TestAgent()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 async def test_an_agent_closing_while_its_audio_plays_hangs_the_caller_up_every_time(agent: TestAgent) -> None:

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
-
-import pytest
 
 from byot_core import audio
 from byot_core.domain.media import MediaPlan, MediaProtocol
@@ -20,14 +17,6 @@ LATENESS = (0.0, 0.025, -0.015, 0.02, 0.005, -0.01)
 SPEECH = audio.tone(1000, 3.0)
 #: Silence inside speech: a run of at least 1 ms of μ-law silence (a 1 kHz tone never holds more than one such byte).
 GAP = re.compile(rb"\xff{8,}")
-
-
-@pytest.fixture
-async def agent() -> AsyncIterator[TestAgent]:
-    server = TestAgent()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 def spoken(heard: bytes) -> bytes:
