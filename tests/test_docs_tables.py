@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 import byot_core.domain.errors as errors
-from byot_core.adapters.http.errors import status_for
 from byot_core.domain.errors import ByotError
 from byot_core.domain.trunk_draft import (
     MSG_AUTH_TYPE,
@@ -16,6 +15,7 @@ from byot_core.domain.trunk_draft import (
     MSG_PROVIDER_REQUIRED,
     MSG_USERPASS_REQUIRED,
 )
+from byot_core.web import http_status
 
 ERRORS_PAGE = Path(__file__).parents[1] / "docs" / "errors.md"
 
@@ -36,7 +36,7 @@ def test_error_classes_match_the_table() -> None:
         except TypeError:
             continue  # errors built with a message or problems: their codes are checked below
         if error.code in documented:
-            assert documented[error.code] == (status_for(error), error.message), error.code
+            assert documented[error.code] == (http_status(error), error.message), error.code
             checked += 1
     assert checked >= 9
 

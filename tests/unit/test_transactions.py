@@ -6,12 +6,12 @@ from typing import Any
 
 import pytest
 
-from byot_core.adapters.http.errors import status_for
 from byot_core.adapters.memory import MemoryStorage
 from byot_core.domain.errors import StorageBusy
 from byot_core.ports.storage import UnitOfWork
 from byot_core.services.transactions import TRIES, in_transaction
 from byot_core.testing import sample_trunk
+from byot_core.web import http_status
 
 
 class Contended(MemoryStorage):
@@ -55,6 +55,6 @@ async def test_a_conflict_on_every_try_is_a_503_with_nothing_written() -> None:
     storage = Contended(busy=TRIES)
     with pytest.raises(StorageBusy) as busy:
         await in_transaction(storage, add_one)
-    assert (status_for(busy.value), busy.value.code) == (503, "storage_busy")
+    assert (http_status(busy.value), busy.value.code) == (503, "storage_busy")
     async with storage.unit_of_work(read_only=True) as uow:
         assert list(await uow.trunks.all_ids()) == []

@@ -132,16 +132,17 @@ def execution_json(execution: Execution) -> JSON:
 
 def decision_json(decision: RoutingDecision) -> JSON:
     """Beyond the guide: what routing decided for a call, and each rule it applied (``GET /inbound/explain``)."""
-    routed = isinstance(decision, Route)
+    if isinstance(decision, Route):
+        outcome: JSON = {"routed": True, "agent_id": decision.agent_id, "refused": None, "sip_code": None,
+                         "q850_cause": None}  # fmt: skip
+    else:
+        outcome = {"routed": False, "agent_id": None, "refused": decision.reason.code, "sip_code": decision.sip_code,
+                   "q850_cause": decision.q850_cause}  # fmt: skip
     return {
         "to": decision.call.called,
         "source": decision.call.source,
-        "routed": routed,
-        "agent_id": decision.agent_id if isinstance(decision, Route) else None,
+        **outcome,
         "phone_number_id": decision.number_id,
         "trunk_id": decision.trunk_id,
-        "refused": None if isinstance(decision, Route) else decision.reason.code,
-        "sip_code": None if isinstance(decision, Route) else decision.sip_code,
-        "q850_cause": None if isinstance(decision, Route) else decision.q850_cause,
         "checks": [{"rule": c.rule, "passed": c.passed, "detail": c.detail} for c in decision.checks],
     }

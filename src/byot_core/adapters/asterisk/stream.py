@@ -139,8 +139,8 @@ class AriEventStream:
             return []
         self._calls.held_by(channel.id, client)
         if OUTBOUND_ARG in event.args or self._calls.originated(channel.id):
-            # An answered outbound call entered an application of the library: this one, maybe not the one that
-            # placed it (the dialplan tries each instance's in turn). Any instance may now hand it to its agent.
+            # An answered outbound call entered the application: only now is it the library's (its answer, reported
+            # before, is not enough: Asterisk hangs up a call answered into an application that is gone).
             return [CallAnswered(channel.id, in_application=True)]
         quoted = AriClient.quoted(channel.id)
         source = None

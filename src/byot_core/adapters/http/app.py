@@ -21,7 +21,7 @@ from starlette.routing import BaseRoute, Route
 from byot_core.adapters.guide_json import decision_json, execution_json, number_json, trunk_json, trunk_summary_json
 from byot_core.adapters.http.auth import ApiKeys
 from byot_core.adapters.http.body import MAX_BODY_BYTES, read_json
-from byot_core.adapters.http.errors import ApiError, byot_error_body, error_body, status_for
+from byot_core.adapters.http.errors import ApiError, error_body
 from byot_core.adapters.http.openapi import openapi_document
 from byot_core.adapters.http.query import explain_query
 from byot_core.adapters.http.routing import Handler, api_page_routes, operation_routes
@@ -46,6 +46,7 @@ from byot_core.guide import read_call, read_mapping, read_number, read_trunk_cre
 from byot_core.guide.fields import FieldReader, as_mapping
 from byot_core.services.app import Byot
 from byot_core.services.views import TrunkDetails
+from byot_core.web import error_json, http_status
 
 __all__ = ["AgentRegistry", "create_app"]
 
@@ -153,9 +154,9 @@ def create_app(
                 return JSONResponse(error_body(error.code, error.detail), error.status, headers=headers)
             except CapacityExceeded as error:
                 headers = {"Retry-After": str(error.retry_after)}
-                return JSONResponse(byot_error_body(error), status_for(error), headers=headers)
+                return JSONResponse(error_json(error), http_status(error), headers=headers)
             except ByotError as error:
-                return JSONResponse(byot_error_body(error), status_for(error))
+                return JSONResponse(error_json(error), http_status(error))
 
         return run
 

@@ -6,10 +6,7 @@ Library errors are answered as :mod:`byot_core.web` says (the status of each kin
 
 from __future__ import annotations
 
-from byot_core.web import error_json as byot_error_body
-from byot_core.web import http_status as status_for
-
-__all__ = ["ApiError", "byot_error_body", "error_body", "status_for"]
+__all__ = ["ApiError", "error_body"]
 
 
 class ApiError(Exception):
