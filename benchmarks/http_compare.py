@@ -12,7 +12,8 @@ Both servers run on uvicorn, on loopback, each in its own process, first on SQLi
 Load: ``wrk`` (Debian's package; 2 threads, 32 connections, 10 s) on ``GET /sip-trunks/trunks/{id}`` of random
 trunks and on ``POST /sip-trunks/trunks`` (userpass, two gateways, unique names); without ``wrk``, a Python load
 generator in a second process (32 connections). Prints requests per second and p99 of each, the ratios, and PASS
-or FAIL against the targets: GET at least 0.5x the plain program with a p99 at most 3x its p99; POST at least 0.3x.
+or FAIL against the targets: GET at least 0.4x the plain program with a p99 at most 3x its p99; POST at least 0.2x
+(the guard rails of the SQL adapter on SQLAlchemy's standard engines and pools; see docs/benchmarks.md).
 
 Usage: ``python benchmarks/http_compare.py`` (about a minute a database), ``--database sqlite`` or
 ``--database postgresql`` for one of them, ``--quick`` for a smoke run without targets.
@@ -319,9 +320,9 @@ def verdicts(label: str, results: dict[tuple[str, str], tuple[float, float]]) ->
     (c_rate, _), (pc_rate, _) = results[("byot", "POST")], results[("plain", "POST")]
     ok = True
     for passed, text in (
-        (g_rate >= 0.5 * pg_rate, f"GET one trunk at least 0.5x the plain program: {g_rate / pg_rate:.2f}x"),
+        (g_rate >= 0.4 * pg_rate, f"GET one trunk at least 0.4x the plain program: {g_rate / pg_rate:.2f}x"),
         (g_p99 <= 3 * pg_p99, f"GET p99 at most 3x the plain program's: {g_p99 / pg_p99:.2f}x"),
-        (c_rate >= 0.3 * pc_rate, f"POST a trunk at least 0.3x the plain program's insert: {c_rate / pc_rate:.2f}x"),
+        (c_rate >= 0.2 * pc_rate, f"POST a trunk at least 0.2x the plain program's insert: {c_rate / pc_rate:.2f}x"),
     ):
         ok &= passed
         print(f"{'PASS' if passed else 'FAIL'}  {label}: {text}")

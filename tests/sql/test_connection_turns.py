@@ -1,8 +1,7 @@
 """PostgreSQL sessions get connections first come, first served, and a wait for one is bounded.
 
-Sessions reuse connections kept between sessions before asking the pool for one. Without turns, a session waiting in
-the pool's queue was passed by every later session that found a kept connection: under load some waited over a
-second while the others took a millisecond.
+Under load a session waiting for a connection must not be passed by every later one (some waited over a second while
+the others took a millisecond, with connections kept outside the pool).
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from byot_core.adapters.sql import database as database_module
+from byot_core.adapters.sql import engine as sql_engine
 from byot_core.adapters.sql.database import Database, Session
 from byot_core.adapters.sql.engine import POSTGRES_CONNECTIONS
 from byot_core.domain.errors import StorageBusy
@@ -26,7 +25,7 @@ def _select_one(conn: Any) -> int:
 
 async def _holding(database: Database, count: int) -> list[Session]:
     """``count`` sessions, each holding a connection."""
-    sessions = [Session(database, read_only=True, snapshot=False) for _ in range(count)]
+    sessions = [database.session(read_only=True, snapshot=False) for _ in range(count)]
     for session in sessions:
         assert await session.run(_select_one, write=False) == 1
     return sessions
@@ -39,7 +38,7 @@ async def test_a_session_waiting_for_a_connection_is_not_passed_by_later_ones(tm
     served: list[str] = []
 
     async def session(name: str) -> None:
-        session = Session(database, read_only=True, snapshot=False)
+        session = database.session(read_only=True, snapshot=False)
         try:
             await session.run(_select_one, write=False)
             served.append(name)
@@ -66,20 +65,20 @@ async def test_a_session_waiting_for_a_connection_is_not_passed_by_later_ones(tm
 async def test_a_session_that_waits_too_long_for_a_connection_is_told_the_database_is_busy(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Past the connection timeout the wait ends in ``StorageBusy`` (a 503), and leaves every turn as it was."""
-    monkeypatch.setattr(database_module, "CONNECT_TIMEOUT_SECONDS", 0.2)
+    """Past the connection timeout the wait ends in ``StorageBusy`` (a 503), and every connection can be held again."""
+    monkeypatch.setattr(sql_engine, "CONNECT_TIMEOUT_SECONDS", 0.2)
     database = Database(await database_url("postgres", tmp_path))
     holders: list[Session] = []
     try:
         holders = await _holding(database, POSTGRES_CONNECTIONS)
-        waiting = Session(database, read_only=True, snapshot=False)
+        waiting = database.session(read_only=True, snapshot=False)
         with pytest.raises(StorageBusy):
             await waiting.run(_select_one, write=False)
         await waiting.close()
         for holder in holders:
             await holder.close()
         holders = []
-        # Every turn is free again: as many sessions as connections hold one at once (one short would time out).
+        # Every connection is free again: as many sessions as connections hold one at once (one short would time out).
         again = await _holding(database, POSTGRES_CONNECTIONS)
         for session in again:
             await session.close()

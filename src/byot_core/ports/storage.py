@@ -30,7 +30,6 @@ __all__ = [
     "ReadOnlyUnitOfWork",
     "RoutingReader",
     "Storage",
-    "SyncStateRecorder",
     "TrunkRepository",
     "TrunkSummary",
     "UnitOfWork",
@@ -237,24 +236,6 @@ class Storage(Protocol):
         its own, for units whose reads need not agree with each other (a routing decision's one lookup, a trunk's
         numbers and then the trunk): on PostgreSQL it saves the round trips that begin and end a transaction. Each
         read still returns one version of what it reads (a trunk with that version's gateways and identifiers).
-        """
-
-
-@runtime_checkable
-class SyncStateRecorder(Protocol):
-    """An optional capability of a storage: recording a trunk's sync state as one statement of its own.
-
-    Once telephony has applied a trunk, recording the outcome is one conditional update, the last write of every
-    create, update and reconcile. A storage that offers this runs it without a transaction of its own (the SQL
-    storage: on PostgreSQL one round trip instead of three; on SQLite the update alone, in the transaction the writes
-    ready at the same time share). A storage without it is written to through a unit of work instead
-    (:meth:`TrunkRepository.set_sync_state`), with the same outcome.
-    """
-
-    async def record_sync_state(self, trunk_id: str, state: SyncState, *, revision: int) -> bool:
-        """Record ``state`` for the trunk if it is still at ``revision``, durably at once; whether it was.
-
-        As :meth:`TrunkRepository.set_sync_state` with ``revision`` in a unit of work committed straight after.
         """
 
 

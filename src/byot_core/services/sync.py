@@ -22,7 +22,6 @@ from byot_core.domain.errors import TelephonyUnavailable
 from byot_core.domain.secret import Secret
 from byot_core.domain.telephony import TrunkConfig
 from byot_core.domain.trunk import SyncState, Trunk
-from byot_core.ports.storage import SyncStateRecorder
 from byot_core.services.deps import Dependencies
 
 __all__ = ["ReconcileReport", "SyncOutcome", "TelephonySync"]
@@ -78,8 +77,6 @@ class TelephonySync:
     def __init__(self, deps: Dependencies, *, concurrency: int = 16) -> None:
         self._deps = deps
         self._concurrency = concurrency
-        # A storage that records a sync state as one statement of its own spares a transaction's round trips.
-        self._recorder = deps.storage if isinstance(deps.storage, SyncStateRecorder) else None
         self._locks = tuple(asyncio.Lock() for _ in range(256))
         # One flag for both: a pass asked for, and a trunk that failed to sync and wants a retry.
         self._wanted = asyncio.Event()
@@ -155,8 +152,6 @@ class TelephonySync:
         return SyncOutcome(attrs.evolve(trunk, sync_state=state), written)
 
     async def _record(self, trunk: Trunk, state: SyncState) -> bool:
-        if self._recorder is not None:
-            return await self._recorder.record_sync_state(trunk.id, state, revision=trunk.revision)
         async with self._deps.storage.unit_of_work() as uow:
             # Recorded for the version pushed only: a newer one stays pending until its own push.
             recorded = await uow.trunks.set_sync_state(trunk.id, state, revision=trunk.revision)

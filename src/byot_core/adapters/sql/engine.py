@@ -1,10 +1,9 @@
-"""Engines for SQLite (the standard library's ``sqlite3``) and PostgreSQL (asyncpg).
+"""SQLAlchemy engines for SQLite (the standard library's driver) and PostgreSQL (asyncpg).
 
-SQLite: WAL journal (readers never block the writer), a busy timeout, foreign keys on, and every transaction begun
-with ``BEGIN IMMEDIATE`` so that concurrent writers queue for the lock instead of failing when a read transaction
-tries to become a write one. SQLAlchemy, not the driver, begins transactions, which also makes savepoints work.
-PostgreSQL: connection and statement timeouts on every connection; connections are recycled rather than pinged
-before each use (a ping costs a round trip on every unit of work).
+SQLite: WAL journal (readers never block the writer), a busy timeout, foreign keys on; one writer connection whose
+transactions begin with ``BEGIN IMMEDIATE``, and reader connections beside it. PostgreSQL: connection and statement
+timeouts on every connection; connections are recycled rather than pinged before each use (a ping costs a round trip
+on every unit of work).
 """
 
 from __future__ import annotations
@@ -13,29 +12,33 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 __all__ = [
     "CONNECT_TIMEOUT_SECONDS",
     "POSTGRES_CONNECTIONS",
+    "SQLITE_READERS",
     "STATEMENT_TIMEOUT_SECONDS",
     "backend_of",
     "database_url",
     "make_postgres_engine",
     "make_sqlite_engine",
     "normalise_url",
+    "refused_for_conflict",
 ]
 
 #: Seconds to wait for a connection (and, on SQLite, for the write lock).
 CONNECT_TIMEOUT_SECONDS = 10
 #: Seconds one statement may run.
 STATEMENT_TIMEOUT_SECONDS = 30
-# PostgreSQL connections a process holds at most: those its pool keeps, and as many again opened under load.
+# PostgreSQL connections each engine keeps. None more under load: connections opened beyond the pool's size are closed
+# when given back, and under a steady load that churn put a GET's p99 at 4x the plain program's.
 _POOL_SIZE = 10
-_POOL_OVERFLOW = 10
-#: PostgreSQL connections one process's engine opens at most.
-POSTGRES_CONNECTIONS = _POOL_SIZE + _POOL_OVERFLOW
+#: SQLite connections reading beside the writer's.
+SQLITE_READERS = 4
+#: PostgreSQL connections one engine opens at most (a process has two engines: see :mod:`.database`).
+POSTGRES_CONNECTIONS = _POOL_SIZE
 
 
 def database_url(value: str) -> str:
@@ -74,32 +77,36 @@ def backend_of(url: str) -> str:
     return backend
 
 
-def make_sqlite_engine(url: str, **options: Any) -> Engine:
-    """A synchronous SQLite engine (see :mod:`.database` for how it is driven without blocking the event loop)."""
+def make_sqlite_engine(url: str, *, connections: int, writer: bool) -> Engine:
+    """A SQLite engine of ``connections`` pooled connections, in WAL mode, whose driver begins nothing of its own.
+
+    Sessions begin their transactions on the driver themselves (see :mod:`.sqlite`): the writer with ``BEGIN
+    IMMEDIATE``, so a writing transaction holds the write lock from its start (a deferred transaction that later
+    writes can fail when another process wrote meanwhile); readers with a deferred ``BEGIN``, so each reads a snapshot
+    beside the writer and waits for no lock. The writer's busy timeout is 0: it runs on the event loop, and waits for
+    a lock another process holds in a worker thread instead.
+    """
     engine = create_engine(
         normalise_url(url),
-        connect_args={"timeout": CONNECT_TIMEOUT_SECONDS, "check_same_thread": False},
+        pool_size=connections,
+        max_overflow=0,
+        # Used from the event loop's thread, and from a worker thread while a writer waits for another process.
+        connect_args={"check_same_thread": False},
         # Parameters hold sealed passwords and customers' numbers: no error message or log line may carry them.
         hide_parameters=True,
-        **options,
     )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None  # SQLAlchemy, not the driver, begins transactions
+        dbapi_connection.isolation_level = None  # the driver begins nothing of its own: sessions do
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={CONNECT_TIMEOUT_SECONDS * 1000}")
+        cursor.execute(f"PRAGMA busy_timeout={0 if writer else int(CONNECT_TIMEOUT_SECONDS * 1000)}")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # In WAL mode a commit then appends to the WAL without syncing the disk: a killed process loses nothing
+        # committed (a power cut may lose the last commits). See docs/decisions.md.
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection: Any) -> None:
-        # Sessions begin on the driver themselves (a deferred BEGIN to read, BEGIN IMMEDIATE to write: see
-        # database.py); a transaction begun any other way queues for the write lock.
-        if not connection.connection.driver_connection.in_transaction:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
@@ -107,7 +114,7 @@ def make_sqlite_engine(url: str, **options: Any) -> Engine:
 def make_postgres_engine(url: str, **options: Any) -> AsyncEngine:
     """An asyncpg engine with timeouts, opening at most :data:`POSTGRES_CONNECTIONS` connections.
 
-    :class:`~byot_core.adapters.sql.database.Database` gives its sessions as many turns (the pool is never waited for).
+    A session waits for a connection at most :data:`CONNECT_TIMEOUT_SECONDS` (then the database is busy).
     """
     connect_args = {
         "timeout": CONNECT_TIMEOUT_SECONDS,
@@ -118,5 +125,19 @@ def make_postgres_engine(url: str, **options: Any) -> AsyncEngine:
     options.setdefault("pool_recycle", 1800)
     options.setdefault("pool_timeout", CONNECT_TIMEOUT_SECONDS)
     options.setdefault("pool_size", _POOL_SIZE)
-    options.setdefault("max_overflow", _POOL_OVERFLOW)
+    options.setdefault("max_overflow", 0)
     return create_async_engine(normalise_url(url), connect_args=connect_args, **options)
+
+
+# PostgreSQL's deadlock and serialization failures: the transaction lost to another and may simply be run again.
+_CONFLICT_STATES = frozenset({"40P01", "40001"})
+
+
+def refused_for_conflict(error: DBAPIError) -> bool:
+    """Whether the database refused a statement for a conflicting transaction (not for what it asked)."""
+    original = error.orig
+    state = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
+    if state in _CONFLICT_STATES:
+        return True
+    # SQLite: the write lock was not free within the busy timeout.
+    return "database is locked" in str(original)

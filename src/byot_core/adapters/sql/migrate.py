@@ -74,7 +74,7 @@ def _upgrade(connection: Connection) -> tuple[str | None, str]:
 
 async def upgrade(database: Database) -> tuple[str | None, str]:
     """Upgrade the database to the code's schema (one transaction); return the revisions before and after."""
-    return await database.run(_upgrade, offload=True)
+    return await database.run(_upgrade)
 
 
 def _known(revision: str) -> bool:

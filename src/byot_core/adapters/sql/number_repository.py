@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 import attrs
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from byot_core.adapters.sql import rows
+from byot_core.adapters.sql.cache import AggregateCache, SeenTrunks, cached_trunk
 from byot_core.adapters.sql.common import (
     READ_TRIES,
     TRUNK_BY_ID,
-    AggregateCache,
-    SeenTrunks,
-    cached_trunk,
     guarded,
     load_trunk,
     lock_trunk,
@@ -118,9 +115,7 @@ _CANDIDATES = (
 )
 
 
-def _candidate_trunk(
-    conn: Connection, row: dict[str, Any], cache: AggregateCache
-) -> tuple[Trunk, SourceMatcher] | None:
+def _candidate_trunk(conn: Connection, row: rows.Row, cache: AggregateCache) -> tuple[Trunk, SourceMatcher] | None:
     """The candidate's trunk at the revision its row names, and its matcher; ``None`` if it changed since."""
     trunk = cached_trunk(cache, row["t_id"], row["t_revision"], row["t_sync_state"])
     if trunk is None:

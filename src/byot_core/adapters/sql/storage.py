@@ -7,14 +7,13 @@ from typing import Self
 
 from sqlalchemy import Engine
 
-from byot_core.adapters.sql.common import AggregateCache, SeenTrunks
-from byot_core.adapters.sql.database import Database, Session
+from byot_core.adapters.sql.cache import AggregateCache, SeenTrunks
+from byot_core.adapters.sql.database import Database
 from byot_core.adapters.sql.execution_repository import SqlExecutionRepository
 from byot_core.adapters.sql.instance_repository import SqlInstanceRepository
 from byot_core.adapters.sql.migrate import check_schema, upgrade
 from byot_core.adapters.sql.number_repository import SqlNumberRepository
 from byot_core.adapters.sql.trunk_repository import SqlTrunkRepository
-from byot_core.domain.trunk import SyncState
 
 __all__ = ["SqlStorage", "SqlUnitOfWork"]
 
@@ -22,14 +21,14 @@ __all__ = ["SqlStorage", "SqlUnitOfWork"]
 class SqlUnitOfWork:
     """One database transaction, begun on first use; rolled back on leaving unless committed.
 
-    Read-only: on SQLite a deferred transaction outside the writers' queue (WAL lets it read a snapshot beside the
+    Read-only: on SQLite a deferred transaction on a reader connection (WAL lets it read a snapshot beside the
     writer); on PostgreSQL ``REPEATABLE READ READ ONLY``, so every statement sees the same snapshot.
     """
 
     def __init__(
         self, database: Database, cache: AggregateCache, *, read_only: bool = False, snapshot: bool = True
     ) -> None:
-        self._session = Session(database, read_only=read_only, snapshot=snapshot)
+        self._session = database.session(read_only=read_only, snapshot=snapshot)
         # Only a unit of work that cannot write may answer a trunk from a state read earlier in it.
         seen: SeenTrunks | None = {} if read_only else None
         self.trunks = SqlTrunkRepository(self._session, cache, seen)
@@ -85,9 +84,9 @@ class SqlStorage:
         return cls(database)
 
     @property
-    def events_target(self) -> Engine:
-        """The engine SQLAlchemy events attach to (for instrumentation)."""
-        return self.database.events_target
+    def events_targets(self) -> tuple[Engine, ...]:
+        """The engines SQLAlchemy events attach to (for instrumentation): SQLite's writer and reader, or the one."""
+        return self.database.events_targets
 
     def unit_of_work(self, *, read_only: bool = False, snapshot: bool = True) -> SqlUnitOfWork:
         """A new unit of work; a ``read_only`` one reads without queueing behind writers.
@@ -96,23 +95,6 @@ class SqlStorage:
         transaction to begin and end.
         """
         return SqlUnitOfWork(self.database, self._cache, read_only=read_only, snapshot=snapshot)
-
-    async def record_sync_state(self, trunk_id: str, state: SyncState, *, revision: int) -> bool:
-        """Record ``state`` for the trunk if it is still at ``revision``, in one statement committed on its own.
-
-        The :class:`~byot_core.ports.storage.SyncStateRecorder` capability: the update alone. On PostgreSQL it is
-        sent without the ``BEGIN`` and ``COMMIT`` a unit of work would send around it; on SQLite it joins the
-        transaction of the writes ready at the same time (without a savepoint), and returns once that is committed.
-        """
-        session = Session(self.database, autocommit=True)
-        try:
-            recorded = await SqlTrunkRepository(session, self._cache, None).set_sync_state(
-                trunk_id, state, revision=revision
-            )
-            await session.commit()
-            return recorded
-        finally:
-            await session.close()
 
     async def close(self) -> None:
         """Release the connections."""

@@ -9,15 +9,12 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from byot_core.adapters.sql import rows
+from byot_core.adapters.sql.cache import AggregateCache, Children, SeenTrunks, cached_trunk
 from byot_core.adapters.sql.common import (
     TRUNK_BY_ID,
     TRUNK_OF_ACCOUNT,
     TRUNK_OF_ACCOUNT_FOR_UPDATE,
     TRUNK_STATE_OF_ACCOUNT,
-    AggregateCache,
-    Children,
-    SeenTrunks,
-    cached_trunk,
     children_of,
     guarded,
     insert_of,
