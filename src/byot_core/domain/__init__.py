@@ -64,7 +64,7 @@ from byot_core.domain.secret import SealedSecret, Secret
 from byot_core.domain.sources import SourceMatcher
 from byot_core.domain.status import TERMINAL, ExecutionStatus, advance, can_move
 from byot_core.domain.telephony import AnsweredOutboundCall, InboundOffer, OriginateRequest, TrunkConfig
-from byot_core.domain.trunk import AuthType, Gateway, IpIdentifier, SyncState, Trunk, TrunkSettings
+from byot_core.domain.trunk import AuthType, CallPolicy, Gateway, IpIdentifier, SyncState, Trunk, TrunkSettings
 from byot_core.domain.trunk_checks import check_changes, check_draft
 from byot_core.domain.trunk_draft import GatewayDraft, TrunkChanges, TrunkDraft
 from byot_core.domain.trunk_rules import apply_changes, build_trunk
@@ -88,6 +88,7 @@ __all__ = [
     "CallAnswered",
     "CallEnded",
     "CallEvent",
+    "CallPolicy",
     "CallRefused",
     "CallRequest",
     "CallRinging",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
 import attrs
 
@@ -15,8 +16,10 @@ __all__ = [
     "MAX_GATEWAYS",
     "MAX_IP_IDENTIFIERS",
     "MAX_NUMBERS_AT_CREATION",
+    "OPTION_FIELDS",
     "SETTING_BOUNDS",
     "AuthType",
+    "CallPolicy",
     "Gateway",
     "IpIdentifier",
     "SyncState",
@@ -76,11 +79,7 @@ class IpIdentifier:
 
 @attrs.frozen
 class TrunkSettings:
-    """The media and signalling options of a trunk, with the guide's defaults.
-
-    ``ring_timeout_seconds`` (beyond the guide) is how long an outbound attempt rings before it ends ``no-answer``;
-    60 s is what Asterisk's originate did before it could be set.
-    """
+    """The media and signalling options of a trunk, with the guide's defaults: what Asterisk is configured with."""
 
     allow: str = "ulaw,alaw"
     disallow: str = "all"
@@ -91,8 +90,24 @@ class TrunkSettings:
     ice_support: bool = True
     qualify_frequency: int = 60
     inbound_enabled: bool = False
+
+
+@attrs.frozen
+class CallPolicy:
+    """How the library places a trunk's outbound calls: Asterisk never sees these, so changing them pushes nothing.
+
+    ``outbound_leading_plus_enabled`` (the guide's) says whether the dialled number keeps its ``+``.
+    ``ring_timeout_seconds`` (beyond the guide) is how long an outbound attempt rings before it ends ``no-answer``;
+    60 s is what Asterisk's originate did before it could be set.
+    """
+
     outbound_leading_plus_enabled: bool = True
     ring_timeout_seconds: int = 60
+
+
+#: Every setting a trunk's body may carry, flat as the guide shows them: its :class:`TrunkSettings`, then its
+#: :class:`CallPolicy`.
+OPTION_FIELDS: tuple[attrs.Attribute[Any], ...] = (*attrs.fields(TrunkSettings), *attrs.fields(CallPolicy))
 
 
 @attrs.frozen
@@ -121,6 +136,7 @@ class Trunk:
     auth_password: SealedSecret | None = None
     ip_identifiers: tuple[IpIdentifier, ...] = ()
     settings: TrunkSettings = TrunkSettings()
+    policy: CallPolicy = CallPolicy()
     is_active: bool = True
     deleted: bool = False
     sync_state: SyncState = SyncState.PENDING
@@ -138,8 +154,8 @@ class Trunk:
         """Whether telephony would hold the same configuration for both (the same trunk, before and after a change).
 
         Telephony is configured from the trunk's gateways, identifiers, settings, credentials and whether it routes
-        calls; its name, description, provider, default agent and limits are the library's alone. A password given
-        again counts as a change: sealed anew, it cannot be compared.
+        calls; its name, description, provider, default agent, limits and call policy are the library's alone. A
+        password given again counts as a change: sealed anew, it cannot be compared.
         """
         return (
             self.id == other.id

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
 from byot_core.domain.errors import Problem, ValidationFailed
 from byot_core.domain.missing import Missing
 from byot_core.domain.secret import SealedSecret
-from byot_core.domain.trunk import AuthType, Gateway, IpIdentifier, SyncState, Trunk, TrunkSettings
+from byot_core.domain.trunk import AuthType, CallPolicy, Gateway, IpIdentifier, SyncState, Trunk, TrunkSettings
 from byot_core.domain.trunk_draft import (
     MSG_AUTH_NOT_USED,
     MSG_IP_IDENTIFIERS_REQUIRED,
@@ -44,10 +44,13 @@ def _identifiers(addresses: Sequence[str], new_id: NewId, now: datetime) -> tupl
     return tuple(IpIdentifier(id=new_id(), ip_address=address, created_at=now) for address in addresses)
 
 
-def _settings(base: TrunkSettings, changes: Mapping[str, bool | int | str]) -> TrunkSettings:
-    # The readers only produce setting names and types that TrunkSettings declares.
-    values: dict[str, Any] = dict(changes)
-    return attrs.evolve(base, **values)
+_Options = TypeVar("_Options", TrunkSettings, CallPolicy)
+
+
+def _with(base: _Options, changes: Mapping[str, bool | int | str]) -> _Options:
+    """``base`` with the changes that name its fields (the readers only produce names that one of them declares)."""
+    values: dict[str, Any] = {f.name: changes[f.name] for f in attrs.fields(type(base)) if f.name in changes}
+    return attrs.evolve(base, **values) if values else base
 
 
 def build_trunk(
@@ -71,7 +74,8 @@ def build_trunk(
         auth_password=sealed_password,
         gateways=_gateways(draft.gateways, new_id, now),
         ip_identifiers=_identifiers(draft.ip_identifiers, new_id, now),
-        settings=_settings(TrunkSettings(), draft.settings),
+        settings=_with(TrunkSettings(), draft.settings),
+        policy=_with(CallPolicy(), draft.settings),
         default_inbound_agent_id=draft.default_inbound_agent_id,
         channels=draft.channels,
         calls_per_second=draft.calls_per_second,
@@ -138,5 +142,6 @@ def apply_changes(
     if not isinstance(changes.ip_identifiers, Missing):
         updates["ip_identifiers"] = _identifiers(changes.ip_identifiers, new_id, now)
     if changes.settings:
-        updates["settings"] = _settings(trunk.settings, changes.settings)
+        updates["settings"] = _with(trunk.settings, changes.settings)
+        updates["policy"] = _with(trunk.policy, changes.settings)
     return attrs.evolve(trunk, **updates)

@@ -9,9 +9,6 @@ problem is not repeated.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
-
-import attrs
 
 from byot_core.domain.errors import Problem, ValidationFailed
 from byot_core.domain.missing import MISSING, Missing
@@ -21,8 +18,8 @@ from byot_core.domain.trunk import (
     MAX_GATEWAYS,
     MAX_IP_IDENTIFIERS,
     MAX_NUMBERS_AT_CREATION,
+    OPTION_FIELDS,
     AuthType,
-    TrunkSettings,
 )
 from byot_core.domain.trunk_checks import changes_problems, ordered, trunk_draft_problems
 from byot_core.domain.trunk_draft import MSG_AUTH_TYPE, GatewayDraft, TrunkChanges, TrunkDraft
@@ -31,7 +28,7 @@ from byot_core.guide.numbers import read_number_fields
 
 __all__ = ["CREATE_FIELDS", "UPDATE_FIELDS", "read_trunk_create", "read_trunk_update"]
 
-_SETTINGS: tuple[attrs.Attribute[Any], ...] = tuple(attrs.fields(TrunkSettings))
+_SETTINGS = OPTION_FIELDS
 _GATEWAY_FIELDS = frozenset({"gateway_address", "port", "priority", "weight"})
 _IDENTIFIER_FIELDS = frozenset({"ip_address"})
 _SHARED_FIELDS = frozenset(

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
-from typing import Protocol, Self, runtime_checkable
+from typing import Protocol, Self
 
 import attrs
 
@@ -28,7 +28,6 @@ __all__ = [
     "InstanceRepository",
     "PhoneNumberRepository",
     "ReadOnlyUnitOfWork",
-    "RoutingReader",
     "Storage",
     "TrunkRepository",
     "TrunkSummary",
@@ -236,22 +235,4 @@ class Storage(Protocol):
         its own, for units whose reads need not agree with each other (a routing decision's one lookup, a trunk's
         numbers and then the trunk): on PostgreSQL it saves the round trips that begin and end a transaction. Each
         read still returns one version of what it reads (a trunk with that version's gateways and identifiers).
-        """
-
-
-@runtime_checkable
-class RoutingReader(Protocol):
-    """An optional capability of a storage: routing candidates read at once, without a unit of work.
-
-    A storage kept in the process's memory can answer a routing lookup with a few dictionary reads; opening and
-    closing a unit of work around them would cost several times as much. :meth:`InboundService.explain
-    <byot_core.services.inbound.InboundService.explain>` uses this when the storage has it, else (and whenever it
-    answers ``None``) a read-only unit of work, with the same outcome.
-    """
-
-    def routing_candidates_now(self, key: str) -> Sequence[RouteCandidate] | None:
-        """As :meth:`PhoneNumberRepository.routing_candidates` in a unit of work of its own, or ``None`` if not now.
-
-        ``None`` says the storage cannot read without waiting (a unit of work is open and may be half-way through a
-        change): the caller then reads through a unit of work, which waits its turn.
         """

@@ -142,7 +142,7 @@ class CallService:
             return FailoverPlan((), "")
         # The recipient was validated when the call was placed, so reading it again cannot fail.
         recipient = canonical_key(execution.to_number, self.deps.default_region)
-        dialled = dialled_number(recipient, trunk.settings.outbound_leading_plus_enabled)
+        dialled = dialled_number(recipient, trunk.policy.outbound_leading_plus_enabled)
         return FailoverPlan(call_flow.usable_gateways(execution, trunk.gateways), dialled)
 
     async def _carry_out(self, execution: Execution, trunk: Trunk | None, actions: Sequence[call_flow.Action]) -> None:
@@ -151,7 +151,7 @@ class CallService:
             if isinstance(action, Dial) and trunk is not None:
                 caller = e164(canonical_key(execution.from_number, self.deps.default_region))
                 # Every attempt rings for the call's own timeout, else the trunk's as it is now.
-                ring = execution.ring_timeout_seconds or trunk.settings.ring_timeout_seconds
+                ring = execution.ring_timeout_seconds or trunk.policy.ring_timeout_seconds
                 request = OriginateRequest(action.channel_id, trunk, action.gateway, action.dialled, caller, ring)
                 index = execution.attempt_for(action.channel_id)
                 start = execution.attempts[index].started_at if index is not None else None

@@ -32,7 +32,7 @@ from byot_core.domain.routing import (
 from byot_core.domain.status import ExecutionStatus
 from byot_core.domain.telephony import InboundOffer
 from byot_core.guide import read_mapping
-from byot_core.ports.storage import RoutingReader, UnitOfWork
+from byot_core.ports.storage import UnitOfWork
 from byot_core.services.calls import CallService
 from byot_core.services.deps import Dependencies
 from byot_core.services.transactions import in_transaction
@@ -59,12 +59,6 @@ class InboundService:
 
     deps: Dependencies
     calls: CallService | None = None
-    # A storage that reads routing candidates at once spares explain() a unit of work (checked once, not per call).
-    _reader: RoutingReader | None = attrs.field(init=False, repr=False, eq=False)
-
-    @_reader.default
-    def _storage_reader(self) -> RoutingReader | None:
-        return self.deps.storage if isinstance(self.deps.storage, RoutingReader) else None
 
     async def _mapped_number(self, uow: UnitOfWork, account_id: str, number_id: str) -> PhoneNumber:
         number = await uow.numbers.get(account_id, number_id)
@@ -129,32 +123,11 @@ class InboundService:
                 return found
         return ()
 
-    def _candidates_now(self, reader: RoutingReader, called: str, tried: str) -> Sequence[RouteCandidate] | None:
-        """As :meth:`_candidates` for the keys other than ``tried``, read at once; ``None`` if storage cannot now."""
-        for other in self._other_keys(called, tried):
-            found = reader.routing_candidates_now(other)
-            if found is None or found:
-                return found
-        return ()
-
     async def explain(
         self, called: str, source: str | None = None, arrived_on_trunk_id: str | None = None
     ) -> RoutingDecision:
         """Decide, without side effects, what would happen to a call: for troubleshooting (``decision.explain()``)."""
         call = InboundCall(called, source, arrived_on_trunk_id)
-        reader = self._reader
-        if reader is not None:
-            # The called number as carriers send it (its canonical digits, after '+') is tried as it is: the index
-            # holds only canonical keys, so a hit is the answer and only a miss pays for checking and parsing.
-            tried = called[1:] if called[:1] == "+" else called
-            candidates = reader.routing_candidates_now(tried)
-            if candidates is not None and not candidates:
-                candidates = self._candidates_now(reader, called, tried)
-            if candidates is not None:
-                decision = route_inbound(call, candidates)
-                # A trunk with a channel limit needs its calls counted, which takes a unit of work.
-                if not (isinstance(decision, Route) and decision.candidate.trunk.channels is not None):
-                    return decision
         async with self.deps.storage.unit_of_work(read_only=True, snapshot=False) as uow:
             candidates = await self._candidates(uow, called)
             return await self._decide(uow, call, candidates)

@@ -18,18 +18,21 @@ import attrs
 
 from byot_core.domain.errors import PhoneNumberConflict, PhoneNumberOnTrunk, StorageBusy, TrunkNameConflict
 from byot_core.domain.secret import SealedSecret
-from byot_core.domain.trunk import IpIdentifier, SyncState
-from byot_core.ports.storage import ReadOnlyUnitOfWork, RoutingReader
+from byot_core.domain.trunk import SyncState
+from byot_core.ports.storage import ReadOnlyUnitOfWork
 from byot_core.testing.execution_checks import (
     executions_by_channel_and_agent,
     leases_are_claimed_once_and_calls_adopted,
 )
+from byot_core.testing.number_checks import (
+    numbers_added_together,
+    routing_candidates_carry_sources,
+    routing_follows_trunk_changes,
+)
 from byot_core.testing.samples import T0, StorageFactory, sample_number, sample_trunk
 from byot_core.testing.samples import expect as _expect
 
-__all__ = ["STORAGE_CONTRACT", "StorageFactory", "routing_reads_at_once", "sample_number", "sample_trunk"]
-
-_T0 = T0
+__all__ = ["STORAGE_CONTRACT", "StorageFactory", "sample_number", "sample_trunk"]
 
 
 async def trunk_round_trip(new: StorageFactory) -> None:
@@ -206,7 +209,7 @@ async def removing_a_trunks_numbers(new: StorageFactory) -> None:
         await uow.numbers.add(attrs.evolve(sample_number("n1", trunk, "15550000001"), agent_id="agent-1"))
         await uow.numbers.add(sample_number("n2", trunk, "15550000002"))
         await uow.commit()
-    later = _T0 + timedelta(minutes=5)
+    later = T0 + timedelta(minutes=5)
     async with storage.unit_of_work() as uow:
         assert await uow.numbers.remove_all_for_trunk("t1", later) == 2
         await uow.commit()
@@ -249,30 +252,8 @@ async def sync_state_is_recorded(new: StorageFactory) -> None:
         trunk = await uow.trunks.get("acct-1", "t1")
         assert trunk is not None
         assert trunk.sync_state is SyncState.FAILED
-        assert trunk.updated_at == _T0
+        assert trunk.updated_at == T0
         assert list(await uow.trunks.all_ids()) == ["t1"]
-
-
-async def routing_candidates_carry_sources(new: StorageFactory) -> None:
-    """Routing candidates come with their trunk and its allowed sources, kept current when the trunk changes."""
-    storage = await new()
-    trunk = sample_trunk("t1")
-    async with storage.unit_of_work() as uow:
-        await uow.trunks.add(trunk)
-        await uow.numbers.add(sample_number("n1", trunk))
-        await uow.commit()
-    async with storage.unit_of_work() as uow:
-        (candidate,) = await uow.numbers.routing_candidates("919876543210")
-        assert candidate.sources.allows("198.51.100.7")
-        assert candidate.sources.allows("203.0.113.10")
-        assert not candidate.sources.allows("192.0.2.1")
-        changed = attrs.evolve(trunk, ip_identifiers=(IpIdentifier("i2", "192.0.2.0/28", _T0),), revision=1)
-        await uow.trunks.update(changed)
-        await uow.commit()
-    async with storage.unit_of_work() as uow:
-        (candidate,) = await uow.numbers.routing_candidates("919876543210")
-        assert candidate.sources.allows("192.0.2.1")
-        assert not candidate.sources.allows("198.51.100.7")
 
 
 async def read_only_units_read_and_refuse_writes(new: StorageFactory) -> None:
@@ -289,73 +270,6 @@ async def read_only_units_read_and_refuse_writes(new: StorageFactory) -> None:
         await _expect(ReadOnlyUnitOfWork, uow.numbers.add(sample_number("n1", trunk)), "adding a number read-only")
     async with storage.unit_of_work() as uow:
         assert await uow.trunks.get("acct-1", "t2") is None, "nothing written by a refused read-only write"
-
-
-async def numbers_added_together(new: StorageFactory) -> None:
-    """add_all stores every number, or raises what add would for the first that cannot be stored."""
-    storage = await new()
-    trunk = sample_trunk("t1")
-    async with storage.unit_of_work() as uow:
-        await uow.trunks.add(trunk)
-        await uow.numbers.add_all([sample_number("n1", trunk, "15550001111"), sample_number("n2", trunk)])
-        await uow.commit()
-    async with storage.unit_of_work() as uow:
-        assert len(await uow.numbers.list_for_trunk("acct-1", "t1")) == 2, "add_all stores every number"
-        again = [sample_number("n3", trunk, "442079460000"), sample_number("n4", trunk)]
-        await _expect(PhoneNumberOnTrunk, uow.numbers.add_all(again), "add_all of a DID already on the trunk")
-
-
-async def routing_reads_at_once(new: StorageFactory) -> None:
-    """For a storage with the ``RoutingReader`` capability: reads at once agree with reads in a unit of work.
-
-    Not part of :data:`STORAGE_CONTRACT` (a storage need not offer the capability); run it for one that does. While a
-    unit of work is open, a read at once answers ``None`` or what is committed, never the unit's changes.
-    """
-    storage = await new()
-    assert isinstance(storage, RoutingReader), "the storage does not offer routing_candidates_now"
-    active, inactive = sample_trunk("t1"), sample_trunk("t2", active=False)
-    async with storage.unit_of_work() as uow:
-        for trunk in (active, inactive):
-            await uow.trunks.add(trunk)
-            await uow.numbers.add(sample_number(f"n-{trunk.id}", trunk))
-        await uow.commit()
-    for key in ("919876543210", "15550000001"):
-        async with storage.unit_of_work(read_only=True) as uow:
-            expected = await uow.numbers.routing_candidates(key)
-        now = storage.routing_candidates_now(key)
-        assert now is not None, "nothing is open, yet the storage could not read at once"
-        assert sorted(now, key=lambda c: c.number.id) == sorted(expected, key=lambda c: c.number.id), key
-    async with storage.unit_of_work() as uow:
-        await uow.numbers.add(sample_number("n-new", active, "15550000001"))
-        during = storage.routing_candidates_now("15550000001")
-        assert not during, "a read at once saw a change not yet committed"
-    after = storage.routing_candidates_now("15550000001")
-    assert after is not None, "nothing is open any more, yet the storage could not read at once"
-    assert not after, "a read at once saw a change rolled back"
-    # A trunk written after its numbers: reads at once follow it, and forget it when it is rolled back.
-    async with storage.unit_of_work() as uow:
-        stored = await uow.trunks.get(active.account_id, active.id)
-        assert stored is not None
-        await uow.trunks.update(attrs.evolve(stored, is_active=False))
-        inside = await uow.numbers.routing_candidates("919876543210")
-        assert not any(c.trunk.is_active for c in inside), "a unit of work's routing read missed its own trunk change"
-    candidates = storage.routing_candidates_now("919876543210")
-    assert candidates is not None
-    assert [c.trunk.is_active for c in sorted(candidates, key=lambda c: c.number.id)] == [True, False], (
-        "a read at once saw a trunk change rolled back"
-    )
-    async with storage.unit_of_work() as uow:
-        stored = await uow.trunks.get(active.account_id, active.id)
-        assert stored is not None
-        await uow.trunks.update(attrs.evolve(stored, is_active=False))
-        await uow.commit()
-    for _ in range(2):  # the first read may refresh what the storage keeps; the second reads what it kept
-        async with storage.unit_of_work(read_only=True) as uow:
-            expected = await uow.numbers.routing_candidates("919876543210")
-        now = storage.routing_candidates_now("919876543210")
-        assert now is not None
-        assert sorted(now, key=lambda c: c.number.id) == sorted(expected, key=lambda c: c.number.id)
-        assert [c.trunk.is_active for c in now] == [False, False], "a read at once missed a trunk change"
 
 
 #: Every check of the contract, in a stable order.
@@ -375,4 +289,5 @@ STORAGE_CONTRACT: tuple[Callable[[StorageFactory], Awaitable[None]], ...] = (
     routing_candidates_carry_sources,
     read_only_units_read_and_refuse_writes,
     numbers_added_together,
+    routing_follows_trunk_changes,
 )

@@ -21,71 +21,36 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import aiohttp
-import attrs
 
 from byot_core.adapters.asterisk.ari import AriClient, AriRequestFailed
+from byot_core.adapters.asterisk.bridges import BRIDGE_GRACE, BRIDGE_PREFIX, sweep_bridges
 from byot_core.adapters.asterisk.calls import AriCalls
-from byot_core.adapters.asterisk.relay import Ending, MediaFigures, TwilioRelay
+from byot_core.adapters.asterisk.media_session import (
+    CLIENT_PREFIX,
+    MediaSession,
+    agent_name,
+    media_stats,
+    v_option,
+    websocket_client_id,
+    why,
+)
+from byot_core.adapters.asterisk.relay import Ending, TwilioRelay
 from byot_core.adapters.media.twilio import TwilioStream
 from byot_core.domain.causes import Q850
 from byot_core.domain.errors import MediaUnavailable, TelephonyUnavailable
 from byot_core.domain.events import AgentDisconnected, AgentMediaFailed, CallEvent, MediaEnded
-from byot_core.domain.media import MediaCall, MediaProtocol, MediaStats, MediaTarget
+from byot_core.domain.media import MediaCall, MediaProtocol, MediaTarget
 from byot_core.tasks import Background
 
 __all__ = ["BRIDGE_PREFIX", "CLIENT_PREFIX", "AriMedia", "MediaSession", "agent_name", "websocket_client_id"]
 
 log = logging.getLogger(__name__)
-
-#: The prefix of every ``websocket_client`` object the adapter owns.
-CLIENT_PREFIX = "byot-agent-"
-#: The prefix of every bridge the adapter makes.
-BRIDGE_PREFIX = "byot-bridge-"
-#: How old a bridge must be before a sweep may take it for one left behind (a call's media connects well within it).
-BRIDGE_GRACE = 30.0
-
-
-def agent_name(url: str) -> str:
-    """The agent connection as errors and logs name it: scheme, host, port and path (never a query or credential)."""
-    parts = urlsplit(url)
-    port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme}://{parts.hostname}{port}{parts.path}"
-
-
-def websocket_client_id(url: str) -> str:
-    """The ``websocket_client`` object for an agent URL: one per distinct URL, named from its digest."""
-    return CLIENT_PREFIX + hashlib.sha256(url.encode()).hexdigest()[:20]
-
-
-def _v(parameters: dict[str, str]) -> str:
-    # Asterisk adds v() to the URI as it is: values are percent-encoded here, so that a number's '+' does not arrive
-    # as a space and a comma or parenthesis cannot end the option early.
-    return "v(" + ",".join(f"{k}={quote(v, safe='')}" for k, v in parameters.items()) + ")"
-
-
-@attrs.define(eq=False)
-class MediaSession:
-    """One call's media: its node, media channel, bridge, and (``twilio``) the relay."""
-
-    call: MediaCall
-    target: MediaTarget
-    client: AriClient
-    media_channel: str
-    bridge_id: str
-    relay: TwilioRelay | None = None
-    task: asyncio.Task[None] | None = None
-    figures: MediaFigures = attrs.field(factory=MediaFigures)
-    ended: bool = False
-    #: Asterisk said its connection to the agent dropped without a close (hangup request cause 38).
-    agent_dropped: bool = False
 
 
 class AriMedia:
@@ -185,36 +150,12 @@ class AriMedia:
             log.warning("Asterisk %s: bridges left behind not looked for: %s", client.node, error.message)
 
     async def sweep(self, client: AriClient, *, older_than: float = BRIDGE_GRACE) -> int:
-        """End the calls that lost their media: the library's bridges holding fewer than two channels.
+        """End the calls that lost their media (see :func:`~.bridges.sweep_bridges`); how many bridges were removed.
 
-        A process that dies mid-call leaves its bridge in Asterisk; its media WebSocket dropped with it, so the
-        caller sits alone in the bridge, hearing nothing. Such callers are hung up (cause 41) and the bridges
-        destroyed. A bridge younger than ``older_than`` seconds is left alone: it may be one being set up right
-        now, by this process or another. Returns how many bridges were removed.
+        Bridges of calls this process carries are never taken for ones left behind.
         """
-        listed = await client.request("GET", "/bridges")
-        now = datetime.now(UTC)
-        removed = 0
-        for bridge in listed if isinstance(listed, list) else []:
-            bridge_id = str(bridge.get("id", ""))
-            channels = [str(c) for c in bridge.get("channels", [])]
-            if not bridge_id.startswith(BRIDGE_PREFIX) or len(channels) >= 2:
-                continue
-            if any(s.bridge_id == bridge_id for s in self._by_media.values()):
-                continue
-            created = ari_time(str(bridge.get("creationtime", "")))
-            if created is None or (now - created).total_seconds() < older_than:
-                continue
-            for channel in channels:
-                with contextlib.suppress(AriRequestFailed):
-                    params = {"reason_code": str(int(Q850.NORMAL_TEMPORARY_FAILURE))}
-                    await client.request("DELETE", f"/channels/{AriClient.quoted(channel)}", params=params)
-            with contextlib.suppress(AriRequestFailed):
-                await client.request("DELETE", f"/bridges/{AriClient.quoted(bridge_id)}")
-            log.warning("Asterisk %s: removed bridge %s left behind with %d channel(s)", client.node, bridge_id,
-                        len(channels))  # fmt: skip
-            removed += 1
-        return removed
+        mine = {session.bridge_id for session in self._by_media.values()}
+        return await sweep_bridges(client, mine, older_than=older_than)
 
     # -- connecting -------------------------------------------------------------------------------------------
 
@@ -241,7 +182,7 @@ class AriMedia:
             await self._undo(session)
             if isinstance(error, MediaUnavailable):
                 raise
-            reason = "timed out" if isinstance(error, TimeoutError) else _why(error)
+            reason = "timed out" if isinstance(error, TimeoutError) else why(error)
             raise MediaUnavailable(f"agent media at {agent_name(target.url)} not connected: {reason}") from error
         finally:
             self._started.pop(media_channel, None)
@@ -256,7 +197,7 @@ class AriMedia:
         except aiohttp.WSServerHandshakeError as error:
             raise MediaUnavailable(f"agent media at {name} refused the connection (HTTP {error.status})") from error
         except (aiohttp.ClientError, OSError) as error:
-            raise MediaUnavailable(f"agent media at {name} unreachable ({_why(error)})") from error
+            raise MediaUnavailable(f"agent media at {name} unreachable ({why(error)})") from error
         try:
             answer = await session.client.request(
                 "POST",
@@ -294,7 +235,7 @@ class AriMedia:
             "format": "ulaw",
             "connection_type": "client",
             "external_host": object_id,
-            "transport_data": _v(session.call.parameters()),
+            "transport_data": v_option(session.call.parameters()),
             "channelId": session.media_channel,
         }
         for attempt in range(2):
@@ -373,42 +314,9 @@ class AriMedia:
             self._by_media.pop(session.media_channel, None)
         with contextlib.suppress(AriRequestFailed, TelephonyUnavailable):
             await client.request("DELETE", f"/bridges/{AriClient.quoted(session.bridge_id)}")
-        self._emit(MediaEnded(session.call.channel_id, _stats(session)))
+        self._emit(MediaEnded(session.call.channel_id, media_stats(session)))
 
     @property
     def active(self) -> int:
         """Calls whose media is connected now."""
         return len(self._by_caller)
-
-
-def _stats(session: MediaSession) -> MediaStats:
-    """What the session's media carried, for the execution (counts only where the library relayed the audio)."""
-    figures = session.figures
-    ending = (figures.ending or Ending.CALLER_LEFT).value
-    if session.relay is None:
-        return MediaStats(session.target.protocol, ending)
-    return MediaStats(
-        session.target.protocol,
-        ending,
-        frames_to_agent=figures.frames_to_agent,
-        frames_to_caller=figures.frames_to_caller,
-        marks=figures.marks,
-        flushes=figures.flushes,
-        dtmf=figures.dtmf,
-        detail=figures.detail or None,
-    )
-
-
-def ari_time(text: str) -> datetime | None:
-    """An ARI timestamp (``2026-11-29T13:30:32.373+0000``), or ``None`` when it cannot be read."""
-    try:
-        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f%z")
-    except ValueError:
-        return None
-
-
-def _why(error: BaseException) -> str:
-    """An error's kind, without its text (which may hold a URL with parameters)."""
-    if isinstance(error, AriRequestFailed | TelephonyUnavailable):
-        return error.message
-    return type(error).__name__

@@ -13,10 +13,11 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 
 from byot_core.adapters.asterisk.ari import AriClient, StreamItem
+from byot_core.adapters.asterisk.bridges import ari_time
 from byot_core.adapters.asterisk.calls import OUTBOUND_ARG, AriCalls
 from byot_core.adapters.asterisk.config import AriConfiguration
 from byot_core.adapters.asterisk.health import GatewayHealth
-from byot_core.adapters.asterisk.media import AriMedia, ari_time
+from byot_core.adapters.asterisk.media import AriMedia
 from byot_core.adapters.asterisk.nodes import AriNodes
 from byot_core.adapters.asterisk.pjsip import gateway_object_ids
 from byot_core.adapters.asterisk.stream import AriEventStream

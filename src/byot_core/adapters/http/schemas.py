@@ -24,9 +24,9 @@ from byot_core.domain.trunk import (
     MAX_GATEWAYS,
     MAX_IP_IDENTIFIERS,
     MAX_NUMBERS_AT_CREATION,
+    OPTION_FIELDS,
     SETTING_BOUNDS,
     Gateway,
-    TrunkSettings,
 )
 
 __all__ = ["SCHEMAS", "Json", "ref"]
@@ -39,7 +39,7 @@ def _integer(bounds: tuple[int, int], **more: Any) -> Json:
 def _settings() -> Json:
     """One property per trunk setting, typed by its default, bounded as validated."""
     properties: Json = {}
-    for field in attrs.fields(TrunkSettings):
+    for field in OPTION_FIELDS:
         if field.name == "transport":
             properties[field.name] = {"type": "string", "enum": sorted(TRANSPORTS), "default": field.default}
         elif isinstance(field.default, bool):

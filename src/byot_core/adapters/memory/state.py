@@ -1,7 +1,4 @@
-"""The in-memory storage's state, and the journal that undoes a unit of work left without commit.
-
-The state is its tables and the indexes that keep its invariants (see :mod:`.storage`).
-"""
+"""The in-memory storage's state, and the journal that undoes a unit of work left without commit."""
 
 from __future__ import annotations
 
@@ -11,7 +8,6 @@ from typing import Any
 
 from byot_core.domain.execution import Execution
 from byot_core.domain.phone_number import PhoneNumber
-from byot_core.domain.routing import RouteCandidate
 from byot_core.domain.sources import SourceMatcher
 from byot_core.domain.trunk import Trunk
 from byot_core.ports.storage import ReadOnlyUnitOfWork
@@ -22,7 +18,13 @@ _ABSENT: Any = object()
 
 
 class State:
-    """The stored data and its indexes."""
+    """The stored data and its indexes.
+
+    - ``names``: (account, trunk name key) → trunk id, for live trunks;
+    - ``holders``: canonical DID → number id, for live numbers on active trunks (at most one, platform-wide);
+    - ``on_trunk``: (trunk id, canonical DID) → number id, for live numbers (no DID twice on one trunk);
+    - ``by_key``: canonical DID → the ids of its live numbers, on any trunk (what routing reads).
+    """
 
     def __init__(self) -> None:
         self.trunks: dict[str, Trunk] = {}
@@ -31,7 +33,7 @@ class State:
         self.names: dict[tuple[str, str], str] = {}
         self.holders: dict[str, str] = {}
         self.on_trunk: dict[tuple[str, str], str] = {}
-        self.by_key: dict[str, RouteCandidate | tuple[RouteCandidate, ...]] = {}
+        self.by_key: dict[str, dict[str, None]] = {}
         self.by_trunk: dict[str, dict[str, None]] = {}
         self.by_channel: dict[str, str] = {}
         self.by_agent: dict[tuple[str, str], dict[str, None]] = {}

@@ -15,7 +15,7 @@ from byot_core.domain.media import MediaStats
 from byot_core.domain.phone_number import PhoneNumber
 from byot_core.domain.secret import SealedSecret
 from byot_core.domain.status import ExecutionStatus
-from byot_core.domain.trunk import AuthType, Gateway, IpIdentifier, SyncState, Trunk, TrunkSettings
+from byot_core.domain.trunk import AuthType, CallPolicy, Gateway, IpIdentifier, SyncState, Trunk, TrunkSettings
 from byot_core.domain.uniqueness import name_key
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
 Row = Mapping[Any, Any]
 # A trunk's settings are columns of its row, named as the attrs class names them.
 _SETTINGS = tuple(field.name for field in attrs.fields(TrunkSettings))
+_POLICY = tuple(field.name for field in attrs.fields(CallPolicy))
 
 # Attempts and the hangup reason are stored as JSON; datetimes as ISO 8601 text.
 _json = cattrs.Converter()
@@ -57,6 +58,7 @@ def trunk_values(trunk: Trunk) -> dict[str, Any]:
         "auth_username": trunk.auth_username,
         "auth_password": trunk.auth_password.token if trunk.auth_password else None,
         **{name: getattr(trunk.settings, name) for name in _SETTINGS},
+        **{name: getattr(trunk.policy, name) for name in _POLICY},
         "is_active": trunk.is_active,
         "deleted": trunk.deleted,
         "sync_state": trunk.sync_state.value,
@@ -82,6 +84,7 @@ def trunk_from_row(row: Row, gateways: Sequence[Gateway], identifiers: Sequence[
         gateways=tuple(gateways),
         ip_identifiers=tuple(identifiers),
         settings=TrunkSettings(**{name: row[name] for name in _SETTINGS}),
+        policy=CallPolicy(**{name: row[name] for name in _POLICY}),
         is_active=row["is_active"],
         deleted=row["deleted"],
         sync_state=SyncState(row["sync_state"]),
