@@ -114,7 +114,7 @@ def serve(host: str, port: int, settings: Any, *, access_log: bool = False, log_
     """
     import uvicorn
 
-    from byot_core.adapters.http.server import open_server
+    from byot_core.server import open_server
 
     class GracefulServer(uvicorn.Server):
         """uvicorn's server, except that a stop signal ends it cleanly instead of being raised again afterwards.
