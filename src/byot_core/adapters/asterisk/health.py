@@ -15,6 +15,7 @@ import logging
 from byot_core.adapters.asterisk.ari import AriClient, AriRequestFailed
 from byot_core.adapters.asterisk.ari_events import ContactStatus
 from byot_core.domain.errors import TelephonyUnavailable
+from byot_core.tasks import Background
 
 __all__ = ["ENDPOINT_EVENTS", "GatewayHealth"]
 
@@ -37,7 +38,9 @@ class GatewayHealth:
         self._unreachable: set[str] = set()
         self._watching: set[str] = set()
         self._again: set[str] = set()
-        self._tasks: dict[str, asyncio.Task[None]] = {}
+        # The attempt in flight for each node: at most one, its failures logged by the one mechanism for tasks.
+        self._tasks = Background("gateway health subscriptions")
+        self._running: dict[str, asyncio.Task[None]] = {}
 
     def reachable(self, aor_id: str) -> bool:
         """False once a node reported the AOR's contact Unreachable, until one reports it back."""
@@ -60,25 +63,22 @@ class GatewayHealth:
         if client.node in self._watching:
             return
         self._again.add(client.node)
-        running = self._tasks.get(client.node)
+        running = self._running.get(client.node)
         if running is None or running.done():
-            self._tasks[client.node] = asyncio.create_task(self._subscribe(client), name=f"ari-watch-{client.node}")
+            self._running[client.node] = self._tasks.spawn(self._subscribe(client), f"ari-watch-{client.node}")
 
     def forget(self, node: str) -> None:
         """The node's connection was lost: its subscription must be made again on the next one."""
         self._watching.discard(node)
         self._again.discard(node)
-        task = self._tasks.pop(node, None)
+        task = self._running.pop(node, None)
         if task is not None:
             task.cancel()
 
-    async def close(self) -> None:
-        """Stop any attempt in flight."""
-        tasks = list(self._tasks.values())
-        self._tasks.clear()
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+    async def close(self, within: float = 5.0) -> None:
+        """Stop any attempt in flight, waiting at most ``within`` seconds."""
+        self._running.clear()
+        await self._tasks.cancel(within)
 
     async def _subscribe(self, client: AriClient) -> None:
         path = f"/applications/{AriClient.quoted(client.app)}/subscription"
