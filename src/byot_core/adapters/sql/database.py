@@ -26,9 +26,9 @@ from byot_core.adapters.sql.engine import (
     POSTGRES_CONNECTIONS,
     SQLITE_READERS,
     backend_of,
+    conflicts_as_busy,
     make_postgres_engine,
     make_sqlite_engine,
-    refused_for_conflict,
 )
 from byot_core.adapters.sql.sqlite import SqliteSession
 from byot_core.domain.errors import StorageBusy
@@ -142,12 +142,8 @@ class PostgresSession:
         """Run ``fn(connection, *args)`` in this session; ``write=False`` promises ``fn`` only reads."""
         if write and self._read_only:
             raise ReadOnlyUnitOfWork("this unit of work was opened read-only")
-        try:
+        with conflicts_as_busy():
             return await self._run(fn, *args)
-        except DBAPIError as error:
-            if refused_for_conflict(error):
-                raise StorageBusy() from error
-            raise
 
     async def _run(self, fn: Callable[[Connection], T] | Callable[..., T], *args: Any) -> T:
         if self._connection is not None:
@@ -196,11 +192,8 @@ class PostgresSession:
         if connection is None:
             return
         try:
-            await connection.commit()
-        except DBAPIError as error:
-            if refused_for_conflict(error):
-                raise StorageBusy() from error
-            raise
+            with conflicts_as_busy():
+                await connection.commit()
         finally:
             await self._give_back(connection)
 

@@ -8,6 +8,8 @@ on every unit of work).
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -15,12 +17,15 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from byot_core.domain.errors import StorageBusy
+
 __all__ = [
     "CONNECT_TIMEOUT_SECONDS",
     "POSTGRES_CONNECTIONS",
     "SQLITE_READERS",
     "STATEMENT_TIMEOUT_SECONDS",
     "backend_of",
+    "conflicts_as_busy",
     "database_url",
     "make_postgres_engine",
     "make_sqlite_engine",
@@ -131,6 +136,17 @@ def make_postgres_engine(url: str, **options: Any) -> AsyncEngine:
 
 # PostgreSQL's deadlock and serialization failures: the transaction lost to another and may simply be run again.
 _CONFLICT_STATES = frozenset({"40P01", "40001"})
+
+
+@contextlib.contextmanager
+def conflicts_as_busy() -> Iterator[None]:
+    """Raise the database's refusals for a conflicting transaction as :class:`StorageBusy` (the work may run again)."""
+    try:
+        yield
+    except DBAPIError as error:
+        if refused_for_conflict(error):
+            raise StorageBusy() from error
+        raise
 
 
 def refused_for_conflict(error: DBAPIError) -> bool:

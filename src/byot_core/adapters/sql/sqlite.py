@@ -15,10 +15,9 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import DBAPIError
 
 from byot_core.adapters.sql import engine as _engine
-from byot_core.adapters.sql.engine import refused_for_conflict
+from byot_core.adapters.sql.engine import conflicts_as_busy
 from byot_core.domain.errors import StorageBusy
 from byot_core.ports.storage import ReadOnlyUnitOfWork
 
@@ -58,12 +57,8 @@ class SqliteSession:
         if write and self._read_only:
             raise ReadOnlyUnitOfWork("this unit of work was opened read-only")
         connection = self._connection or await self._open()
-        try:
+        with conflicts_as_busy():
             return fn(connection, *args)
-        except DBAPIError as error:
-            if refused_for_conflict(error):
-                raise StorageBusy() from error
-            raise
 
     async def _open(self) -> Connection:
         await self._turn.acquire()
@@ -90,16 +85,13 @@ class SqliteSession:
         if connection is None:
             return
         try:
-            # SQLAlchemy's own transaction, begun at its first statement (its begin sends nothing to this driver),
-            # commits the driver's; the driver's is committed directly when no statement ran through SQLAlchemy.
-            connection.commit()
-            driver = _driver(connection)
-            if driver.in_transaction:
-                driver.commit()
-        except DBAPIError as error:
-            if refused_for_conflict(error):
-                raise StorageBusy() from error
-            raise
+            with conflicts_as_busy():
+                # SQLAlchemy's own transaction, begun at its first statement (its begin sends nothing to this driver),
+                # commits the driver's; the driver's is committed directly when no statement ran through SQLAlchemy.
+                connection.commit()
+                driver = _driver(connection)
+                if driver.in_transaction:
+                    driver.commit()
         finally:
             self._give_back(connection)
 
