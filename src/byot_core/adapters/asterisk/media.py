@@ -66,8 +66,6 @@ class AriMedia:
         self._clients_pushed: set[tuple[str, str, str]] = set()
         self._session: aiohttp.ClientSession | None = None
         self._tasks = Background("calls' media")
-        #: When a list, every relay appends each frame's added latency (seconds) towards the agent: for benchmarks.
-        self.latencies: list[float] | None = None
 
     def _http(self) -> aiohttp.ClientSession:
         # Its own session: the ARI session sends ARI's credentials, which must never reach an agent. No limit on
@@ -221,7 +219,6 @@ class AriMedia:
             raise
         stream = TwilioStream(session.call, f"MZ{uuid.uuid4().hex}")
         session.relay = TwilioRelay(stream, asterisk, agent, agent_name=name)
-        session.relay.latencies = self.latencies
         await self._wait_started(session)
 
     async def _connect_asterisk(self, session: MediaSession) -> None:

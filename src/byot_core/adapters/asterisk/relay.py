@@ -80,8 +80,6 @@ class TwilioRelay:
         self._wake = asyncio.Event()
         self._done = asyncio.Event()
         self._started = time.monotonic()
-        #: Added latency of each frame towards the agent (seconds from its arrival to its send), for benchmarks.
-        self.latencies: list[float] | None = None
 
     async def begin(self) -> None:
         """Send the agent ``connected`` and ``start``."""
@@ -139,12 +137,9 @@ class TwilioRelay:
     async def _from_asterisk(self) -> None:
         async for message in self.asterisk:
             if message.type is aiohttp.WSMsgType.BINARY:
-                arrived = time.monotonic()
                 self.figures.frames_to_agent += len(message.data) // 160
-                timestamp = int((arrived - self._started) * 1000)
+                timestamp = int((time.monotonic() - self._started) * 1000)
                 await self.agent.send_str(self.stream.media(message.data, timestamp))
-                if self.latencies is not None:
-                    self.latencies.append(time.monotonic() - arrived)
             elif message.type is aiohttp.WSMsgType.TEXT:
                 await self._control(message.data)
             else:
