@@ -17,7 +17,7 @@ import logging
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -122,8 +122,8 @@ class Database:
 class PostgresSession:
     """A PostgreSQL session (see :class:`Session`): one pooled asyncpg connection, its work run with ``run_sync``.
 
-    A wait for a connection longer than the pool's timeout is :class:`StorageBusy`, as are the database's own
-    refusals for a conflicting transaction (a deadlock, a serialization failure).
+    A wait for a connection longer than the connection timeout (10 s) is :class:`StorageBusy`, as are the database's
+    own refusals for a conflicting transaction (a deadlock, a serialization failure).
     """
 
     def __init__(self, database: Database, *, read_only: bool = False, snapshot: bool = True) -> None:
@@ -145,7 +145,7 @@ class PostgresSession:
         with conflicts_as_busy():
             return await self._run(fn, *args)
 
-    async def _run(self, fn: Callable[[Connection], T] | Callable[..., T], *args: Any) -> T:
+    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
         if self._connection is not None:
             return await self._connection.run_sync(fn, *args)
         connection = await self._connect()
