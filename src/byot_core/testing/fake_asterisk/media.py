@@ -11,9 +11,7 @@ As recorded from Asterisk 22 (``shared/asterisk/media``):
   websocket_client connection id." otherwise); the POST answers before Asterisk connects to the object's ``uri``
   with the ``v()`` parameters (which stick to the object); a peer that refuses is tried 3 times, 300 ms apart, then
   the channel is destroyed with cause 3 and no StasisStart.
-- Bridges: a channel not in Stasis cannot be added (422 "Channel not in Stasis application"). Audio flows between
-  the two parties every 20 ms: a caller's voice reaches the WebSocket as 160-byte binary frames (only while it
-  speaks), and what the WebSocket's queue plays is what the caller hears (silence in between).
+- Bridges and the audio between their parties: :mod:`.bridges`.
 - Endings: the caller leaving tells the WebSocket nothing. ``DELETE`` of the media channel closes it with 1000 and
   ends the channel with cause 16. The program closing (or dropping) the WebSocket ends the channel with tech cause
   1001, ``HANGUP`` with 1000; the cause is 16 for a bridged channel and 0 otherwise.
@@ -30,18 +28,18 @@ from collections.abc import Mapping
 from typing import Any
 
 import aiohttp
-import attrs
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from byot_core.audio import FRAME_BYTES, FRAME_SECONDS, SILENCE
+from byot_core.audio import FRAME_BYTES
 from byot_core.testing.fake_asterisk.answers import AriError, now
+from byot_core.testing.fake_asterisk.bridges import Bridges
 from byot_core.testing.fake_asterisk.channels import ChannelBook
 from byot_core.testing.fake_asterisk.hub import EventHub
 from byot_core.testing.fake_asterisk.media_socket import MediaSocket
 from byot_core.testing.fake_asterisk.model import FakeChannel
 from byot_core.testing.fake_asterisk.sorcery import SorceryStore
 
-__all__ = ["Bridge", "MediaBook"]
+__all__ = ["MediaBook"]
 
 #: Originate's default dial timeout: a media channel never connected is destroyed after it (31.5 s recorded).
 DIAL_TIMEOUT = 31.5
@@ -50,45 +48,18 @@ CLIENT_ATTEMPTS = 3
 CLIENT_RETRY = 0.3
 
 
-@attrs.define(eq=False)
-class Bridge:
-    """A mixing bridge and the channels in it."""
-
-    id: str
-    name: str
-    created: str
-    channels: list[str] = attrs.field(factory=list)
-
-    def json(self) -> dict[str, Any]:
-        """The bridge as ARI describes it."""
-        return {
-            "id": self.id,
-            "technology": "simple_bridge",
-            "bridge_type": "mixing",
-            "bridge_class": "stasis",
-            "creator": "Stasis",
-            "name": self.name,
-            "channels": list(self.channels),
-            "creationtime": self.created,
-            "video_mode": "talker",
-        }
-
-
-class MediaBook:
+class MediaBook(Bridges):
     """Media channels, their WebSockets, bridges, and the 20 ms clock that moves audio between bridged parties."""
 
     def __init__(self, store: SorceryStore, hub: EventHub, book: ChannelBook, *, dial_timeout: float) -> None:
+        super().__init__(book)
         self._store = store
         self._hub = hub
-        self._book = book
         self.dial_timeout = dial_timeout
-        self.bridges: dict[str, Bridge] = {}
-        self.sockets: dict[str, MediaSocket] = {}  # by media channel id
         self._by_connection: dict[str, str] = {}  # connection id → media channel id
         self._connected: set[str] = set()
         self._closers: dict[str, asyncio.Event] = {}
         self._tasks: set[asyncio.Task[None]] = set()
-        self._clock: asyncio.Task[None] | None = None
         self._seq = itertools.count(0x7FA068008760, 0x1000)
         self._client_params: dict[str, str] = {}
         self.client_requests: list[tuple[str, dict[str, str]]] = []
@@ -268,88 +239,6 @@ class MediaBook:
         if closer is not None:
             closer.set()
 
-    # -- bridges ----------------------------------------------------------------------------------------------
-
-    def create_bridge(self, given: Mapping[str, Any]) -> Bridge:
-        """``POST /ari/bridges``."""
-        bid = str(given.get("bridgeId") or uuid.uuid4())
-        if bid in self.bridges:
-            return self.bridges[bid]
-        bridge = Bridge(bid, str(given.get("name", "")), now())
-        self.bridges[bid] = bridge
-        self._start_clock()
-        return bridge
-
-    def bridge(self, bridge_id: str) -> Bridge:
-        """A bridge, or 404."""
-        found = self.bridges.get(bridge_id)
-        if found is None:
-            raise AriError(404, "Bridge not found")
-        return found
-
-    def add_channels(self, bridge_id: str, channel_ids: list[str]) -> None:
-        """``POST /ari/bridges/{id}/addChannel``."""
-        bridge = self.bridge(bridge_id)
-        channels = [self._book.channels.get(c) for c in channel_ids]
-        if any(c is None for c in channels):
-            raise AriError(422, "Channel not found")
-        if any(c is not None and not c.in_stasis for c in channels):
-            raise AriError(422, "Channel not in Stasis application")
-        for channel in channels:
-            assert channel is not None
-            if channel.id not in bridge.channels:
-                bridge.channels.append(channel.id)
-                self._book.channel_event(channel, "ChannelEnteredBridge", bridge=bridge.json())
-
-    def destroy_bridge(self, bridge_id: str) -> None:
-        """``DELETE /ari/bridges/{id}``: the channels in it stay, out of the bridge."""
-        bridge = self.bridge(bridge_id)
-        for channel_id in list(bridge.channels):
-            channel = self._book.channels.get(channel_id)
-            bridge.channels.remove(channel_id)
-            if channel is not None:
-                self._book.channel_event(channel, "ChannelLeftBridge", bridge=bridge.json())
-        del self.bridges[bridge_id]
-
-    # -- audio ------------------------------------------------------------------------------------------------
-
-    def _start_clock(self) -> None:
-        if self._clock is None or self._clock.done():
-            self._clock = asyncio.ensure_future(self._tick_forever())
-
-    async def _tick_forever(self) -> None:
-        start = time.monotonic()
-        for tick in itertools.count(1):
-            self.tick()
-            # Scheduled on absolute times, so the 20 ms rhythm does not drift with the work done in each tick.
-            await asyncio.sleep(max(0.0, start + tick * FRAME_SECONDS - time.monotonic()))
-
-    def tick(self) -> None:
-        """Move 20 ms of audio across every bridge."""
-        for bridge in list(self.bridges.values()):
-            members = [self._book.channels[c] for c in bridge.channels if c in self._book.channels]
-            if len(members) != 2:
-                continue
-            for speaker, listener in ((members[0], members[1]), (members[1], members[0])):
-                socket = self.sockets.get(speaker.id)
-                frame = socket.play() if socket is not None else speaker.speak()
-                target = self.sockets.get(listener.id)
-                if target is not None:
-                    if frame is not None:
-                        target.outbox.put_nowait(frame)
-                else:
-                    listener.heard += frame if frame is not None else bytes([SILENCE]) * FRAME_BYTES
-
-    def press(self, channel_id: str, digits: str) -> None:
-        """The caller presses keys: each digit reaches the bridged media channel as ``DTMF_END``."""
-        for bridge in self.bridges.values():
-            if channel_id in bridge.channels:
-                for other in bridge.channels:
-                    socket = self.sockets.get(other)
-                    if socket is not None:
-                        for digit in digits:
-                            socket.outbox.put_nowait(f"DTMF_END digit:{digit} channel_id:{other}")
-
     # -- housekeeping -----------------------------------------------------------------------------------------
 
     def _spawn(self, work: Any) -> None:
@@ -361,13 +250,10 @@ class MediaBook:
         """Stop the clock and every media connection (the node stops)."""
         for closer in self._closers.values():
             closer.set()
-        for task in [*self._tasks, *([self._clock] if self._clock else [])]:
+        for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self._clock is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._clock
-            self._clock = None
+        await self.stop_clock()
 
     def forget(self) -> None:
         """A restart: no bridge, no media channel."""
