@@ -9,6 +9,7 @@ as soon as its websocket is: nothing on connect may hold that back.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 
@@ -87,17 +88,19 @@ class AriEventStream:
             await asyncio.gather(*pumps, return_exceptions=True)
 
     async def _pump(self, client: AriClient, queue: asyncio.Queue[CallEvent]) -> None:
-        async for item in client.events():
-            self.received += not isinstance(item, AriConnected | AriDisconnected)
-            try:
-                for event in await self.translate(client, item):
-                    queue.put_nowait(event)
-            except TelephonyUnavailable as error:
-                log.warning("event from %s not handled: %s", client.node, error.message)
-            except MalformedEvent as error:
-                log.warning("event from %s not understood (%s); skipped", client.node, error)
-            except Exception:  # one broken event must not end the node's stream, and with it every later call
-                log.exception("event from %s could not be translated", client.node)
+        # Closed on leaving, cancelled or not: a stream left suspended would keep its websocket open until collected.
+        async with contextlib.aclosing(client.events()) as items:
+            async for item in items:
+                self.received += not isinstance(item, AriConnected | AriDisconnected)
+                try:
+                    for event in await self.translate(client, item):
+                        queue.put_nowait(event)
+                except TelephonyUnavailable as error:
+                    log.warning("event from %s not handled: %s", client.node, error.message)
+                except MalformedEvent as error:
+                    log.warning("event from %s not understood (%s); skipped", client.node, error)
+                except Exception:  # one broken event must not end the node's stream, and with it every later call
+                    log.exception("event from %s could not be translated", client.node)
 
     async def translate(self, client: AriClient, item: StreamItem) -> list[CallEvent]:
         """The domain events one ARI event (or connection change) means; may ask Asterisk about the channel."""
