@@ -9,6 +9,7 @@ from collections import deque
 from collections.abc import AsyncIterator
 
 import aiohttp
+import pytest
 
 import byot_core
 from byot_core.adapters.asterisk import desired_objects
@@ -22,7 +23,7 @@ from byot_core.domain.call_flow import DROPPED_TEXT, END_NOT_SEEN, NOT_TAKEN
 from byot_core.domain.status import ExecutionStatus
 from byot_core.domain.trunk import SyncState
 from byot_core.services.instances import InstanceLeases
-from byot_core.testing.fake_asterisk.dialplan import Dialplan, Entered, HungUp
+from byot_core.testing.fake_asterisk.dialplan import DEFAULT_DIALPLAN, Dialplan, Entered, HungUp
 from tests.asterisk.conftest import ARI_PASSWORD, AsteriskWorld, asterisk_world, eventually
 from tests.asterisk.test_calls import finished, mapped, trunk_and_number
 from tests.support import ACCOUNT, GUIDE_CALL, IP_TRUNK
@@ -110,8 +111,8 @@ async def test_inbound_calls_enter_the_next_instance_when_one_is_gone(world: Ast
     assert channel.app == "byot-b"
 
 
-async def test_an_outbound_call_answered_after_its_instance_died_is_failed_not_completed(world: AsteriskWorld) -> None:
-    """As observed: b's call rings, b dies, the callee answers and Asterisk drops it (cause 0): failed, saying so."""
+async def test_an_outbound_call_answered_after_its_instance_died_reaches_a_live_instance(world: AsteriskWorld) -> None:
+    """Instance b's call rings, b dies, the callee answers: the dialplan tries byot-b, then byot, which takes it."""
     await trunk_and_number(world)
     node = world.nodes[0]
     node.book.answer_after = 1.0
@@ -124,12 +125,49 @@ async def test_an_outbound_call_answered_after_its_instance_died_is_failed_not_c
     await asyncio.sleep(0.35)
     report = await heir.take_over()
     assert (report.adopted, report.followed) == (1, 1)  # still ringing: followed by this instance now
+    channel_id = placed.attempts[0].channel_id
+
+    async def answered() -> bool:
+        execution = await world.app.calls.get(ACCOUNT, placed.id)
+        return execution.status is ExecutionStatus.IN_PROGRESS and bool(world.outbound.calls)
+
+    await eventually(answered, within=3.0)
+    assert node.channels[channel_id].entry == ("byot-outbound", "s")  # originated into the dialplan
+    assert node.channels[channel_id].app == "byot"  # entered the live instance's application
+    assert [c.execution_id for c in world.outbound.calls] == [placed.id]  # handed to its agent, once
+    node.remote_hang_up(channel_id)
+    ended = await finished(world, placed.id)
+    assert (ended.status, ended.hangup_reason and ended.hangup_reason.text) == (
+        ExecutionStatus.COMPLETED,
+        "Call ended normally",
+    )
+
+
+async def test_a_node_without_the_outbound_context_drops_such_a_call_and_it_reads_failed(
+    world: AsteriskWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A dialplan of before (no byot-outbound): dialled into b's application, so, as observed, dropped once answered."""
+    world.nodes[0].load_dialplan(DEFAULT_DIALPLAN.partition("[byot-outbound]")[0])
+    await trunk_and_number(world)
+    node = world.nodes[0]
+    node.book.answer_after = 1.0
+    heir = InstanceLeases(world.app.deps, world.app.calls, lease=0.5, renew_every=0.1)
+    async with another_instance(world, "byot-b") as b:
+        lease = InstanceLeases(b.deps, b.calls, lease=0.3, renew_every=0.1)
+        await lease.renew()
+        placed = await b.calls.place(ACCOUNT, GUIDE_CALL)
+        await eventually(lambda: node.channels and next(iter(node.channels.values())).state == "Ringing")
+    assert "has no byot-outbound context" in caplog.text
+    await asyncio.sleep(0.35)
+    report = await heir.take_over()
+    assert (report.adopted, report.followed) == (1, 1)
     dropped = await finished(world, placed.id)
     channel = node.ended[placed.attempts[0].channel_id]
     assert (channel.state, channel.hangup_cause) == ("Up", 0)  # answered, then hung up by Asterisk at once
     assert dropped.status is ExecutionStatus.FAILED
     assert dropped.hangup_reason is not None
     assert (dropped.hangup_reason.text, dropped.hangup_reason.cause_name) == (DROPPED_TEXT, NOT_TAKEN)
+    assert not world.outbound.calls  # no agent ever had it
 
 
 def test_the_dialplan_enters_the_first_connected_application_of_the_list() -> None:
@@ -145,6 +183,14 @@ def test_the_dialplan_enters_the_first_connected_application_of_the_list() -> No
                 expected = next((app for app in order if app in connected), None)
                 assert outcome == (Entered(expected, (did,)) if expected else HungUp(16)), (rotate, connected)
         assert plan.run("byot-reject", "+15550001234", lambda _: True) == HungUp(21)
+        # Answered outbound calls: the placing instance's application first, then the list in order.
+        for placer in apps:
+            assert plan.has_label("byot-outbound", "s", "byot")
+            for mask in range(8):
+                connected = {app for i, app in enumerate(apps) if mask >> i & 1}
+                outcome = plan.run("byot-outbound", "s", connected.__contains__, {"BYOT_APP": placer})
+                expected = next((app for app in [placer, *order] if app in connected), None)
+                assert outcome == (Entered(expected, ("byot-outbound",)) if expected else HungUp(16)), (placer, mask)
 
 
 async def test_a_stopped_instances_calls_are_taken_over_over_ari(world: AsteriskWorld) -> None:
@@ -162,11 +208,13 @@ async def test_a_stopped_instances_calls_are_taken_over_over_ari(world: Asterisk
             return statuses == {ExecutionStatus.IN_PROGRESS}
 
         await eventually(both_answered)
-    # b is gone without a word (its websocket closed, its lease not released); one callee hangs up meanwhile.
+    # b is gone without a word (its websocket closed, its lease not released); one callee hangs up meanwhile, unseen
+    # (a's endpoint subscription, which would have brought the end, is taken away first).
     node = world.nodes[0]
+    node.hub.unsubscribe("byot", "endpoint:PJSIP")
     node.remote_hang_up(gone.attempts[0].channel_id)
-    assert (await world.app.calls.get(ACCOUNT, gone.id)).status is ExecutionStatus.IN_PROGRESS  # nobody saw it
     await asyncio.sleep(0.35)
+    assert (await world.app.calls.get(ACCOUNT, gone.id)).status is ExecutionStatus.IN_PROGRESS  # nobody saw it
     report = await heir.take_over()
     assert (report.adopted, report.finished, report.followed) == (2, 1, 1)
     unseen = await world.app.calls.get(ACCOUNT, gone.id)

@@ -1,8 +1,8 @@
 """Three ``byot serve`` processes on one PostgreSQL and two fake Asterisk nodes; one is killed (SIGKILL) mid-traffic.
 
-Inbound calls keep reaching their agent through the next instance of the dialplan's list, the killed instance's calls
-are finished or followed by another within the lease's bound, and a trunk changed meanwhile ends applied on every
-node.
+Inbound calls keep reaching their agent through the next instance of the dialplan's list, and so does an outbound
+call answered after its instance died; the killed instance's calls are finished or followed by another within the
+lease's bound, and a trunk changed meanwhile ends applied on every node.
 """
 
 from __future__ import annotations
@@ -111,6 +111,11 @@ def test_killing_an_instance_loses_no_inbound_call_and_leaves_no_call_unfinished
         placed = [api["byot-a"].post("/call", json=call).json()["execution_id"] for _ in range(2)]
         wait_for(lambda: all(e["status"] == "in-progress" for e in executions()) and len(executions()) == 3, "calls up")
         outbound_channels = [api["byot-c"].get(f"/executions/{e}").json()["attempts"][0]["channel_id"] for e in placed]
+        # One more outbound call from byot-a, still ringing when byot-a dies: its callee picks up 2 s later.
+        for each in (node, other):
+            on(each, partial(setattr, each.book, "answer_after", 2.0))
+        ringing = api["byot-a"].post("/call", json=call).json()["execution_id"]
+        wait_for(lambda: status(ringing) == "ringing", "the third call ringing")
 
         servers["byot-a"].process.kill()  # SIGKILL: no clean stop, no lease released
         servers["byot-a"].process.wait(timeout=10)
@@ -127,7 +132,7 @@ def test_killing_an_instance_loses_no_inbound_call_and_leaves_no_call_unfinished
         # the agent.
         second = on(other, lambda: other.inbound_call(DID, CARRIER, caller="+14155550101"))
         assert second.app == "byot-b"
-        wait_for(lambda: len(executions()) == 4 and executions()[0]["status"] == "in-progress", "second inbound call")
+        wait_for(lambda: len(executions()) == 5 and executions()[0]["status"] == "in-progress", "second inbound call")
         assert time.monotonic() - killed_at < 5
 
         # A trunk changed while byot-a is dead ends applied on every node.
@@ -140,18 +145,28 @@ def test_killing_an_instance_loses_no_inbound_call_and_leaves_no_call_unfinished
         for each in (node, other):
             wait_for(partial(holds_the_change, each), "the changed trunk on every node")
 
-        # One of byot-a's calls ends while nobody follows it; the others still live.
+        # The call that rang while byot-a died was answered into the dialplan's next application and reached the
+        # agent there, before any takeover: nothing waited for byot-a's lease to end.
+        wait_for(lambda: status(ringing) == "in-progress", "the call answered after its instance died", 5)
+        answered_channel = api["byot-c"].get(f"/executions/{ringing}").json()["attempts"][0]["channel_id"]
+        holders = [each for each in (node, other) if answered_channel in each.book.channels]
+        assert [each.book.channels[answered_channel].app for each in holders] in (["byot-b"], ["byot-c"])
+        assert time.monotonic() - killed_at < TAKEOVER_BOUND - RENEW_SECONDS
+
+        # One of byot-a's calls ends before its takeover: the other instances hear it through their endpoint
+        # subscription (Asterisk sends every PJSIP channel's events there) and finish it as it was seen.
         hang_up(outbound_channels[0])
-        wait_for(lambda: status(placed[0]) == "completed", "the call that ended unseen finished", TAKEOVER_BOUND)
-        unseen = api["byot-b"].get(f"/executions/{placed[0]}").json()
-        assert unseen["hangup_cause"]["name"] == "END_NOT_SEEN"
+        wait_for(lambda: status(placed[0]) == "completed", "the call that ended finished", 5)
+        seen = api["byot-b"].get(f"/executions/{placed[0]}").json()
+        assert seen["hangup_reason"] == "Call ended normally"
         # The live ones are followed by their new instance: their ends are seen and recorded as usual.
         time.sleep(RENEW_SECONDS)  # the takeover's look may still be asking about them
-        for channel_id in (outbound_channels[1], first.id, second.id):
+        for channel_id in (outbound_channels[1], answered_channel, first.id, second.id):
             hang_up(channel_id)
         wait_for(lambda: all(e["status"] == "completed" for e in executions()), "every call finished", 10)
         ended = {e["id"]: e for e in executions()}
         assert ended[placed[1]]["hangup_reason"] == "Call ended normally"
+        assert ended[ringing]["hangup_reason"] == "Call ended normally"
         assert time.monotonic() - killed_at < TAKEOVER_BOUND + RENEW_SECONDS + 10
     for app in ("byot-b", "byot-c"):
         assert "Traceback" not in servers[app].output, servers[app].output

@@ -24,7 +24,8 @@ T0 = datetime(2025, 1, 1, tzinfo=UTC)
 
 # Which channel an event is about: the current attempt's, an earlier attempt's, or one the execution never had.
 targets = st.sampled_from(["current", "current", "current", "earlier", "unknown"])
-kinds = st.sampled_from(["ringing", "answered", "ended", "agent-gone"])
+# "answered" entered the library's application; "answered-outside" is the answer seen before it did (or never).
+kinds = st.sampled_from(["ringing", "answered", "answered-outside", "ended", "agent-gone"])
 steps = st.lists(st.tuples(kinds, targets, endings), max_size=30)
 
 
@@ -58,6 +59,8 @@ def event_for(
         return CallRinging(channel)
     if kind == "answered":
         return CallAnswered(channel)
+    if kind == "answered-outside":
+        return CallAnswered(channel, in_application=False)
     if kind == "agent-gone":
         return AgentDisconnected(channel)
     return CallEnded(channel, q850, sip)
@@ -83,6 +86,10 @@ def test_any_event_sequence_keeps_the_call_rules(
         execution = step.execution
         dials = [a for a in step.actions if isinstance(a, Dial)]
         handed_over += sum(isinstance(a, HandOver) for a in step.actions)
+        if any(isinstance(a, HandOver) for a in step.actions):
+            # Only the call's entry into the application hands it over: an answer alone never does.
+            assert isinstance(event, CallAnswered)
+            assert event.in_application
         if not step.changed:
             assert execution == before
         if before.status.is_terminal:
@@ -181,15 +188,15 @@ def test_a_takeover_finishes_what_ended_and_never_goes_back(
         assert taken.status is advance(execution.status, expected)
         # Once finished, the takeover does nothing more.
         assert not call_flow.adopt(taken, channel, later).changed
-    handed_over = channel is ChannelNow.ANSWERED and _first_answer(execution)
+    handed_over = channel is ChannelNow.ANSWERED and _first_take(execution)
     assert [type(a) for a in step.actions] == ([HangUp] if inbound_waiting else [HandOver] if handed_over else [])
 
 
-def _first_answer(execution: Execution) -> bool:
+def _first_take(execution: Execution) -> bool:
     return (
         execution.direction is Direction.OUTBOUND
         and bool(execution.attempts)
-        and not execution.attempts[-1].answered
+        and not execution.attempts[-1].taken
         and not execution.attempts[-1].ended_at
     )
 

@@ -172,8 +172,10 @@ def apply(
             return Transition(updated)
         status = advance(updated.status, ExecutionStatus.IN_PROGRESS)
         updated = attrs.evolve(updated, status=status, answered_at=updated.answered_at or now)
-        first_answer = execution.direction is Direction.OUTBOUND and not attempt.answered
-        return Transition(updated, (HandOver(event.channel_id),) if first_answer else ())
+        # Handed over once the call is in the library's hands (taken), never on an answer alone: with several
+        # instances, each hears the answer, and only the one whose application the call entered may connect it.
+        first_take = execution.direction is Direction.OUTBOUND and taken and not attempt.taken
+        return Transition(updated, (HandOver(event.channel_id),) if first_take else ())
     if isinstance(event, AgentDisconnected):
         # The agent hung up: the call ends normally once the caller's channel is gone.
         status = advance(execution.status, ExecutionStatus.CALL_DISCONNECTED)

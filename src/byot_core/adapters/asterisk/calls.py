@@ -1,8 +1,26 @@
-"""Call control over ARI: originate attempts, answer and hang up channels, remembering which node holds each."""
+"""Call control over ARI: originate attempts, answer and hang up channels, remembering which node holds each.
+
+An attempt is originated into the dialplan's ``byot-outbound`` context (:mod:`.extensions`), so that once answered it
+enters this instance's application, or the next connected one if this instance is gone: Asterisk hangs up an answered
+call originated into an application that is gone (observed). Asterisk subscribes no application to a channel
+originated into the dialplan; its events come from the endpoint subscription instead (Asterisk forwards a channel's
+events to its endpoint's subscribers from the channel's creation: ``main/channel.c``, ``res/stasis/app.c``), made
+before dialling when gateway health has not made it for the node yet. A node whose dialplan lacks the context (an
+originate naming its label answers 404) gets the attempt originated into this application, as before.
+"""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Mapping
+
 from byot_core.adapters.asterisk.ari import AriClient, AriRequestFailed, AriUnreachable, unless_missing
+from byot_core.adapters.asterisk.extensions import (
+    APP_VARIABLE,
+    OUTBOUND_ARG,
+    OUTBOUND_CONTEXT,
+    OUTBOUND_LABEL,
+)
 from byot_core.adapters.asterisk.nodes import AriNodes
 from byot_core.adapters.asterisk.pjsip import gateway_object_ids
 from byot_core.domain.causes import Q850
@@ -11,8 +29,7 @@ from byot_core.domain.telephony import ChannelNow, OriginateRequest
 
 __all__ = ["OUTBOUND_ARG", "AriCalls"]
 
-#: The Stasis argument of originated channels, so their StasisStart is not taken for an inbound call.
-OUTBOUND_ARG = "byot-outbound"
+log = logging.getLogger(__name__)
 
 
 class AriCalls:
@@ -26,6 +43,8 @@ class AriCalls:
         self._holders: dict[str, AriClient] = {}
         # Channels this process originated: their StasisStart is an answer, never an inbound call.
         self._originated: set[str] = set()
+        # Nodes already said to lack the outbound context (said once; each attempt still tries it first).
+        self._without_dialplan: set[str] = set()
 
     def originated(self, channel_id: str) -> bool:
         """Whether this process originated the channel."""
@@ -49,8 +68,6 @@ class AriCalls:
         endpoint = gateway_object_ids(request.trunk)[request.gateway.id]
         body = {
             "endpoint": f"PJSIP/{request.dialled}@{endpoint}",
-            "app": self._nodes.app,
-            "appArgs": OUTBOUND_ARG,
             "callerId": request.caller_id,
             "timeout": request.timeout_seconds,
             "channelId": request.channel_id,
@@ -61,7 +78,7 @@ class AriCalls:
             self._holders[request.channel_id] = client
             self._originated.add(request.channel_id)
             try:
-                await client.request("POST", "/channels", body=body)
+                await self._dial(client, endpoint, body)
             except AriUnreachable as error:
                 if error.maybe_sent and await self._placed(client, request.channel_id):
                     return  # the answer was lost, not the call
@@ -74,6 +91,46 @@ class AriCalls:
             return
         assert last is not None
         raise last
+
+    async def _dial(self, client: AriClient, endpoint: str, body: Mapping[str, object]) -> None:
+        """Originate into the outbound dialplan when the node has it and its events will come, else into the app."""
+        if await self._hears(client, endpoint):
+            into_dialplan = {
+                "context": OUTBOUND_CONTEXT,
+                "extension": "s",
+                "label": OUTBOUND_LABEL,
+                "variables": {APP_VARIABLE: client.app},
+            }
+            try:
+                await client.request("POST", "/channels", body={**body, **into_dialplan})
+                return
+            except AriRequestFailed as failed:
+                if failed.status != 404 or "label" not in failed.detail:
+                    raise
+                if client.node not in self._without_dialplan:
+                    self._without_dialplan.add(client.node)
+                    log.warning(
+                        "Asterisk %s has no %s context (load `byot asterisk dialplan`): outbound calls are placed "
+                        "into this instance's application, and one answered after this instance stops is dropped",
+                        client.node,
+                        OUTBOUND_CONTEXT,
+                    )
+        await client.request("POST", "/channels", body={**body, "app": client.app, "appArgs": OUTBOUND_ARG})
+
+    async def _hears(self, client: AriClient, endpoint: str) -> bool:
+        """Whether this application gets the events of channels on the endpoint, subscribing it if need be."""
+        if client.node in self._nodes.health.watching:
+            return True  # endpoint:PJSIP brings every PJSIP channel's events
+        try:
+            await client.request(
+                "POST",
+                f"/applications/{AriClient.quoted(client.app)}/subscription",
+                params={"eventSource": f"endpoint:PJSIP/{endpoint}"},
+            )
+        except AriRequestFailed as failed:
+            log.warning("%s: no events of %s (%s); dialling into the application", client.node, endpoint, failed)
+            return False
+        return True
 
     @staticmethod
     async def _placed(client: AriClient, channel_id: str) -> bool:

@@ -140,10 +140,14 @@ class AriEventStream:
         if self.media.is_media_channel(channel.id):
             self.media.media_started(channel.id)
             return []
+        originated = self._calls.originated(channel.id)
         self._calls.held_by(channel.id, client)
-        if OUTBOUND_ARG in event.args or self._calls.originated(channel.id):
+        if OUTBOUND_ARG in event.args or originated:
             # An answered outbound call entered the application: only now is it the library's (its answer, reported
             # before, is not enough: Asterisk hangs up a call answered into an application that is gone).
+            if not originated:
+                # Placed by an instance that is gone: its end must come here after it leaves the application.
+                await self._subscribe(client, channel.id, "outbound")
             return [CallAnswered(channel.id, in_application=True)]
         quoted = AriClient.quoted(channel.id)
         source = None
@@ -153,16 +157,7 @@ class AriEventStream:
         except TelephonyUnavailable as error:
             # Routed without it: the endpoint the call arrived on still identifies its trunk.
             log.warning("no source address for inbound channel %s: %s", channel.id, error.message)
-        try:
-            # Without a subscription, the channel's ChannelDestroyed is not sent once it leaves the application.
-            await client.request(
-                "POST",
-                f"/applications/{AriClient.quoted(client.app)}/subscription",
-                params={"eventSource": f"channel:{channel.id}"},
-            )
-        except TelephonyUnavailable as error:
-            # Routed all the same: a caller refused over this is worse than an execution whose end may be missed.
-            log.warning("inbound channel %s not subscribed: %s", channel.id, error.message)
+        await self._subscribe(client, channel.id, "inbound")
         return [
             InboundCallArrived(
                 channel_id=channel.id,
@@ -172,3 +167,16 @@ class AriEventStream:
                 arrived_on_trunk_id=trunk_of_gateway_object(_endpoint_of(channel.name)),
             )
         ]
+
+    @staticmethod
+    async def _subscribe(client: AriClient, channel_id: str, kind: str) -> None:
+        """Subscribe to a channel: without it, its ChannelDestroyed is not sent once it leaves the application."""
+        try:
+            await client.request(
+                "POST",
+                f"/applications/{AriClient.quoted(client.app)}/subscription",
+                params={"eventSource": f"channel:{channel_id}"},
+            )
+        except TelephonyUnavailable as error:
+            # Handled all the same: a call refused over this is worse than an execution whose end may be missed.
+            log.warning("%s channel %s not subscribed: %s", kind, channel_id, error.message)

@@ -11,10 +11,12 @@ It answers the way Asterisk 22 answered when recorded (``shared/asterisk/capture
 - channels: originate with a JSON body, the events Asterisk sends for each way a gateway answers (a refused call
   never enters the application), inbound calls matched to endpoints by ``identify``, explicit answer, refusal with a
   Q.850 cause (``reason_code=21`` answers the carrier 403), and ``ChannelDestroyed`` after ``StasisEnd`` only for
-  subscribed channels;
+  subscribed channels; an originate into the dialplan (``context``, ``extension``, ``label``, ``variables``) runs
+  the answered call through the loaded ``extensions.conf`` (as Asterisk's source does it: not recorded);
 - the event websocket (an application's events go only to the websocket that registered it last), and
   ``ContactStatusChange`` for applications subscribed to ``endpoint:PJSIP``; that subscription answers 422 "Event
-  source does not exist" until a PJSIP endpoint has existed since the node started (observed 2026-11-29);
+  source does not exist" until a PJSIP endpoint has existed since the node started (observed 2026-11-29); it also
+  brings the events of every channel on a PJSIP endpoint (read from Asterisk's source, not recorded);
 - faults: error answers, stalled answers, dropped websockets, a node that is down, a restart.
 
 Gateways are scripted by their ``host:port`` with :class:`GatewayPlay` values. The parts: :mod:`.sorcery` (the

@@ -81,17 +81,31 @@ class ChannelBook:
 
     # -- events -----------------------------------------------------------------------------------------------
 
-    def channel_event(self, channel: FakeChannel, type_: str, **extra: Any) -> None:
-        """Send a channel's event to the application it is in and to those subscribed to it."""
-        event = {"type": type_, "timestamp": now(), "channel": channel.json(), **extra}
+    def listeners(self, channel: FakeChannel) -> set[str]:
+        """The applications that hear a channel's own events: those subscribed to it or to its endpoint.
+
+        Asterisk forwards a channel's topic to its endpoint's, and the endpoint's to its technology's
+        (``ast_channel_endpoint_set`` at allocation, ``endpoints.c``), and an application subscribed to an endpoint
+        gets everything on that topic (``app.c``, ``forwards_create_endpoint``): so ``endpoint:PJSIP`` brings the
+        events of every PJSIP channel from its creation. Read from Asterisk's source; an application hears an event
+        once here, whichever way it reached it.
+        """
         apps = set(channel.subscribers)
+        if channel.endpoint:
+            apps.update(self.hub.subscribed_to_endpoint(channel.endpoint))
+        return apps
+
+    def channel_event(self, channel: FakeChannel, type_: str, **extra: Any) -> None:
+        """Send a channel's event to the application it is in and to those that hear it (:meth:`listeners`)."""
+        event = {"type": type_, "timestamp": now(), "channel": channel.json(), **extra}
+        apps = self.listeners(channel)
         if channel.in_stasis and channel.app:
             apps.add(channel.app)
         for app in apps:
             self.hub.send(app, event)
 
     def dial_event(self, channel: FakeChannel, status: str) -> None:
-        """Send a ``Dial`` event of the channel's progress to the applications subscribed to it."""
+        """Send a ``Dial`` event of the channel's progress to the applications that hear it."""
         event = {
             "type": "Dial",
             "timestamp": now(),
@@ -100,7 +114,7 @@ class ChannelBook:
             "dialstring": f"{channel.exten}@{channel.endpoint}",
             "peer": channel.json(),
         }
-        for app in channel.subscribers:
+        for app in self.listeners(channel):
             self.hub.send(app, event)
 
     def later(self, delay: float, action: Callable[[], None]) -> None:

@@ -4,6 +4,12 @@ As recorded from Asterisk 22: the creating application is subscribed to the chan
 answers, is busy, congested, declines, or never answers (the originate's ``timeout`` ends a ringing call with cause
 19); an answered call enters the application (``StasisStart``), unless no websocket is connected for it then: Stasis
 fails, and the answered call is hung up at once, with cause 0 and no ``StasisStart`` (observed 2026-12-05).
+
+An originate may name a dialplan ``context``, ``extension`` and ``label`` instead of an ``app``, with channel
+``variables``; as Asterisk's source does it (``res/ari/resource_channels.c``): a label the dialplan lacks is refused
+with 404 "Requested label can not be found" before anything is dialled, no application is subscribed to the channel,
+and the answered call runs through the dialplan (:mod:`.dialplan`), entering the first connected application it
+names or hanging up as the dialplan says.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from byot_core.testing.fake_asterisk.answers import AriError, now
+from byot_core.testing.fake_asterisk.dialplan import HungUp
 from byot_core.testing.fake_asterisk.model import FakeChannel, GatewayPlay
 
 if TYPE_CHECKING:  # the book calls in here; only its type is needed
@@ -24,10 +31,15 @@ def originate(book: ChannelBook, given: Mapping[str, Any]) -> FakeChannel:
     """Place the call ``given`` describes (ARI's originate parameters) on ``book``'s node."""
     endpoint = str(given.get("endpoint", ""))
     app = str(given.get("app", ""))
+    exten = str(given.get("extension", ""))
+    context = str(given.get("context", "") or "default")
     tech, _sep, rest = endpoint.partition("/")
     number, _at, endpoint_id = rest.rpartition("@")
-    if tech != "PJSIP" or not endpoint_id or not app:
+    if tech != "PJSIP" or not endpoint_id or not (app or exten):
         raise AriError(400, "Endpoint must be specified")
+    label = str(given.get("label", ""))
+    if not app and label and not book.dialplan.has_label(context, exten, label):
+        raise AriError(404, "Requested label can not be found")
     fields = book.store.objects.get(("endpoint", endpoint_id))
     if fields is None:
         raise AriError(500, "Allocation failed")
@@ -35,8 +47,14 @@ def originate(book: ChannelBook, given: Mapping[str, Any]) -> FakeChannel:
     if cid in book.channels:
         raise AriError(409, "Channel with given unique ID already exists")
     channel = book.new_pjsip(endpoint_id, number, str(given.get("callerId", "")), fields["context"], cid)
-    channel.app = app
-    channel.subscribers.add(app)
+    variables = given.get("variables")
+    if isinstance(variables, Mapping):
+        channel.variables.update({str(k): str(v) for k, v in variables.items()})
+    if app:
+        channel.app = app
+        channel.subscribers.add(app)
+    else:
+        channel.entry = (context, exten)
     timeout = given.get("timeout", 30)
     channel.ring_timeout = int(timeout) if isinstance(timeout, int | str) and str(timeout).isdigit() else 30
     aor = book.store.objects.get(("aor", fields["aors"].split(",")[0]), {})
@@ -78,7 +96,14 @@ def _answered(
     channel.state = "Up"
     book.channel_event(channel, "ChannelStateChange")
     book.dial_event(channel, dialstatus)
-    if channel.app not in book.hub.connected_apps():
+    connected = book.hub.connected_apps()
+    if channel.entry is not None:
+        outcome = book.dialplan.run(*channel.entry, connected.__contains__, channel.variables)
+        if isinstance(outcome, HungUp):
+            book.destroy(channel, outcome.cause, None)
+            return
+        channel.app, args = outcome.app, list(outcome.args)
+    elif channel.app not in connected:
         book.destroy(channel, 0, None)
         return
     channel.in_stasis = True

@@ -1,8 +1,8 @@
 """The fake's dialplan: the part of ``extensions.conf`` the library's contexts use, read and run as Asterisk would.
 
-Understood: ``[context]`` sections, ``exten => pattern,priority,App(args)`` and ``same => n[(label)],App(args)``
+Understood: ``[context]`` sections, ``exten => pattern,1[(label)],App(args)`` and ``same => n[(label)],App(args)``
 lines, patterns (``_`` then ``X``, ``Z``, ``N``, ``.``, ``!`` and literal characters, or an exact extension), the
-``${EXTEN}`` and ``${STASISSTATUS}`` variables, and three applications:
+``${EXTEN}`` and ``${STASISSTATUS}`` variables and the channel's own, and three applications:
 
 - ``Stasis(app,args…)`` enters the application when a websocket is connected for it; otherwise it fails at once,
   sets ``STASISSTATUS`` to ``FAILED`` and the dialplan goes on (what Asterisk does for an application not active);
@@ -16,7 +16,7 @@ test never passes on a line the fake silently skipped.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import attrs
 
@@ -33,6 +33,12 @@ exten => _+X.,1,Stasis(byot,${EXTEN})
 [byot-reject]
 exten => _X.,1,Hangup(21)
 exten => _+X.,1,Hangup(21)
+
+[byot-outbound]
+exten => s,1(byot),Stasis(${BYOT_APP},byot-outbound)
+ same => n,GotoIf($["${STASISSTATUS}" != "FAILED"]?done)
+ same => n,Stasis(byot,byot-outbound)
+ same => n(done),Hangup()
 """
 
 _LINE = re.compile(r"(exten|same)\s*=>\s*(.*)$")
@@ -94,25 +100,35 @@ class Dialplan:
                 raise ValueError(f"dialplan line {number}: 'same => n' follows an extension")
             context[-1][1].append(_Step(step["label"], step["app"], step["args"]))
 
-    def run(self, context: str, exten: str, enter: Callable[[str], bool]) -> Entered | HungUp:
+    def _steps(self, context: str, exten: str) -> list[_Step] | None:
+        return next((s for pattern, s in self.contexts.get(context, ()) if pattern.fullmatch(exten)), None)
+
+    def has_label(self, context: str, exten: str, label: str) -> bool:
+        """Whether the extension has a step with that label (an originate naming one it lacks answers 404)."""
+        return any(step.label == label for step in self._steps(context, exten) or ())
+
+    def run(
+        self, context: str, exten: str, enter: Callable[[str], bool], variables: Mapping[str, str] | None = None
+    ) -> Entered | HungUp:
         """Play a call to ``exten`` through ``context``; ``enter(app)`` says whether the application is connected.
 
-        An extension no pattern matches is hung up with cause 1 (Asterisk answers 404).
+        ``variables`` are the channel's own (an originate's ``variables``). An extension no pattern matches is hung
+        up with cause 1 (Asterisk answers 404).
         """
-        steps = next((s for pattern, s in self.contexts.get(context, ()) if pattern.fullmatch(exten)), None)
+        steps = self._steps(context, exten)
         if steps is None:
             return HungUp(1)
-        variables = {"EXTEN": exten, "STASISSTATUS": ""}
+        values = {**(variables or {}), "EXTEN": exten, "STASISSTATUS": ""}
         index = 0
         while index < len(steps):
             step = steps[index]
-            args = re.sub(r"\$\{(\w+)\}", lambda m: variables.get(m.group(1), ""), step.args)
+            args = re.sub(r"\$\{(\w+)\}", lambda m: values.get(m.group(1), ""), step.args)
             index += 1
             if step.app == "Stasis":
                 app, *rest = args.split(",")
                 if enter(app):
                     return Entered(app, tuple(rest))
-                variables["STASISSTATUS"] = "FAILED"
+                values["STASISSTATUS"] = "FAILED"
             elif step.app == "GotoIf":
                 # Variables are substituted in the condition first, as Asterisk does.
                 condition = _CONDITION.match(args)

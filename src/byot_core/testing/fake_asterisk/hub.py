@@ -88,6 +88,10 @@ class EventHub:
             raise AriError(422, "Event source does not exist")
         self._subscriptions.setdefault(app, set()).add(source)
 
+    def unsubscribe(self, app: str, source: str) -> None:
+        """Drop one of the application's event sources (ARI's ``DELETE /applications/{app}/subscription``)."""
+        self._subscriptions.get(app, set()).discard(source)
+
     def subscriptions(self, app: str) -> frozenset[str]:
         """The event sources the application is subscribed to."""
         return frozenset(self._subscriptions.get(app, ()))
