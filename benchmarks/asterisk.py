@@ -33,6 +33,7 @@ from byot_core.adapters.asterisk.ari import AriClient
 from byot_core.adapters.asterisk.telephony import AriTelephony
 from byot_core.adapters.memory import MemoryAgentDirectory
 from byot_core.domain.status import ExecutionStatus
+from byot_core.guide_api import GuideApi
 from byot_core.testing.fake_asterisk.process import FakeAsteriskProcess
 from byot_core.testing.samples import numbered_trunk_body
 
@@ -113,7 +114,7 @@ async def run(node: FakeAsteriskProcess, trunks: int, calls: int, with_targets: 
         batch = trunks // 4
 
         async def create(i: int) -> None:
-            ids[i] = (await app.trunks.create(ACCOUNT, numbered_trunk_body(i))).trunk.id
+            ids[i] = (await GuideApi(app).trunks.create(ACCOUNT, numbered_trunk_body(i))).trunk.id
 
         costs = []
         for b in range(4):
@@ -147,13 +148,13 @@ async def run(node: FakeAsteriskProcess, trunks: int, calls: int, with_targets: 
         ok &= fixed
         print(f"{'PASS' if fixed else 'FAIL'}  reconcile fixed exactly the drifted trunks")
 
-        await app.numbers.add(ACCOUNT, ids[0], {"phone_number": "+14155550100"})
+        await GuideApi(app).numbers.add(ACCOUNT, ids[0], {"phone_number": "+14155550100"})
         call = {"agent_id": AGENT, "recipient": {"phone_number": "+14155550199"}, "from_number": "+14155550100"}
         placed: list[str] = [""] * calls
         received_before = telephony.events_received
 
         async def place(i: int) -> None:
-            placed[i] = (await app.calls.place(ACCOUNT, call)).id
+            placed[i] = (await GuideApi(app).calls.place(ACCOUNT, call)).id
 
         start = time.perf_counter()
         await in_parallel(calls, place)

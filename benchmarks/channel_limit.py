@@ -37,6 +37,7 @@ from byot_core.domain.events import InboundCallArrived
 from byot_core.domain.execution import Direction, Execution
 from byot_core.domain.routing import Route
 from byot_core.domain.status import ExecutionStatus
+from byot_core.guide_api import GuideApi
 from byot_core.ports import Storage
 
 ACCOUNT = "bench"
@@ -61,10 +62,10 @@ async def prepare(storage: Storage) -> tuple[byot_core.Byot, list[str], list[str
             "name": f"t{t}", "provider": "bench", "auth_type": "userpass", "auth_username": "u",
             "auth_password": "p", "gateways": [{"gateway_address": f"gw{t}.example.com"}], "inbound_enabled": True,
         } | ({"channels": 1000} if t % 2 else {})  # fmt: skip
-        trunk = (await app.trunks.create(ACCOUNT, body)).trunk
+        trunk = (await GuideApi(app).trunks.create(ACCOUNT, body)).trunk
         for i in range(NUMBERS_A_TRUNK):
-            number = await app.numbers.add(ACCOUNT, trunk.id, {"phone_number": number_of(t, i)})
-            await app.inbound.setup(ACCOUNT, {"agent_id": AGENT, "phone_number_id": number.id})
+            number = await GuideApi(app).numbers.add(ACCOUNT, trunk.id, {"phone_number": number_of(t, i)})
+            await GuideApi(app).inbound.setup(ACCOUNT, {"agent_id": AGENT, "phone_number_id": number.id})
             (limited if t % 2 else unlimited).append(number_of(t, i))
         now = app.deps.clock.now()
         async with storage.unit_of_work() as uow:

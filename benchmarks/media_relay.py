@@ -46,6 +46,7 @@ from byot_core.adapters.asterisk.ari import AriClient
 from byot_core.adapters.asterisk.telephony import AriTelephony
 from byot_core.adapters.memory import MemoryAgentDirectory, RecordingInboundHandler
 from byot_core.domain.media import MediaPlan, MediaProtocol
+from byot_core.guide_api import GuideApi
 from byot_core.testing import free_port
 from byot_core.testing.fake_asterisk import FakeAsterisk
 
@@ -201,13 +202,13 @@ async def relay(calls: int, seconds: float, protocol: MediaProtocol) -> dict[str
     )
     events = asyncio.create_task(app.events.run())
     try:
-        trunk = await app.trunks.create(ACCOUNT, {
+        trunk = await GuideApi(app).trunks.create(ACCOUNT, {
             "name": "bench", "provider": "bench", "auth_type": "ip-based", "inbound_enabled": True,
             "gateways": [{"gateway_address": SOURCE}], "ip_identifiers": [{"ip_address": SOURCE}],
         })  # fmt: skip
         for i in range(calls):
-            number = await app.numbers.add(ACCOUNT, trunk.trunk.id, {"phone_number": did(i)})
-            await app.inbound.setup(ACCOUNT, {"agent_id": AGENT, "phone_number_id": number.id})
+            number = await GuideApi(app).numbers.add(ACCOUNT, trunk.trunk.id, {"phone_number": did(i)})
+            await GuideApi(app).inbound.setup(ACCOUNT, {"agent_id": AGENT, "phone_number_id": number.id})
         while not telephony.connected_nodes:  # noqa: ASYNC110 - the event websocket comes up on its own
             await asyncio.sleep(0.02)
         cpu, wall = time.process_time(), time.perf_counter()

@@ -31,6 +31,7 @@ import attrs
 import byot_core
 from byot_core.adapters.asterisk.ari import AriClient
 from byot_core.adapters.asterisk.telephony import AriTelephony
+from byot_core.guide_api import GuideApi
 from byot_core.testing.fake_asterisk import FakeAsterisk
 from byot_core.testing.fake_asterisk.process import FakeAsteriskProcess
 from byot_core.testing.samples import numbered_trunk_body
@@ -59,12 +60,12 @@ async def requests_per_change() -> dict[str, int]:
             await change  # type: ignore[misc]
             counts[kind] = len(node.routes.requests) - before
 
-        created = await app.trunks.create(ACCOUNT, numbered_trunk_body(1))
+        created = await GuideApi(app).trunks.create(ACCOUNT, numbered_trunk_body(1))
         trunk_id = created.trunk.id
-        await counted("create", app.trunks.create(ACCOUNT, numbered_trunk_body(2)))
+        await counted("create", GuideApi(app).trunks.create(ACCOUNT, numbered_trunk_body(2)))
         moved = {"gateways": [{"gateway_address": "10.9.9.9", "priority": 1}, {"gateway_address": "10.9.9.8"}]}
-        await counted("gateway changed", app.trunks.update(ACCOUNT, trunk_id, moved))
-        await counted("unseen change", app.trunks.update(ACCOUNT, trunk_id, {"description": "night shift"}))
+        await counted("gateway changed", GuideApi(app).trunks.update(ACCOUNT, trunk_id, moved))
+        await counted("unseen change", GuideApi(app).trunks.update(ACCOUNT, trunk_id, {"description": "night shift"}))
         await counted("delete", app.trunks.delete(ACCOUNT, trunk_id))
     finally:
         await telephony.close()
@@ -105,7 +106,7 @@ async def measure_size(trunks: int, nodes: int) -> SizeFigures:
 
             async def worker() -> None:
                 for i in queue:
-                    await app.trunks.create(ACCOUNT, numbered_trunk_body(i))
+                    await GuideApi(app).trunks.create(ACCOUNT, numbered_trunk_body(i))
 
             start = time.perf_counter()
             await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))

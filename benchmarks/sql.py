@@ -35,6 +35,7 @@ from byot_core.adapters.memory import MemoryAgentDirectory
 from byot_core.adapters.sql import SqlStorage
 from byot_core.adapters.sql.scratch import scratch_postgres
 from byot_core.domain.routing import Route
+from byot_core.guide_api import GuideApi
 
 ACCOUNT = "bench"
 CONCURRENCY = 8
@@ -71,11 +72,11 @@ def number_of(i: int) -> str:
 async def listings(label: str, app: byot_core.Byot) -> None:
     """Time the two listings through the reference HTTP app, in process: 100 trunks, and a trunk's 1,000 numbers."""
     account, key = "listing", "bk-listing"
-    bulky = await app.trunks.create(
+    bulky = await GuideApi(app).trunks.create(
         account, {**trunk_body(0), "phone_numbers": [{"phone_number": f"+1300{i:07d}"} for i in range(1000)]}
     )
     for i in range(1, 100):
-        await app.trunks.create(account, trunk_body(i))
+        await GuideApi(app).trunks.create(account, trunk_body(i))
     api = create_app(app, keys=ApiKeys({hash_key(key): account}), agents=MemoryAgentDirectory())
     transport = httpx.ASGITransport(app=api)
     headers = {"Authorization": f"Bearer {key}"}
@@ -101,20 +102,22 @@ async def run(label: str, url: str, trunks: int, numbers: int, with_targets: boo
         trunk_ids: list[str] = [""] * trunks
 
         async def create(i: int) -> None:
-            trunk_ids[i] = (await app.trunks.create(ACCOUNT, trunk_body(i))).trunk.id
+            trunk_ids[i] = (await GuideApi(app).trunks.create(ACCOUNT, trunk_body(i))).trunk.id
 
         trunk_rate = await in_parallel(trunks, create)
         number_ids: list[str] = [""] * numbers
 
         async def add(i: int) -> None:
-            number_ids[i] = (await app.numbers.add(ACCOUNT, trunk_ids[i % trunks], {"phone_number": number_of(i)})).id
+            number_ids[i] = (
+                await GuideApi(app).numbers.add(ACCOUNT, trunk_ids[i % trunks], {"phone_number": number_of(i)})
+            ).id
 
         number_rate = await in_parallel(numbers, add)
         agent = "agent-1"
         app.deps.agents.register(ACCOUNT, agent)  # type: ignore[attr-defined]
         rng = random.Random(3)
         for i in rng.sample(range(numbers), min(numbers, 2000)):
-            await app.inbound.setup(ACCOUNT, {"agent_id": agent, "phone_number_id": number_ids[i]})
+            await GuideApi(app).inbound.setup(ACCOUNT, {"agent_id": agent, "phone_number_id": number_ids[i]})
         calls = []
         for _ in range(3000):
             i = rng.randrange(numbers)

@@ -8,6 +8,7 @@ import pytest
 
 from byot_core.adapters.guide_json import execution_json, number_json, trunk_json, trunk_summary_json
 from byot_core.cli import main
+from byot_core.guide_api import GuideApi
 from tests.support import ACCOUNT, USERPASS_TRUNK, World
 
 # The fields of the guide's "Complete Trunk Object" and "Complete Phone Number Object".
@@ -24,8 +25,8 @@ GUIDE_NUMBER_FIELDS = {
 
 async def test_trunk_and_number_json_carry_the_guides_fields(world: World) -> None:
     """Trunk and number objects have every field of the guide's tables, never a password."""
-    details = await world.app.trunks.create(ACCOUNT, USERPASS_TRUNK)
-    number = await world.app.numbers.add(ACCOUNT, details.trunk.id, {"phone_number": "919876543210"})
+    details = await GuideApi(world.app).trunks.create(ACCOUNT, USERPASS_TRUNK)
+    number = await GuideApi(world.app).numbers.add(ACCOUNT, details.trunk.id, {"phone_number": "919876543210"})
     trunk = trunk_json(details)
     assert trunk.keys() >= GUIDE_TRUNK_FIELDS
     assert "auth_password" not in trunk
@@ -40,12 +41,12 @@ async def test_trunk_and_number_json_carry_the_guides_fields(world: World) -> No
 
 async def test_execution_json_names_status_and_reason(world: World) -> None:
     """Executions show the guide's status string and hangup reason."""
-    details = await world.app.trunks.create(ACCOUNT, USERPASS_TRUNK)
-    await world.app.numbers.add(ACCOUNT, details.trunk.id, {"phone_number": "919876543210"})
+    details = await GuideApi(world.app).trunks.create(ACCOUNT, USERPASS_TRUNK)
+    await GuideApi(world.app).numbers.add(ACCOUNT, details.trunk.id, {"phone_number": "919876543210"})
     world.balance.allowed = False
     call = {"agent_id": "agt-11111111-1111-1111-1111-111111111111", "recipient": {"phone_number": "+15550001234"},
             "from_number": "919876543210"}  # fmt: skip
-    shown = execution_json(await world.app.calls.place(ACCOUNT, call))
+    shown = execution_json(await GuideApi(world.app).calls.place(ACCOUNT, call))
     assert (shown["status"], shown["direction"], shown["hangup_reason"]) == ("balance-low", "outbound", None)
 
 

@@ -2,10 +2,11 @@
 
 Register customers' SIP trunks, add their DIDs, map numbers to agents for inbound calls, place outbound calls through
 the customer's gateways with failover, and keep the media layer configured to match. Compose the application with
-:func:`build`, then call its use cases::
+:func:`build`, then call its use cases with typed requests, or through :class:`GuideApi` with the guide's JSON::
 
     app = byot_core.build()
-    details = await app.trunks.create("account-1", {...})
+    details = await app.trunks.create("account-1", TrunkDraft(...))
+    details = await byot_core.GuideApi(app).trunks.create("account-1", {...})
 """
 
 from byot_core.composition import build
@@ -33,6 +34,7 @@ from byot_core.domain.errors import (
     ValidationFailed,
 )
 from byot_core.domain.media import MediaPlan, MediaProtocol
+from byot_core.guide_api import GuideApi
 from byot_core.services import Byot, Dependencies, Message, TrunkDeleted, TrunkDetails
 
 __all__ = [
@@ -47,6 +49,7 @@ __all__ = [
     "Dependencies",
     "ErrorKind",
     "ExecutionNotFound",
+    "GuideApi",
     "MediaPlan",
     "MediaProtocol",
     "Message",

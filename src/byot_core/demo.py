@@ -30,6 +30,7 @@ async def walk_the_guide() -> int:
         RecordingInboundHandler,
     )
     from byot_core.composition import build
+    from byot_core.guide_api import GuideApi
 
     telephony, agents, handler = FakeTelephony(), MemoryAgentDirectory(), RecordingInboundHandler()
     # In memory on purpose: every port is chosen here, so nothing is a forgotten stand-in.
@@ -41,6 +42,7 @@ async def walk_the_guide() -> int:
         balance=FixedBalance(),
         inbound_handler=handler,
     )
+    guide = GuideApi(app)  # the use cases with the guide's JSON bodies
     agents.register(_ACCOUNT, _AGENT, telephony_provider="sip-trunk")
     print("byot demo: the guide's four steps on in-memory storage and a fake telephony")
 
@@ -56,16 +58,16 @@ async def walk_the_guide() -> int:
         ],
         "inbound_enabled": True,
     }
-    details = await app.trunks.create(_ACCOUNT, trunk_body)
+    details = await guide.trunks.create(_ACCOUNT, trunk_body)
     shown = dict(trunk_body, auth_password="********")  # noqa: S106 - the guide's example password, masked
     _show("Step 1: POST /sip-trunks/trunks (201)", shown, trunk_json(details))
 
     number_body = {"phone_number": "919876543210", "name": "Mumbai Support Line"}
-    number = await app.numbers.add(_ACCOUNT, details.trunk.id, number_body)
+    number = await guide.numbers.add(_ACCOUNT, details.trunk.id, number_body)
     _show(f"Step 2: POST /sip-trunks/trunks/{details.trunk.id}/numbers (201)", number_body, number_json(number))
 
     mapping = {"agent_id": _AGENT, "phone_number_id": number.id}
-    message = await app.inbound.setup(_ACCOUNT, mapping)
+    message = await guide.inbound.setup(_ACCOUNT, mapping)
     _show("Step 3: POST /inbound/setup (200)", mapping, {"message": message.message})
 
     channel = telephony.incoming_call("+919876543210", source="203.0.113.7", caller="+14155550100")
@@ -81,7 +83,7 @@ async def walk_the_guide() -> int:
         "recipient": {"phone_number": "+918800001234", "name": "Rahul Sharma"},
         "from_number": "+919876543210",
     }
-    placed = await app.calls.place(_ACCOUNT, call)
+    placed = await guide.calls.place(_ACCOUNT, call)
     await telephony.deliver(app.events.handle)
     outbound = await app.calls.get(_ACCOUNT, placed.id)
     title = "Step 4: POST /call; the first gateway answers 503, the second completes the call"

@@ -9,6 +9,7 @@ import pytest
 
 from byot_core.domain.execution import AttemptResult, Direction
 from byot_core.domain.status import ExecutionStatus
+from byot_core.guide_api import GuideApi
 from byot_core.testing.fake_asterisk import GatewayPlay
 from tests.asterisk.conftest import AsteriskWorld, asterisk_world, eventually
 from tests.support import ACCOUNT, AGENT, GUIDE_CALL, IP_TRUNK, body
@@ -21,8 +22,8 @@ GATEWAYS = [
 
 
 async def trunk_and_number(world: AsteriskWorld, **changes: Any) -> tuple[str, str]:
-    created = await world.app.trunks.create(ACCOUNT, body(IP_TRUNK, gateways=GATEWAYS, **changes))
-    number = await world.app.numbers.add(ACCOUNT, created.trunk.id, {"phone_number": "+919876543210"})
+    created = await GuideApi(world.app).trunks.create(ACCOUNT, body(IP_TRUNK, gateways=GATEWAYS, **changes))
+    number = await GuideApi(world.app).numbers.add(ACCOUNT, created.trunk.id, {"phone_number": "+919876543210"})
     return created.trunk.id, number.id
 
 
@@ -41,7 +42,7 @@ async def test_failover_503_then_timeout_then_answer(world: AsteriskWorld) -> No
     node.script("203.0.113.1:5060", GatewayPlay.CONGESTION)
     node.script("203.0.113.2:5060", GatewayPlay.TIMEOUT)
     node.script("203.0.113.3:5060", GatewayPlay.ANSWER_THEN_BYE)
-    placed = await world.app.calls.place(ACCOUNT, GUIDE_CALL)
+    placed = await GuideApi(world.app).calls.place(ACCOUNT, GUIDE_CALL)
     execution = await finished(world, placed.id)
     assert execution.status is ExecutionStatus.COMPLETED
     assert [a.result for a in execution.attempts] == [
@@ -62,7 +63,7 @@ async def test_busy_on_the_first_gateway_ends_the_call(world: AsteriskWorld) -> 
     """A 486 is the callee's answer: the call is busy and no other gateway is dialled."""
     await trunk_and_number(world)
     world.nodes[0].script("203.0.113.1:5060", GatewayPlay.BUSY)
-    placed = await world.app.calls.place(ACCOUNT, GUIDE_CALL)
+    placed = await GuideApi(world.app).calls.place(ACCOUNT, GUIDE_CALL)
     execution = await finished(world, placed.id)
     assert execution.status is ExecutionStatus.BUSY
     assert len(execution.attempts) == 1
@@ -77,7 +78,7 @@ async def test_an_unreachable_gateway_is_tried_last(world: AsteriskWorld) -> Non
     world.nodes[0].set_contact_status(f"byot-{trunk_id}-gw1", "Unreachable")
     await eventually(lambda: world.reported_down(trunk_id, 1))
     world.nodes[0].script("203.0.113.2:5060", GatewayPlay.ANSWER_THEN_BYE)
-    placed = await world.app.calls.place(ACCOUNT, GUIDE_CALL)
+    placed = await GuideApi(world.app).calls.place(ACCOUNT, GUIDE_CALL)
     assert (await finished(world, placed.id)).status is ExecutionStatus.COMPLETED
     assert [d[0] for d in world.nodes[0].dialled] == ["203.0.113.2:5060"]
     world.nodes[0].set_contact_status(f"byot-{trunk_id}-gw1", "Reachable")
@@ -91,7 +92,7 @@ async def test_an_unreachable_gateway_is_tried_last(world: AsteriskWorld) -> Non
 async def test_hanging_up_an_answered_call_completes_it(world: AsteriskWorld) -> None:
     """The answered channel goes to the agent runtime; our DELETE of it: cause 16, a completed execution."""
     await trunk_and_number(world)
-    placed = await world.app.calls.place(ACCOUNT, GUIDE_CALL)
+    placed = await GuideApi(world.app).calls.place(ACCOUNT, GUIDE_CALL)
 
     async def in_progress() -> bool:
         return (await world.app.calls.get(ACCOUNT, placed.id)).status is ExecutionStatus.IN_PROGRESS
@@ -107,7 +108,7 @@ async def test_hanging_up_an_answered_call_completes_it(world: AsteriskWorld) ->
 
 async def mapped(world: AsteriskWorld, **changes: Any) -> tuple[str, str]:
     trunk_id, number_id = await trunk_and_number(world, **changes)
-    await world.app.inbound.setup(ACCOUNT, {"agent_id": AGENT, "phone_number_id": number_id})
+    await GuideApi(world.app).inbound.setup(ACCOUNT, {"agent_id": AGENT, "phone_number_id": number_id})
     return trunk_id, number_id
 
 
@@ -151,11 +152,11 @@ async def test_unknown_and_unmapped_numbers_are_refused(world: AsteriskWorld) ->
 
 async def test_an_inactive_number_is_refused(world: AsteriskWorld) -> None:
     """A mapped number that is not active answers 480."""
-    created = await world.app.trunks.create(ACCOUNT, body(IP_TRUNK, gateways=GATEWAYS))
-    number = await world.app.numbers.add(
+    created = await GuideApi(world.app).trunks.create(ACCOUNT, body(IP_TRUNK, gateways=GATEWAYS))
+    number = await GuideApi(world.app).numbers.add(
         ACCOUNT, created.trunk.id, {"phone_number": "+919876543210", "is_active": False}
     )
-    await world.app.inbound.setup(ACCOUNT, {"agent_id": AGENT, "phone_number_id": number.id})
+    await GuideApi(world.app).inbound.setup(ACCOUNT, {"agent_id": AGENT, "phone_number_id": number.id})
     assert await refused(world, "+919876543210", "203.0.113.1") == 480
 
 
@@ -176,7 +177,7 @@ async def test_an_inactive_trunk_refuses_its_calls(world: AsteriskWorld) -> None
     """A deactivated trunk has no endpoint; through the anonymous endpoint the call is refused 403."""
     world.nodes[0].add_file_object("endpoint", "anonymous", {"context": "byot-inbound"})
     trunk_id, _ = await mapped(world)
-    await world.app.trunks.update(ACCOUNT, trunk_id, {"is_active": False})
+    await GuideApi(world.app).trunks.update(ACCOUNT, trunk_id, {"is_active": False})
     assert await refused(world, "+919876543210", "203.0.113.1") in (403, 404)
 
 
@@ -186,7 +187,7 @@ async def test_with_one_node_down_calls_go_through_the_other(two_nodes: Asterisk
     await trunk_and_number(world)
     await world.nodes[0].stop()
     world.nodes[1].script("203.0.113.1:5060", GatewayPlay.ANSWER_THEN_BYE)
-    placed = await world.app.calls.place(ACCOUNT, GUIDE_CALL)
+    placed = await GuideApi(world.app).calls.place(ACCOUNT, GUIDE_CALL)
     execution = await finished(world, placed.id)
     assert execution.status is ExecutionStatus.COMPLETED
     assert len(execution.attempts) == 1
@@ -201,7 +202,7 @@ async def test_a_lost_originate_answer_is_checked_before_another_node_is_tried(t
         node.script("203.0.113.1:5060", GatewayPlay.ANSWER_THEN_BYE)
     # The first node in turn times out (the client waits 0.5 s), and never creates the channel.
     world.nodes[0].fail_next(1, status=500, stall=1.0, method="POST", path_contains="/channels")
-    placed = await world.app.calls.place(ACCOUNT, GUIDE_CALL)
+    placed = await GuideApi(world.app).calls.place(ACCOUNT, GUIDE_CALL)
     execution = await finished(world, placed.id)
     assert execution.status is ExecutionStatus.COMPLETED
     assert [len(node.dialled) for node in world.nodes] == [0, 1]  # dialled once, on the other node
@@ -221,7 +222,7 @@ async def test_an_unanswered_call_rings_for_its_timeout_and_does_not_fail_over(o
         await trunk_and_number(world, ring_timeout_seconds=45)
         world.nodes[0].script("203.0.113.1:5060", GatewayPlay.NO_ANSWER)
         call = GUIDE_CALL if own is None else {**GUIDE_CALL, "ring_timeout_seconds": own}
-        placed = await world.app.calls.place(ACCOUNT, call)
+        placed = await GuideApi(world.app).calls.place(ACCOUNT, call)
         started = asyncio.get_running_loop().time()
         execution = await finished(world, placed.id)
         elapsed = asyncio.get_running_loop().time() - started

@@ -22,6 +22,7 @@ from byot_core.adapters.system import SystemClock, UlidFactory
 from byot_core.domain.call_flow import DROPPED_TEXT, END_NOT_SEEN, NOT_TAKEN
 from byot_core.domain.status import ExecutionStatus
 from byot_core.domain.trunk import SyncState
+from byot_core.guide_api import GuideApi
 from byot_core.services.instances import InstanceLeases
 from byot_core.testing.fake_asterisk.dialplan import DEFAULT_DIALPLAN, Dialplan, Entered, HungUp
 from tests.asterisk.conftest import ARI_PASSWORD, AsteriskWorld, asterisk_world, eventually
@@ -61,7 +62,7 @@ async def test_two_instances_updating_one_trunk_leave_every_node_at_the_last_ver
         asterisk_world(2, run_sync=False, latency=0.002, jitter=0.02) as world,
         another_instance(world, "byot-b") as other,
     ):
-        trunk_id = (await world.app.trunks.create(ACCOUNT, IP_TRUNK)).trunk.id
+        trunk_id = (await GuideApi(world.app).trunks.create(ACCOUNT, IP_TRUNK)).trunk.id
 
         def gateways(i: int) -> list[dict[str, object]]:
             # Shapes of one to three gateways, so that an older push leaves objects the newer one has not.
@@ -69,8 +70,8 @@ async def test_two_instances_updating_one_trunk_leave_every_node_at_the_last_ver
 
         for round_ in range(25):
             await asyncio.gather(
-                world.app.trunks.update(ACCOUNT, trunk_id, {"gateways": gateways(2 * round_)}),
-                other.trunks.update(ACCOUNT, trunk_id, {"gateways": gateways(2 * round_ + 1)}),
+                GuideApi(world.app).trunks.update(ACCOUNT, trunk_id, {"gateways": gateways(2 * round_)}),
+                GuideApi(other).trunks.update(ACCOUNT, trunk_id, {"gateways": gateways(2 * round_ + 1)}),
             )
             stored = (await world.app.trunks.get(ACCOUNT, trunk_id)).trunk
             wanted = {(o.type, o.id): o for o in desired_objects(stored, None)}
@@ -120,7 +121,7 @@ async def test_an_outbound_call_answered_after_its_instance_died_reaches_a_live_
     async with another_instance(world, "byot-b") as b:
         lease = InstanceLeases(b.deps, b.calls, lease=0.3, renew_every=0.1)
         await lease.renew()
-        placed = await b.calls.place(ACCOUNT, GUIDE_CALL)
+        placed = await GuideApi(b).calls.place(ACCOUNT, GUIDE_CALL)
         await eventually(lambda: node.channels and next(iter(node.channels.values())).state == "Ringing")
     await asyncio.sleep(0.35)
     report = await heir.take_over()
@@ -155,7 +156,7 @@ async def test_a_node_without_the_outbound_context_drops_such_a_call_and_it_read
     async with another_instance(world, "byot-b") as b:
         lease = InstanceLeases(b.deps, b.calls, lease=0.3, renew_every=0.1)
         await lease.renew()
-        placed = await b.calls.place(ACCOUNT, GUIDE_CALL)
+        placed = await GuideApi(b).calls.place(ACCOUNT, GUIDE_CALL)
         await eventually(lambda: node.channels and next(iter(node.channels.values())).state == "Ringing")
     assert "has no byot-outbound context" in caplog.text
     await asyncio.sleep(0.35)
@@ -200,8 +201,8 @@ async def test_a_stopped_instances_calls_are_taken_over_over_ari(world: Asterisk
     async with another_instance(world, "byot-b") as b:
         lease = InstanceLeases(b.deps, b.calls, lease=0.3, renew_every=0.1)
         await lease.renew()
-        live = await b.calls.place(ACCOUNT, GUIDE_CALL)
-        gone = await b.calls.place(ACCOUNT, GUIDE_CALL)
+        live = await GuideApi(b).calls.place(ACCOUNT, GUIDE_CALL)
+        gone = await GuideApi(b).calls.place(ACCOUNT, GUIDE_CALL)
 
         async def both_answered() -> bool:
             statuses = {(await b.calls.get(ACCOUNT, e.id)).status for e in (live, gone)}

@@ -12,6 +12,7 @@ from byot_core.adapters.asterisk.telephony import AriTelephony
 from byot_core.demo_agent import DemoAgent
 from byot_core.domain.media import MediaPlan, MediaProtocol
 from byot_core.domain.status import ExecutionStatus
+from byot_core.guide_api import GuideApi
 from byot_core.testing.fake_asterisk import FakeAsterisk, FakeChannel
 from tests.asterisk.agents import AgentCall, TestAgent, tone_share
 from tests.asterisk.conftest import ARI_PASSWORD, AsteriskWorld, asterisk_world, eventually
@@ -190,7 +191,7 @@ async def test_an_outbound_call_reaches_the_agent_once_answered(agent: TestAgent
     async with asterisk_world(media_plan=plan(agent)) as world:
         world.nodes[0].default_voice = CALLER_TONE
         await mapped(world)
-        placed = await world.app.calls.place(ACCOUNT, GUIDE_CALL)
+        placed = await GuideApi(world.app).calls.place(ACCOUNT, GUIDE_CALL)
         await eventually(lambda: agent.calls and len(agent.calls[0].heard) >= 8000)
         start = agent.calls[0].events("start")[0]["start"]
         assert start["callSid"] == placed.id

@@ -18,6 +18,7 @@ from byot_core.domain.secret import Secret
 from byot_core.domain.trunk import Trunk
 from byot_core.domain.trunk_rules import build_trunk
 from byot_core.guide import read_trunk_create
+from byot_core.guide_api import GuideApi
 from tests.strategies import trunk_bodies
 from tests.support import IP_TRUNK, USERPASS_TRUNK, body
 
@@ -177,8 +178,8 @@ def test_a_trunk_that_cannot_be_rendered_is_skipped_and_reported(
     async def prepare() -> tuple[str, str]:
         storage = await SqlStorage.open(url, upgrade_schema=True)
         app = byot_core.build(storage=storage, secrets=FernetSecretBox([key]))
-        good = (await app.trunks.create("acct", USERPASS_TRUNK)).trunk.id
-        bad = (await app.trunks.create("acct", IP_TRUNK)).trunk
+        good = (await GuideApi(app).trunks.create("acct", USERPASS_TRUNK)).trunk.id
+        bad = (await GuideApi(app).trunks.create("acct", IP_TRUNK)).trunk
         long_allow = attrs.evolve(bad.settings, allow=",".join(["ulaw"] * 300))
         async with storage.unit_of_work() as uow:
             await uow.trunks.update(attrs.evolve(bad, settings=long_allow))
@@ -214,9 +215,9 @@ def test_render_command_prints_the_active_trunks(tmp_path: Any, capsys: pytest.C
     async def prepare() -> tuple[str, str]:
         storage = await SqlStorage.open(url, upgrade_schema=True)
         app = byot_core.build(storage=storage, secrets=FernetSecretBox([key]))
-        active = (await app.trunks.create("acct", USERPASS_TRUNK)).trunk.id
-        inactive = (await app.trunks.create("acct", IP_TRUNK)).trunk.id
-        await app.trunks.update("acct", inactive, {"is_active": False})
+        active = (await GuideApi(app).trunks.create("acct", USERPASS_TRUNK)).trunk.id
+        inactive = (await GuideApi(app).trunks.create("acct", IP_TRUNK)).trunk.id
+        await GuideApi(app).trunks.update("acct", inactive, {"is_active": False})
         await storage.close()
         return active, inactive
 

@@ -10,6 +10,7 @@ import asyncio
 
 from byot_core.domain.status import ExecutionStatus
 from byot_core.domain.trunk import SyncState
+from byot_core.guide_api import GuideApi
 from byot_core.testing.fake_asterisk import GatewayPlay
 from tests.asterisk.conftest import AsteriskWorld, asterisk_world, eventually
 from tests.support import ACCOUNT, AGENT, GUIDE_CALL, IP_TRUNK, USERPASS_TRUNK, body
@@ -29,7 +30,7 @@ async def test_a_first_start_with_no_trunks_has_its_event_stream() -> None:
         node = world.nodes[0]
         assert world.telephony.connected_nodes == {world.telephony.clients[0].node}
         assert "endpoint:PJSIP" not in node.subscriptions()  # refused with 422: no endpoint has existed yet
-        created = await world.app.trunks.create(ACCOUNT, body(IP_TRUNK, gateways=[
+        created = await GuideApi(world.app).trunks.create(ACCOUNT, body(IP_TRUNK, gateways=[
             {"gateway_address": "203.0.113.1", "priority": 1},
             {"gateway_address": "203.0.113.2", "priority": 2},
         ]))  # fmt: skip
@@ -37,16 +38,16 @@ async def test_a_first_start_with_no_trunks_has_its_event_stream() -> None:
         await world.watching()
         node.set_contact_status(f"byot-{created.trunk.id}-gw1", "Unreachable")
         await eventually(lambda: world.reported_down(created.trunk.id, 1))
-        number = await world.app.numbers.add(ACCOUNT, created.trunk.id, {"phone_number": "+919876543210"})
+        number = await GuideApi(world.app).numbers.add(ACCOUNT, created.trunk.id, {"phone_number": "+919876543210"})
         node.script("203.0.113.2:5060", GatewayPlay.ANSWER_THEN_BYE)
-        placed = await world.app.calls.place(ACCOUNT, GUIDE_CALL)
+        placed = await GuideApi(world.app).calls.place(ACCOUNT, GUIDE_CALL)
 
         async def completed() -> bool:
             return (await world.app.calls.get(ACCOUNT, placed.id)).status is ExecutionStatus.COMPLETED
 
         await eventually(completed)
         assert [d[0] for d in node.dialled] == ["203.0.113.2:5060"]
-        await world.app.inbound.setup(ACCOUNT, {"agent_id": AGENT, "phone_number_id": number.id})
+        await GuideApi(world.app).inbound.setup(ACCOUNT, {"agent_id": AGENT, "phone_number_id": number.id})
         node.inbound_call("+919876543210", "203.0.113.1")
         await eventually(lambda: len(world.handler.offers) == 1)
 
@@ -59,7 +60,9 @@ async def test_after_a_restart_every_trunk_is_back_within_seconds() -> None:
     """
     async with asterisk_world(client=DEFAULT_CLIENT, sync=DEFAULT_SYNC) as world:
         node = world.nodes[0]
-        trunks = [await world.app.trunks.create(ACCOUNT, body(USERPASS_TRUNK, name=f"trunk {i}")) for i in range(5)]
+        trunks = [
+            await GuideApi(world.app).trunks.create(ACCOUNT, body(USERPASS_TRUNK, name=f"trunk {i}")) for i in range(5)
+        ]
         await world.watching()
         before = world.owned()
         assert len(before) == 25
@@ -81,7 +84,7 @@ async def test_a_reconnection_ends_the_sync_backoff() -> None:
     async with asterisk_world(2, sync={"first_retry": 20.0, "max_retry": 20.0, "idle": 300.0}) as world:
         down = world.nodes[1]
         await down.stop()
-        created = await world.app.trunks.create(ACCOUNT, IP_TRUNK)
+        created = await GuideApi(world.app).trunks.create(ACCOUNT, IP_TRUNK)
         assert created.trunk.sync_state is SyncState.FAILED
         await asyncio.sleep(0.3)  # the loop's pass fails too, and backs off for 10 to 20 s
         await down.start()
@@ -95,22 +98,22 @@ async def test_a_refused_subscription_neither_disconnects_nor_holds_back_pushes(
         node = world.nodes[0]
         node.fail_next(1000, status=500, path_contains="/subscription")
         for name in ("first", "second"):
-            created = await world.app.trunks.create(ACCOUNT, body(IP_TRUNK, name=name))
+            created = await GuideApi(world.app).trunks.create(ACCOUNT, body(IP_TRUNK, name=name))
             assert created.trunk.sync_state is SyncState.APPLIED
         await eventually(lambda: sum("/subscription" in path for _, path in node.requests) >= 2)
         assert world.telephony.connected_nodes == {world.telephony.clients[0].node}
         assert "endpoint:PJSIP" not in node.subscriptions()
         node.clear_faults()
-        await world.app.trunks.create(ACCOUNT, body(IP_TRUNK, name="third"))
+        await GuideApi(world.app).trunks.create(ACCOUNT, body(IP_TRUNK, name="third"))
         await world.watching()
         assert world.telephony.connected_nodes == {world.telephony.clients[0].node}
 
 
 async def test_an_inbound_call_is_routed_when_its_channel_cannot_be_subscribed(world: AsteriskWorld) -> None:
     """The channel subscription and the source lookup both fail: the call still reaches its agent."""
-    created = await world.app.trunks.create(ACCOUNT, IP_TRUNK)
-    number = await world.app.numbers.add(ACCOUNT, created.trunk.id, {"phone_number": "+919876543210"})
-    await world.app.inbound.setup(ACCOUNT, {"agent_id": AGENT, "phone_number_id": number.id})
+    created = await GuideApi(world.app).trunks.create(ACCOUNT, IP_TRUNK)
+    number = await GuideApi(world.app).numbers.add(ACCOUNT, created.trunk.id, {"phone_number": "+919876543210"})
+    await GuideApi(world.app).inbound.setup(ACCOUNT, {"agent_id": AGENT, "phone_number_id": number.id})
     world.nodes[0].fail_next(1, status=500, path_contains="/variable")
     world.nodes[0].fail_next(1, status=500, path_contains="/subscription")
     channel = world.nodes[0].inbound_call("+919876543210", "15.207.90.192")

@@ -21,6 +21,7 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, multip
 from byot_core import ByotError
 from byot_core.adapters.sql import SqlStorage
 from byot_core.domain.routing import Rejection, RejectReason
+from byot_core.guide_api import GuideApi
 from byot_core.ports.storage import Storage
 from tests.backends import migrate
 from tests.support import ACCOUNT, OTHER_ACCOUNT, USERPASS_TRUNK, body, make_world
@@ -75,18 +76,18 @@ class DidHolders(RuleBasedStateMachine):
 
     @rule(target=trunks, account=st.sampled_from([ACCOUNT, OTHER_ACCOUNT]), name=st.integers(0, 3))
     def create(self, account: str, name: int) -> Any:
-        created = self.attempt(self.world.app.trunks.create(account, body(USERPASS_TRUNK, name=f"t{name}")))
+        created = self.attempt(GuideApi(self.world.app).trunks.create(account, body(USERPASS_TRUNK, name=f"t{name}")))
         return multiple() if created is None else (account, created.trunk.id)
 
     @rule(target=numbers, trunk=trunks, key=st.sampled_from(KEYS), spelling=st.integers(0, 2))
     def add(self, trunk: tuple[str, str], key: str, spelling: int) -> Any:
         text = SPELLINGS[key][spelling % len(SPELLINGS[key])]
-        number = self.attempt(self.world.app.numbers.add(*trunk, {"phone_number": text}))
+        number = self.attempt(GuideApi(self.world.app).numbers.add(*trunk, {"phone_number": text}))
         return multiple() if number is None else (trunk[0], trunk[1], number.id)
 
     @rule(trunk=trunks, active=st.booleans())
     def set_active(self, trunk: tuple[str, str], active: bool) -> None:
-        self.attempt(self.world.app.trunks.update(*trunk, {"is_active": active}))
+        self.attempt(GuideApi(self.world.app).trunks.update(*trunk, {"is_active": active}))
 
     @rule(trunk=trunks)
     def delete(self, trunk: tuple[str, str]) -> None:

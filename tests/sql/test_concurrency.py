@@ -15,6 +15,7 @@ from byot_core.adapters.fernet_secrets import FernetSecretBox, new_key
 from byot_core.adapters.sql import SqlStorage
 from byot_core.domain.events import InboundCallArrived
 from byot_core.domain.routing import Route
+from byot_core.guide_api import GuideApi
 from tests.backends import SQL_BACKENDS, database_url
 from tests.support import ACCOUNT, AGENT, USERPASS_TRUNK, body
 
@@ -41,12 +42,15 @@ async def outcomes(calls: list[Any]) -> list[object]:
 async def test_one_did_on_twenty_trunks_at_once(apps: list[byot_core.Byot]) -> None:
     """20 concurrent adds of one DID, spelt differently, to 20 active trunks: one success, 19 guide refusals."""
     trunk_ids = [
-        (await apps[0].trunks.create(ACCOUNT, body(USERPASS_TRUNK, name=f"trunk {i}"))).trunk.id for i in range(20)
+        (await GuideApi(apps[0]).trunks.create(ACCOUNT, body(USERPASS_TRUNK, name=f"trunk {i}"))).trunk.id
+        for i in range(20)
     ]
     spellings = ["+919876543210", "919876543210", "+91 98765 43210", "91-98765-43210"]
     results = await outcomes(
         [
-            apps[i % INSTANCES].numbers.add(ACCOUNT, trunk_id, {"phone_number": spellings[i % len(spellings)]})
+            GuideApi(apps[i % INSTANCES]).numbers.add(
+                ACCOUNT, trunk_id, {"phone_number": spellings[i % len(spellings)]}
+            )
             for i, trunk_id in enumerate(trunk_ids)
         ]
     )
@@ -62,7 +66,7 @@ async def test_one_did_on_twenty_trunks_at_once(apps: list[byot_core.Byot]) -> N
 
 async def test_one_name_twenty_times_at_once(apps: list[byot_core.Byot]) -> None:
     """20 concurrent creates of one trunk name in one account: exactly one trunk."""
-    results = await outcomes([apps[i % INSTANCES].trunks.create(ACCOUNT, USERPASS_TRUNK) for i in range(20)])
+    results = await outcomes([GuideApi(apps[i % INSTANCES]).trunks.create(ACCOUNT, USERPASS_TRUNK) for i in range(20)])
     failures = [r for r in results if isinstance(r, BaseException)]
     assert len(failures) == 19
     assert all(isinstance(f, TrunkNameConflict) for f in failures), failures
@@ -73,12 +77,12 @@ async def test_reactivations_sharing_a_did(apps: list[byot_core.Byot]) -> None:
     """10 concurrent reactivations of inactive trunks that share a DID leave at most one active holder."""
     trunk_ids = []
     for i in range(10):
-        created = await apps[0].trunks.create(ACCOUNT, body(USERPASS_TRUNK, name=f"trunk {i}"))
-        await apps[0].trunks.update(ACCOUNT, created.trunk.id, {"is_active": False})
-        await apps[0].numbers.add(ACCOUNT, created.trunk.id, {"phone_number": "+15550001234"})
+        created = await GuideApi(apps[0]).trunks.create(ACCOUNT, body(USERPASS_TRUNK, name=f"trunk {i}"))
+        await GuideApi(apps[0]).trunks.update(ACCOUNT, created.trunk.id, {"is_active": False})
+        await GuideApi(apps[0]).numbers.add(ACCOUNT, created.trunk.id, {"phone_number": "+15550001234"})
         trunk_ids.append(created.trunk.id)
     results = await outcomes(
-        [apps[i % INSTANCES].trunks.update(ACCOUNT, t, {"is_active": True}) for i, t in enumerate(trunk_ids)]
+        [GuideApi(apps[i % INSTANCES]).trunks.update(ACCOUNT, t, {"is_active": True}) for i, t in enumerate(trunk_ids)]
     )
     failures = [r for r in results if isinstance(r, BaseException)]
     assert all(isinstance(f, PhoneNumberConflict) for f in failures), failures
@@ -99,20 +103,26 @@ async def test_deleting_a_trunk_while_numbers_are_added_and_mapped(apps: list[by
     for app in apps:
         app.deps.agents.register(ACCOUNT, AGENT, telephony_provider="sip-trunk")  # type: ignore[attr-defined]
     for round_ in range(10):
-        trunk_id = (await apps[0].trunks.create(ACCOUNT, body(USERPASS_TRUNK, name=f"doomed {round_}"))).trunk.id
+        trunk_id = (
+            await GuideApi(apps[0]).trunks.create(ACCOUNT, body(USERPASS_TRUNK, name=f"doomed {round_}"))
+        ).trunk.id
         mapped = [
-            (await apps[0].numbers.add(ACCOUNT, trunk_id, {"phone_number": f"+1415555{round_:02d}{i:02d}"})).id
+            (
+                await GuideApi(apps[0]).numbers.add(ACCOUNT, trunk_id, {"phone_number": f"+1415555{round_:02d}{i:02d}"})
+            ).id
             for i in range(5)
         ]
         calls: list[Any] = [apps[0].trunks.delete(ACCOUNT, trunk_id)]
         calls += [
-            apps[(i % (INSTANCES - 1)) + 1].numbers.add(
+            GuideApi(apps[(i % (INSTANCES - 1)) + 1]).numbers.add(
                 ACCOUNT, trunk_id, {"phone_number": f"+1415666{round_:02d}{i:02d}"}
             )
             for i in range(5)
         ]
         calls += [
-            apps[(i % (INSTANCES - 1)) + 1].inbound.setup(ACCOUNT, {"agent_id": AGENT, "phone_number_id": number_id})
+            GuideApi(apps[(i % (INSTANCES - 1)) + 1]).inbound.setup(
+                ACCOUNT, {"agent_id": AGENT, "phone_number_id": number_id}
+            )
             for i, number_id in enumerate(mapped)
         ]
         results = await outcomes(calls)
@@ -130,10 +140,10 @@ async def test_a_trunks_channel_limit_holds_across_instances(apps: list[byot_cor
     """50 calls at once through 4 instances, inbound and outbound mixed, on a trunk of 10 channels: exactly 10."""
     for app in apps:
         app.deps.agents.register(ACCOUNT, AGENT, telephony_provider="sip-trunk")  # type: ignore[attr-defined]
-    trunk = await apps[0].trunks.create(
+    trunk = await GuideApi(apps[0]).trunks.create(
         ACCOUNT, body(USERPASS_TRUNK, channels=10, inbound_enabled=True, default_inbound_agent_id=AGENT)
     )
-    await apps[0].numbers.add(ACCOUNT, trunk.trunk.id, {"phone_number": "+919876543210"})
+    await GuideApi(apps[0]).numbers.add(ACCOUNT, trunk.trunk.id, {"phone_number": "+919876543210"})
     call = {"agent_id": AGENT, "recipient": {"phone_number": "+918800001234"}, "from_number": "+919876543210"}
 
     async def inbound(i: int) -> bool:
@@ -142,7 +152,7 @@ async def test_a_trunks_channel_limit_holds_across_instances(apps: list[byot_cor
 
     async def outbound(i: int) -> bool:
         try:
-            await apps[i % INSTANCES].calls.place(ACCOUNT, call)
+            await GuideApi(apps[i % INSTANCES]).calls.place(ACCOUNT, call)
         except ChannelsFull:
             return False
         return True
@@ -159,10 +169,10 @@ async def test_a_trunks_pace_holds_across_instances(apps: list[byot_core.Byot]) 
     """30 calls at once through 4 instances on a trunk of 5 calls a second: no second starts more than 5 attempts."""
     for app in apps:
         app.deps.agents.register(ACCOUNT, AGENT, telephony_provider="sip-trunk")  # type: ignore[attr-defined]
-    trunk = await apps[0].trunks.create(ACCOUNT, body(USERPASS_TRUNK, calls_per_second=5))
-    await apps[0].numbers.add(ACCOUNT, trunk.trunk.id, {"phone_number": "+919876543210"})
+    trunk = await GuideApi(apps[0]).trunks.create(ACCOUNT, body(USERPASS_TRUNK, calls_per_second=5))
+    await GuideApi(apps[0]).numbers.add(ACCOUNT, trunk.trunk.id, {"phone_number": "+919876543210"})
     call = {"agent_id": AGENT, "recipient": {"phone_number": "+918800001234"}, "from_number": "+919876543210"}
-    placed = await asyncio.gather(*(apps[i % INSTANCES].calls.place(ACCOUNT, call) for i in range(30)))
+    placed = await asyncio.gather(*(GuideApi(apps[i % INSTANCES]).calls.place(ACCOUNT, call) for i in range(30)))
     starts = sorted(p.attempts[0].started_at for p in placed)
     for i, first in enumerate(starts):
         assert sum(1 for s in starts[i:] if (s - first).total_seconds() < 1) <= 5
@@ -173,7 +183,7 @@ async def test_a_trunks_pace_holds_across_instances(apps: list[byot_core.Byot]) 
 
 async def test_concurrent_patches_apply_one_after_another(apps: list[byot_core.Byot]) -> None:
     """20 PATCHes of one trunk at once through 4 instances: each answers its own body, none mixes two."""
-    trunk_id = (await apps[0].trunks.create(ACCOUNT, USERPASS_TRUNK)).trunk.id
+    trunk_id = (await GuideApi(apps[0]).trunks.create(ACCOUNT, USERPASS_TRUNK)).trunk.id
 
     def patch(i: int) -> dict[str, object]:
         return {
@@ -182,7 +192,9 @@ async def test_concurrent_patches_apply_one_after_another(apps: list[byot_core.B
             "gateways": [{"gateway_address": f"10.0.0.{i}", "port": 5060, "priority": 1}],
         }
 
-    answers = await asyncio.gather(*(apps[i % INSTANCES].trunks.update(ACCOUNT, trunk_id, patch(i)) for i in range(20)))
+    answers = await asyncio.gather(
+        *(GuideApi(apps[i % INSTANCES]).trunks.update(ACCOUNT, trunk_id, patch(i)) for i in range(20))
+    )
     for i, answer in enumerate(answers):
         trunk = answer.trunk
         assert (trunk.name, trunk.description, trunk.gateways[0].address) == (
@@ -204,10 +216,10 @@ async def test_concurrent_patches_apply_one_after_another(apps: list[byot_core.B
 
 async def test_if_revision_lets_one_of_twenty_changes_through(apps: list[byot_core.Byot]) -> None:
     """20 PATCHes made from revision 1, at once, through 4 instances: one is stored, 19 are told the trunk changed."""
-    trunk_id = (await apps[0].trunks.create(ACCOUNT, USERPASS_TRUNK)).trunk.id
+    trunk_id = (await GuideApi(apps[0]).trunks.create(ACCOUNT, USERPASS_TRUNK)).trunk.id
     results = await outcomes(
         [
-            apps[i % INSTANCES].trunks.update(ACCOUNT, trunk_id, {"description": f"d{i}"}, if_revision=1)
+            GuideApi(apps[i % INSTANCES]).trunks.update(ACCOUNT, trunk_id, {"description": f"d{i}"}, if_revision=1)
             for i in range(20)
         ]
     )

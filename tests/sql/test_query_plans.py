@@ -12,6 +12,7 @@ import byot_core
 from byot_core.adapters.sql import SqlStorage
 from byot_core.adapters.sql.trunk_repository import NAME_TAKEN
 from byot_core.domain.errors import TrunkNameConflict
+from byot_core.guide_api import GuideApi
 from tests.backends import sqlite_url
 from tests.support import ACCOUNT, USERPASS_TRUNK, body
 
@@ -28,9 +29,9 @@ async def test_a_taken_trunk_name_is_found_on_the_names_index(tmp_path: Path) ->
     try:
         app = byot_core.build(storage=storage)
         for i in range(30):
-            await app.trunks.create(ACCOUNT, body(USERPASS_TRUNK, name=f"trunk {i}"))
+            await GuideApi(app).trunks.create(ACCOUNT, body(USERPASS_TRUNK, name=f"trunk {i}"))
         with pytest.raises(TrunkNameConflict):
-            await app.trunks.create(ACCOUNT, body(USERPASS_TRUNK, name="TRUNK 7"))
+            await GuideApi(app).trunks.create(ACCOUNT, body(USERPASS_TRUNK, name="TRUNK 7"))
     finally:
         await storage.close()
 

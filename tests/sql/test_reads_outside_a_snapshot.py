@@ -23,6 +23,7 @@ from byot_core.adapters.sql import SqlStorage, common
 from byot_core.adapters.sql.common import children_at
 from byot_core.adapters.sql.engine import normalise_url
 from byot_core.domain.trunk import Trunk
+from byot_core.guide_api import GuideApi
 from tests.backends import database_url
 from tests.support import ACCOUNT, IP_TRUNK, USERPASS_TRUNK, body
 
@@ -40,8 +41,8 @@ async def _read_during_a_change(tmp_path: Path, read: Callable[[byot_core.Byot, 
     writer, reader = await SqlStorage.open(url), await SqlStorage.open(url)
     try:
         app, other = byot_core.build(storage=writer), byot_core.build(storage=reader)
-        trunk_id = (await app.trunks.create(ACCOUNT, body(IP_TRUNK, description="first"))).trunk.id
-        await app.numbers.add(ACCOUNT, trunk_id, {"phone_number": NUMBER})
+        trunk_id = (await GuideApi(app).trunks.create(ACCOUNT, body(IP_TRUNK, description="first"))).trunk.id
+        await GuideApi(app).numbers.add(ACCOUNT, trunk_id, {"phone_number": NUMBER})
         changed = False
 
         def children_after_a_change(conn: Any, trunk_ids: Any) -> Any:
@@ -49,7 +50,7 @@ async def _read_during_a_change(tmp_path: Path, read: Callable[[byot_core.Byot, 
             if not changed:
                 changed = True
                 change = {"description": "second", "gateways": [{"gateway_address": "203.0.113.7"}]}
-                await_only(app.trunks.update(ACCOUNT, trunk_id, change))
+                await_only(GuideApi(app).trunks.update(ACCOUNT, trunk_id, change))
             return children_at(conn, trunk_ids)
 
         with pytest.MonkeyPatch.context() as patch:
@@ -110,7 +111,7 @@ async def test_connections_kept_between_sessions_are_dropped_when_the_server_dro
 
     try:
         app = byot_core.build(storage=storage)
-        trunk_id = (await app.trunks.create(ACCOUNT, body(IP_TRUNK))).trunk.id
+        trunk_id = (await GuideApi(app).trunks.create(ACCOUNT, body(IP_TRUNK))).trunk.id
         # Several sessions at once, so that several connections are kept.
         await asyncio.gather(*(app.trunks.get(ACCOUNT, trunk_id) for _ in range(5)))
         await server_ends_every_connection()
@@ -118,7 +119,7 @@ async def test_connections_kept_between_sessions_are_dropped_when_the_server_dro
             assert (await app.trunks.get(ACCOUNT, trunk_id)).trunk.id == trunk_id
         await asyncio.gather(*(app.trunks.get(ACCOUNT, trunk_id) for _ in range(5)))
         await server_ends_every_connection()
-        created = await app.trunks.create(ACCOUNT, body(USERPASS_TRUNK, name="after the restart"))
+        created = await GuideApi(app).trunks.create(ACCOUNT, body(USERPASS_TRUNK, name="after the restart"))
         names = [summary.trunk.name for summary in await app.trunks.list(ACCOUNT)]
         assert names.count("after the restart") == 1
         assert (await app.trunks.get(ACCOUNT, created.trunk.id)).trunk.name == "after the restart"

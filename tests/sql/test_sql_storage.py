@@ -23,6 +23,7 @@ from byot_core.adapters.sql.trunk_repository import SqlTrunkRepository
 from byot_core.domain.errors import ByotError, PhoneNumberRemoved, TrunkNotFound
 from byot_core.domain.secret import Secret
 from byot_core.domain.trunk import SyncState
+from byot_core.guide_api import GuideApi
 from tests.backends import SQL_BACKENDS, database_url, empty_database_url, sqlite_url
 from tests.support import ACCOUNT, IP_TRUNK, USERPASS_TRUNK, body
 
@@ -55,8 +56,8 @@ async def test_failure_in_the_middle_of_a_delete_changes_nothing(
 ) -> None:
     """Numbers are soft-deleted first; a failure before the trunk is rewritten rolls all of it back."""
     app, storage = sql
-    trunk_id = (await app.trunks.create(ACCOUNT, USERPASS_TRUNK)).trunk.id
-    await app.numbers.add(ACCOUNT, trunk_id, {"phone_number": "919876543210"})
+    trunk_id = (await GuideApi(app).trunks.create(ACCOUNT, USERPASS_TRUNK)).trunk.id
+    await GuideApi(app).numbers.add(ACCOUNT, trunk_id, {"phone_number": "919876543210"})
     before = await snapshot(storage)
 
     async def fail(self: SqlTrunkRepository, trunk: object) -> None:
@@ -73,7 +74,7 @@ async def test_failure_in_the_middle_of_an_update_changes_nothing(
 ) -> None:
     """The trunk row is rewritten and old gateways deleted before new ones are written; a failure there undoes it."""
     app, storage = sql
-    trunk_id = (await app.trunks.create(ACCOUNT, IP_TRUNK)).trunk.id
+    trunk_id = (await GuideApi(app).trunks.create(ACCOUNT, IP_TRUNK)).trunk.id
     before = await snapshot(storage)
     original = trunk_repository._replace_children
 
@@ -83,31 +84,33 @@ async def test_failure_in_the_middle_of_an_update_changes_nothing(
 
     monkeypatch.setattr(trunk_repository, "_replace_children", half)
     with pytest.raises(Boom):
-        await app.trunks.update(
+        await GuideApi(app).trunks.update(
             ACCOUNT, trunk_id, {"name": "Renamed", "gateways": [{"gateway_address": "sip.new.example"}]}
         )
     assert await snapshot(storage) == before
     monkeypatch.setattr(trunk_repository, "_replace_children", original)
-    updated = await app.trunks.update(ACCOUNT, trunk_id, {"gateways": [{"gateway_address": "sip.new.example"}]})
+    updated = await GuideApi(app).trunks.update(
+        ACCOUNT, trunk_id, {"gateways": [{"gateway_address": "sip.new.example"}]}
+    )
     assert [g.address for g in updated.trunk.gateways] == ["sip.new.example"]
 
 
 async def test_the_database_never_holds_a_plain_password(sql: tuple[byot_core.Byot, SqlStorage]) -> None:
     """The raw trunk row holds a Fernet token; the password is only recovered through the secret box."""
     app, storage = sql
-    trunk_id = (await app.trunks.create(ACCOUNT, USERPASS_TRUNK)).trunk.id
+    trunk_id = (await GuideApi(app).trunks.create(ACCOUNT, USERPASS_TRUNK)).trunk.id
     raw = await raw_trunk_rows(storage)
     assert PASSWORD not in repr(raw)
     token = next(value for value in raw[0] if isinstance(value, str) and value.startswith("fernet:"))
     assert token
-    await app.trunks.update(ACCOUNT, trunk_id, {"auth_password": "NewSecurePassword456"})
+    await GuideApi(app).trunks.update(ACCOUNT, trunk_id, {"auth_password": "NewSecurePassword456"})
     assert "NewSecurePassword456" not in repr(await raw_trunk_rows(storage))
 
 
 async def test_a_wrong_key_is_an_error_at_start(sql: tuple[byot_core.Byot, SqlStorage]) -> None:
     """check_secrets() opens a stored password: a different key fails there, clearly, without the password."""
     app, storage = sql
-    await app.trunks.create(ACCOUNT, USERPASS_TRUNK)
+    await GuideApi(app).trunks.create(ACCOUNT, USERPASS_TRUNK)
     await app.trunks.check_secrets()
     other = byot_core.build(storage=storage, secrets=FernetSecretBox([new_key()]))
     with pytest.raises(ByotError) as caught:
@@ -167,13 +170,13 @@ async def test_listing_and_getting_do_not_query_per_row(sql: tuple[byot_core.Byo
         counter.stop()
         return counter.count
 
-    first = (await app.trunks.create(ACCOUNT, IP_TRUNK)).trunk.id
+    first = (await GuideApi(app).trunks.create(ACCOUNT, IP_TRUNK)).trunk.id
     one = await statements(app.trunks.list(ACCOUNT))
     for i in range(11):
-        trunk_id = (await app.trunks.create(ACCOUNT, body(USERPASS_TRUNK, name=f"t{i}"))).trunk.id
-        await app.numbers.add(ACCOUNT, trunk_id, {"phone_number": f"+1555000{i:04d}"})
+        trunk_id = (await GuideApi(app).trunks.create(ACCOUNT, body(USERPASS_TRUNK, name=f"t{i}"))).trunk.id
+        await GuideApi(app).numbers.add(ACCOUNT, trunk_id, {"phone_number": f"+1555000{i:04d}"})
     for i in range(10):
-        await app.numbers.add(ACCOUNT, first, {"phone_number": f"+1555100{i:04d}"})
+        await GuideApi(app).numbers.add(ACCOUNT, first, {"phone_number": f"+1555100{i:04d}"})
     twelve = await statements(app.trunks.list(ACCOUNT))
     assert one == twelve
     # A trunk with 10 numbers takes as many as one with 1: one, its numbers with its state, since each trunk was cached
@@ -182,7 +185,7 @@ async def test_listing_and_getting_do_not_query_per_row(sql: tuple[byot_core.Byo
     assert with_ten == await statements(app.trunks.get(ACCOUNT, trunk_id))
     assert with_ten == 1
     # A trunk's numbers: the same statements for 1 as for 1,000.
-    bulky = await app.trunks.create(
+    bulky = await GuideApi(app).trunks.create(
         ACCOUNT,
         body(USERPASS_TRUNK, name="bulky", phone_numbers=[{"phone_number": f"+1300{i:07d}"} for i in range(1000)]),
     )
@@ -248,8 +251,8 @@ async def test_a_concurrently_removed_number_is_never_resurrected(
 ) -> None:
     """A mapping written after another instance removed the number is refused, not applied to a live copy."""
     app, storage = postgres_app
-    trunk_id = (await app.trunks.create(ACCOUNT, USERPASS_TRUNK)).trunk.id
-    number = await app.numbers.add(ACCOUNT, trunk_id, {"phone_number": "919876543210"})
+    trunk_id = (await GuideApi(app).trunks.create(ACCOUNT, USERPASS_TRUNK)).trunk.id
+    number = await GuideApi(app).numbers.add(ACCOUNT, trunk_id, {"phone_number": "919876543210"})
     async with storage.unit_of_work() as slow:
         stale = await slow.numbers.get(ACCOUNT, number.id)
         assert stale is not None
@@ -264,7 +267,7 @@ async def test_a_concurrently_deleted_trunk_is_never_resurrected(
 ) -> None:
     """An update written after another instance deleted the trunk is refused as not found."""
     app, storage = postgres_app
-    trunk_id = (await app.trunks.create(ACCOUNT, USERPASS_TRUNK)).trunk.id
+    trunk_id = (await GuideApi(app).trunks.create(ACCOUNT, USERPASS_TRUNK)).trunk.id
     async with storage.unit_of_work() as slow:
         stale = await slow.trunks.get(ACCOUNT, trunk_id)
         assert stale is not None
@@ -333,7 +336,7 @@ async def test_a_get_answers_a_cached_trunk_as_stored(backend: str, tmp_path: Pa
     storage, elsewhere = await SqlStorage.open(url), await SqlStorage.open(url)
     try:
         app, other = byot_core.build(storage=storage), byot_core.build(storage=elsewhere)
-        trunk_id = (await app.trunks.create(ACCOUNT, body(USERPASS_TRUNK, description="first"))).trunk.id
+        trunk_id = (await GuideApi(app).trunks.create(ACCOUNT, body(USERPASS_TRUNK, description="first"))).trunk.id
         cached = (await app.trunks.get(ACCOUNT, trunk_id)).trunk  # cached as written, at its commit
         assert cached.sync_state is SyncState.APPLIED
         assert cached == (await other.trunks.get(ACCOUNT, trunk_id)).trunk  # as another process reads it
@@ -341,7 +344,7 @@ async def test_a_get_answers_a_cached_trunk_as_stored(backend: str, tmp_path: Pa
             await uow.trunks.set_sync_state(trunk_id, SyncState.FAILED)
             await uow.commit()
         assert (await app.trunks.get(ACCOUNT, trunk_id)).trunk.sync_state is SyncState.FAILED
-        await other.trunks.update(ACCOUNT, trunk_id, {"description": "second"})
+        await GuideApi(other).trunks.update(ACCOUNT, trunk_id, {"description": "second"})
         seen = (await app.trunks.get(ACCOUNT, trunk_id)).trunk
         assert seen.description == "second"
         assert seen == (await other.trunks.get(ACCOUNT, trunk_id)).trunk
@@ -356,8 +359,8 @@ async def test_a_get_answers_a_cached_trunk_as_stored(backend: str, tmp_path: Pa
 async def test_routing_answers_the_stored_sync_state_of_a_cached_trunk(sql: tuple[byot_core.Byot, SqlStorage]) -> None:
     """Routing keeps trunks cached by revision; the sync state, which changes without one, is still the stored one."""
     app, storage = sql
-    trunk_id = (await app.trunks.create(ACCOUNT, IP_TRUNK)).trunk.id
-    await app.numbers.add(ACCOUNT, trunk_id, {"phone_number": "+919876543210"})
+    trunk_id = (await GuideApi(app).trunks.create(ACCOUNT, IP_TRUNK)).trunk.id
+    await GuideApi(app).numbers.add(ACCOUNT, trunk_id, {"phone_number": "+919876543210"})
 
     async def routed_state() -> SyncState:
         decision = await app.inbound.explain("+919876543210", "15.207.90.192")

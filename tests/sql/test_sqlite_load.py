@@ -7,6 +7,7 @@ from pathlib import Path
 
 import byot_core
 from byot_core.adapters.sql import SqlStorage
+from byot_core.guide_api import GuideApi
 from tests.backends import database_url
 from tests.support import ACCOUNT, USERPASS_TRUNK, body
 
@@ -17,13 +18,15 @@ async def test_many_concurrent_units_of_work_on_one_sqlite_storage(tmp_path: Pat
     app = byot_core.build(storage=storage)
     try:
         trunks = await asyncio.wait_for(
-            asyncio.gather(*(app.trunks.create(ACCOUNT, body(USERPASS_TRUNK, name=f"t{i}")) for i in range(30))),
+            asyncio.gather(
+                *(GuideApi(app).trunks.create(ACCOUNT, body(USERPASS_TRUNK, name=f"t{i}")) for i in range(30))
+            ),
             timeout=8,
         )
         await asyncio.wait_for(
             asyncio.gather(
                 *(
-                    app.numbers.add(ACCOUNT, t.trunk.id, {"phone_number": f"+1555000{i:04d}"})
+                    GuideApi(app).numbers.add(ACCOUNT, t.trunk.id, {"phone_number": f"+1555000{i:04d}"})
                     for i, t in enumerate(trunks)
                 )
             ),

@@ -18,6 +18,7 @@ import byot_core
 from byot_core.adapters.sql import SqlStorage
 from byot_core.adapters.sql import engine as sql_engine
 from byot_core.domain.errors import StorageBusy
+from byot_core.guide_api import GuideApi
 from tests.backends import database_url
 from tests.support import ACCOUNT, USERPASS_TRUNK, body
 
@@ -52,7 +53,7 @@ async def test_a_lock_held_by_another_process_is_waited_for_off_the_event_loop(
     other = sqlite3.connect(path, isolation_level=None)
     try:
         other.execute("BEGIN IMMEDIATE")
-        create = asyncio.create_task(app.trunks.create(ACCOUNT, body(USERPASS_TRUNK, name="waited")))
+        create = asyncio.create_task(GuideApi(app).trunks.create(ACCOUNT, body(USERPASS_TRUNK, name="waited")))
         lateness = await _ticks_while(create, 0.5)
         assert not create.done(), "the create wrote while another connection held the write lock"
         assert len(lateness) > 20, f"the event loop ran only {len(lateness)} times in 0.5 s"
@@ -76,10 +77,14 @@ async def test_a_lock_never_released_is_storage_busy_and_writes_nothing(
     try:
         other.execute("BEGIN IMMEDIATE")
         with pytest.raises(StorageBusy):
-            await asyncio.wait_for(app.trunks.create(ACCOUNT, body(USERPASS_TRUNK, name="refused")), timeout=5)
+            await asyncio.wait_for(
+                GuideApi(app).trunks.create(ACCOUNT, body(USERPASS_TRUNK, name="refused")), timeout=5
+            )
         other.execute("ROLLBACK")
         assert await app.trunks.list(ACCOUNT) == []
-        created = await app.trunks.create(ACCOUNT, body(USERPASS_TRUNK, name="later"))  # the writer still works
+        created = await GuideApi(app).trunks.create(
+            ACCOUNT, body(USERPASS_TRUNK, name="later")
+        )  # the writer still works
         assert created.trunk.name == "later"
     finally:
         other.close()
@@ -92,7 +97,7 @@ async def test_the_wal_is_checkpointed_into_the_database_file(sqlite: tuple[byot
     wal = path.with_name(path.name + "-wal")
     start = path.stat().st_size
     for i in range(600):  # in a loop that never waits for anything else, as a bulk import would
-        await app.trunks.create(ACCOUNT, body(USERPASS_TRUNK, name=f"t{i}"))
+        await GuideApi(app).trunks.create(ACCOUNT, body(USERPASS_TRUNK, name=f"t{i}"))
     # Without checkpoints every page written stays in the WAL (21 MB after these creates) and the database file does
     # not grow; with them the WAL starts over after each (SQLite's automatic checkpoint: every 1,000 pages).
     assert path.stat().st_size > start + 200_000

@@ -11,6 +11,7 @@ import byot_core
 from byot_core.adapters.sql import SqlStorage
 from byot_core.domain.errors import ValidationFailed
 from byot_core.domain.trunk import MAX_IP_IDENTIFIERS, MAX_NUMBERS_AT_CREATION, SyncState
+from byot_core.guide_api import GuideApi
 from byot_core.services.views import TrunkDetails
 from tests.support import ACCOUNT, IP_TRUNK, OTHER_ACCOUNT, USERPASS_TRUNK, body
 
@@ -24,7 +25,7 @@ LARGEST = body(
 async def test_reads_answer_while_the_largest_create_runs(sql: tuple[byot_core.Byot, SqlStorage]) -> None:
     """Another tenant's trunk is read again and again during a create with the most numbers allowed."""
     app, _ = sql
-    other = (await app.trunks.create(OTHER_ACCOUNT, IP_TRUNK)).trunk.id
+    other = (await GuideApi(app).trunks.create(OTHER_ACCOUNT, IP_TRUNK)).trunk.id
     latencies: list[float] = []
     creating = True
 
@@ -37,7 +38,7 @@ async def test_reads_answer_while_the_largest_create_runs(sql: tuple[byot_core.B
 
     reader = asyncio.create_task(read_meanwhile())
     await asyncio.sleep(0)
-    created = await app.trunks.create(ACCOUNT, LARGEST)
+    created = await GuideApi(app).trunks.create(ACCOUNT, LARGEST)
     creating = False
     await reader
     assert len(created.phone_numbers) == MAX_NUMBERS_AT_CREATION
@@ -49,7 +50,7 @@ async def test_reads_answer_while_the_largest_create_runs(sql: tuple[byot_core.B
 async def test_a_read_completes_while_a_writer_holds_its_transaction(sql: tuple[byot_core.Byot, SqlStorage]) -> None:
     """A unit of work that has written and not committed does not keep another tenant's read waiting."""
     app, storage = sql
-    other = (await app.trunks.create(OTHER_ACCOUNT, IP_TRUNK)).trunk.id
+    other = (await GuideApi(app).trunks.create(OTHER_ACCOUNT, IP_TRUNK)).trunk.id
     async with storage.unit_of_work() as writer:
         await writer.trunks.set_sync_state(other, SyncState.FAILED)  # holds SQLite's write lock from here
         read = await asyncio.wait_for(app.trunks.get(OTHER_ACCOUNT, other), timeout=2.0)
@@ -60,9 +61,9 @@ async def test_the_largest_create_is_one_short_write(sql: tuple[byot_core.Byot, 
     """A thousand numbers go in as one statement, so another tenant's write waits a fraction of a second at most."""
     app, _ = sql
     start = time.perf_counter()
-    write = asyncio.create_task(app.trunks.create(ACCOUNT, LARGEST))
+    write = asyncio.create_task(GuideApi(app).trunks.create(ACCOUNT, LARGEST))
     await asyncio.sleep(0)
-    await app.trunks.create(OTHER_ACCOUNT, IP_TRUNK)
+    await GuideApi(app).trunks.create(OTHER_ACCOUNT, IP_TRUNK)
     waited = time.perf_counter() - start
     await write
     assert waited < 1.0, f"the other tenant's create took {waited:.2f} s"
@@ -85,7 +86,7 @@ async def test_lists_over_their_caps_are_refused_at_once(
     app, _ = sql
     start = time.perf_counter()
     with pytest.raises(ValidationFailed) as refused:
-        await app.trunks.create(ACCOUNT, body(USERPASS_TRUNK, **changes))
+        await GuideApi(app).trunks.create(ACCOUNT, body(USERPASS_TRUNK, **changes))
     assert refused.value.message == message
     assert time.perf_counter() - start < 0.5
 
@@ -93,11 +94,11 @@ async def test_lists_over_their_caps_are_refused_at_once(
 async def test_each_concurrent_patch_answers_with_its_own_write(sql: tuple[byot_core.Byot, SqlStorage]) -> None:
     """Twenty PATCHes of one trunk at once: every response is the trunk as that PATCH left it, never a mix."""
     app, _ = sql
-    trunk_id = (await app.trunks.create(ACCOUNT, IP_TRUNK)).trunk.id
+    trunk_id = (await GuideApi(app).trunks.create(ACCOUNT, IP_TRUNK)).trunk.id
 
     async def patch(i: int) -> tuple[int, TrunkDetails]:
         changes = {"description": f"write {i}", "gateways": [{"gateway_address": f"203.0.113.{i + 1}"}]}
-        return i, await app.trunks.update(ACCOUNT, trunk_id, changes)
+        return i, await GuideApi(app).trunks.update(ACCOUNT, trunk_id, changes)
 
     for i, details in await asyncio.gather(*(patch(i) for i in range(20))):
         trunk = details.trunk

@@ -12,6 +12,7 @@ from byot_core.domain.events import CallAnswered, CallEnded, CallRinging
 from byot_core.domain.execution import AttemptResult, Direction
 from byot_core.domain.routing import Rejection, RejectReason, Route
 from byot_core.domain.status import ExecutionStatus
+from byot_core.guide_api import GuideApi
 from tests.support import ACCOUNT, AGENT, GUIDE_CALL, OTHER_ACCOUNT, USERPASS_TRUNK, World, body
 
 THREE_GATEWAYS = [
@@ -23,9 +24,9 @@ THREE_GATEWAYS = [
 
 async def trunk_with_number(world: World, **changes: Any) -> str:
     trunk_id = (
-        await world.app.trunks.create(ACCOUNT, body(USERPASS_TRUNK, gateways=THREE_GATEWAYS, **changes))
+        await GuideApi(world.app).trunks.create(ACCOUNT, body(USERPASS_TRUNK, gateways=THREE_GATEWAYS, **changes))
     ).trunk.id
-    await world.app.numbers.add(ACCOUNT, trunk_id, {"phone_number": "919876543210"})
+    await GuideApi(world.app).numbers.add(ACCOUNT, trunk_id, {"phone_number": "919876543210"})
     return trunk_id
 
 
@@ -34,7 +35,7 @@ async def test_failover_to_the_third_gateway(world: World) -> None:
     await trunk_with_number(world)
     world.telephony.script("gw1.example.com", Outcome.CONGESTION)
     world.telephony.script("gw2.example.com", Outcome.TIMEOUT)
-    placed = await world.app.calls.place(ACCOUNT, GUIDE_CALL)
+    placed = await GuideApi(world.app).calls.place(ACCOUNT, GUIDE_CALL)
     assert placed.status is ExecutionStatus.INITIATED
     await world.settle()
     execution = await world.app.calls.get(ACCOUNT, placed.id)
@@ -68,7 +69,7 @@ async def test_final_answers_never_fail_over(
     """Busy, no answer, rejected and invalid number end the call on the first gateway."""
     await trunk_with_number(world)
     world.telephony.script("gw1.example.com", outcome)
-    placed = await world.app.calls.place(ACCOUNT, GUIDE_CALL)
+    placed = await GuideApi(world.app).calls.place(ACCOUNT, GUIDE_CALL)
     await world.settle()
     execution = await world.app.calls.get(ACCOUNT, placed.id)
     assert len(world.telephony.placed) == 1
@@ -79,7 +80,7 @@ async def test_every_gateway_failing_fails_the_call(world: World) -> None:
     """When every gateway fails to route, the call fails with the last cause."""
     await trunk_with_number(world)
     world.telephony.default_outcome = Outcome.CONGESTION
-    placed = await world.app.calls.place(ACCOUNT, GUIDE_CALL)
+    placed = await GuideApi(world.app).calls.place(ACCOUNT, GUIDE_CALL)
     await world.settle()
     execution = await world.app.calls.get(ACCOUNT, placed.id)
     assert len(execution.attempts) == 3
@@ -92,7 +93,7 @@ async def test_unreachable_telephony_fails_the_call_without_losing_it(world: Wor
     """If telephony cannot take the originate at all, every gateway is tried and the call is recorded failed."""
     await trunk_with_number(world)
     world.telephony.down = True
-    placed = await world.app.calls.place(ACCOUNT, GUIDE_CALL)
+    placed = await GuideApi(world.app).calls.place(ACCOUNT, GUIDE_CALL)
     assert placed.status is ExecutionStatus.FAILED
     assert len(placed.attempts) == 3
 
@@ -101,7 +102,7 @@ async def test_unreachable_telephony_fails_the_call_without_losing_it(world: Wor
 async def test_dialled_number_and_caller_id(world: World, plus: bool, dialled: str) -> None:
     """The Request-URI number follows outbound_leading_plus_enabled; caller id is the from_number in E.164."""
     await trunk_with_number(world, outbound_leading_plus_enabled=plus)
-    await world.app.calls.place(ACCOUNT, body(GUIDE_CALL, recipient={"phone_number": "918800001234"}))
+    await GuideApi(world.app).calls.place(ACCOUNT, body(GUIDE_CALL, recipient={"phone_number": "918800001234"}))
     request = world.telephony.placed[0].request
     assert (request.dialled, request.caller_id) == (dialled, "+919876543210")
 
@@ -110,7 +111,7 @@ async def test_balance_low_dials_nothing(world: World) -> None:
     """A refused balance check records a balance-low execution and places no call."""
     await trunk_with_number(world)
     world.balance.allowed = False
-    execution = await world.app.calls.place(ACCOUNT, GUIDE_CALL)
+    execution = await GuideApi(world.app).calls.place(ACCOUNT, GUIDE_CALL)
     assert execution.status is ExecutionStatus.BALANCE_LOW
     assert execution.attempts == ()
     assert world.telephony.placed == []
@@ -120,20 +121,20 @@ async def test_refusals_before_dialling(world: World) -> None:
     """Unknown agents, agents not on sip-trunk, and unregistered or inactive from_numbers are refused."""
     trunk_id = await trunk_with_number(world)
     with pytest.raises(AgentNotFound):
-        await world.app.calls.place(ACCOUNT, body(GUIDE_CALL, agent_id="agt-unknown"))
+        await GuideApi(world.app).calls.place(ACCOUNT, body(GUIDE_CALL, agent_id="agt-unknown"))
     world.agents.register(ACCOUNT, "agt-plivo", telephony_provider="plivo")
     with pytest.raises(CallRefused) as not_sip:
-        await world.app.calls.place(ACCOUNT, body(GUIDE_CALL, agent_id="agt-plivo"))
+        await GuideApi(world.app).calls.place(ACCOUNT, body(GUIDE_CALL, agent_id="agt-plivo"))
     assert not_sip.value.code == "agent_not_sip_trunk"
     with pytest.raises(CallRefused) as unregistered:
-        await world.app.calls.place(ACCOUNT, body(GUIDE_CALL, from_number="+15550000000"))
+        await GuideApi(world.app).calls.place(ACCOUNT, body(GUIDE_CALL, from_number="+15550000000"))
     assert unregistered.value.code == "from_number_not_registered"
     world.agents.register(OTHER_ACCOUNT, "agt-x", telephony_provider="sip-trunk")
     with pytest.raises(CallRefused):
-        await world.app.calls.place(OTHER_ACCOUNT, body(GUIDE_CALL, agent_id="agt-x"))
-    await world.app.trunks.update(ACCOUNT, trunk_id, {"is_active": False})
+        await GuideApi(world.app).calls.place(OTHER_ACCOUNT, body(GUIDE_CALL, agent_id="agt-x"))
+    await GuideApi(world.app).trunks.update(ACCOUNT, trunk_id, {"is_active": False})
     with pytest.raises(CallRefused):
-        await world.app.calls.place(ACCOUNT, GUIDE_CALL)
+        await GuideApi(world.app).calls.place(ACCOUNT, GUIDE_CALL)
     assert world.telephony.placed == []
 
 
@@ -141,7 +142,7 @@ async def test_duplicate_and_late_events_change_nothing(world: World) -> None:
     """Repeated and out-of-order events never move a status backwards or revive an ended call."""
     await trunk_with_number(world)
     world.telephony.script("gw1.example.com", Outcome.ANSWER_AND_HOLD)
-    placed = await world.app.calls.place(ACCOUNT, GUIDE_CALL)
+    placed = await GuideApi(world.app).calls.place(ACCOUNT, GUIDE_CALL)
     await world.settle()
     channel = placed.attempts[0].channel_id
     assert (await world.app.calls.get(ACCOUNT, placed.id)).status is ExecutionStatus.IN_PROGRESS
@@ -160,9 +161,9 @@ async def test_duplicate_and_late_events_change_nothing(world: World) -> None:
 async def test_executions_are_listed_per_agent_newest_first(world: World) -> None:
     """An agent's executions, inbound and outbound, newest first; other accounts see none."""
     await trunk_with_number(world)
-    first = await world.app.calls.place(ACCOUNT, GUIDE_CALL)
+    first = await GuideApi(world.app).calls.place(ACCOUNT, GUIDE_CALL)
     world.clock.advance(5)
-    second = await world.app.calls.place(ACCOUNT, GUIDE_CALL)
+    second = await GuideApi(world.app).calls.place(ACCOUNT, GUIDE_CALL)
     await world.settle()
     listed = await world.app.calls.list_for_agent(ACCOUNT, AGENT)
     assert [e.id for e in listed] == [second.id, first.id]
@@ -179,7 +180,7 @@ async def test_event_stream_runs_the_same_flow(world: World) -> None:
 
     await trunk_with_number(world)
     task = asyncio.create_task(world.app.events.run())
-    placed = await world.app.calls.place(ACCOUNT, GUIDE_CALL)
+    placed = await GuideApi(world.app).calls.place(ACCOUNT, GUIDE_CALL)
     deadline = asyncio.get_running_loop().time() + 5
     while asyncio.get_running_loop().time() < deadline:
         await asyncio.sleep(0.005)
@@ -194,7 +195,7 @@ async def test_an_answered_call_is_handed_to_the_outbound_handler(world: World) 
     await trunk_with_number(world)
     world.telephony.script("gw1.example.com", Outcome.CONGESTION)
     world.telephony.script("gw2.example.com", Outcome.ANSWER_AND_HOLD)
-    placed = await world.app.calls.place(ACCOUNT, GUIDE_CALL)
+    placed = await GuideApi(world.app).calls.place(ACCOUNT, GUIDE_CALL)
     await world.settle()
     execution = await world.app.calls.get(ACCOUNT, placed.id)
     assert execution.status is ExecutionStatus.IN_PROGRESS
@@ -217,7 +218,7 @@ async def test_a_failing_outbound_handler_ends_the_call(world: World, monkeypatc
         raise RuntimeError("no agent worker free")
 
     monkeypatch.setattr(world.outbound, "on_outbound_answered", refuse)
-    placed = await world.app.calls.place(ACCOUNT, GUIDE_CALL)
+    placed = await GuideApi(world.app).calls.place(ACCOUNT, GUIDE_CALL)
     await world.settle()
     execution = await world.app.calls.get(ACCOUNT, placed.id)
     assert world.telephony.hangups[execution.attempts[0].channel_id] == 41
@@ -232,7 +233,7 @@ async def test_a_gateway_reported_down_is_tried_last(world: World) -> None:
     world.telephony.set_reachable(trunk_id, first.id, reachable=False)
     world.telephony.script("gw2.example.com", Outcome.CONGESTION)
     world.telephony.script("gw3.example.com", Outcome.CONGESTION)
-    placed = await world.app.calls.place(ACCOUNT, GUIDE_CALL)
+    placed = await GuideApi(world.app).calls.place(ACCOUNT, GUIDE_CALL)
     await world.settle()
     assert [p.request.gateway.address for p in world.telephony.placed] == [
         "gw2.example.com", "gw3.example.com", "gw1.example.com",
@@ -249,7 +250,7 @@ async def test_every_attempt_rings_for_the_calls_timeout_or_the_trunks(
     world.telephony.script("gw1.example.com", Outcome.CONGESTION)
     world.telephony.script("gw2.example.com", Outcome.NO_ANSWER)
     call = GUIDE_CALL if own is None else {**GUIDE_CALL, "ring_timeout_seconds": own}
-    placed = await world.app.calls.place(ACCOUNT, call)
+    placed = await GuideApi(world.app).calls.place(ACCOUNT, call)
     await world.settle()
     assert [p.request.timeout_seconds for p in world.telephony.placed] == [expected, expected]
     execution = await world.app.calls.get(ACCOUNT, placed.id)
@@ -264,17 +265,17 @@ async def test_a_trunks_channels_bound_its_calls_in_progress_both_ways(world: Wo
     """
     trunk_id = await trunk_with_number(world, channels=2, inbound_enabled=True)
     world.telephony.default_outcome = Outcome.ANSWER_AND_HOLD
-    first = await world.app.calls.place(ACCOUNT, GUIDE_CALL)
-    await world.app.calls.place(ACCOUNT, GUIDE_CALL)
+    first = await GuideApi(world.app).calls.place(ACCOUNT, GUIDE_CALL)
+    await GuideApi(world.app).calls.place(ACCOUNT, GUIDE_CALL)
     await world.settle()
     with pytest.raises(ChannelsFull) as refused:
-        await world.app.calls.place(ACCOUNT, GUIDE_CALL)
+        await GuideApi(world.app).calls.place(ACCOUNT, GUIDE_CALL)
     assert refused.value.code == "trunk_channels_full"
     assert len(world.telephony.placed) == 2
     assert len(await world.app.calls.list_for_agent(ACCOUNT, AGENT)) == 2
 
     number = (await world.app.numbers.list(ACCOUNT, trunk_id))[0]
-    await world.app.inbound.setup(ACCOUNT, {"agent_id": AGENT, "phone_number_id": number.id})
+    await GuideApi(world.app).inbound.setup(ACCOUNT, {"agent_id": AGENT, "phone_number_id": number.id})
     decision = await world.app.inbound.explain("+919876543210")
     assert isinstance(decision, Rejection)
     assert decision.reason is RejectReason.CHANNELS_FULL
@@ -290,7 +291,7 @@ async def test_a_trunks_channels_bound_its_calls_in_progress_both_ways(world: Wo
     freed = await world.app.inbound.explain("+919876543210")
     assert isinstance(freed, Route)
     assert "[ok] channel free: 1 of the trunk's 2 channels in use" in freed.explain()
-    await world.app.calls.place(ACCOUNT, GUIDE_CALL)
+    await GuideApi(world.app).calls.place(ACCOUNT, GUIDE_CALL)
 
 
 def crowded_seconds(starts: list[Any], per_second: int) -> list[Any]:
@@ -302,10 +303,10 @@ def crowded_seconds(starts: list[Any], per_second: int) -> list[Any]:
 async def test_a_burst_on_a_paced_trunk_is_spread_then_refused(world: World) -> None:
     """calls_per_second=2: a burst of 25 gets slots half a second apart up to the 10 s wait; the rest are refused."""
     await trunk_with_number(world, calls_per_second=2)
-    placed = [await world.app.calls.place(ACCOUNT, GUIDE_CALL) for _ in range(21)]  # slots at 0, 0.5, … 10 s
+    placed = [await GuideApi(world.app).calls.place(ACCOUNT, GUIDE_CALL) for _ in range(21)]  # slots at 0, 0.5, … 10 s
     for _ in range(4):
         with pytest.raises(CallsPaced) as refused:
-            await world.app.calls.place(ACCOUNT, GUIDE_CALL)
+            await GuideApi(world.app).calls.place(ACCOUNT, GUIDE_CALL)
         assert refused.value.code == "trunk_calls_per_second_exceeded"
     starts = [p.attempts[0].started_at for p in placed]
     assert not crowded_seconds(starts, 2)
@@ -318,7 +319,7 @@ async def test_failover_attempts_wait_for_their_slot(world: World) -> None:
     """calls_per_second=1: the failover after a 503 is dialled a second after the first attempt, not at once."""
     await trunk_with_number(world, calls_per_second=1)
     world.telephony.script("gw1.example.com", Outcome.CONGESTION)
-    placed = await world.app.calls.place(ACCOUNT, GUIDE_CALL)
+    placed = await GuideApi(world.app).calls.place(ACCOUNT, GUIDE_CALL)
     await world.settle()
     assert [p.request.gateway.address for p in world.telephony.placed] == ["gw1.example.com"]
     await world.app.deps.background.drain()  # the paced failover, a second later

@@ -11,6 +11,7 @@ from byot_core.adapters.fake_telephony import Outcome
 from byot_core.domain.call_flow import END_NOT_SEEN
 from byot_core.domain.execution import Execution
 from byot_core.domain.status import ExecutionStatus
+from byot_core.guide_api import GuideApi
 from byot_core.services.instances import LEASE_SECONDS
 from tests.support import ACCOUNT, GUIDE_CALL, USERPASS_TRUNK, World
 
@@ -28,11 +29,11 @@ def heir_of(world: World) -> byot_core.Byot:
 
 async def answered_calls(world: World, count: int) -> list[Execution]:
     """``count`` outbound calls placed by the world's instance (its lease held), answered and still up."""
-    trunk_id = (await world.app.trunks.create(ACCOUNT, USERPASS_TRUNK)).trunk.id
-    await world.app.numbers.add(ACCOUNT, trunk_id, {"phone_number": "919876543210"})
+    trunk_id = (await GuideApi(world.app).trunks.create(ACCOUNT, USERPASS_TRUNK)).trunk.id
+    await GuideApi(world.app).numbers.add(ACCOUNT, trunk_id, {"phone_number": "919876543210"})
     world.telephony.default_outcome = Outcome.ANSWER_AND_HOLD
     await world.app.instances.renew()
-    placed = [await world.app.calls.place(ACCOUNT, GUIDE_CALL) for _ in range(count)]
+    placed = [await GuideApi(world.app).calls.place(ACCOUNT, GUIDE_CALL) for _ in range(count)]
     await world.settle()
     return placed
 

@@ -5,15 +5,16 @@ from __future__ import annotations
 from byot_core.adapters.fake_telephony import Outcome
 from byot_core.domain.media import MediaPlan, MediaProtocol
 from byot_core.domain.status import ExecutionStatus
+from byot_core.guide_api import GuideApi
 from tests.support import ACCOUNT, AGENT, GUIDE_CALL, IP_TRUNK, World, make_world
 
 PLAN = MediaPlan("wss://agents.example.com/calls/{agent_id}?to={to_number}", MediaProtocol.TWILIO)
 
 
 async def routed_call(world: World) -> str:
-    trunk = await world.app.trunks.create(ACCOUNT, IP_TRUNK)
-    number = await world.app.numbers.add(ACCOUNT, trunk.trunk.id, {"phone_number": "+919876543210"})
-    await world.app.inbound.setup(ACCOUNT, {"agent_id": AGENT, "phone_number_id": number.id})
+    trunk = await GuideApi(world.app).trunks.create(ACCOUNT, IP_TRUNK)
+    number = await GuideApi(world.app).numbers.add(ACCOUNT, trunk.trunk.id, {"phone_number": "+919876543210"})
+    await GuideApi(world.app).inbound.setup(ACCOUNT, {"agent_id": AGENT, "phone_number_id": number.id})
     channel = world.telephony.incoming_call("+919876543210", source="15.207.90.192")
     await world.settle()
     await world.app.deps.background.drain()
@@ -60,7 +61,7 @@ async def test_the_agent_hanging_up_completes_the_call_and_failing_fails_it() ->
     assert (ended.media.protocol, ended.media.ending) == (MediaProtocol.TWILIO, "agent-closed")
 
     world.telephony.default_outcome = Outcome.ANSWER_AND_HOLD
-    placed = await world.app.calls.place(ACCOUNT, GUIDE_CALL)
+    placed = await GuideApi(world.app).calls.place(ACCOUNT, GUIDE_CALL)
     await world.settle()
     await world.app.deps.background.drain()
     callee = placed.attempts[0].channel_id

@@ -20,22 +20,23 @@ from byot_core.adapters.memory import MemoryStorage
 from byot_core.domain.execution import Direction
 from byot_core.domain.routing import Rejection, RejectReason, Route
 from byot_core.domain.status import ExecutionStatus
+from byot_core.guide_api import GuideApi
 from tests.support import ACCOUNT, AGENT, IP_TRUNK, OTHER_ACCOUNT, USERPASS_TRUNK, World, body, make_world
 
 
 async def mapped(
     world: World, template: dict[str, object] = USERPASS_TRUNK, number: str = "919876543210"
 ) -> tuple[str, str]:
-    trunk_id = (await world.app.trunks.create(ACCOUNT, template)).trunk.id
-    number_id = (await world.app.numbers.add(ACCOUNT, trunk_id, {"phone_number": number})).id
-    await world.app.inbound.setup(ACCOUNT, {"agent_id": AGENT, "phone_number_id": number_id})
+    trunk_id = (await GuideApi(world.app).trunks.create(ACCOUNT, template)).trunk.id
+    number_id = (await GuideApi(world.app).numbers.add(ACCOUNT, trunk_id, {"phone_number": number})).id
+    await GuideApi(world.app).inbound.setup(ACCOUNT, {"agent_id": AGENT, "phone_number_id": number_id})
     return trunk_id, number_id
 
 
 async def test_add_list_remove(world: World) -> None:
     """A number is added as given, listed with its mapping, and removed with the guide's message."""
-    trunk_id = (await world.app.trunks.create(ACCOUNT, USERPASS_TRUNK)).trunk.id
-    number = await world.app.numbers.add(
+    trunk_id = (await GuideApi(world.app).trunks.create(ACCOUNT, USERPASS_TRUNK)).trunk.id
+    number = await GuideApi(world.app).numbers.add(
         ACCOUNT, trunk_id, {"phone_number": "919876543210", "name": "Mumbai Support Line"}
     )
     assert (number.phone_number, number.trunk_id, number.agent_id, number.deleted) == (
@@ -44,7 +45,7 @@ async def test_add_list_remove(world: World) -> None:
         None,
         False,
     )
-    await world.app.inbound.setup(ACCOUNT, {"agent_id": AGENT, "phone_number_id": number.id})
+    await GuideApi(world.app).inbound.setup(ACCOUNT, {"agent_id": AGENT, "phone_number_id": number.id})
     assert [n.agent_id for n in await world.app.numbers.list(ACCOUNT, trunk_id)] == [AGENT]
     removed = await world.app.numbers.remove(ACCOUNT, trunk_id, number.id)
     assert removed.message == "Phone number removed successfully"
@@ -55,23 +56,23 @@ async def test_add_list_remove(world: World) -> None:
 
 async def test_add_refusals(world: World) -> None:
     """Unknown trunks, DIDs held elsewhere (any spelling, any account) and duplicates are refused."""
-    trunk_id = (await world.app.trunks.create(ACCOUNT, USERPASS_TRUNK)).trunk.id
-    other = (await world.app.trunks.create(OTHER_ACCOUNT, IP_TRUNK)).trunk.id
-    await world.app.numbers.add(ACCOUNT, trunk_id, {"phone_number": "+919876543210"})
+    trunk_id = (await GuideApi(world.app).trunks.create(ACCOUNT, USERPASS_TRUNK)).trunk.id
+    other = (await GuideApi(world.app).trunks.create(OTHER_ACCOUNT, IP_TRUNK)).trunk.id
+    await GuideApi(world.app).numbers.add(ACCOUNT, trunk_id, {"phone_number": "+919876543210"})
     with pytest.raises(PhoneNumberConflict) as caught:
-        await world.app.numbers.add(OTHER_ACCOUNT, other, {"phone_number": "91-98765-43210"})
+        await GuideApi(world.app).numbers.add(OTHER_ACCOUNT, other, {"phone_number": "91-98765-43210"})
     assert caught.value.message == "Phone number already exists on another active trunk"
     with pytest.raises(PhoneNumberOnTrunk):
-        await world.app.numbers.add(ACCOUNT, trunk_id, {"phone_number": "919876543210"})
+        await GuideApi(world.app).numbers.add(ACCOUNT, trunk_id, {"phone_number": "919876543210"})
     with pytest.raises(TrunkNotFound):
-        await world.app.numbers.add(OTHER_ACCOUNT, trunk_id, {"phone_number": "15550001111"})
+        await GuideApi(world.app).numbers.add(OTHER_ACCOUNT, trunk_id, {"phone_number": "15550001111"})
 
 
 async def test_remove_a_number_of_another_trunk_is_not_found(world: World) -> None:
     """A number id that is not on the trunk in the path is 'Phone number doesn't exist.'."""
-    first = (await world.app.trunks.create(ACCOUNT, USERPASS_TRUNK)).trunk.id
-    second = (await world.app.trunks.create(ACCOUNT, IP_TRUNK)).trunk.id
-    number = await world.app.numbers.add(ACCOUNT, first, {"phone_number": "919876543210"})
+    first = (await GuideApi(world.app).trunks.create(ACCOUNT, USERPASS_TRUNK)).trunk.id
+    second = (await GuideApi(world.app).trunks.create(ACCOUNT, IP_TRUNK)).trunk.id
+    number = await GuideApi(world.app).numbers.add(ACCOUNT, first, {"phone_number": "919876543210"})
     with pytest.raises(PhoneNumberNotFound) as caught:
         await world.app.numbers.remove(ACCOUNT, second, number.id)
     assert caught.value.message == "Phone number doesn't exist."
@@ -81,17 +82,17 @@ async def test_setup_messages(world: World) -> None:
     """Inbound setup: the guide's success message, and its two 404 messages for unknown and removed numbers."""
     trunk_id, number_id = await mapped(world)
     with pytest.raises(PhoneNumberNotFound) as unknown:
-        await world.app.inbound.setup(ACCOUNT, {"agent_id": AGENT, "phone_number_id": "01HQNUMBER111222333"})
+        await GuideApi(world.app).inbound.setup(ACCOUNT, {"agent_id": AGENT, "phone_number_id": "01HQNUMBER111222333"})
     assert unknown.value.message == "Phone number doesn't exist."
     world.agents.register(OTHER_ACCOUNT, "agt-other")
     with pytest.raises(PhoneNumberNotFound):
-        await world.app.inbound.setup(OTHER_ACCOUNT, {"agent_id": "agt-other", "phone_number_id": number_id})
+        await GuideApi(world.app).inbound.setup(OTHER_ACCOUNT, {"agent_id": "agt-other", "phone_number_id": number_id})
     await world.app.trunks.delete(ACCOUNT, trunk_id)
     with pytest.raises(PhoneNumberRemoved) as removed:
-        await world.app.inbound.setup(ACCOUNT, {"agent_id": AGENT, "phone_number_id": number_id})
+        await GuideApi(world.app).inbound.setup(ACCOUNT, {"agent_id": AGENT, "phone_number_id": number_id})
     assert removed.value.message == "SIP trunk phone number not found in database"
     with pytest.raises(AgentNotFound):
-        await world.app.inbound.setup(ACCOUNT, {"agent_id": "agt-other", "phone_number_id": number_id})
+        await GuideApi(world.app).inbound.setup(ACCOUNT, {"agent_id": "agt-other", "phone_number_id": number_id})
 
 
 async def test_setup_sets_ulaw_and_moves_the_mapping(world: World) -> None:
@@ -101,7 +102,7 @@ async def test_setup_sets_ulaw_and_moves_the_mapping(world: World) -> None:
     assert agent is not None
     assert agent.audio_format == "ulaw"
     world.agents.register(ACCOUNT, "agt-2")
-    message = await world.app.inbound.setup(ACCOUNT, {"agent_id": "agt-2", "phone_number_id": number_id})
+    message = await GuideApi(world.app).inbound.setup(ACCOUNT, {"agent_id": "agt-2", "phone_number_id": number_id})
     assert message.message == "SIP trunk number successfully mapped to agent"
     assert [n.agent_id for n in await world.app.numbers.list(ACCOUNT, trunk_id)] == ["agt-2"]
 
@@ -110,8 +111,8 @@ async def test_unlink(world: World) -> None:
     """Unlink clears the mapping and keeps the number; the wrong agent is refused."""
     trunk_id, number_id = await mapped(world)
     with pytest.raises(NotMappedToAgent):
-        await world.app.inbound.unlink(ACCOUNT, {"agent_id": "agt-nobody", "phone_number_id": number_id})
-    await world.app.inbound.unlink(ACCOUNT, {"agent_id": AGENT, "phone_number_id": number_id})
+        await GuideApi(world.app).inbound.unlink(ACCOUNT, {"agent_id": "agt-nobody", "phone_number_id": number_id})
+    await GuideApi(world.app).inbound.unlink(ACCOUNT, {"agent_id": AGENT, "phone_number_id": number_id})
     assert [(n.id, n.agent_id) for n in await world.app.numbers.list(ACCOUNT, trunk_id)] == [(number_id, None)]
 
 
@@ -160,12 +161,12 @@ async def test_explain_finds_a_number_from_any_spelling_of_it() -> None:
 async def test_refusals_hang_up_with_the_decisions_cause(world: World) -> None:
     """Unknown, unmapped, inactive-trunk, inbound-disabled and wrong-source calls are refused with their causes."""
     ip_trunk, _ = await mapped(world, IP_TRUNK, "15550001001")
-    disabled = (await world.app.trunks.create(ACCOUNT, body(USERPASS_TRUNK, inbound_enabled=False))).trunk.id
-    await world.app.numbers.add(ACCOUNT, disabled, {"phone_number": "15550001002"})
-    unmapped = (await world.app.trunks.create(ACCOUNT, body(USERPASS_TRUNK, name="Unmapped"))).trunk.id
-    await world.app.numbers.add(ACCOUNT, unmapped, {"phone_number": "15550001003"})
+    disabled = (await GuideApi(world.app).trunks.create(ACCOUNT, body(USERPASS_TRUNK, inbound_enabled=False))).trunk.id
+    await GuideApi(world.app).numbers.add(ACCOUNT, disabled, {"phone_number": "15550001002"})
+    unmapped = (await GuideApi(world.app).trunks.create(ACCOUNT, body(USERPASS_TRUNK, name="Unmapped"))).trunk.id
+    await GuideApi(world.app).numbers.add(ACCOUNT, unmapped, {"phone_number": "15550001003"})
     inactive, _ = await mapped(world, body(USERPASS_TRUNK, name="Inactive"), "15550001004")
-    await world.app.trunks.update(ACCOUNT, inactive, {"is_active": False})
+    await GuideApi(world.app).trunks.update(ACCOUNT, inactive, {"is_active": False})
     cases = {
         ("+15550009999", None): RejectReason.UNKNOWN_NUMBER,
         ("+15550001001", "192.0.2.1"): RejectReason.SOURCE_NOT_ALLOWED,
@@ -203,11 +204,11 @@ async def test_failing_handler_hangs_up(world: World) -> None:
 async def test_a_trunks_default_agent_answers_its_numbers_without_an_agent(world: World) -> None:
     """An unmapped number goes to the trunk's default agent (explain says so); a mapped one keeps its own agent."""
     world.agents.register(ACCOUNT, "agt-reception", telephony_provider="sip-trunk")
-    trunk = await world.app.trunks.create(ACCOUNT, body(IP_TRUNK, default_inbound_agent_id="agt-reception"))
+    trunk = await GuideApi(world.app).trunks.create(ACCOUNT, body(IP_TRUNK, default_inbound_agent_id="agt-reception"))
     assert trunk.trunk.default_inbound_agent_id == "agt-reception"
-    await world.app.numbers.add(ACCOUNT, trunk.trunk.id, {"phone_number": "+919876543210"})
-    mapped_number = await world.app.numbers.add(ACCOUNT, trunk.trunk.id, {"phone_number": "+919876543211"})
-    await world.app.inbound.setup(ACCOUNT, {"agent_id": AGENT, "phone_number_id": mapped_number.id})
+    await GuideApi(world.app).numbers.add(ACCOUNT, trunk.trunk.id, {"phone_number": "+919876543210"})
+    mapped_number = await GuideApi(world.app).numbers.add(ACCOUNT, trunk.trunk.id, {"phone_number": "+919876543211"})
+    await GuideApi(world.app).inbound.setup(ACCOUNT, {"agent_id": AGENT, "phone_number_id": mapped_number.id})
 
     decision = await world.app.inbound.explain("+919876543210", "15.207.90.192")
     assert isinstance(decision, Route)
@@ -222,7 +223,7 @@ async def test_a_trunks_default_agent_answers_its_numbers_without_an_agent(world
     await world.settle()
     assert [o.agent_id for o in world.handler.offers] == ["agt-reception"]
 
-    await world.app.trunks.update(ACCOUNT, trunk.trunk.id, {"default_inbound_agent_id": None})
+    await GuideApi(world.app).trunks.update(ACCOUNT, trunk.trunk.id, {"default_inbound_agent_id": None})
     cleared = await world.app.inbound.explain("+919876543210", "15.207.90.192")
     assert isinstance(cleared, Rejection)
     assert cleared.reason is RejectReason.NUMBER_NOT_MAPPED
@@ -233,11 +234,11 @@ async def test_a_default_agent_must_exist_in_the_account(world: World) -> None:
     """Like a mapping's agent: an agent of another account, or none, is not found; nothing is stored."""
     world.agents.register(OTHER_ACCOUNT, "agt-elsewhere", telephony_provider="sip-trunk")
     with pytest.raises(AgentNotFound):
-        await world.app.trunks.create(ACCOUNT, body(IP_TRUNK, default_inbound_agent_id="agt-elsewhere"))
+        await GuideApi(world.app).trunks.create(ACCOUNT, body(IP_TRUNK, default_inbound_agent_id="agt-elsewhere"))
     assert list(await world.app.trunks.list(ACCOUNT)) == []
-    trunk = await world.app.trunks.create(ACCOUNT, IP_TRUNK)
+    trunk = await GuideApi(world.app).trunks.create(ACCOUNT, IP_TRUNK)
     with pytest.raises(AgentNotFound):
-        await world.app.trunks.update(ACCOUNT, trunk.trunk.id, {"default_inbound_agent_id": "agt-nobody"})
+        await GuideApi(world.app).trunks.update(ACCOUNT, trunk.trunk.id, {"default_inbound_agent_id": "agt-nobody"})
     assert (await world.app.trunks.get(ACCOUNT, trunk.trunk.id)).trunk.default_inbound_agent_id is None
 
 

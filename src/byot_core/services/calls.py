@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import attrs
@@ -36,7 +36,6 @@ from byot_core.domain.pacing import MAX_PACING_WAIT
 from byot_core.domain.status import ExecutionStatus
 from byot_core.domain.telephony import AnsweredOutboundCall, ChannelNow, OriginateRequest
 from byot_core.domain.trunk import Trunk
-from byot_core.guide import read_call
 from byot_core.ports.storage import UnitOfWork
 from byot_core.services.deps import Dependencies
 
@@ -51,26 +50,23 @@ class CallService:
 
     deps: Dependencies
 
-    async def place(self, account_id: str, call: CallRequest | Mapping[str, object]) -> Execution:
+    async def place(self, account_id: str, call: CallRequest) -> Execution:
         """Place an outbound call from a DID on one of the account's active trunks.
 
-        ``call`` is a :class:`CallRequest` or the guide's body (read by :func:`byot_core.guide.read_call`).
+        ``call`` is checked here (the guide's body is read into one by :func:`byot_core.guide.read_call`).
         Checks, in order: the request; the agent exists in the account (``AgentNotFound``) and uses ``sip-trunk``;
         ``from_number`` is a live, active number on an active trunk of the account (``CallRefused``); the balance
         (an execution in ``balance-low`` is recorded and returned, nothing is dialled). Then the first gateway of the
         plan is dialled; the returned execution is ``initiated`` (or already ``failed`` if no gateway was reachable).
         """
-        if isinstance(call, CallRequest):
-            request = call_request(
-                call.agent_id,
-                call.recipient_number,
-                call.from_number,
-                recipient_name=call.recipient_name,
-                default_region=self.deps.default_region,
-                ring_timeout_seconds=call.ring_timeout_seconds,
-            )
-        else:
-            request = read_call(call, self.deps.default_region)
+        request = call_request(
+            call.agent_id,
+            call.recipient_number,
+            call.from_number,
+            recipient_name=call.recipient_name,
+            default_region=self.deps.default_region,
+            ring_timeout_seconds=call.ring_timeout_seconds,
+        )
         agent = await self.deps.agents.get(account_id, request.agent_id)
         if agent is None:
             raise AgentNotFound()

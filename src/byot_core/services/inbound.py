@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 
 import attrs
 
@@ -31,7 +31,6 @@ from byot_core.domain.routing import (
 )
 from byot_core.domain.status import ExecutionStatus
 from byot_core.domain.telephony import InboundOffer
-from byot_core.guide import read_mapping
 from byot_core.ports.storage import UnitOfWork
 from byot_core.services.calls import CallService
 from byot_core.services.deps import Dependencies
@@ -43,10 +42,9 @@ __all__ = ["InboundService"]
 log = logging.getLogger(__name__)
 
 
-def _mapping(mapping: MappingRequest | Mapping[str, object]) -> MappingRequest:
-    if isinstance(mapping, MappingRequest):
-        return mapping_request(mapping.agent_id, mapping.phone_number_id)
-    return read_mapping(mapping)
+def _mapping(mapping: MappingRequest) -> MappingRequest:
+    """The mapping checked here (a typed request is never trusted)."""
+    return mapping_request(mapping.agent_id, mapping.phone_number_id)
 
 
 @attrs.frozen
@@ -68,12 +66,12 @@ class InboundService:
             raise PhoneNumberRemoved()
         return number
 
-    async def setup(self, account_id: str, mapping: MappingRequest | Mapping[str, object]) -> Message:
+    async def setup(self, account_id: str, mapping: MappingRequest) -> Message:
         """Map a number to an agent (moving it from any previous agent) and set the agent's audio to ulaw.
 
         Raises ``ValidationFailed``, ``AgentNotFound``, ``PhoneNumberNotFound`` ("Phone number doesn't exist.") or
-        ``PhoneNumberRemoved`` ("SIP trunk phone number not found in database"). ``mapping`` is a
-        :class:`MappingRequest` or the guide's body.
+        ``PhoneNumberRemoved`` ("SIP trunk phone number not found in database"). The guide's body is read into a
+        :class:`MappingRequest` by :func:`byot_core.guide.read_mapping`.
         """
         request = _mapping(mapping)
         if await self.deps.agents.get(account_id, request.agent_id) is None:
@@ -94,7 +92,7 @@ class InboundService:
         await in_transaction(self.deps.storage, store)
         return Message("SIP trunk number successfully mapped to agent")
 
-    async def unlink(self, account_id: str, mapping: MappingRequest | Mapping[str, object]) -> Message:
+    async def unlink(self, account_id: str, mapping: MappingRequest) -> Message:
         """Remove a number's agent mapping, keeping the number on its trunk.
 
         Raises as :meth:`setup`, and ``NotMappedToAgent`` when the number is not mapped to that agent.

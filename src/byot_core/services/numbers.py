@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import attrs
 
@@ -24,11 +24,11 @@ class NumberService:
 
     deps: Dependencies
 
-    async def add(self, account_id: str, trunk_id: str, request: NumberDraft | Mapping[str, object]) -> PhoneNumber:
+    async def add(self, account_id: str, trunk_id: str, request: NumberDraft) -> PhoneNumber:
         """Add a DID to a trunk.
 
-        ``request`` is a :class:`NumberDraft` (its canonical key is worked out again here), or the guide's body (read
-        by :func:`byot_core.guide.read_number`). Raises ``ValidationFailed``, ``TrunkNotFound``,
+        ``request``'s canonical key is worked out again here (the guide's body is read into a draft by
+        :func:`byot_core.guide.read_number`). Raises ``ValidationFailed``, ``TrunkNotFound``,
         ``PhoneNumberConflict`` (held by another active trunk) or ``PhoneNumberOnTrunk``.
         """
         draft = revalidated(request, self.deps.default_region)

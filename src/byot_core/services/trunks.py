@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Sequence
 
 import attrs
 
@@ -15,7 +15,6 @@ from byot_core.domain.trunk import SyncState, Trunk
 from byot_core.domain.trunk_checks import check_changes, check_draft
 from byot_core.domain.trunk_draft import TrunkChanges, TrunkDraft
 from byot_core.domain.trunk_rules import apply_changes, build_trunk
-from byot_core.guide import read_number, read_trunk_create, read_trunk_update
 from byot_core.ports.storage import TrunkSummary, UnitOfWork
 from byot_core.services.deps import Dependencies
 from byot_core.services.sync import TelephonySync
@@ -44,10 +43,8 @@ def new_number(deps: Dependencies, account_id: str, trunk_id: str, draft: Number
     )
 
 
-def revalidated(request: NumberDraft | Mapping[str, object], default_region: str | None) -> NumberDraft:
-    """A number draft checked here, whether typed (its key recomputed, never trusted) or the guide's JSON."""
-    if not isinstance(request, NumberDraft):
-        return read_number(request, default_region)
+def revalidated(request: NumberDraft, default_region: str | None) -> NumberDraft:
+    """A number draft checked here: its key recomputed, never trusted."""
     return number_draft(
         request.phone_number,
         name=request.name,
@@ -79,20 +76,17 @@ class TrunkService:
     def _seal(self, secret: Secret | None) -> SealedSecret | None:
         return self.deps.secrets.seal(secret) if secret is not None else None
 
-    async def create(self, account_id: str, request: TrunkDraft | Mapping[str, object]) -> TrunkDetails:
+    async def create(self, account_id: str, request: TrunkDraft) -> TrunkDetails:
         """Create a trunk (and any ``phone_numbers`` given with it) and configure it in telephony.
 
-        ``request`` is a :class:`TrunkDraft`, or the guide's create body (read by
-        :func:`byot_core.guide.read_trunk_create`). Raises ``ValidationFailed`` with the guide's messages,
+        The draft is checked here (the guide's JSON is read into one by :func:`byot_core.guide.read_trunk_create`,
+        or :class:`byot_core.guide_api.GuideApi`). Raises ``ValidationFailed`` with the guide's messages,
         ``TrunkNameConflict``, ``PhoneNumberConflict``. If telephony is unreachable the trunk is still created, with
         ``sync_state`` FAILED.
         """
-        if isinstance(request, TrunkDraft):
-            check_draft(request)
-            drafts = tuple(revalidated(number, self.deps.default_region) for number in request.phone_numbers)
-            draft = attrs.evolve(request, phone_numbers=drafts)
-        else:
-            draft = read_trunk_create(request, self.deps.default_region)
+        check_draft(request)
+        drafts = tuple(revalidated(number, self.deps.default_region) for number in request.phone_numbers)
+        draft = attrs.evolve(request, phone_numbers=drafts)
         trunk = build_trunk(
             draft,
             trunk_id=self.deps.ids.new_id(),
@@ -141,13 +135,13 @@ class TrunkService:
         self,
         account_id: str,
         trunk_id: str,
-        request: TrunkChanges | Mapping[str, object],
+        request: TrunkChanges,
         *,
         if_revision: int | Collection[int] | None = None,
     ) -> TrunkDetails:
         """Partially update a trunk (gateways and identifiers replaced whole) and bring telephony in step.
 
-        ``request`` is a :class:`TrunkChanges`, or the guide's update body (read by
+        ``request`` says what changes (the guide's update body is read into one by
         :func:`byot_core.guide.read_trunk_update`, which tells a field sent as ``null`` from one not sent).
         Deactivating removes the trunk's telephony configuration; reactivating is refused with
         ``PhoneNumberConflict`` naming the number when one of its DIDs now lives on another active trunk.
@@ -157,11 +151,8 @@ class TrunkService:
         that revision (``TrunkVersionMismatch`` otherwise): a client that read revision 4 cannot undo unseen a change
         made since. A collection of revisions accepts any of them.
         """
-        if isinstance(request, TrunkChanges):
-            check_changes(request)
-            changes = request
-        else:
-            changes = read_trunk_update(request)
+        check_changes(request)
+        changes = request
         sealed = None if not isinstance(changes.auth_password, Secret) else self._seal(changes.auth_password)
         if isinstance(changes.default_inbound_agent_id, str):
             await self._check_agent(account_id, changes.default_inbound_agent_id)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 import attrs
@@ -42,8 +42,8 @@ from byot_core.domain.errors import (
 )
 from byot_core.domain.media import check_media_url
 from byot_core.domain.missing import MISSING
-from byot_core.guide import read_call, read_mapping, read_number, read_trunk_create, read_trunk_update
 from byot_core.guide.fields import FieldReader, as_mapping
+from byot_core.guide_api import GuideApi
 from byot_core.services.app import Byot
 from byot_core.services.views import TrunkDetails
 from byot_core.web import error_json, http_status
@@ -138,6 +138,7 @@ def create_app(
     Its routes are the table of operations (:data:`~byot_core.adapters.http.operations.OPERATIONS`), plus
     ``/openapi.json``; ``api_page`` adds the interactive API page at ``/docs`` (needs the ``server`` extra).
     """
+    guide = GuideApi(byot)  # each body is read once, there, into the use case's typed request
 
     async def body(request: Request) -> object:
         return await read_json(request, max_body_bytes)
@@ -171,10 +172,7 @@ def create_app(
         return JSONResponse(trunk_json(details), status, headers={"ETag": trunk_etag(details.trunk)})
 
     async def create_trunk(request: Request, account: str) -> Response:
-        payload = await body(request)
-        # The use case reads the guide's body itself; a draft read here would be checked a second time there.
-        request_body = payload if isinstance(payload, Mapping) else read_trunk_create(payload, byot.deps.default_region)
-        return trunk_response(await byot.trunks.create(account, request_body), 201)
+        return trunk_response(await guide.trunks.create(account, await body(request)), 201)
 
     async def list_trunks(request: Request, account: str) -> Response:
         raw = request.query_params.get("is_active")
@@ -189,16 +187,15 @@ def create_app(
         return trunk_response(await byot.trunks.get(account, path(request, "trunk_id")))
 
     async def update_trunk(request: Request, account: str) -> Response:
-        trunk_id, changes = path(request, "trunk_id"), read_trunk_update(await body(request))
-        return trunk_response(await byot.trunks.update(account, trunk_id, changes, if_revision=if_match(request)))
+        trunk_id, changes = path(request, "trunk_id"), await body(request)
+        return trunk_response(await guide.trunks.update(account, trunk_id, changes, if_revision=if_match(request)))
 
     async def delete_trunk(request: Request, account: str) -> Response:
         result = await byot.trunks.delete(account, path(request, "trunk_id"), if_revision=if_match(request))
         return JSONResponse({"message": result.message})
 
     async def add_number(request: Request, account: str) -> Response:
-        draft = read_number(await body(request), byot.deps.default_region)
-        number = await byot.numbers.add(account, path(request, "trunk_id"), draft)
+        number = await guide.numbers.add(account, path(request, "trunk_id"), await body(request))
         return JSONResponse(number_json(number), 201)
 
     async def list_numbers(request: Request, account: str) -> Response:
@@ -210,19 +207,17 @@ def create_app(
         return JSONResponse({"message": result.message})
 
     async def inbound_setup(request: Request, account: str) -> Response:
-        mapping = read_mapping(await body(request))
-        return JSONResponse({"message": (await byot.inbound.setup(account, mapping)).message})
+        return JSONResponse({"message": (await guide.inbound.setup(account, await body(request))).message})
 
     async def inbound_unlink(request: Request, account: str) -> Response:
-        mapping = read_mapping(await body(request))
-        return JSONResponse({"message": (await byot.inbound.unlink(account, mapping)).message})
+        return JSONResponse({"message": (await guide.inbound.unlink(account, await body(request))).message})
 
     async def explain_inbound(request: Request, account: str) -> Response:
         called, source = explain_query(request.query_params)
         return JSONResponse(decision_json(await byot.inbound.explain_for(account, called, source)))
 
     async def place_call(request: Request, account: str) -> Response:
-        execution = await byot.calls.place(account, read_call(await body(request), byot.deps.default_region))
+        execution = await guide.calls.place(account, await body(request))
         return JSONResponse({"message": "done", "status": execution.status.value, "execution_id": execution.id})
 
     async def get_execution(request: Request, account: str) -> Response:
