@@ -17,7 +17,6 @@ from byot_core.domain import call_flow
 from byot_core.domain.agent import SIP_TRUNK_PROVIDER
 from byot_core.domain.call_flow import Dial, ExecutionEvent, FailoverPlan, HandOver, HangUp
 from byot_core.domain.call_request import CallRequest, call_request
-from byot_core.domain.causes import Q850
 from byot_core.domain.dialplan import dialled_number, order_gateways, prefer_reachable
 from byot_core.domain.errors import (
     AgentNotFound,
@@ -25,18 +24,17 @@ from byot_core.domain.errors import (
     CallsPaced,
     ChannelsFull,
     ExecutionNotFound,
-    MediaUnavailable,
     TelephonyUnavailable,
 )
-from byot_core.domain.events import AgentMediaFailed, CallEnded
+from byot_core.domain.events import CallEnded
 from byot_core.domain.execution import Direction, Execution
-from byot_core.domain.media import MediaCall
 from byot_core.domain.numbers import canonical_key, e164
 from byot_core.domain.pacing import MAX_PACING_WAIT
 from byot_core.domain.status import ExecutionStatus
-from byot_core.domain.telephony import AnsweredOutboundCall, ChannelNow, OriginateRequest
+from byot_core.domain.telephony import ChannelNow, OriginateRequest
 from byot_core.domain.trunk import Trunk
 from byot_core.ports.storage import UnitOfWork
+from byot_core.services import handover
 from byot_core.services.deps import Dependencies
 
 __all__ = ["CallService"]
@@ -163,7 +161,7 @@ class CallService:
                     name = f"media-{action.channel_id}"
                     self.deps.background.spawn(self._connect_and_hand_over(execution, action.channel_id), name)
                 else:
-                    await self._hand_over(execution, action.channel_id)
+                    await handover.hand_over(self.deps, execution, action.channel_id)
             elif isinstance(action, HangUp):
                 await self._hang_up_quietly(action.channel_id, action.q850_cause)
 
@@ -283,50 +281,8 @@ class CallService:
         Returns whether the call may go on. When the agent's media cannot be connected, the execution ends
         ``failed`` with a reason naming the agent connection and the channel is hung up (cause 41).
         """
-        media, plan = self.deps.media, self.deps.media_plan
-        if media is None or plan is None:
-            return True
-        call = MediaCall(
-            channel_id=channel_id,
-            execution_id=execution.id,
-            account_id=execution.account_id,
-            agent_id=execution.agent_id,
-            direction=execution.direction.value,
-            from_number=execution.from_number,
-            to_number=execution.to_number,
-            trunk_id=execution.trunk_id,
-        )
-        agent = await self.deps.agents.get(execution.account_id, execution.agent_id)
-        target = plan.target(call, agent.media_url if agent is not None else None)
-        try:
-            await media.connect_media(call, target, within=plan.answer_within)
-        except (MediaUnavailable, TelephonyUnavailable) as error:
-            log.warning("call %s: agent %s media not connected: %s", channel_id, execution.agent_id, error.message)
-            await self.handle_event(AgentMediaFailed(channel_id, error.message))
-            return False
-        return True
+        return await handover.connect_media(self.deps, execution, channel_id, self.handle_event)
 
     async def _connect_and_hand_over(self, execution: Execution, channel_id: str) -> None:
         if await self.connect_media(execution, channel_id):
-            await self._hand_over(execution, channel_id)
-
-    async def _hand_over(self, execution: Execution, channel_id: str) -> None:
-        """Give an answered outbound call to the outbound handler; a handler that fails ends the call (cause 41)."""
-        handler = self.deps.outbound_handler
-        if handler is None:
-            return
-        call = AnsweredOutboundCall(
-            channel_id=channel_id,
-            execution_id=execution.id,
-            account_id=execution.account_id,
-            agent_id=execution.agent_id,
-            from_number=execution.from_number,
-            to_number=execution.to_number,
-            trunk_id=execution.trunk_id,
-            gateway_id=execution.attempts[-1].gateway_id,
-        )
-        try:
-            await handler.on_outbound_answered(call)
-        except Exception:  # the embedder's handler may fail in any way; the callee must not be left in silence
-            log.exception("outbound call %s could not be handed to agent %s", channel_id, execution.agent_id)
-            await self.deps.telephony.hang_up(channel_id, Q850.NORMAL_TEMPORARY_FAILURE)
+            await handover.hand_over(self.deps, execution, channel_id)

@@ -2,11 +2,8 @@
 
 For each call, on the node that holds its channel:
 
-1. ``twilio`` protocol: connect to the agent first (a refusal leaves nothing to undo), then create a media channel
-   in server mode (``externalMedia``, ``connection_type=server``) and connect to its WebSocket; ``asterisk``
-   protocol: make sure the agent's ``websocket_client`` object exists on the node, then create a media channel in
-   client mode with who the call is in ``v()`` (on every call: ``v()`` parameters stick to the shared object), and
-   Asterisk connects to the agent itself;
+1. open a media channel (:mod:`.media_open`): ``twilio`` protocol, the agent first, then a media channel in server
+   mode and its WebSocket; ``asterisk`` protocol, a media channel in client mode that Asterisk connects to the agent;
 2. wait for the media channel's ``StasisStart`` (it comes only once its WebSocket is up; in client mode a refused
    agent shows only as the channel destroyed, cause 3);
 3. create a mixing bridge and add the caller and the media channel to it.
@@ -24,24 +21,22 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Callable
-from urllib.parse import quote
 
 import aiohttp
 
 from byot_core.adapters.asterisk.ari import AriClient, AriRequestFailed
 from byot_core.adapters.asterisk.bridges import BRIDGE_GRACE, BRIDGE_PREFIX, sweep_bridges
 from byot_core.adapters.asterisk.calls import AriCalls
+from byot_core.adapters.asterisk.media_open import AgentClients, open_twilio
 from byot_core.adapters.asterisk.media_session import (
     CLIENT_PREFIX,
     MediaSession,
     agent_name,
     media_stats,
-    v_option,
     websocket_client_id,
     why,
 )
-from byot_core.adapters.asterisk.relay import Ending, TwilioRelay
-from byot_core.adapters.media.twilio import TwilioStream
+from byot_core.adapters.asterisk.relay import Ending
 from byot_core.domain.causes import Q850
 from byot_core.domain.errors import MediaUnavailable, TelephonyUnavailable
 from byot_core.domain.events import AgentDisconnected, AgentMediaFailed, CallEvent, MediaEnded
@@ -63,7 +58,7 @@ class AriMedia:
         self._by_caller: dict[str, MediaSession] = {}
         self._by_media: dict[str, MediaSession] = {}
         self._started: dict[str, asyncio.Future[bool]] = {}
-        self._clients_pushed: set[tuple[str, str, str]] = set()
+        self._clients = AgentClients()
         self._session: aiohttp.ClientSession | None = None
         self._tasks = Background("calls' media")
 
@@ -138,7 +133,7 @@ class AriMedia:
 
         Objects pushed before a restart are gone; bridges of a process that died mid-call are swept (:meth:`sweep`).
         """
-        self._clients_pushed = {k for k in self._clients_pushed if k[0] != client.node}
+        self._clients.forget(client.node)
         self._tasks.spawn(self._sweep_quietly(client), f"media-sweep-{client.node}")
 
     async def _sweep_quietly(self, client: AriClient) -> None:
@@ -189,73 +184,12 @@ class AriMedia:
             session.task = self._tasks.spawn(self._relay(session), f"relay-{call.channel_id}")
 
     async def _connect_twilio(self, session: MediaSession) -> None:
-        name = agent_name(session.target.url)
-        try:
-            agent = await self._http().ws_connect(session.target.url, heartbeat=20.0, max_msg_size=1 << 20)
-        except aiohttp.WSServerHandshakeError as error:
-            raise MediaUnavailable(f"agent media at {name} refused the connection (HTTP {error.status})") from error
-        except (aiohttp.ClientError, OSError) as error:
-            raise MediaUnavailable(f"agent media at {name} unreachable ({why(error)})") from error
-        try:
-            answer = await session.client.request(
-                "POST",
-                "/channels/externalMedia",
-                params={
-                    "app": session.client.app,
-                    "transport": "websocket",
-                    "encapsulation": "none",
-                    "format": "ulaw",
-                    "connection_type": "server",
-                    "channelId": session.media_channel,
-                },
-            )
-            connection = str(((answer or {}).get("channelvars") or {}).get("MEDIA_WEBSOCKET_CONNECTION_ID", ""))
-            if not connection:
-                raise MediaUnavailable("Asterisk gave the media channel no WebSocket connection id")
-            url = session.client.base.replace("http", "ws", 1).removesuffix("/ari") + f"/media/{quote(connection)}"
-            asterisk = await self._http().ws_connect(url, protocols=("media",), max_msg_size=0)
-        except BaseException:
-            await agent.close()
-            raise
-        stream = TwilioStream(session.call, f"MZ{uuid.uuid4().hex}")
-        session.relay = TwilioRelay(stream, asterisk, agent, agent_name=name)
+        await open_twilio(session, self._http())
         await self._wait_started(session)
 
     async def _connect_asterisk(self, session: MediaSession) -> None:
-        client, url = session.client, session.target.url
-        object_id = websocket_client_id(url)
-        key = (client.node, object_id, url)
-        params = {
-            "app": client.app,
-            "transport": "websocket",
-            "encapsulation": "none",
-            "format": "ulaw",
-            "connection_type": "client",
-            "external_host": object_id,
-            "transport_data": v_option(session.call.parameters()),
-            "channelId": session.media_channel,
-        }
-        for attempt in range(2):
-            if key not in self._clients_pushed:
-                await self._push_client(client, object_id, url)
-                self._clients_pushed.add(key)
-            try:
-                await client.request("POST", "/channels/externalMedia", params=params)
-                break
-            except AriRequestFailed as error:
-                # 400 for an unknown object: the node restarted since the push, and its reconnection is not in yet.
-                if error.status != 400 or attempt:
-                    raise
-                self._clients_pushed.discard(key)
+        await self._clients.open(session)
         await self._wait_started(session)
-
-    @staticmethod
-    async def _push_client(client: AriClient, object_id: str, url: str) -> None:
-        """Create (or bring in step) the agent's ``websocket_client`` object on the node."""
-        fields = {"type": "websocket_client", "connection_type": "per_call_config", "uri": url, "protocols": "media"}
-        body = {"fields": [{"attribute": k, "value": v} for k, v in fields.items()]}
-        path = f"/asterisk/config/dynamic/res_websocket_client/websocket_client/{AriClient.quoted(object_id)}"
-        await client.request("PUT", path, body=body)
 
     async def _wait_started(self, session: MediaSession) -> None:
         if not await self._started[session.media_channel]:
