@@ -10,6 +10,7 @@ the customer's gateways with failover, and keep the media layer configured to ma
 """
 
 from byot_core.composition import build
+from byot_core.domain.call_control import CallNotInProgress
 from byot_core.domain.errors import (
     AgentNotFound,
     ByotError,
@@ -41,6 +42,7 @@ __all__ = [
     "AgentNotFound",
     "Byot",
     "ByotError",
+    "CallNotInProgress",
     "CallRefused",
     "CallsPaced",
     "CapacityExceeded",

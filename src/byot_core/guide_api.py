@@ -22,7 +22,7 @@ import attrs
 
 from byot_core.domain.execution import Execution
 from byot_core.domain.phone_number import PhoneNumber
-from byot_core.guide import read_call, read_mapping, read_number, read_trunk_create, read_trunk_update
+from byot_core.guide import read_call, read_dtmf, read_mapping, read_number, read_trunk_create, read_trunk_update
 from byot_core.services.app import Byot
 from byot_core.services.views import Message, TrunkDetails
 
@@ -76,6 +76,15 @@ class _Calls:
 
 
 @attrs.frozen
+class _Control:
+    app: Byot
+
+    async def send_dtmf(self, account_id: str, execution_id: str, body: object) -> Execution:
+        """:meth:`CallControl.send_dtmf <byot_core.services.control.CallControl.send_dtmf>` with ``{"digits": …}``."""
+        return await self.app.control.send_dtmf(account_id, execution_id, read_dtmf(body))
+
+
+@attrs.frozen
 class GuideApi:
     """The application's use cases that take a request, with the guide's JSON bodies in place of typed requests.
 
@@ -104,3 +113,8 @@ class GuideApi:
     def calls(self) -> _Calls:
         """``place`` with the guide's ``/call`` body."""
         return _Calls(self.app)
+
+    @property
+    def control(self) -> _Control:
+        """``send_dtmf`` with a ``{"digits": …}`` body (beyond the guide)."""
+        return _Control(self.app)

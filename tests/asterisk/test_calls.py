@@ -100,7 +100,7 @@ async def test_hanging_up_an_answered_call_completes_it(world: AsteriskWorld) ->
     await eventually(in_progress)
     assert [c.execution_id for c in world.outbound.calls] == [placed.id]
     assert world.outbound.calls[0].channel_id in world.nodes[0].channels  # the live channel, for the agent runtime
-    await world.app.calls.hang_up(ACCOUNT, placed.id)
+    await world.app.control.hang_up(ACCOUNT, placed.id)
     execution = await finished(world, placed.id)
     assert execution.status is ExecutionStatus.COMPLETED
     assert execution.attempts[0].q850_cause == 16

@@ -148,7 +148,7 @@ async def test_duplicate_and_late_events_change_nothing(world: World) -> None:
     assert (await world.app.calls.get(ACCOUNT, placed.id)).status is ExecutionStatus.IN_PROGRESS
     await world.app.events.handle(CallRinging(channel))
     assert (await world.app.calls.get(ACCOUNT, placed.id)).status is ExecutionStatus.IN_PROGRESS
-    await world.app.calls.hang_up(ACCOUNT, placed.id)
+    await world.app.control.hang_up(ACCOUNT, placed.id)
     await world.settle()
     done = await world.app.calls.get(ACCOUNT, placed.id)
     assert done.status is ExecutionStatus.COMPLETED

@@ -87,6 +87,8 @@ class FakeTelephony:
         self.placed: list[PlacedCall] = []
         self.answered: list[str] = []
         self.hangups: dict[str, int] = {}
+        #: The DTMF each live channel's far end was sent, in order.
+        self.dtmf: dict[str, str] = {}
         self.unreachable: set[tuple[str, str]] = set()
         self.media_refused: str | None = None
         self.media: dict[str, tuple[MediaCall, MediaTarget]] = {}
@@ -213,6 +215,13 @@ class FakeTelephony:
             self._end(channel_id)
             self._emit(CallEnded(channel_id, q850_cause, None, None))
             self._media_ended(channel_id, "caller-left")
+
+    async def send_dtmf(self, channel_id: str, digits: str) -> None:
+        """Send keys to an answered channel's far end (recorded in :attr:`dtmf`)."""
+        self._check_up()
+        if channel_id not in self._answered_live:
+            raise TelephonyUnavailable(f"channel {channel_id} is not answered")
+        self.dtmf[channel_id] = self.dtmf.get(channel_id, "") + digits
 
     async def follow(self, channel_id: str) -> ChannelNow:
         """What a live channel does now (answered, or still starting), or GONE once it ended."""

@@ -1,13 +1,14 @@
-"""The guide's ``POST /call`` body and the inbound setup and unlink bodies, read into typed requests."""
+"""The guide's ``POST /call`` body, the inbound setup and unlink bodies, and the DTMF body, read into typed requests."""
 
 from __future__ import annotations
 
+from byot_core.domain.call_control import MSG_DTMF, dtmf_digits
 from byot_core.domain.call_request import RING_TIMEOUT_BOUNDS, CallRequest, MappingRequest, id_problem, number_key
 from byot_core.domain.config_safety import text_problem
 from byot_core.domain.errors import Problem, ValidationFailed
 from byot_core.guide.fields import FieldReader, as_mapping
 
-__all__ = ["read_call", "read_mapping"]
+__all__ = ["read_call", "read_dtmf", "read_mapping"]
 
 # ring_timeout_seconds is beyond the guide: optional, so the guide's bodies read as before.
 _CALL_FIELDS = frozenset({"agent_id", "recipient", "from_number", "ring_timeout_seconds"})
@@ -87,3 +88,21 @@ def read_mapping(payload: object) -> MappingRequest:
     if problems or agent_id is None or number_id is None:
         raise ValidationFailed(problems)
     return MappingRequest(agent_id=agent_id, phone_number_id=number_id)
+
+
+def read_dtmf(payload: object) -> str:
+    """A DTMF body (``{"digits": "123#"}``, beyond the guide) as checked digits."""
+    problems: list[Problem] = []
+    fields = FieldReader(as_mapping(payload), "", problems)
+    digits = fields.text("digits", nullable=False)
+    if isinstance(digits, str):
+        try:
+            dtmf_digits(digits)
+        except ValidationFailed as refused:
+            problems.extend(refused.problems)
+    elif not any(p.path == "digits" for p in problems):
+        fields.fail("digits", "invalid_digits", MSG_DTMF)
+    fields.refuse_unknown(frozenset({"digits"}))
+    if problems or not isinstance(digits, str):
+        raise ValidationFailed(problems)
+    return digits

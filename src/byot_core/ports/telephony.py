@@ -47,6 +47,9 @@ class Telephony(Protocol):
     async def hang_up(self, channel_id: str, q850_cause: int = Q850.NORMAL_CLEARING) -> None:
         """End a channel (or refuse an inbound one) with a Q.850 cause."""
 
+    async def send_dtmf(self, channel_id: str, digits: str) -> None:
+        """Play DTMF to the far end of an answered channel (``w``: a half-second pause); checked digits only."""
+
     async def follow(self, channel_id: str) -> ChannelNow:
         """Take over a channel another instance followed: its events reach this one's stream from now on.
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import attrs
 
 from byot_core.services.calls import CallService
+from byot_core.services.control import CallControl
 from byot_core.services.deps import Dependencies
 from byot_core.services.events import CallEventDispatcher
 from byot_core.services.inbound import InboundService
@@ -20,8 +21,8 @@ __all__ = ["Byot"]
 class Byot:
     """The library's entry point once composed: its use cases, grouped by what they work on.
 
-    ``trunks``, ``numbers``, ``inbound``, ``calls``, ``events``, ``sync``, and ``instances`` (the instance's lease,
-    and the takeover of stopped instances' calls).
+    ``trunks``, ``numbers``, ``inbound``, ``calls``, ``control`` (acting on a call in progress: hang up, send DTMF),
+    ``events``, ``sync``, and ``instances`` (the instance's lease, and the takeover of stopped instances' calls).
 
     Every use case takes the calling ``account_id`` first; objects of other accounts read as not found.
     ``stand_ins`` names the ports that :func:`byot_core.build` filled with in-memory or fake adapters.
@@ -32,6 +33,7 @@ class Byot:
     numbers: NumberService
     inbound: InboundService
     calls: CallService
+    control: CallControl
     events: CallEventDispatcher
     sync: TelephonySync
     instances: InstanceLeases
@@ -48,6 +50,7 @@ class Byot:
             numbers=NumberService(deps),
             inbound=inbound,
             calls=calls,
+            control=CallControl(deps),
             events=CallEventDispatcher(deps, calls, inbound, sync),
             sync=sync,
             instances=InstanceLeases(deps, calls),

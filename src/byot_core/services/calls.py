@@ -192,13 +192,6 @@ class CallService:
         async with self.deps.storage.unit_of_work(read_only=True) as uow:
             return await uow.executions.list_for_agent(account_id, agent_id, limit)
 
-    async def hang_up(self, account_id: str, execution_id: str) -> Execution:
-        """Ask telephony to end the call's current channel; the status follows from the events it reports."""
-        execution = await self.get(account_id, execution_id)
-        if not execution.status.is_terminal and execution.attempts:
-            await self.deps.telephony.hang_up(execution.attempts[-1].channel_id)
-        return execution
-
     async def handle_event(self, event: ExecutionEvent) -> None:
         """Apply a call event to its execution. Unknown channels, duplicates and late events change nothing."""
         async with self.deps.storage.unit_of_work() as uow:

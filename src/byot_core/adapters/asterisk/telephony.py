@@ -97,6 +97,10 @@ class AriTelephony:
         """End the channel with a Q.850 cause."""
         await self.calls.hang_up(channel_id, q850_cause)
 
+    async def send_dtmf(self, channel_id: str, digits: str) -> None:
+        """Play DTMF to the channel's far end (see :meth:`AriCalls.send_dtmf`)."""
+        await self.calls.send_dtmf(channel_id, digits)
+
     async def follow(self, channel_id: str) -> ChannelNow:
         """Take over a channel another instance followed (see :meth:`AriCalls.follow`)."""
         return await self.calls.follow(channel_id)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
 
 import attrs
 from starlette.applications import Starlette
@@ -19,6 +18,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from byot_core.adapters.guide_json import decision_json, execution_json, number_json, trunk_json, trunk_summary_json
+from byot_core.adapters.http.agents import AgentRegistry, agent_json, read_agent_config
 from byot_core.adapters.http.auth import ApiKeys
 from byot_core.adapters.http.body import MAX_BODY_BYTES, read_json
 from byot_core.adapters.http.errors import ApiError, error_body
@@ -26,8 +26,7 @@ from byot_core.adapters.http.openapi import openapi_document
 from byot_core.adapters.http.query import explain_query
 from byot_core.adapters.http.routing import Handler, api_page_routes, operation_routes
 from byot_core.adapters.http.versions import if_match, trunk_etag
-from byot_core.domain.agent import SIP_TRUNK_PROVIDER, Agent
-from byot_core.domain.config_safety import text_problem
+from byot_core.domain.agent import Agent
 from byot_core.domain.errors import (
     AgentNotFound,
     ByotError,
@@ -35,14 +34,10 @@ from byot_core.domain.errors import (
     ExecutionNotFound,
     NotFound,
     PhoneNumberNotFound,
-    Problem,
     TrunkNotFound,
     ValidationFailed,
     plausible_id,
 )
-from byot_core.domain.media import check_media_url
-from byot_core.domain.missing import MISSING
-from byot_core.guide.fields import FieldReader, as_mapping
 from byot_core.guide_api import GuideApi
 from byot_core.services.app import Byot
 from byot_core.services.views import TrunkDetails
@@ -59,70 +54,6 @@ _NOT_FOUND: dict[str, Callable[[], NotFound]] = {
     "execution_id": ExecutionNotFound,
     "agent_id": AgentNotFound,
 }
-_PROVIDERS = frozenset({SIP_TRUNK_PROVIDER, "twilio", "plivo", "exotel", "vonage", "telnyx"})
-
-
-class AgentRegistry(Protocol):
-    """Where the reference server keeps its agents (it plays the platform's part)."""
-
-    async def get(self, account_id: str, agent_id: str) -> Agent | None:
-        """The account's agent, or ``None``."""
-
-    async def create(self, agent: Agent) -> None:
-        """Store a new agent."""
-
-    async def update(self, agent: Agent) -> None:
-        """Replace a stored agent."""
-
-
-def _agent_json(agent: Agent) -> dict[str, Any]:
-    config: dict[str, Any] = {"telephony_provider": agent.telephony_provider, "audio_format": agent.audio_format}
-    if agent.media_url is not None:
-        config["media_url"] = agent.media_url  # beyond the guide: shown only when set
-    return {"id": agent.id, "user_id": agent.account_id, "agent_name": agent.name, "agent_config": config}
-
-
-def _media_url_problem(value: str) -> str | None:
-    """Why a per-agent media URL cannot be used, or ``None``."""
-    if len(value) > 2048:
-        return "must be at most 2048 characters"
-    try:
-        check_media_url(value)
-    except ValidationFailed as error:
-        return error.message.removeprefix("media URL ")
-    return None
-
-
-def _read_agent_config(payload: object, *, creating: bool) -> dict[str, Any]:
-    """``{"agent_config": {"agent_name": …, "telephony_provider": …, "media_url": …}}``, checked like every other body.
-
-    ``media_url`` (beyond the guide) is the agent's own media WebSocket; ``null`` removes it.
-    """
-    problems: list[Problem] = []
-    fields = FieldReader(as_mapping(payload), "", problems)
-    fields.refuse_unknown(frozenset({"agent_config"}))
-    config = fields.object_reader("agent_config") if fields.present("agent_config") else None
-    if config is None and not problems:
-        fields.fail("agent_config", "agent_config_required", "agent_config is required")
-    values: dict[str, Any] = {}
-    if config is not None:
-        name = config.text("agent_name", check=text_problem)
-        provider = config.text("telephony_provider")
-        media_url = config.text("media_url", check=_media_url_problem)
-        config.refuse_unknown(frozenset({"agent_name", "telephony_provider", "media_url"}))
-        if media_url is not MISSING:
-            values["media_url"] = media_url
-        if name is not MISSING:
-            values["name"] = name
-        if isinstance(provider, str) and provider not in _PROVIDERS:
-            config.invalid("telephony_provider", f"must be one of {', '.join(sorted(_PROVIDERS))}")
-        elif provider is not MISSING:
-            values["telephony_provider"] = provider
-        if creating and not values.get("name"):
-            config.fail("agent_name", "agent_name_required", "agent_config.agent_name is required")
-    if problems:
-        raise ValidationFailed(problems)
-    return values
 
 
 def create_app(
@@ -220,6 +151,15 @@ def create_app(
         execution = await guide.calls.place(account, await body(request))
         return JSONResponse({"message": "done", "status": execution.status.value, "execution_id": execution.id})
 
+    async def hang_up(request: Request, account: str) -> Response:
+        execution = await byot.control.hang_up(account, path(request, "execution_id"))
+        said = "The call has already ended" if execution.status.is_terminal else "Hangup requested"
+        return JSONResponse({"message": said}, 202)
+
+    async def send_dtmf(request: Request, account: str) -> Response:
+        await guide.control.send_dtmf(account, path(request, "execution_id"), await body(request))
+        return JSONResponse({"message": "DTMF sent"}, 202)
+
     async def get_execution(request: Request, account: str) -> Response:
         return JSONResponse(execution_json(await byot.calls.get(account, path(request, "execution_id"))))
 
@@ -228,7 +168,7 @@ def create_app(
         return JSONResponse([execution_json(e) for e in executions])
 
     async def create_agent(request: Request, account: str) -> Response:
-        values = _read_agent_config(await body(request), creating=True)
+        values = read_agent_config(await body(request), creating=True)
         agent = Agent(id=str(uuid.uuid4()), account_id=account, **values)
         await agents.create(agent)
         return JSONResponse({"agent_id": agent.id, "status": "created"}, 201)
@@ -237,10 +177,10 @@ def create_app(
         agent = await agents.get(account, path(request, "agent_id"))
         if agent is None:
             raise AgentNotFound()
-        return JSONResponse(_agent_json(agent))
+        return JSONResponse(agent_json(agent))
 
     async def update_agent(request: Request, account: str) -> Response:
-        values = _read_agent_config(await body(request), creating=False)
+        values = read_agent_config(await body(request), creating=False)
         agent = await agents.get(account, path(request, "agent_id"))
         if agent is None:
             raise AgentNotFound()
@@ -248,7 +188,7 @@ def create_app(
             values.pop("name", None)
         agent = attrs.evolve(agent, **values)
         await agents.update(agent)
-        return JSONResponse(_agent_json(agent))
+        return JSONResponse(agent_json(agent))
 
     async def openapi(request: Request) -> Response:
         return JSONResponse(openapi_document())
@@ -278,6 +218,8 @@ def create_app(
         "explain_inbound": explain_inbound,
         "place_call": place_call,
         "get_execution": get_execution,
+        "hang_up": hang_up,
+        "send_dtmf": send_dtmf,
         "create_agent": create_agent,
         "get_agent": get_agent,
         "update_agent": update_agent,

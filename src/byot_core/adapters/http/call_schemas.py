@@ -30,6 +30,18 @@ CALL_SCHEMAS: Json = {
             },
         },
     },
+    "DtmfRequest": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["digits"],
+        "properties": {
+            "digits": {
+                "type": "string",
+                "pattern": "^[0-9*#A-Dw]{1,64}$",
+                "description": "Keys to play: 0-9, *, #, A-D, and w for a half-second pause; at most 64",
+            },
+        },
+    },
     "CallRequest": {
         "type": "object",
         "additionalProperties": False,

@@ -79,6 +79,12 @@ OPERATIONS: tuple[Operation, ...] = (
               (*_WRITE, 404, 429), "CallRequest"),
     Operation("GET", "/executions/{execution_id}", "get_execution", "Get an execution", 200, "Execution",
               "The execution", (404,)),
+    Operation("POST", "/executions/{execution_id}/hangup", "hang_up", "Hang up a call", 202, "Message",
+              "Beyond the guide: the call's current channel is ended; its end shows in the execution once telephony "
+              "reports it. A call that already ended is answered the same way, and left as it is", (404, 503)),
+    Operation("POST", "/executions/{execution_id}/dtmf", "send_dtmf", "Send DTMF into a call", 202, "Message",
+              "Beyond the guide: the digits are played to the far end of the answered call (`w`: a half-second "
+              "pause)", (*_WRITE, 404, 409, 503), "DtmfRequest"),
     Operation("POST", "/v2/agent", "create_agent", "Create an agent", 201, "AgentCreated", "Created", _WRITE,
               "AgentWrite"),
     Operation("GET", _AGENT, "get_agent", "Get an agent", 200, "Agent", "The agent", (404,)),

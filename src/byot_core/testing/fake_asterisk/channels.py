@@ -53,6 +53,8 @@ class ChannelBook:
         self.ring_scale = ring_scale
         #: Seconds an answering callee rings before it picks up (0: at once).
         self.answer_after = 0.0
+        #: Every far party presses back the DTMF it is sent (as an IVR's echo test would).
+        self.echo_keys = False
         self.channels: dict[str, FakeChannel] = {}
         #: What every new call's far party says once bridged (μ-law).
         self.default_voice = b""

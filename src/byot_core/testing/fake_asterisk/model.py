@@ -65,6 +65,8 @@ class FakeChannel:
     hangup_cause: int | None = None
     #: The ``timeout`` an originate asked for (seconds a ringing callee is given before cause 19).
     ring_timeout: int | None = None
+    #: The DTMF played to the far party (``POST /channels/{id}/dtmf``), pauses included.
+    keys_heard: str = ""
     #: Where an originate into the dialplan (``context``, ``extension``) starts the call once answered.
     entry: tuple[str, str] | None = None
     #: What the far party says once bridged (μ-law, played 20 ms a tick, then silence) and what it has heard.

@@ -162,11 +162,24 @@ class AriRoutes:
         return _json(self.media.channel_json(channel))
 
     async def _dtmf(self, request: web.Request, _: Any, args: list[str]) -> web.Response:
+        # As Asterisk's source answers it (res/ari/resource_channels.c): 409 outside Stasis, 412 while the channel
+        # is Down or Ringing, 400 without digits; then the digits are played (``w``, ``W``: pauses).
         channel = self.book.get(args[0])
+        if not channel.in_stasis:
+            raise AriError(409, "Channel not in Stasis application")
+        if channel.state in ("Down", "Ringing"):
+            raise AriError(412, "Channel in invalid state")
+        digits = request.query.get("dtmf", "")
+        if not digits:
+            raise AriError(400, "DTMF is required")
         socket = self.media.sockets.get(channel.id)
-        if socket is not None:
-            for digit in request.query.get("dtmf", ""):
+        if socket is not None:  # a media channel: its WebSocket is the far end
+            for digit in digits:
                 socket.outbox.put_nowait(f"DTMF_END digit:{digit} channel_id:{channel.id}")
+        else:
+            channel.keys_heard += digits
+            if self.book.echo_keys:  # an IVR that presses back what it heard
+                self.media.press(channel.id, digits.replace("w", "").replace("W", ""))
         return web.Response(status=204)
 
     async def _create_bridge(self, request: web.Request, body: Any, _: list[str]) -> web.Response:

@@ -1,0 +1,55 @@
+"""POST /executions/{id}/dtmf and /hangup over HTTP: their answers, refusals and errors."""
+
+from __future__ import annotations
+
+from byot_core.adapters.fake_telephony import Outcome
+from tests.http.conftest import OTHER_KEY, Api
+from tests.support import AGENT, IP_TRUNK
+
+CALL = {"agent_id": AGENT, "recipient": {"phone_number": "+918800001234"}, "from_number": "+919876543210"}
+
+
+async def placed_and_answered(api: Api) -> tuple[str, str]:
+    trunk = (await api.call("POST", "/sip-trunks/trunks", IP_TRUNK)).json()
+    added = await api.call("POST", f"/sip-trunks/trunks/{trunk['id']}/numbers", {"phone_number": "+919876543210"})
+    assert added.status_code == 201
+    api.world.telephony.script(trunk["gateways"][0]["gateway_address"], Outcome.ANSWER_AND_HOLD)
+    execution_id = (await api.call("POST", "/call", CALL)).json()["execution_id"]
+    await api.settle()
+    execution = (await api.call("GET", f"/executions/{execution_id}")).json()
+    assert execution["status"] == "in-progress"
+    return execution_id, execution["attempts"][0]["channel_id"]
+
+
+async def test_dtmf_is_sent_into_an_answered_call(api: Api) -> None:
+    """202 and the digits reach the call; bad digits 400 with every problem; other accounts 404."""
+    execution_id, channel = await placed_and_answered(api)
+    sent = await api.call("POST", f"/executions/{execution_id}/dtmf", {"digits": "123#"})
+    assert (sent.status_code, sent.json()) == (202, {"message": "DTMF sent"})
+    assert api.world.telephony.dtmf == {channel: "123#"}
+    refused = await api.call("POST", f"/executions/{execution_id}/dtmf", {"digits": "12x", "speed": 2})
+    assert refused.status_code == 400
+    assert [p["path"] for p in refused.json()["problems"]] == ["digits", "speed"]
+    assert refused.json()["code"] == "invalid_digits"
+    assert (await api.call("POST", f"/executions/{execution_id}/dtmf", {})).status_code == 400
+    other = await api.call("POST", f"/executions/{execution_id}/dtmf", {"digits": "1"}, key=OTHER_KEY)
+    assert other.status_code == 404
+    assert (await api.call("POST", "/executions/nope/dtmf", {"digits": "1"})).status_code == 404
+    assert api.world.telephony.dtmf == {channel: "123#"}
+
+
+async def test_hangup_ends_the_call_and_is_idempotent(api: Api) -> None:
+    """202 "Hangup requested", the call completes; again 202 saying it already ended; then DTMF is a 409."""
+    execution_id, _ = await placed_and_answered(api)
+    first = await api.call("POST", f"/executions/{execution_id}/hangup")
+    assert (first.status_code, first.json()) == (202, {"message": "Hangup requested"})
+    await api.settle()
+    assert (await api.call("GET", f"/executions/{execution_id}")).json()["status"] == "completed"
+    again = await api.call("POST", f"/executions/{execution_id}/hangup")
+    assert (again.status_code, again.json()) == (202, {"message": "The call has already ended"})
+    late = await api.call("POST", f"/executions/{execution_id}/dtmf", {"digits": "1"})
+    assert (late.status_code, late.json()) == (
+        409,
+        {"detail": "The call is not in progress", "code": "call_not_in_progress"},
+    )
+    assert (await api.call("POST", f"/executions/{execution_id}/hangup", key=OTHER_KEY)).status_code == 404
