@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncGenerator
 
 import attrs
 
@@ -38,8 +39,15 @@ class CallEventDispatcher:
 
     async def run(self) -> None:
         """Handle telephony's events until the stream ends. One event failing is logged, never fatal to the loop."""
-        async for event in self.deps.telephony.events():
-            try:
-                await self.handle(event)
-            except Exception:  # one bad event must not stop every later call from being tracked
-                log.exception("call event %s could not be handled", type(event).__name__)
+        events = self.deps.telephony.events()
+        try:
+            async for event in events:
+                try:
+                    await self.handle(event)
+                except Exception:  # one bad event must not stop every later call from being tracked
+                    log.exception("call event %s could not be handled", type(event).__name__)
+        finally:
+            if isinstance(events, AsyncGenerator):
+                # Closed when the loop ends, cancelled or not: a stream left suspended would hold telephony's
+                # connections open until it is collected.
+                await events.aclose()
