@@ -20,6 +20,7 @@ from byot_core.adapters.asterisk.telephony import AriTelephony
 from byot_core.adapters.memory import RecordingInboundHandler
 from byot_core.adapters.system import SystemClock, UlidFactory
 from byot_core.domain.call_flow import DROPPED_TEXT, END_NOT_SEEN, NOT_TAKEN
+from byot_core.domain.execution import Execution
 from byot_core.domain.status import ExecutionStatus
 from byot_core.domain.trunk import SyncState
 from byot_core.guide_api import GuideApi
@@ -112,8 +113,8 @@ async def test_inbound_calls_enter_the_next_instance_when_one_is_gone(world: Ast
     assert channel.app == "byot-b"
 
 
-async def test_an_outbound_call_answered_after_its_instance_died_reaches_a_live_instance(world: AsteriskWorld) -> None:
-    """Instance b's call rings, b dies, the callee answers: the dialplan tries byot-b, then byot, which takes it."""
+async def ringing_when_b_dies(world: AsteriskWorld) -> Execution:
+    """Instance b places a call whose callee answers 1 s later, and stops while it rings; this instance adopts it."""
     await trunk_and_number(world)
     node = world.nodes[0]
     node.book.answer_after = 1.0
@@ -126,6 +127,13 @@ async def test_an_outbound_call_answered_after_its_instance_died_reaches_a_live_
     await asyncio.sleep(0.35)
     report = await heir.take_over()
     assert (report.adopted, report.followed) == (1, 1)  # still ringing: followed by this instance now
+    return placed
+
+
+async def test_an_outbound_call_answered_after_its_instance_died_reaches_a_live_instance(world: AsteriskWorld) -> None:
+    """Instance b's call rings, b dies, the callee answers: the dialplan tries byot-b, then byot, which takes it."""
+    placed = await ringing_when_b_dies(world)
+    node = world.nodes[0]
     channel_id = placed.attempts[0].channel_id
 
     async def answered() -> bool:
@@ -149,19 +157,9 @@ async def test_a_node_without_the_outbound_context_drops_such_a_call_and_it_read
 ) -> None:
     """A dialplan of before (no byot-outbound): dialled into b's application, so, as observed, dropped once answered."""
     world.nodes[0].load_dialplan(DEFAULT_DIALPLAN.partition("[byot-outbound]")[0])
-    await trunk_and_number(world)
+    placed = await ringing_when_b_dies(world)
     node = world.nodes[0]
-    node.book.answer_after = 1.0
-    heir = InstanceLeases(world.app.deps, world.app.calls, lease=0.5, renew_every=0.1)
-    async with another_instance(world, "byot-b") as b:
-        lease = InstanceLeases(b.deps, b.calls, lease=0.3, renew_every=0.1)
-        await lease.renew()
-        placed = await GuideApi(b).calls.place(ACCOUNT, GUIDE_CALL)
-        await eventually(lambda: node.channels and next(iter(node.channels.values())).state == "Ringing")
     assert "has no byot-outbound context" in caplog.text
-    await asyncio.sleep(0.35)
-    report = await heir.take_over()
-    assert (report.adopted, report.followed) == (1, 1)
     dropped = await finished(world, placed.id)
     channel = node.ended[placed.attempts[0].channel_id]
     assert (channel.state, channel.hangup_cause) == ("Up", 0)  # answered, then hung up by Asterisk at once

@@ -50,7 +50,7 @@ class Byot:
             numbers=NumberService(deps),
             inbound=inbound,
             calls=calls,
-            control=CallControl(deps),
+            control=CallControl(deps, calls),
             events=CallEventDispatcher(deps, calls, inbound, sync),
             sync=sync,
             instances=InstanceLeases(deps, calls),

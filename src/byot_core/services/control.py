@@ -9,9 +9,9 @@ from __future__ import annotations
 import attrs
 
 from byot_core.domain.call_control import CallNotInProgress, dtmf_digits
-from byot_core.domain.errors import ExecutionNotFound
 from byot_core.domain.execution import Execution
 from byot_core.domain.status import ExecutionStatus
+from byot_core.services.calls import CallService
 from byot_core.services.deps import Dependencies
 
 __all__ = ["CallControl"]
@@ -22,13 +22,7 @@ class CallControl:
     """Call control use cases, scoped to the calling account."""
 
     deps: Dependencies
-
-    async def _execution(self, account_id: str, execution_id: str) -> Execution:
-        async with self.deps.storage.unit_of_work(read_only=True) as uow:
-            execution = await uow.executions.get(account_id, execution_id)
-        if execution is None:
-            raise ExecutionNotFound()
-        return execution
+    calls: CallService
 
     async def hang_up(self, account_id: str, execution_id: str) -> Execution:
         """End the call's current channel; a call that already ended is left as it is (idempotent).
@@ -36,7 +30,7 @@ class CallControl:
         Returns the execution as it was read; its status follows from the events telephony reports. Raises
         ``ExecutionNotFound``, and ``TelephonyUnavailable`` when telephony cannot be asked.
         """
-        execution = await self._execution(account_id, execution_id)
+        execution = await self.calls.get(account_id, execution_id)
         if not execution.status.is_terminal and execution.attempts:
             await self.deps.telephony.hang_up(execution.attempts[-1].channel_id)
         return execution
@@ -48,7 +42,7 @@ class CallControl:
         ``CallNotInProgress`` (409) for a call not answered yet or already ended, and ``TelephonyUnavailable``.
         """
         checked = dtmf_digits(digits)
-        execution = await self._execution(account_id, execution_id)
+        execution = await self.calls.get(account_id, execution_id)
         if execution.status is not ExecutionStatus.IN_PROGRESS or not execution.attempts:
             raise CallNotInProgress()
         await self.deps.telephony.send_dtmf(execution.attempts[-1].channel_id, checked)

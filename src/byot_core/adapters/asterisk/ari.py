@@ -190,6 +190,14 @@ class AriClient:
         except ValueError as error:
             raise AriUnreachable(f"Asterisk at {self.node} answered {method} {path} with broken JSON") from error
 
+    async def subscribe(self, source: str) -> None:
+        """Subscribe this application to an event source (``channel:<id>``, ``endpoint:PJSIP[/<id>]``).
+
+        Raises as :meth:`request` does (422 when the source does not exist).
+        """
+        path = f"/applications/{self.quoted(self.app)}/subscription"
+        await self.request("POST", path, params={"eventSource": source})
+
     @staticmethod
     def quoted(segment: str) -> str:
         """A path segment, percent-encoded (object and channel ids are safe already; this keeps them so)."""

@@ -122,11 +122,7 @@ class AriCalls:
         if client.node in self._nodes.health.watching:
             return True  # endpoint:PJSIP brings every PJSIP channel's events
         try:
-            await client.request(
-                "POST",
-                f"/applications/{AriClient.quoted(client.app)}/subscription",
-                params={"eventSource": f"endpoint:PJSIP/{endpoint}"},
-            )
+            await client.subscribe(f"endpoint:PJSIP/{endpoint}")
         except AriRequestFailed as failed:
             log.warning("%s: no events of %s (%s); dialling into the application", client.node, endpoint, failed)
             return False
@@ -152,11 +148,7 @@ class AriCalls:
         unanswered: TelephonyUnavailable | None = None
         for client in self._nodes.clients:
             try:
-                await client.request(
-                    "POST",
-                    f"/applications/{AriClient.quoted(client.app)}/subscription",
-                    params={"eventSource": f"channel:{channel_id}"},
-                )
+                await client.subscribe(f"channel:{channel_id}")
                 found = await client.request("GET", f"/channels/{quoted}")
             except AriRequestFailed as failed:
                 if failed.status not in (404, 422):

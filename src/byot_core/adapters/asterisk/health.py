@@ -81,11 +81,10 @@ class GatewayHealth:
         await self._tasks.cancel(within)
 
     async def _subscribe(self, client: AriClient) -> None:
-        path = f"/applications/{AriClient.quoted(client.app)}/subscription"
         while client.node in self._again:
             self._again.discard(client.node)
             try:
-                await client.request("POST", path, params={"eventSource": ENDPOINT_EVENTS})
+                await client.subscribe(ENDPOINT_EVENTS)
             except AriRequestFailed as error:
                 if error.status != 422:
                     log.warning("no gateway health reports from %s yet: %s", client.node, error.message)

@@ -172,11 +172,7 @@ class AriEventStream:
     async def _subscribe(client: AriClient, channel_id: str, kind: str) -> None:
         """Subscribe to a channel: without it, its ChannelDestroyed is not sent once it leaves the application."""
         try:
-            await client.request(
-                "POST",
-                f"/applications/{AriClient.quoted(client.app)}/subscription",
-                params={"eventSource": f"channel:{channel_id}"},
-            )
+            await client.subscribe(f"channel:{channel_id}")
         except TelephonyUnavailable as error:
             # Handled all the same: a call refused over this is worse than an execution whose end may be missed.
             log.warning("%s channel %s not subscribed: %s", kind, channel_id, error.message)
