@@ -176,7 +176,7 @@ class AriCalls:
         await self._on_holder(channel_id, "DELETE", path, {"reason_code": str(int(q850_cause))}, missing_ok=True)
 
     async def send_dtmf(self, channel_id: str, digits: str) -> None:
-        """Play DTMF to the channel's far end (ARI ``POST /channels/{id}/dtmf``: RFC 4733 where negotiated)."""
+        """Play DTMF to the channel's far end (ARI ``POST /channels/{id}/dtmf``; PJSIP sends RFC 4733 events)."""
         await self._on_holder(channel_id, "POST", f"/channels/{AriClient.quoted(channel_id)}/dtmf", {"dtmf": digits})
 
     async def _on_holder(
