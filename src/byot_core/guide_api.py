@@ -22,7 +22,15 @@ import attrs
 
 from byot_core.domain.execution import Execution
 from byot_core.domain.phone_number import PhoneNumber
-from byot_core.guide import read_call, read_dtmf, read_mapping, read_number, read_trunk_create, read_trunk_update
+from byot_core.guide import (
+    read_call,
+    read_dtmf,
+    read_mapping,
+    read_number,
+    read_transfer,
+    read_trunk_create,
+    read_trunk_update,
+)
 from byot_core.services.app import Byot
 from byot_core.services.views import Message, TrunkDetails
 
@@ -83,6 +91,11 @@ class _Control:
         """:meth:`CallControl.send_dtmf <byot_core.services.control.CallControl.send_dtmf>` with ``{"digits": …}``."""
         return await self.app.control.send_dtmf(account_id, execution_id, read_dtmf(body))
 
+    async def transfer(self, account_id: str, execution_id: str, body: object) -> Execution:
+        """:meth:`CallControl.transfer <byot_core.services.control.CallControl.transfer>` with ``{"to": …}``."""
+        request = read_transfer(body, self.app.deps.default_region)
+        return await self.app.control.transfer(account_id, execution_id, request)
+
 
 @attrs.frozen
 class GuideApi:
@@ -116,5 +129,5 @@ class GuideApi:
 
     @property
     def control(self) -> _Control:
-        """``send_dtmf`` with a ``{"digits": …}`` body (beyond the guide)."""
+        """``send_dtmf`` and ``transfer`` with their bodies (beyond the guide)."""
         return _Control(self.app)

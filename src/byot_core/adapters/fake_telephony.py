@@ -92,6 +92,8 @@ class FakeTelephony:
         self.unreachable: set[tuple[str, str]] = set()
         self.media_refused: str | None = None
         self.media: dict[str, tuple[MediaCall, MediaTarget]] = {}
+        #: Transfers put through: caller's channel → target's channel, while both are up.
+        self.joined: dict[str, str] = {}
         self._scripts: dict[tuple[str, str | None], deque[Outcome]] = {}
         self._live: set[str] = set()
         self._answered_live: set[str] = set()
@@ -119,6 +121,7 @@ class FakeTelephony:
             raise TelephonyUnavailable("Telephony is unreachable")
 
     def _end(self, channel_id: str) -> None:
+        self.joined.pop(channel_id, None)
         self._live.discard(channel_id)
         self._answered_live.discard(channel_id)
         self._arrived_at.pop(channel_id, None)
@@ -222,6 +225,14 @@ class FakeTelephony:
         if channel_id not in self._answered_live:
             raise TelephonyUnavailable(f"channel {channel_id} is not answered")
         self.dtmf[channel_id] = self.dtmf.get(channel_id, "") + digits
+
+    async def join(self, caller_channel_id: str, target_channel_id: str) -> None:
+        """Bridge the two live channels (recorded in :attr:`joined`); the caller's agent media ends ``transferred``."""
+        self._check_up()
+        if caller_channel_id not in self._live or target_channel_id not in self._live:
+            raise TelephonyUnavailable("a channel to join is gone")
+        self.joined[caller_channel_id] = target_channel_id
+        self._media_ended(caller_channel_id, "transferred")
 
     async def follow(self, channel_id: str) -> ChannelNow:
         """What a live channel does now (answered, or still starting), or GONE once it ended."""

@@ -3,8 +3,9 @@
 :func:`start` makes an outbound call's first attempt; :func:`apply` takes one telephony event (ringing, answered,
 ended, agent gone, agent's media failed) and returns a :class:`Transition`: the execution as it now is, and the
 actions the caller must carry out (dial the next gateway, hand an answered call to its agent, hang the caller up
-once its agent is gone). Nothing here does I/O; the use case stores the
-execution and performs the actions.
+once its agent is gone). Events of a transfer's legs are the transfer's own state machine's
+(:mod:`byot_core.domain.transfer_flow`). Nothing here does I/O; the use case stores the execution and performs the
+actions.
 
 The rules it keeps, whatever order events arrive in: a callee is never dialled twice (no new attempt once one has
 rung or been answered, no gateway tried twice); only a route failure of the current attempt moves on to the next
@@ -19,6 +20,8 @@ from datetime import datetime
 
 import attrs
 
+from byot_core.domain import transfer_flow
+from byot_core.domain.call_actions import Action, Dial, FailoverPlan, HandOver, HangUp, Join, Transition
 from byot_core.domain.causes import Q850, REFUSE_FOR_NOW, HangupReason
 from byot_core.domain.dialplan import EndKind, classify_end, next_gateway
 from byot_core.domain.events import (
@@ -45,6 +48,7 @@ __all__ = [
     "FailoverPlan",
     "HandOver",
     "HangUp",
+    "Join",
     "Transition",
     "adopt",
     "apply",
@@ -63,55 +67,6 @@ NOT_TAKEN = "NOT_TAKEN"
 DROPPED_TEXT = "Answered, then dropped before any instance of the library took the call; no agent had it"
 #: The cause name recorded when a call's end was not seen: the instance following it stopped before it ended.
 END_NOT_SEEN = "END_NOT_SEEN"
-
-
-@attrs.frozen
-class Dial:
-    """Start the attempt just added to the execution: dial ``dialled`` through ``gateway`` on ``channel_id``."""
-
-    channel_id: str
-    gateway: Gateway
-    dialled: str
-
-
-@attrs.frozen
-class HandOver:
-    """The callee answered an outbound call: hand the live channel to the agent."""
-
-    channel_id: str
-
-
-@attrs.frozen
-class HangUp:
-    """End the call's channel with a Q.850 cause (its agent is gone: nobody would hear the caller)."""
-
-    channel_id: str
-    q850_cause: int
-
-
-#: What the caller of :func:`apply` must do after storing the execution.
-Action = Dial | HandOver | HangUp
-
-
-@attrs.frozen
-class FailoverPlan:
-    """What a failover may use now: the call's gateways still usable, in the call's order, and what to dial.
-
-    Built from the trunk as it is when the attempt ends: a trunk deactivated or changed mid-call leaves fewer (or
-    no) gateways to fail over to.
-    """
-
-    gateways: tuple[Gateway, ...]
-    dialled: str
-
-
-@attrs.frozen
-class Transition:
-    """An execution after an event, the actions it calls for, and whether anything changed at all."""
-
-    execution: Execution
-    actions: tuple[Action, ...] = ()
-    changed: bool = True
 
 
 def _with_attempt(execution: Execution, index: int, attempt: Attempt, now: datetime) -> Execution:
@@ -155,7 +110,12 @@ def apply(
         if index is None or execution.media == event.stats:
             return Transition(execution, changed=False)
         return Transition(attrs.evolve(execution, media=event.stats, updated_at=now))
-    if index is None or execution.attempts[index].ended_at is not None:
+    if index is None:
+        leg = transfer_flow.transfer_leg(execution, event.channel_id)
+        if leg is None or not isinstance(event, CallRinging | CallAnswered | CallEnded):
+            return Transition(execution, changed=False)
+        return transfer_flow.on_leg(execution, leg, event, now, plan=plan, new_channel_id=new_channel_id)
+    if execution.attempts[index].ended_at is not None:
         return Transition(execution, changed=False)
     attempt = execution.attempts[index]
     current = index == len(execution.attempts) - 1
@@ -176,6 +136,10 @@ def apply(
         # instances, each hears the answer, and only the one whose application the call entered may connect it.
         first_take = execution.direction is Direction.OUTBOUND and taken and not attempt.taken
         return Transition(updated, (HandOver(event.channel_id),) if first_take else ())
+    joined = execution.transfer is not None and execution.transfer.answered_at is not None
+    if isinstance(event, AgentDisconnected | AgentMediaFailed) and joined:
+        # The agent was released by the transfer: its side ending is no reason to end the caller's call.
+        return Transition(execution, changed=False)
     if isinstance(event, AgentDisconnected):
         # The agent hung up: the call ends normally once the caller's channel is gone.
         status = advance(execution.status, ExecutionStatus.CALL_DISCONNECTED)
@@ -215,8 +179,13 @@ def _ended(
         attempt, ended_at=now, result=end.attempt_result, sip_code=event.sip_code, q850_cause=event.q850_cause
     )
     updated = _with_attempt(execution, index, ended, now)
-    if index != len(execution.attempts) - 1 or execution.status.is_terminal:
+    if index != len(execution.attempts) - 1:
         return Transition(updated)
+    # The caller is gone: a transfer under way goes with it (its target's leg is hung up).
+    left = transfer_flow.on_caller_ended(updated, now)
+    updated, leftovers = left.execution, left.actions
+    if execution.status.is_terminal:
+        return Transition(updated, leftovers)
     if (
         end.kind is EndKind.ROUTE_FAILURE
         and execution.direction is Direction.OUTBOUND
@@ -234,7 +203,7 @@ def _ended(
         # dropped line and no agent ever had the call, whatever cause the hangup carried.
         status, reason = ExecutionStatus.FAILED, HangupReason(DROPPED_TEXT, NOT_TAKEN)
     final = attrs.evolve(updated, status=advance(updated.status, status), hangup_reason=reason, ended_at=now)
-    return Transition(final)
+    return Transition(final, leftovers)
 
 
 def adopt(execution: Execution, channel: ChannelNow, now: datetime) -> Transition:
@@ -287,7 +256,7 @@ def adopt(execution: Execution, channel: ChannelNow, now: datetime) -> Transitio
     return Transition(finished, actions)
 
 
-def usable_gateways(execution: Execution, gateways: Sequence[Gateway]) -> tuple[Gateway, ...]:
-    """The call's planned gateways that the trunk still has, in the call's order."""
+def usable_gateways(plan: Sequence[str], gateways: Sequence[Gateway]) -> tuple[Gateway, ...]:
+    """The planned gateways (ids, in the call's order) that the trunk still has."""
     by_id = {gateway.id: gateway for gateway in gateways}
-    return tuple(by_id[g] for g in execution.gateway_plan if g in by_id)
+    return tuple(by_id[g] for g in plan if g in by_id)

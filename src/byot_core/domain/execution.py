@@ -1,4 +1,4 @@
-"""The execution record of a call, inbound or outbound, with every gateway attempt made."""
+"""The execution record of a call, inbound or outbound, with every gateway attempt made and every transfer."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ from datetime import datetime
 
 import attrs
 
+from byot_core.domain.attempt import Attempt, AttemptResult
 from byot_core.domain.causes import HangupReason
 from byot_core.domain.media import MediaStats
 from byot_core.domain.status import ExecutionStatus
+from byot_core.domain.transfer import Transfer
 
 __all__ = ["Attempt", "AttemptResult", "Direction", "Execution"]
 
@@ -21,34 +23,6 @@ class Direction(enum.Enum):
     INBOUND = "inbound"
 
 
-class AttemptResult(enum.Enum):
-    """How one attempt through one gateway ended."""
-
-    PENDING = "pending"
-    ANSWERED = "answered"
-    ROUTE_FAILURE = "route-failure"
-    FINAL = "final"
-
-
-@attrs.frozen
-class Attempt:
-    """One try through one gateway (outbound) or the one inbound channel."""
-
-    channel_id: str
-    started_at: datetime
-    gateway_id: str | None = None
-    dialled: str | None = None
-    reached_ringing: bool = False
-    answered: bool = False
-    ended_at: datetime | None = None
-    result: AttemptResult = AttemptResult.PENDING
-    sip_code: int | None = None
-    q850_cause: int | None = None
-    #: Whether the answered call reached the library (an application that can hand it to its agent). An outbound
-    #: attempt starts without; one recorded before this field existed reads as having it.
-    taken: bool = True
-
-
 @attrs.frozen
 class Execution:
     """A call as the platform records it: direction, status, hangup reason, timestamps and attempts.
@@ -57,7 +31,7 @@ class Execution:
     ``media`` says what the call's media connection to its agent carried, once it is over.
     ``ring_timeout_seconds`` is the call's own ring timeout, when it was placed with one (else the trunk's applies).
     ``instance_id`` names the instance of the library following the call (whose process gets its events); another
-    takes it over when that one's lease runs out.
+    takes it over when that one's lease runs out. ``transfers`` are the call's transfers, oldest first.
     """
 
     id: str
@@ -80,6 +54,7 @@ class Execution:
     media: MediaStats | None = None
     ring_timeout_seconds: int | None = None
     instance_id: str | None = None
+    transfers: tuple[Transfer, ...] = ()
 
     @property
     def gateway_id(self) -> str | None:
@@ -95,3 +70,15 @@ class Execution:
             if attempt.channel_id == channel_id:
                 return index
         return None
+
+    @property
+    def channel_ids(self) -> tuple[str, ...]:
+        """Every channel the call has used: its attempts', then its transfers' legs'."""
+        legs = tuple(leg.channel_id for transfer in self.transfers for leg in transfer.legs)
+        return tuple(attempt.channel_id for attempt in self.attempts) + legs
+
+    @property
+    def transfer(self) -> Transfer | None:
+        """The call's transfer under way, if any (one at a time)."""
+        last = self.transfers[-1] if self.transfers else None
+        return last if last is not None and last.live else None

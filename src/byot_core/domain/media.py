@@ -135,7 +135,8 @@ class MediaPlan:
 class MediaStats:
     """What one call's media carried, and how it ended.
 
-    ``ending`` is ``caller-left``, ``agent-closed``, ``agent-failed``, ``asterisk-closed`` or ``not-connected``.
+    ``ending`` is ``caller-left``, ``agent-closed``, ``agent-failed``, ``asterisk-closed``, ``not-connected`` or
+    ``transferred`` (the agent was released by a transfer).
     Frame counts are known only where the library relays the audio (``twilio``); with ``asterisk``, Asterisk talks
     to the agent directly and they are ``None``.
     """

@@ -36,7 +36,8 @@ class OriginateRequest:
     """Place one attempt through one gateway of a trunk.
 
     ``channel_id`` is chosen by the library, so events can be matched; ``trunk`` is the trunk as stored when the
-    attempt starts (telephony names the gateway's configuration from it).
+    attempt starts (telephony names the gateway's configuration from it). ``beside`` names a live channel the new
+    one must be able to join (a transfer's target and its caller): telephony dials from the node holding it.
     """
 
     channel_id: str
@@ -45,6 +46,7 @@ class OriginateRequest:
     dialled: str
     caller_id: str
     timeout_seconds: int = 60
+    beside: str | None = None
 
     @property
     def trunk_id(self) -> str:

@@ -7,8 +7,16 @@ readers build them from the guide's JSON: shapes and types here, value rules in 
 path. The reference HTTP API reads every body through them.
 """
 
-from byot_core.guide.calls import read_call, read_dtmf, read_mapping
+from byot_core.guide.calls import read_call, read_dtmf, read_mapping, read_transfer
 from byot_core.guide.numbers import read_number
 from byot_core.guide.trunks import read_trunk_create, read_trunk_update
 
-__all__ = ["read_call", "read_dtmf", "read_mapping", "read_number", "read_trunk_create", "read_trunk_update"]
+__all__ = [
+    "read_call",
+    "read_dtmf",
+    "read_mapping",
+    "read_number",
+    "read_transfer",
+    "read_trunk_create",
+    "read_trunk_update",
+]

@@ -1,4 +1,4 @@
-"""The guide's ``POST /call`` body, the inbound setup and unlink bodies, and the DTMF body, read into typed requests."""
+"""The guide's ``POST /call`` body, the inbound setup and unlink bodies, the DTMF and transfer bodies, as requests."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ from byot_core.domain.call_control import MSG_DTMF, dtmf_digits
 from byot_core.domain.call_request import RING_TIMEOUT_BOUNDS, CallRequest, MappingRequest, id_problem, number_key
 from byot_core.domain.config_safety import text_problem
 from byot_core.domain.errors import Problem, ValidationFailed
+from byot_core.domain.transfer import MSG_TRANSFER_MODE, TransferMode, TransferRequest
 from byot_core.guide.fields import FieldReader, as_mapping
 
-__all__ = ["read_call", "read_dtmf", "read_mapping"]
+__all__ = ["read_call", "read_dtmf", "read_mapping", "read_transfer"]
 
 # ring_timeout_seconds is beyond the guide: optional, so the guide's bodies read as before.
 _CALL_FIELDS = frozenset({"agent_id", "recipient", "from_number", "ring_timeout_seconds"})
@@ -106,3 +107,27 @@ def read_dtmf(payload: object) -> str:
     if problems or not isinstance(digits, str):
         raise ValidationFailed(problems)
     return digits
+
+
+def read_transfer(payload: object, default_region: str | None = None) -> TransferRequest:
+    """A transfer body (``{"to": "+…", "mode": "bridge" | "refer", "ring_timeout_seconds": …}``, beyond the guide)."""
+    problems: list[Problem] = []
+    fields = FieldReader(as_mapping(payload), "", problems)
+    to = _number(fields, "to", default_region)
+    mode: TransferMode | None = TransferMode.BRIDGE
+    raw_mode = fields.text("mode", nullable=False) if fields.present("mode") else TransferMode.BRIDGE.value
+    if isinstance(raw_mode, str):
+        try:
+            mode = TransferMode(raw_mode)
+        except ValueError:
+            fields.fail("mode", "invalid_field", MSG_TRANSFER_MODE)
+            mode = None
+    ring = (
+        fields.integer("ring_timeout_seconds", *RING_TIMEOUT_BOUNDS)
+        if fields.data.get("ring_timeout_seconds") is not None
+        else None
+    )
+    fields.refuse_unknown(frozenset({"to", "mode", "ring_timeout_seconds"}))
+    if problems or to is None or mode is None:
+        raise ValidationFailed(problems)
+    return TransferRequest(to[0], to[1], mode, ring if isinstance(ring, int) else None)

@@ -50,6 +50,13 @@ class Telephony(Protocol):
     async def send_dtmf(self, channel_id: str, digits: str) -> None:
         """Play DTMF to the far end of an answered channel (``w``: a half-second pause); checked digits only."""
 
+    async def join(self, caller_channel_id: str, target_channel_id: str) -> None:
+        """Put a transfer through: bridge the answered target with the caller and release the caller's agent.
+
+        The agent's media ends as at a hang-up (its summary's ending is ``transferred``), and no agent event is
+        reported for it. Once either channel ends, telephony removes what joined them.
+        """
+
     async def follow(self, channel_id: str) -> ChannelNow:
         """Take over a channel another instance followed: its events reach this one's stream from now on.
 

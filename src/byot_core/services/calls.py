@@ -9,13 +9,21 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from datetime import datetime, timedelta
 
 import attrs
 
-from byot_core.domain import call_flow
+from byot_core.domain import call_flow, transfer_flow
 from byot_core.domain.agent import SIP_TRUNK_PROVIDER
-from byot_core.domain.call_flow import Dial, ExecutionEvent, FailoverPlan, HandOver, HangUp
+from byot_core.domain.call_flow import (
+    Action,
+    Dial,
+    ExecutionEvent,
+    FailoverPlan,
+    HandOver,
+    HangUp,
+    Join,
+    usable_gateways,
+)
 from byot_core.domain.call_request import CallRequest, call_request
 from byot_core.domain.dialplan import dialled_number, order_gateways, prefer_reachable
 from byot_core.domain.errors import (
@@ -28,14 +36,14 @@ from byot_core.domain.errors import (
 )
 from byot_core.domain.events import CallEnded
 from byot_core.domain.execution import Direction, Execution
-from byot_core.domain.numbers import canonical_key, e164
+from byot_core.domain.numbers import canonical_key
 from byot_core.domain.pacing import MAX_PACING_WAIT
 from byot_core.domain.status import ExecutionStatus
 from byot_core.domain.telephony import ChannelNow, OriginateRequest
 from byot_core.domain.trunk import Trunk
-from byot_core.ports.storage import UnitOfWork
 from byot_core.services import handover
 from byot_core.services.deps import Dependencies
+from byot_core.services.dialling import dial_start, originate_request, paced_dial
 
 __all__ = ["CallService"]
 
@@ -121,35 +129,38 @@ class CallService:
             step = call_flow.start(execution, self._plan(execution, trunk), self.deps.ids.new_id(), now)
             if trunk.calls_per_second is not None and step.actions:
                 # A new call waits a bounded time for its slot; beyond it, it is refused and nothing is recorded.
-                paced = await self._paced(uow, step.execution, trunk, now, MAX_PACING_WAIT)
+                dial = next(a for a in step.actions if isinstance(a, Dial))
+                paced = await paced_dial(uow, step.execution, dial, trunk, now, MAX_PACING_WAIT)
                 if paced is None:
                     raise CallsPaced(trunk.calls_per_second, int(MAX_PACING_WAIT.total_seconds()))
                 step = attrs.evolve(step, execution=paced)
             await uow.executions.add(step.execution)
             await uow.commit()
-        await self._carry_out(step.execution, trunk, step.actions)
+        await self.carry_out(step.execution, trunk, step.actions)
         return await self.get(account_id, execution.id)
 
-    def _plan(self, execution: Execution, trunk: Trunk | None) -> FailoverPlan:
-        """The gateways the call may still use on the trunk as it is now, and the number to dial on them."""
+    def _plan(self, execution: Execution, trunk: Trunk | None, channel_id: str | None = None) -> FailoverPlan:
+        """The gateways the call (or the transfer dialling on ``channel_id``) may still use on the trunk as it is now.
+
+        And the number to dial on them.
+        """
         if trunk is None or not trunk.routes_calls:
             return FailoverPlan((), "")
+        leg = transfer_flow.transfer_leg(execution, channel_id) if channel_id is not None else None
+        if leg is not None:
+            transfer = execution.transfers[leg[0]]
+            return FailoverPlan(usable_gateways(transfer.gateway_plan, trunk.gateways), transfer.dialled)
         # The recipient was validated when the call was placed, so reading it again cannot fail.
         recipient = canonical_key(execution.to_number, self.deps.default_region)
         dialled = dialled_number(recipient, trunk.policy.outbound_leading_plus_enabled)
-        return FailoverPlan(call_flow.usable_gateways(execution, trunk.gateways), dialled)
+        return FailoverPlan(usable_gateways(execution.gateway_plan, trunk.gateways), dialled)
 
-    async def _carry_out(self, execution: Execution, trunk: Trunk | None, actions: Sequence[call_flow.Action]) -> None:
-        """Do what the state machine asked, once the execution that asked for it is stored."""
+    async def carry_out(self, execution: Execution, trunk: Trunk | None, actions: Sequence[Action]) -> None:
+        """Do what a call's state machine asked, once the execution that asked for it is stored."""
         for action in actions:
             if isinstance(action, Dial) and trunk is not None:
-                caller = e164(canonical_key(execution.from_number, self.deps.default_region))
-                # Every attempt rings for the call's own timeout, else the trunk's as it is now.
-                ring = execution.ring_timeout_seconds or trunk.policy.ring_timeout_seconds
-                request = OriginateRequest(action.channel_id, trunk, action.gateway, action.dialled, caller, ring)
-                index = execution.attempt_for(action.channel_id)
-                start = execution.attempts[index].started_at if index is not None else None
-                wait = (start - self.deps.clock.now()).total_seconds() if start is not None else 0.0
+                request = originate_request(execution, action, trunk, self.deps.default_region)
+                wait = (dial_start(execution, action) - self.deps.clock.now()).total_seconds()
                 if wait > 0:
                     # Paced: dialled at its slot, without holding up the request or other calls' events.
                     self.deps.background.spawn(self._originate_later(wait, request), f"paced-{action.channel_id}")
@@ -164,6 +175,24 @@ class CallService:
                     await handover.hand_over(self.deps, execution, action.channel_id)
             elif isinstance(action, HangUp):
                 await self._hang_up_quietly(action.channel_id, action.q850_cause)
+            elif isinstance(action, Join):
+                await self._join(action)
+
+    async def _join(self, action: Join) -> None:
+        try:
+            await self.deps.telephony.join(action.caller_channel_id, action.target_channel_id)
+        except TelephonyUnavailable as error:
+            log.warning("transfer of %s not put through: %s", action.caller_channel_id, error.message)
+            async with self.deps.storage.unit_of_work() as uow:
+                execution = await uow.executions.find_by_channel(action.target_channel_id)
+                if execution is None:
+                    return
+                step = transfer_flow.not_joined(execution, action.target_channel_id, self.deps.clock.now())
+                if not step.changed:
+                    return
+                await uow.executions.update(step.execution)
+                await uow.commit()
+            await self.carry_out(step.execution, None, step.actions)
 
     async def _originate_later(self, wait: float, request: OriginateRequest) -> None:
         await asyncio.sleep(wait)
@@ -199,14 +228,15 @@ class CallService:
             if execution is None:
                 return
             trunk = None
-            if isinstance(event, CallEnded) and execution.direction is Direction.OUTBOUND and execution.trunk_id:
+            dials = execution.direction is Direction.OUTBOUND or execution.transfer is not None
+            if isinstance(event, CallEnded) and dials and execution.trunk_id:
                 # Failover uses the trunk as it is now; read only when an attempt may fail over.
                 trunk = await uow.trunks.get_any(execution.trunk_id)
             step = call_flow.apply(
                 execution,
                 event,
                 self.deps.clock.now(),
-                plan=self._plan(execution, trunk),
+                plan=self._plan(execution, trunk, event.channel_id),
                 new_channel_id=self.deps.ids.new_id,
             )
             if not step.changed:
@@ -217,11 +247,12 @@ class CallService:
                 and any(isinstance(a, Dial) for a in step.actions)
             ):
                 # A failover attempt counts against the pace too; the call is under way, so it waits its turn.
-                paced = await self._paced(uow, step.execution, trunk, self.deps.clock.now(), None)
+                dial = next(a for a in step.actions if isinstance(a, Dial))
+                paced = await paced_dial(uow, step.execution, dial, trunk, self.deps.clock.now(), None)
                 step = attrs.evolve(step, execution=paced or step.execution)
             await uow.executions.update(step.execution)
             await uow.commit()
-        await self._carry_out(step.execution, trunk, step.actions)
+        await self.carry_out(step.execution, trunk, step.actions)
 
     async def take_over(self, execution: Execution) -> bool:
         """Follow an execution adopted from an instance that stopped; return whether it is now final.
@@ -246,20 +277,8 @@ class CallService:
             if step.changed:
                 await uow.executions.update(step.execution)
                 await uow.commit()
-        await self._carry_out(step.execution, None, step.actions)
+        await self.carry_out(step.execution, None, step.actions)
         return step.execution.status.is_terminal
-
-    @staticmethod
-    async def _paced(
-        uow: UnitOfWork, execution: Execution, trunk: Trunk, now: datetime, max_wait: timedelta | None
-    ) -> Execution | None:
-        """The execution with its new attempt moved to the trunk's next slot (``None``: no slot within the wait)."""
-        assert trunk.calls_per_second is not None
-        slot = await uow.trunks.reserve_attempt(trunk.id, trunk.calls_per_second, now, max_wait)
-        if slot is None:
-            return None
-        attempts = (*execution.attempts[:-1], attrs.evolve(execution.attempts[-1], started_at=slot))
-        return attrs.evolve(execution, attempts=attempts)
 
     async def _hang_up_quietly(self, channel_id: str, q850_cause: int) -> None:
         try:

@@ -1,4 +1,4 @@
-"""Acting on a call in progress (beyond the guide): hang it up, send keys into it.
+"""Acting on a call in progress (beyond the guide): hang it up, send keys into it, transfer it.
 
 Each use case reads the execution of the calling account and acts on its current channel through telephony; what
 follows (the call's end, for a hang-up) is recorded from the events telephony reports, as for any call.
@@ -8,11 +8,18 @@ from __future__ import annotations
 
 import attrs
 
+from byot_core.domain import transfer_flow
+from byot_core.domain.call_actions import Dial, FailoverPlan
 from byot_core.domain.call_control import CallNotInProgress, dtmf_digits
+from byot_core.domain.dialplan import dialled_number, order_gateways, prefer_reachable
+from byot_core.domain.errors import CallsPaced, ChannelsFull, ExecutionNotFound
 from byot_core.domain.execution import Execution
+from byot_core.domain.pacing import MAX_PACING_WAIT
 from byot_core.domain.status import ExecutionStatus
+from byot_core.domain.transfer import TransferInProgress, TransferRequest
 from byot_core.services.calls import CallService
 from byot_core.services.deps import Dependencies
+from byot_core.services.dialling import paced_dial
 
 __all__ = ["CallControl"]
 
@@ -47,3 +54,49 @@ class CallControl:
             raise CallNotInProgress()
         await self.deps.telephony.send_dtmf(execution.attempts[-1].channel_id, checked)
         return execution
+
+    async def transfer(self, account_id: str, execution_id: str, request: TransferRequest) -> Execution:
+        """Transfer an answered call to ``request.to``; returns at once, with the transfer recorded ``dialing``.
+
+        ``bridge``: the target is dialled through the call's trunk (gateways in the trunk's order, reachable ones
+        first, failing over as a call does; the trunk's channel limit and pace apply; the transfer's ring timeout,
+        else the trunk's). Its progress is recorded on the execution; once it answers, the caller is bridged with it
+        and the agent released. Raises ``ExecutionNotFound``, ``CallNotInProgress`` (409), ``TransferInProgress``
+        (409), ``ChannelsFull`` and ``CallsPaced`` (429).
+        """
+        now = self.deps.clock.now()
+        async with self.deps.storage.unit_of_work() as uow:
+            execution = await uow.executions.get(account_id, execution_id)
+            if execution is None:
+                raise ExecutionNotFound()
+            # Read again by channel: that locks the row, so a transfer and the call's events take turns.
+            if execution.attempts:
+                execution = await uow.executions.find_by_channel(execution.attempts[-1].channel_id) or execution
+            if execution.status is not ExecutionStatus.IN_PROGRESS or not execution.attempts:
+                raise CallNotInProgress()
+            if execution.transfer is not None:
+                raise TransferInProgress()
+            trunk = await uow.trunks.get_any(execution.trunk_id) if execution.trunk_id else None
+            gateways = trunk.gateways if trunk is not None and trunk.routes_calls else ()
+            # The caller's own channel is counted already; the target needs one more.
+            channels = trunk.channels if trunk is not None and gateways else None
+            if trunk is not None and channels is not None and await uow.executions.live_on_trunk(trunk.id) >= channels:
+                raise ChannelsFull(channels)
+            draws = None if self.deps.draw is None else [self.deps.draw() for _ in gateways]
+            plan = order_gateways(gateways, draws)
+            if trunk is not None:
+                down = self.deps.telephony.unreachable_gateways(trunk)
+                plan = prefer_reachable(plan, [g.id not in down for g in plan])
+            leading_plus = trunk.policy.outbound_leading_plus_enabled if trunk is not None else False
+            failover = FailoverPlan(tuple(plan), dialled_number(request.to_key, leading_plus))
+            step = transfer_flow.begin(execution, request, failover, self.deps.ids.new_id(), now)
+            dial = next((a for a in step.actions if isinstance(a, Dial)), None)
+            if trunk is not None and trunk.calls_per_second is not None and dial is not None:
+                paced = await paced_dial(uow, step.execution, dial, trunk, now, MAX_PACING_WAIT)
+                if paced is None:
+                    raise CallsPaced(trunk.calls_per_second, int(MAX_PACING_WAIT.total_seconds()))
+                step = attrs.evolve(step, execution=paced)
+            await uow.executions.update(step.execution)
+            await uow.commit()
+        await self.calls.carry_out(step.execution, trunk, step.actions)
+        return step.execution

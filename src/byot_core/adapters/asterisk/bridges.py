@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 
 from byot_core.adapters.asterisk.ari import AriClient, AriRequestFailed
 from byot_core.domain.causes import Q850
+from byot_core.domain.errors import TelephonyUnavailable
 
-__all__ = ["BRIDGE_GRACE", "BRIDGE_PREFIX", "ari_time", "sweep_bridges"]
+__all__ = ["BRIDGE_GRACE", "BRIDGE_PREFIX", "ari_time", "bridge_channels", "remove_bridge", "sweep_bridges"]
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,25 @@ def ari_time(text: str) -> datetime | None:
         return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f%z")
     except ValueError:
         return None
+
+
+async def bridge_channels(client: AriClient, bridge_id: str, channels: Sequence[str], *, create: bool) -> None:
+    """Put the channels in the mixing bridge, made first when ``create`` (and removed again if they cannot join)."""
+    if create:
+        await client.request("POST", "/bridges", body={"type": "mixing", "bridgeId": bridge_id})
+    try:
+        params = {"channel": ",".join(channels)}
+        await client.request("POST", f"/bridges/{AriClient.quoted(bridge_id)}/addChannel", params=params)
+    except (AriRequestFailed, TelephonyUnavailable):
+        if create:
+            await remove_bridge(client, bridge_id)
+        raise
+
+
+async def remove_bridge(client: AriClient, bridge_id: str) -> None:
+    """Destroy the bridge (the channels in it stay); one already gone, or a node that cannot be asked, is let be."""
+    with contextlib.suppress(AriRequestFailed, TelephonyUnavailable):
+        await client.request("DELETE", f"/bridges/{AriClient.quoted(bridge_id)}")
 
 
 async def sweep_bridges(client: AriClient, in_use: Collection[str], *, older_than: float = BRIDGE_GRACE) -> int:
@@ -54,8 +74,7 @@ async def sweep_bridges(client: AriClient, in_use: Collection[str], *, older_tha
             with contextlib.suppress(AriRequestFailed):
                 params = {"reason_code": str(int(Q850.NORMAL_TEMPORARY_FAILURE))}
                 await client.request("DELETE", f"/channels/{AriClient.quoted(channel)}", params=params)
-        with contextlib.suppress(AriRequestFailed):
-            await client.request("DELETE", f"/bridges/{AriClient.quoted(bridge_id)}")
+        await remove_bridge(client, bridge_id)
         log.warning("Asterisk %s: removed bridge %s left behind with %d channel(s)", client.node, bridge_id,
                     len(channels))  # fmt: skip
         removed += 1

@@ -64,7 +64,7 @@ class AriCalls:
         self._originated.discard(channel_id)
 
     async def originate(self, request: OriginateRequest) -> None:
-        """Dial through the gateway's endpoint on the first node that takes the request."""
+        """Dial through the gateway's endpoint on the first node that takes the request (the one holding ``beside``)."""
         endpoint = gateway_object_ids(request.trunk)[request.gateway.id]
         body = {
             "endpoint": f"PJSIP/{request.dialled}@{endpoint}",
@@ -73,7 +73,10 @@ class AriCalls:
             "channelId": request.channel_id,
         }
         last: TelephonyUnavailable | None = None
-        for client in self._nodes.in_turn():
+        beside = self._holders.get(request.beside) if request.beside is not None else None
+        if request.beside is not None and beside is None:
+            raise TelephonyUnavailable(f"no Asterisk node holds call {request.beside}")
+        for client in [beside] if beside is not None else self._nodes.in_turn():
             # Recorded before the request: the channel's first events can arrive before its answer.
             self._holders[request.channel_id] = client
             self._originated.add(request.channel_id)

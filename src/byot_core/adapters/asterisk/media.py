@@ -17,7 +17,6 @@ reports ``AgentDisconnected`` or ``AgentMediaFailed`` for the caller's channel.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import uuid
 from collections.abc import Callable
@@ -25,7 +24,13 @@ from collections.abc import Callable
 import aiohttp
 
 from byot_core.adapters.asterisk.ari import AriClient, AriRequestFailed
-from byot_core.adapters.asterisk.bridges import BRIDGE_GRACE, BRIDGE_PREFIX, sweep_bridges
+from byot_core.adapters.asterisk.bridges import (
+    BRIDGE_GRACE,
+    BRIDGE_PREFIX,
+    bridge_channels,
+    remove_bridge,
+    sweep_bridges,
+)
 from byot_core.adapters.asterisk.calls import AriCalls
 from byot_core.adapters.asterisk.media_open import AgentClients, open_twilio
 from byot_core.adapters.asterisk.media_session import (
@@ -58,6 +63,8 @@ class AriMedia:
         self._by_caller: dict[str, MediaSession] = {}
         self._by_media: dict[str, MediaSession] = {}
         self._started: dict[str, asyncio.Future[bool]] = {}
+        # Transferred calls: each of the two channels → the node and bridge joining them, until one of them ends.
+        self._joined: dict[str, tuple[AriClient, str]] = {}
         self._clients = AgentClients()
         self._session: aiohttp.ClientSession | None = None
         self._tasks = Background("calls' media")
@@ -106,6 +113,9 @@ class AriMedia:
 
     def channel_gone(self, channel_id: str) -> bool:
         """A channel ended; returns whether it was a media channel (then it means nothing to executions)."""
+        joined = self._joined.pop(channel_id, None)
+        if joined is not None:
+            self._tasks.spawn(self._unjoin(*joined), f"transfer-bridge-{channel_id}")
         waiter = self._started.get(channel_id)
         if waiter is not None and not waiter.done():
             waiter.set_result(False)  # destroyed before it started: the agent could not be reached
@@ -196,14 +206,45 @@ class AriMedia:
             raise MediaUnavailable(f"agent media at {agent_name(session.target.url)} refused or unreachable")
 
     async def _bridge(self, session: MediaSession) -> None:
-        client = session.client
-        await client.request("POST", "/bridges", body={"type": "mixing", "bridgeId": session.bridge_id})
-        channels = f"{session.call.channel_id},{session.media_channel}"
-        await client.request(
-            "POST", f"/bridges/{AriClient.quoted(session.bridge_id)}/addChannel", params={"channel": channels}
-        )
+        channels = [session.call.channel_id, session.media_channel]
+        await bridge_channels(session.client, session.bridge_id, channels, create=True)
         if session.relay is not None:
             await session.relay.begin()
+
+    # -- transfers --------------------------------------------------------------------------------------------
+
+    async def join(self, caller: str, target: str) -> None:
+        """Bridge a transfer's answered target with its caller, then release the agent (``stop``, then close).
+
+        The target joins the caller's bridge first, so the caller is never left alone if that fails
+        (``TelephonyUnavailable``, nothing changed). A call with no media of its own gets a bridge of its own.
+        """
+        session = self._by_caller.get(caller)
+        client = session.client if session is not None else self._calls.holder(caller)
+        if client is None:
+            raise TelephonyUnavailable(f"no Asterisk node holds call {caller}")
+        bridge_id = session.bridge_id if session is not None else f"{BRIDGE_PREFIX}{uuid.uuid4().hex}"
+        joining = [target] if session is not None else [caller, target]
+        await bridge_channels(client, bridge_id, joining, create=session is None)
+        self._joined[caller] = self._joined[target] = (client, bridge_id)
+        if session is not None:
+            session.transferred = True
+            await self._release(session)
+
+    async def _release(self, session: MediaSession) -> None:
+        """The agent's side of a transferred call ends as at a hang-up; the bridge stays for the caller and target."""
+        if session.relay is not None:
+            session.relay.stop(Ending.TRANSFERRED)
+        else:
+            session.figures.ending = Ending.TRANSFERRED
+            await self._undo(session)
+
+    async def _unjoin(self, client: AriClient, bridge_id: str) -> None:
+        """One side of a transferred call ended: the bridge goes (the other side is hung up by the call's flow)."""
+        for channel, (_, joined_bridge) in list(self._joined.items()):
+            if joined_bridge == bridge_id:
+                del self._joined[channel]
+        await remove_bridge(client, bridge_id)
 
     # -- running and ending -----------------------------------------------------------------------------------
 
@@ -243,8 +284,8 @@ class AriMedia:
         except (AriRequestFailed, TelephonyUnavailable):
             # Gone already (or its node is): no ChannelDestroyed is coming to forget it by.
             self._by_media.pop(session.media_channel, None)
-        with contextlib.suppress(AriRequestFailed, TelephonyUnavailable):
-            await client.request("DELETE", f"/bridges/{AriClient.quoted(session.bridge_id)}")
+        if not session.transferred:
+            await remove_bridge(client, session.bridge_id)
         self._emit(MediaEnded(session.call.channel_id, media_stats(session)))
 
     @property

@@ -53,6 +53,8 @@ class MediaSession:
     ended: bool = False
     #: Asterisk said its connection to the agent dropped without a close (hangup request cause 38).
     agent_dropped: bool = False
+    #: The call was transferred: the bridge now joins the caller with the target, and outlives the agent's media.
+    transferred: bool = False
 
 
 def media_stats(session: MediaSession) -> MediaStats:

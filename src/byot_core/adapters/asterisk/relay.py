@@ -45,6 +45,7 @@ class Ending(enum.Enum):
     AGENT_FAILED = "agent-failed"
     ASTERISK_CLOSED = "asterisk-closed"
     NOT_CONNECTED = "not-connected"
+    TRANSFERRED = "transferred"
 
 
 @attrs.define
@@ -113,7 +114,7 @@ class TwilioRelay:
             if stuck:
                 names = ", ".join(sorted(t.get_name() for t in stuck))
                 log.error("%s: relay task(s) still running after the call ended: %s", self.agent_name, names)
-        if self.figures.ending is Ending.CALLER_LEFT:
+        if self.figures.ending in (Ending.CALLER_LEFT, Ending.TRANSFERRED):
             with contextlib.suppress(aiohttp.ClientError, ConnectionError, RuntimeError):
                 await self.agent.send_str(self.stream.stop())
         await self.close()
@@ -124,9 +125,9 @@ class TwilioRelay:
         await _close(self.agent, self.agent_name)
         await _close(self.asterisk, "Asterisk's media WebSocket")
 
-    def stop(self) -> None:
-        """The caller left: end the relay (``stop`` is then sent to the agent, and its WebSocket closed)."""
-        self._end(Ending.CALLER_LEFT)
+    def stop(self, ending: Ending = Ending.CALLER_LEFT) -> None:
+        """The caller left, or was transferred: end the relay (``stop`` is sent to the agent, its WebSocket closed)."""
+        self._end(ending)
 
     def _end(self, ending: Ending, detail: str = "") -> None:
         if self.figures.ending is None:

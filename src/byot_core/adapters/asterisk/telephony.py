@@ -101,6 +101,10 @@ class AriTelephony:
         """Play DTMF to the channel's far end (see :meth:`AriCalls.send_dtmf`)."""
         await self.calls.send_dtmf(channel_id, digits)
 
+    async def join(self, caller_channel_id: str, target_channel_id: str) -> None:
+        """Put a transfer through on the node holding the caller (see :meth:`AriMedia.join`)."""
+        await self.media.join(caller_channel_id, target_channel_id)
+
     async def follow(self, channel_id: str) -> ChannelNow:
         """Take over a channel another instance followed (see :meth:`AriCalls.follow`)."""
         return await self.calls.follow(channel_id)

@@ -160,6 +160,10 @@ def create_app(
         await guide.control.send_dtmf(account, path(request, "execution_id"), await body(request))
         return JSONResponse({"message": "DTMF sent"}, 202)
 
+    async def transfer_call(request: Request, account: str) -> Response:
+        execution = await guide.control.transfer(account, path(request, "execution_id"), await body(request))
+        return JSONResponse(execution_json(execution), 202)
+
     async def get_execution(request: Request, account: str) -> Response:
         return JSONResponse(execution_json(await byot.calls.get(account, path(request, "execution_id"))))
 
@@ -220,6 +224,7 @@ def create_app(
         "get_execution": get_execution,
         "hang_up": hang_up,
         "send_dtmf": send_dtmf,
+        "transfer_call": transfer_call,
         "create_agent": create_agent,
         "get_agent": get_agent,
         "update_agent": update_agent,

@@ -42,6 +42,27 @@ CALL_SCHEMAS: Json = {
             },
         },
     },
+    "TransferRequest": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["to"],
+        "properties": {
+            "to": {"type": "string", "description": "The number to transfer the call to (E.164)"},
+            "mode": {
+                "type": "string",
+                "enum": ["bridge", "refer"],
+                "default": "bridge",
+                "description": "`bridge`: dialled through the call's trunk and bridged; `refer`: a SIP REFER to the "
+                "carrier, which places the new call",
+            },
+            "ring_timeout_seconds": {
+                "type": "integer",
+                "minimum": RING_TIMEOUT_BOUNDS[0],
+                "maximum": RING_TIMEOUT_BOUNDS[1],
+                "description": "`bridge`: how long the target rings (default: the trunk's ring_timeout_seconds)",
+            },
+        },
+    },
     "CallRequest": {
         "type": "object",
         "additionalProperties": False,
@@ -101,6 +122,11 @@ CALL_SCHEMAS: Json = {
             "phone_number_id": nullable("string"),
             "gateway_id": nullable("string"),
             "attempts": {"type": "array", "items": {"type": "object"}},
+            "transfers": {
+                "type": "array",
+                "description": "Beyond the guide: the call's transfers, oldest first",
+                "items": {"$ref": "#/components/schemas/Transfer"},
+            },
             "created_at": TS,
             "updated_at": TS,
             "answered_at": TS_NULL,
@@ -112,7 +138,14 @@ CALL_SCHEMAS: Json = {
                     "protocol": {"type": "string", "enum": ["asterisk", "twilio"]},
                     "ending": {
                         "type": "string",
-                        "enum": ["caller-left", "agent-closed", "agent-failed", "asterisk-closed", "not-connected"],
+                        "enum": [
+                            "caller-left",
+                            "agent-closed",
+                            "agent-failed",
+                            "asterisk-closed",
+                            "not-connected",
+                            "transferred",
+                        ],
                     },
                     "frames_to_agent": nullable("integer"),
                     "frames_to_caller": nullable("integer"),
@@ -124,6 +157,28 @@ CALL_SCHEMAS: Json = {
                     "detail": nullable("string"),
                 },
             },
+        },
+    },
+    "Transfer": {
+        "type": "object",
+        "required": ["to", "mode", "status", "started_at", "legs"],
+        "properties": {
+            "to": {"type": "string"},
+            "mode": {"type": "string", "enum": ["bridge", "refer"]},
+            "status": {
+                "type": "string",
+                "enum": ["dialing", "ringing", "answered", "completed", "busy", "no-answer", "failed"],
+            },
+            "started_at": TS,
+            "dialled": {"type": "string"},
+            "ring_timeout_seconds": nullable("integer"),
+            "gateway_plan": {"type": "array", "items": {"type": "string"}},
+            "legs": {"type": "array", "items": {"type": "object"}, "description": "Each attempt to reach the target"},
+            "answered_at": TS_NULL,
+            "ended_at": TS_NULL,
+            "sip_code": nullable("integer"),
+            "q850_cause": nullable("integer"),
+            "detail": nullable("string"),
         },
     },
     "RoutingDecision": {

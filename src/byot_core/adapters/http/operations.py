@@ -85,6 +85,11 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("POST", "/executions/{execution_id}/dtmf", "send_dtmf", "Send DTMF into a call", 202, "Message",
               "Beyond the guide: the digits are played to the far end of the answered call (`w`: a half-second "
               "pause)", (*_WRITE, 404, 409, 503), "DtmfRequest"),
+    Operation("POST", "/executions/{execution_id}/transfer", "transfer_call", "Transfer a call", 202, "Execution",
+              "Beyond the guide: the transfer starts at once (`dialing`); its progress shows in the execution's "
+              "`transfers`. `bridge` dials the target through the call's trunk and bridges it with the caller once "
+              "it answers; `refer` asks the carrier to place the new call (SIP REFER)",
+              (*_WRITE, 404, 409, 429, 503), "TransferRequest"),
     Operation("POST", "/v2/agent", "create_agent", "Create an agent", 201, "AgentCreated", "Created", _WRITE,
               "AgentWrite"),
     Operation("GET", _AGENT, "get_agent", "Get an agent", 200, "Agent", "The agent", (404,)),

@@ -225,9 +225,9 @@ class _ExecutionRepo(_Repositories):
     async def update(self, execution: Execution) -> None:
         state, journal = self.state, self.journal
         journal.set(state.executions, execution.id, execution)
-        for attempt in execution.attempts:
-            if attempt.channel_id not in state.by_channel:
-                journal.set(state.by_channel, attempt.channel_id, execution.id)
+        for channel_id in execution.channel_ids:
+            if channel_id not in state.by_channel:
+                journal.set(state.by_channel, channel_id, execution.id)
         journal.add_to(state.by_agent, (execution.account_id, execution.agent_id), execution.id)
         if execution.trunk_id is not None:
             if execution.ended_at is None:

@@ -28,9 +28,9 @@ def _index_channels(conn: Connection, execution: Execution) -> None:
         ).scalars()
     )
     new = [
-        {"channel_id": a.channel_id, "execution_id": execution.id}
-        for a in execution.attempts
-        if a.channel_id not in known
+        {"channel_id": channel_id, "execution_id": execution.id}
+        for channel_id in execution.channel_ids
+        if channel_id not in known
     ]
     if new:
         conn.execute(sa.insert(execution_channels), new)

@@ -15,6 +15,7 @@ from byot_core.domain.media import MediaStats
 from byot_core.domain.phone_number import PhoneNumber
 from byot_core.domain.secret import SealedSecret
 from byot_core.domain.status import ExecutionStatus
+from byot_core.domain.transfer import Transfer
 from byot_core.domain.trunk import AuthType, CallPolicy, Gateway, IpIdentifier, SyncState, Trunk, TrunkSettings
 from byot_core.domain.uniqueness import name_key
 
@@ -189,6 +190,7 @@ def execution_values(execution: Execution) -> dict[str, Any]:
         "media": _json.unstructure(execution.media),
         "ring_timeout_seconds": execution.ring_timeout_seconds,
         "instance_id": execution.instance_id,
+        "transfers": _json.unstructure(list(execution.transfers)),
     }
 
 
@@ -216,4 +218,5 @@ def execution_from_row(row: Row) -> Execution:
         media=_json.structure(row["media"], MediaStats) if row["media"] is not None else None,
         ring_timeout_seconds=row["ring_timeout_seconds"],
         instance_id=row["instance_id"],
+        transfers=tuple(_json.structure(row["transfers"] or [], list[Transfer])),
     )

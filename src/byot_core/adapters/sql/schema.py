@@ -188,6 +188,8 @@ executions = sa.Table(
     sa.Column("media", sa.JSON),
     sa.Column("ring_timeout_seconds", sa.Integer),
     sa.Column("instance_id", ID),
+    # A list of the call's transfers (NULL in rows written before transfers existed: none).
+    sa.Column("transfers", sa.JSON),
     sa.Index("ix_byot_executions_agent", "account_id", "agent_id", "created_at"),
     sa.Index("ix_byot_executions_instance", "instance_id", "ended_at"),
     sa.Index("ix_byot_executions_live", "trunk_id", "ended_at"),

@@ -1,0 +1,118 @@
+"""Transfers through the fake Asterisk: the caller bridged with the target and the agent released, or kept."""
+
+from __future__ import annotations
+
+import pytest
+
+from byot_core.domain.execution import Execution
+from byot_core.domain.media import MediaProtocol
+from byot_core.domain.status import ExecutionStatus
+from byot_core.domain.transfer import TransferStatus, transfer_request
+from byot_core.testing.fake_asterisk import GatewayPlay
+from byot_core.testing.fake_asterisk.model import FakeChannel
+from tests.asterisk.agents import TestAgent
+from tests.asterisk.conftest import AsteriskWorld, asterisk_world, eventually
+from tests.asterisk.test_calls import finished, mapped
+from tests.asterisk.test_media import plan
+from tests.support import ACCOUNT, AGENT
+
+TARGET = "+14155550199"
+CALLER_VOICE = bytes([0x11]) * 160
+TARGET_VOICE = bytes([0x22]) * 160
+
+
+async def talking(world: AsteriskWorld, agent: TestAgent) -> tuple[FakeChannel, str]:
+    """An inbound call answered and talking to its agent: the caller's channel and the execution id."""
+    await mapped(world)
+    node = world.nodes[0]
+    channel = node.inbound_call("+919876543210", "203.0.113.2", caller="+14155550100")
+    await eventually(lambda: agent.calls and node.media.bridges)
+    execution_id = next(e.id for e in await world.app.calls.list_for_agent(ACCOUNT, AGENT))
+    return channel, execution_id
+
+
+async def transfer_status(world: AsteriskWorld, execution_id: str) -> Execution:
+    return await world.app.calls.get(ACCOUNT, execution_id)
+
+
+@pytest.mark.parametrize("protocol", [MediaProtocol.TWILIO, MediaProtocol.ASTERISK])
+async def test_a_bridged_transfer_releases_the_agent_and_the_caller_talks_to_the_target(
+    agent: TestAgent, protocol: MediaProtocol
+) -> None:
+    """Target answers: joined in the caller's bridge, the agent's media ends, audio flows until the target hangs up."""
+    agent.protocol = protocol.value
+    async with asterisk_world(media_plan=plan(agent, protocol)) as world:
+        channel, execution_id = await talking(world, agent)
+        node = world.nodes[0]
+        node.book.answer_after = 0.3
+        await world.app.control.transfer(ACCOUNT, execution_id, transfer_request(TARGET))
+
+        async def answered() -> bool:
+            return (await transfer_status(world, execution_id)).transfers[0].status is TransferStatus.ANSWERED
+
+        await eventually(answered)
+        execution = await transfer_status(world, execution_id)
+        assert execution.transfers[0].legs[0].reached_ringing
+        target = node.channels[execution.transfers[0].legs[0].channel_id]
+        assert target.exten == TARGET  # dialled through the trunk's gateway, with '+' as the trunk says
+        await eventually(lambda: agent.calls[0].closed.is_set())
+        if protocol is MediaProtocol.TWILIO:
+            assert agent.calls[0].events("stop"), "the agent is told the call stopped, as at a hang-up"
+        await eventually(lambda: [set(b.channels) for b in node.media.bridges.values()] == [{channel.id, target.id}])
+        channel.voice += CALLER_VOICE * 5
+        target.voice += TARGET_VOICE * 5
+        await eventually(lambda: CALLER_VOICE in target.heard and TARGET_VOICE in channel.heard)
+        assert (await transfer_status(world, execution_id)).status is ExecutionStatus.IN_PROGRESS
+        node.remote_hang_up(target.id)
+        ended = await finished(world, execution_id)
+        assert (ended.status, ended.transfers[0].status) == (ExecutionStatus.COMPLETED, TransferStatus.COMPLETED)
+        assert ended.media is not None
+        assert ended.media.ending == "transferred"
+        await eventually(lambda: not node.media.bridges and channel.id not in node.channels)
+        assert len(agent.calls) == 1
+
+
+async def test_a_busy_target_leaves_the_caller_talking_to_its_agent(agent: TestAgent) -> None:
+    """486 from the target: recorded busy; the agent's media never stopped and still carries the caller's voice."""
+    async with asterisk_world(media_plan=plan(agent)) as world:
+        channel, execution_id = await talking(world, agent)
+        node = world.nodes[0]
+        node.script("203.0.113.1:5060", GatewayPlay.BUSY)
+        await world.app.control.transfer(ACCOUNT, execution_id, transfer_request(TARGET))
+
+        async def busy() -> bool:
+            return (await transfer_status(world, execution_id)).transfers[0].status is TransferStatus.BUSY
+
+        await eventually(busy)
+        transfer = (await transfer_status(world, execution_id)).transfers[0]
+        assert (transfer.sip_code, transfer.q850_cause, transfer.detail) == (486, 17, "The target was busy")
+        await eventually(lambda: agent.calls[0].events("start"))
+        before = len(agent.calls[0].events("media"))
+        channel.voice += CALLER_VOICE * 10
+        await eventually(lambda: len(agent.calls[0].events("media")) >= before + 5)
+        assert not agent.calls[0].closed.is_set()
+        assert (await transfer_status(world, execution_id)).status is ExecutionStatus.IN_PROGRESS
+        node.remote_hang_up(channel.id)
+        ended = await finished(world, execution_id)
+        assert ended.media is not None
+        assert ended.media.ending == "caller-left"
+
+
+async def test_the_caller_hanging_up_while_the_target_rings_hangs_the_target_up(agent: TestAgent) -> None:
+    """The caller leaves first: the transfer fails (said why), and the target's ringing leg is ended."""
+    async with asterisk_world(media_plan=plan(agent)) as world:
+        channel, execution_id = await talking(world, agent)
+        node = world.nodes[0]
+        node.book.answer_after = 30.0
+        await world.app.control.transfer(ACCOUNT, execution_id, transfer_request(TARGET))
+
+        async def ringing() -> bool:
+            return (await transfer_status(world, execution_id)).transfers[0].status is TransferStatus.RINGING
+
+        await eventually(ringing)
+        leg = (await transfer_status(world, execution_id)).transfers[0].legs[0].channel_id
+        node.remote_hang_up(channel.id)
+        ended = await finished(world, execution_id)
+        assert ended.transfers[0].status is TransferStatus.FAILED
+        assert ended.transfers[0].detail == "The caller hung up before the target answered"
+        await eventually(lambda: leg not in node.channels)
