@@ -116,3 +116,35 @@ async def test_the_caller_hanging_up_while_the_target_rings_hangs_the_target_up(
         assert ended.transfers[0].status is TransferStatus.FAILED
         assert ended.transfers[0].detail == "The caller hung up before the target answered"
         await eventually(lambda: leg not in node.channels)
+
+
+async def test_a_refer_sends_the_target_in_refer_to_and_the_carriers_bye_completes_it(agent: TestAgent) -> None:
+    """ARI redirect on the caller's channel: the carrier gets a REFER for the target at its gateway, then hangs up."""
+    async with asterisk_world(media_plan=plan(agent)) as world:
+        channel, execution_id = await talking(world, agent)
+        node = world.nodes[0]
+        await world.app.control.transfer(ACCOUNT, execution_id, transfer_request(TARGET, "refer"))
+        assert channel.refers == [f"sip:{TARGET}@203.0.113.1:5060"]
+        ended = await finished(world, execution_id)
+        assert (ended.status, ended.transfers[0].status) == (ExecutionStatus.COMPLETED, TransferStatus.COMPLETED)
+        assert ended.media is not None
+        assert ended.media.ending == "transferred"
+        await eventually(lambda: not node.media.bridges and not node.channels)
+
+
+async def test_a_refer_the_carrier_declines_leaves_the_call_with_its_agent(agent: TestAgent) -> None:
+    """A carrier that answers the REFER with a failure keeps the call; the agent goes on hearing the caller."""
+    async with asterisk_world(media_plan=plan(agent)) as world:
+        channel, execution_id = await talking(world, agent)
+        world.nodes[0].book.refer_answer = 603
+        await world.app.control.transfer(ACCOUNT, execution_id, transfer_request(TARGET, "refer"))
+        assert channel.refers == [f"sip:{TARGET}@203.0.113.1:5060"]
+        await eventually(lambda: agent.calls[0].events("start"))
+        before = len(agent.calls[0].events("media"))
+        channel.voice += CALLER_VOICE * 10
+        await eventually(lambda: len(agent.calls[0].events("media")) >= before + 5)
+        execution = await transfer_status(world, execution_id)
+        assert (execution.status, execution.transfers[0].status) == (
+            ExecutionStatus.IN_PROGRESS,
+            TransferStatus.DIALING,
+        )  # Asterisk keeps the NOTIFY's outcome to itself: failed only once the carrier's time is up

@@ -53,3 +53,41 @@ async def test_hangup_ends_the_call_and_is_idempotent(api: Api) -> None:
         {"detail": "The call is not in progress", "code": "call_not_in_progress"},
     )
     assert (await api.call("POST", f"/executions/{execution_id}/hangup", key=OTHER_KEY)).status_code == 404
+
+
+async def test_a_transfer_answers_202_and_its_progress_shows_in_the_execution(api: Api) -> None:
+    """202 with the execution (`dialing`); then `answered`; a second transfer 409; bad bodies 400 with every problem."""
+    execution_id, channel = await placed_and_answered(api)
+    gateway = api.world.telephony.placed[0].request.gateway.address
+    api.world.telephony.script(gateway, Outcome.ANSWER_AND_HOLD, dialled="+14155550199")
+    started = await api.call("POST", f"/executions/{execution_id}/transfer", {"to": "+14155550199"})
+    assert started.status_code == 202
+    assert [(t["to"], t["mode"], t["status"]) for t in started.json()["transfers"]] == [
+        ("+14155550199", "bridge", "dialing")
+    ]
+    again = await api.call("POST", f"/executions/{execution_id}/transfer", {"to": "+14155550199", "mode": "refer"})
+    assert (again.status_code, again.json()) == (
+        409,
+        {"detail": "The call is already being transferred", "code": "transfer_in_progress"},
+    )
+    await api.settle()
+    transfer = (await api.call("GET", f"/executions/{execution_id}")).json()["transfers"][0]
+    assert transfer["status"] == "answered"
+    assert transfer["answered_at"].endswith("Z")
+    assert api.world.telephony.joined == {channel: transfer["legs"][0]["channel_id"]}
+    bad = await api.call(
+        "POST", f"/executions/{execution_id}/transfer", {"to": "nine", "mode": "warm", "ring_timeout_seconds": 0}
+    )
+    assert bad.status_code == 400
+    assert [p["path"] for p in bad.json()["problems"]] == ["to", "mode", "ring_timeout_seconds"]
+    missing = await api.call("POST", "/executions/nope/transfer", {"to": "+14155550199"})
+    assert missing.status_code == 404
+
+
+async def test_a_transfer_of_a_call_not_in_progress_is_a_409(api: Api) -> None:
+    """Once the call has ended there is nothing to transfer."""
+    execution_id, _ = await placed_and_answered(api)
+    await api.call("POST", f"/executions/{execution_id}/hangup")
+    await api.settle()
+    late = await api.call("POST", f"/executions/{execution_id}/transfer", {"to": "+14155550199", "mode": "refer"})
+    assert (late.status_code, late.json()["code"]) == (409, "call_not_in_progress")

@@ -14,6 +14,7 @@ from byot_core.domain.media import MediaPlan, MediaProtocol
 from byot_core.domain.status import ExecutionStatus
 from byot_core.domain.transfer import TransferInProgress, TransferMode, TransferStatus, transfer_request
 from byot_core.guide_api import GuideApi
+from byot_core.services import transfer_steps
 from tests.support import ACCOUNT, GUIDE_CALL, OTHER_ACCOUNT, World, make_world
 from tests.usecases.test_calls import trunk_with_number
 
@@ -168,3 +169,34 @@ async def test_the_agent_is_released_by_the_transfer_and_its_leaving_ends_nothin
     assert after.media.ending == "transferred"
     assert after.status is ExecutionStatus.IN_PROGRESS
     assert caller not in world.telephony.hangups
+
+
+async def test_a_refer_transfer_is_done_when_the_carrier_ends_the_calls_leg(world: World) -> None:
+    """A REFER to the target at the call's gateway; the carrier's hang-up completes the transfer and the call."""
+    call = await answered_call(world)
+    caller = call.attempts[0].channel_id
+    started = await world.app.control.transfer(ACCOUNT, call.id, transfer_request(TARGET, "refer"))
+    assert [(t.mode, t.status) for t in started.transfers] == [(TransferMode.REFER, TransferStatus.DIALING)]
+    assert world.telephony.refers == {caller: [f"sip:{DIALLED}@gw1.example.com:5060"]}
+    await world.settle()
+    ended = await world.app.calls.get(ACCOUNT, call.id)
+    assert (ended.status, ended.transfers[0].status) == (ExecutionStatus.COMPLETED, TransferStatus.COMPLETED)
+    assert ended.transfers[0].legs == ()  # the carrier placed the new call, not the platform
+
+
+async def test_a_refer_the_carrier_never_acts_on_fails_and_the_call_goes_on(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No hang-up from the carrier within the ring timeout and its grace: failed, said why; the caller stays."""
+    monkeypatch.setattr(transfer_steps, "REFER_GRACE", -5)  # the watch's wait: 5 s of ring timeout, less 5
+    call = await answered_call(world)
+    world.telephony.refer_accepted = False
+    await world.app.control.transfer(ACCOUNT, call.id, transfer_request(TARGET, "refer", ring_timeout_seconds=5))
+    assert await world.app.deps.background.drain(5.0) == []
+    after = await world.app.calls.get(ACCOUNT, call.id)
+    assert after.transfers[0].status is TransferStatus.FAILED
+    assert after.transfers[0].detail == (
+        "The carrier did not take the call over within 0 seconds; the caller is still with the agent"
+    )
+    assert after.status is ExecutionStatus.IN_PROGRESS
+    assert call.attempts[0].channel_id not in world.telephony.hangups

@@ -94,6 +94,10 @@ class FakeTelephony:
         self.media: dict[str, tuple[MediaCall, MediaTarget]] = {}
         #: Transfers put through: caller's channel → target's channel, while both are up.
         self.joined: dict[str, str] = {}
+        #: The REFERs sent, by channel (Refer-To URIs in order); ``refer_accepted`` makes the carrier take the call
+        #: over (it ends the channel with a BYE), else it keeps the call as it is.
+        self.refers: dict[str, list[str]] = {}
+        self.refer_accepted = True
         self._scripts: dict[tuple[str, str | None], deque[Outcome]] = {}
         self._live: set[str] = set()
         self._answered_live: set[str] = set()
@@ -233,6 +237,15 @@ class FakeTelephony:
             raise TelephonyUnavailable("a channel to join is gone")
         self.joined[caller_channel_id] = target_channel_id
         self._media_ended(caller_channel_id, "transferred")
+
+    async def refer(self, channel_id: str, refer_to: str) -> None:
+        """Send a REFER on an answered channel (recorded in :attr:`refers`); see :attr:`refer_accepted`."""
+        self._check_up()
+        if channel_id not in self._answered_live:
+            raise TelephonyUnavailable(f"channel {channel_id} is not answered")
+        self.refers.setdefault(channel_id, []).append(refer_to)
+        if self.refer_accepted:
+            self.remote_hang_up(channel_id)
 
     async def follow(self, channel_id: str) -> ChannelNow:
         """What a live channel does now (answered, or still starting), or GONE once it ended."""

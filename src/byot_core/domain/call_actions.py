@@ -11,7 +11,7 @@ import attrs
 from byot_core.domain.execution import Execution
 from byot_core.domain.trunk import Gateway
 
-__all__ = ["Action", "Dial", "FailoverPlan", "HandOver", "HangUp", "Join", "Transition"]
+__all__ = ["Action", "Dial", "FailoverPlan", "HandOver", "HangUp", "Join", "Refer", "Transition"]
 
 
 @attrs.frozen
@@ -51,8 +51,16 @@ class Join:
     target_channel_id: str
 
 
+@attrs.frozen
+class Refer:
+    """Ask the carrier to transfer the caller's channel to ``refer_to`` (a SIP URI: sent as the REFER's Refer-To)."""
+
+    channel_id: str
+    refer_to: str
+
+
 #: What the caller of a state machine's step must do after storing the execution.
-Action = Dial | HandOver | HangUp | Join
+Action = Dial | HandOver | HangUp | Join | Refer
 
 
 @attrs.frozen

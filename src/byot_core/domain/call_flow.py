@@ -107,9 +107,10 @@ def apply(
     index = execution.attempt_for(event.channel_id)
     if isinstance(event, MediaEnded):
         # Figures arrive once the media side is torn down, usually after the call itself has ended.
-        if index is None or execution.media == event.stats:
+        stats = transfer_flow.released_media(execution, event.stats)
+        if index is None or execution.media == stats:
             return Transition(execution, changed=False)
-        return Transition(attrs.evolve(execution, media=event.stats, updated_at=now))
+        return Transition(attrs.evolve(execution, media=stats, updated_at=now))
     if index is None:
         leg = transfer_flow.transfer_leg(execution, event.channel_id)
         if leg is None or not isinstance(event, CallRinging | CallAnswered | CallEnded):

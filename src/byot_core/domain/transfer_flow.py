@@ -4,7 +4,9 @@
 :func:`on_leg` takes one event of a leg: ringing; answered (once in the library's hands: bridge the caller with the
 target and release the agent, :class:`~byot_core.domain.call_actions.Join`); ended (a route failure dials the next
 gateway; busy, no answer or a failure leave the caller with its agent; the end of a connected transfer ends the call).
-:func:`on_caller_ended` ends what the caller's hang-up leaves (the target's leg). Nothing here does I/O.
+:func:`on_caller_ended` ends what the caller's hang-up leaves (the target's leg). :func:`begin_refer` starts a ``refer``
+transfer instead: the carrier is asked to place the new call, and the end of the caller's leg completes it. Nothing
+here does I/O.
 
 The rules it keeps: one transfer at a time; the caller never loses its agent unless the target answered; a target
 never stays on the line without its caller; a transfer's final status is never left.
@@ -18,20 +20,36 @@ from datetime import datetime
 import attrs
 
 from byot_core.domain.attempt import Attempt
-from byot_core.domain.call_actions import Action, Dial, FailoverPlan, HangUp, Join, Transition
+from byot_core.domain.call_actions import Action, Dial, FailoverPlan, HangUp, Join, Refer, Transition
 from byot_core.domain.causes import Q850
 from byot_core.domain.dialplan import EndKind, classify_end, next_gateway
 from byot_core.domain.events import CallAnswered, CallEnded, CallRinging
 from byot_core.domain.execution import Execution
+from byot_core.domain.media import MediaStats
 from byot_core.domain.status import ExecutionStatus
 from byot_core.domain.transfer import Transfer, TransferMode, TransferRequest, TransferStatus
 
-__all__ = ["CALLER_LEFT_TEXT", "NOT_JOINED_TEXT", "begin", "not_joined", "on_caller_ended", "on_leg", "transfer_leg"]
+__all__ = [
+    "CALLER_LEFT_TEXT",
+    "NOT_JOINED_TEXT",
+    "REFERRED_TEXT",
+    "begin",
+    "begin_refer",
+    "not_joined",
+    "on_caller_ended",
+    "on_leg",
+    "refer_failed",
+    "released_media",
+    "transfer_leg",
+]
 
 #: Why a transfer failed when its caller hung up before the target answered.
 CALLER_LEFT_TEXT = "The caller hung up before the target answered"
 #: Why a transfer failed when its target answered but could not be bridged with the caller.
 NOT_JOINED_TEXT = "The target answered but could not be put through to the caller"
+
+#: What a ``refer`` transfer records once the carrier ends the call's leg after the REFER.
+REFERRED_TEXT = "The carrier took the call over and ended the platform's leg"
 
 # A leg's end, as the call's own statuses classify it, and what the transfer then records.
 _OUTCOMES = {
@@ -93,6 +111,43 @@ def begin(
     started = attrs.evolve(transfer, legs=(leg,))
     updated = attrs.evolve(execution, transfers=(*execution.transfers, started), updated_at=now)
     return Transition(updated, (Dial(channel_id, gateway, plan.dialled, beside=caller),))
+
+
+def begin_refer(execution: Execution, request: TransferRequest, refer_to: str, now: datetime) -> Transition:
+    """Start a ``refer`` transfer: record it and ask the carrier, through the caller's channel, to call ``refer_to``."""
+    caller = execution.attempts[-1].channel_id
+    transfer = Transfer(
+        to=request.to,
+        mode=TransferMode.REFER,
+        status=TransferStatus.DIALING,
+        started_at=now,
+        dialled=refer_to,
+        ring_timeout_seconds=request.ring_timeout_seconds,
+    )
+    updated = attrs.evolve(execution, transfers=(*execution.transfers, transfer), updated_at=now)
+    return Transition(updated, (Refer(caller, refer_to),))
+
+
+def refer_failed(execution: Execution, detail: str, now: datetime) -> Transition:
+    """A ``refer`` transfer under way that did not happen (refused, or the carrier never took the call): ``failed``.
+
+    The caller stays with its agent, whose media never stopped.
+    """
+    transfer = execution.transfer
+    if transfer is None or transfer.mode is not TransferMode.REFER:
+        return Transition(execution, changed=False)
+    failed = attrs.evolve(transfer, status=TransferStatus.FAILED, ended_at=now, detail=detail)
+    return Transition(_with_transfer(execution, len(execution.transfers) - 1, failed, now))
+
+
+def released_media(execution: Execution, stats: MediaStats) -> MediaStats:
+    """The media summary as the call's transfers explain it: a ``refer`` transfer done released the agent.
+
+    (A ``bridge`` transfer's release is reported as such by telephony itself.)
+    """
+    last = execution.transfers[-1] if execution.transfers else None
+    referred = last is not None and last.mode is TransferMode.REFER and last.status is TransferStatus.COMPLETED
+    return attrs.evolve(stats, ending="transferred") if referred and stats.ending == "caller-left" else stats
 
 
 def on_leg(
@@ -210,6 +265,11 @@ def on_caller_ended(execution: Execution, now: datetime) -> Transition:
     if transfer is None:
         return Transition(execution, changed=False)
     index = len(execution.transfers) - 1
+    if transfer.mode is TransferMode.REFER:
+        # Asterisk does not tell ARI the REFER's outcome (its NOTIFYs); carriers end the transferred leg once the new
+        # call is theirs, so the leg's end after a REFER is taken as the transfer done.
+        done = attrs.evolve(transfer, status=TransferStatus.COMPLETED, ended_at=now, detail=REFERRED_TEXT)
+        return Transition(_with_transfer(execution, index, done, now))
     if transfer.status is TransferStatus.ANSWERED:
         ended = attrs.evolve(transfer, status=TransferStatus.COMPLETED, ended_at=now, detail="The caller hung up")
     else:

@@ -57,6 +57,13 @@ class Telephony(Protocol):
         reported for it. Once either channel ends, telephony removes what joined them.
         """
 
+    async def refer(self, channel_id: str, refer_to: str) -> None:
+        """Ask the far end of an answered channel (the carrier) to call ``refer_to`` in its place (a SIP REFER).
+
+        Returns once the request is sent; the carrier then ends the channel once the new call is its own (reported
+        as the channel's end). Raises ``TelephonyUnavailable`` when the REFER cannot be sent.
+        """
+
     async def follow(self, channel_id: str) -> ChannelNow:
         """Take over a channel another instance followed: its events reach this one's stream from now on.
 

@@ -14,16 +14,8 @@ import attrs
 
 from byot_core.domain import call_flow, transfer_flow
 from byot_core.domain.agent import SIP_TRUNK_PROVIDER
-from byot_core.domain.call_flow import (
-    Action,
-    Dial,
-    ExecutionEvent,
-    FailoverPlan,
-    HandOver,
-    HangUp,
-    Join,
-    usable_gateways,
-)
+from byot_core.domain.call_actions import Action, Dial, FailoverPlan, HandOver, HangUp, Join, Refer
+from byot_core.domain.call_flow import ExecutionEvent, usable_gateways
 from byot_core.domain.call_request import CallRequest, call_request
 from byot_core.domain.dialplan import dialled_number, order_gateways, prefer_reachable
 from byot_core.domain.errors import (
@@ -41,7 +33,7 @@ from byot_core.domain.pacing import MAX_PACING_WAIT
 from byot_core.domain.status import ExecutionStatus
 from byot_core.domain.telephony import ChannelNow, OriginateRequest
 from byot_core.domain.trunk import Trunk
-from byot_core.services import handover
+from byot_core.services import handover, transfer_steps
 from byot_core.services.deps import Dependencies
 from byot_core.services.dialling import dial_start, originate_request, paced_dial
 
@@ -176,23 +168,14 @@ class CallService:
             elif isinstance(action, HangUp):
                 await self._hang_up_quietly(action.channel_id, action.q850_cause)
             elif isinstance(action, Join):
-                await self._join(action)
+                await transfer_steps.join(self.deps, action, self._carry_on)
+            elif isinstance(action, Refer):
+                transfer = execution.transfers[-1]
+                ring = transfer.ring_timeout_seconds or (trunk.policy.ring_timeout_seconds if trunk else 60)
+                await transfer_steps.refer(self.deps, execution, action, ring, self._carry_on)
 
-    async def _join(self, action: Join) -> None:
-        try:
-            await self.deps.telephony.join(action.caller_channel_id, action.target_channel_id)
-        except TelephonyUnavailable as error:
-            log.warning("transfer of %s not put through: %s", action.caller_channel_id, error.message)
-            async with self.deps.storage.unit_of_work() as uow:
-                execution = await uow.executions.find_by_channel(action.target_channel_id)
-                if execution is None:
-                    return
-                step = transfer_flow.not_joined(execution, action.target_channel_id, self.deps.clock.now())
-                if not step.changed:
-                    return
-                await uow.executions.update(step.execution)
-                await uow.commit()
-            await self.carry_out(step.execution, None, step.actions)
+    async def _carry_on(self, execution: Execution, actions: Sequence[Action]) -> None:
+        await self.carry_out(execution, None, actions)
 
     async def _originate_later(self, wait: float, request: OriginateRequest) -> None:
         await asyncio.sleep(wait)

@@ -6,17 +6,21 @@ follows (the call's end, for a hang-up) is recorded from the events telephony re
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import attrs
 
 from byot_core.domain import transfer_flow
-from byot_core.domain.call_actions import Dial, FailoverPlan
+from byot_core.domain.call_actions import Dial, FailoverPlan, Transition
 from byot_core.domain.call_control import CallNotInProgress, dtmf_digits
 from byot_core.domain.dialplan import dialled_number, order_gateways, prefer_reachable
 from byot_core.domain.errors import CallsPaced, ChannelsFull, ExecutionNotFound
 from byot_core.domain.execution import Execution
 from byot_core.domain.pacing import MAX_PACING_WAIT
 from byot_core.domain.status import ExecutionStatus
-from byot_core.domain.transfer import TransferInProgress, TransferRequest
+from byot_core.domain.transfer import TransferInProgress, TransferMode, TransferRequest
+from byot_core.domain.trunk import Trunk
+from byot_core.ports.storage import UnitOfWork
 from byot_core.services.calls import CallService
 from byot_core.services.deps import Dependencies
 from byot_core.services.dialling import paced_dial
@@ -61,8 +65,10 @@ class CallControl:
         ``bridge``: the target is dialled through the call's trunk (gateways in the trunk's order, reachable ones
         first, failing over as a call does; the trunk's channel limit and pace apply; the transfer's ring timeout,
         else the trunk's). Its progress is recorded on the execution; once it answers, the caller is bridged with it
-        and the agent released. Raises ``ExecutionNotFound``, ``CallNotInProgress`` (409), ``TransferInProgress``
-        (409), ``ChannelsFull`` and ``CallsPaced`` (429).
+        and the agent released. ``refer``: the carrier is sent a REFER to the target at the call's gateway (the one
+        an outbound call went through, else the trunk's first), and the transfer is done when it ends the call's leg.
+        Raises ``ExecutionNotFound``, ``CallNotInProgress`` (409), ``TransferInProgress`` (409), ``ChannelsFull`` and
+        ``CallsPaced`` (429, ``bridge`` only).
         """
         now = self.deps.clock.now()
         async with self.deps.storage.unit_of_work() as uow:
@@ -77,26 +83,46 @@ class CallControl:
             if execution.transfer is not None:
                 raise TransferInProgress()
             trunk = await uow.trunks.get_any(execution.trunk_id) if execution.trunk_id else None
-            gateways = trunk.gateways if trunk is not None and trunk.routes_calls else ()
-            # The caller's own channel is counted already; the target needs one more.
-            channels = trunk.channels if trunk is not None and gateways else None
-            if trunk is not None and channels is not None and await uow.executions.live_on_trunk(trunk.id) >= channels:
-                raise ChannelsFull(channels)
-            draws = None if self.deps.draw is None else [self.deps.draw() for _ in gateways]
-            plan = order_gateways(gateways, draws)
-            if trunk is not None:
-                down = self.deps.telephony.unreachable_gateways(trunk)
-                plan = prefer_reachable(plan, [g.id not in down for g in plan])
-            leading_plus = trunk.policy.outbound_leading_plus_enabled if trunk is not None else False
-            failover = FailoverPlan(tuple(plan), dialled_number(request.to_key, leading_plus))
-            step = transfer_flow.begin(execution, request, failover, self.deps.ids.new_id(), now)
-            dial = next((a for a in step.actions if isinstance(a, Dial)), None)
-            if trunk is not None and trunk.calls_per_second is not None and dial is not None:
-                paced = await paced_dial(uow, step.execution, dial, trunk, now, MAX_PACING_WAIT)
-                if paced is None:
-                    raise CallsPaced(trunk.calls_per_second, int(MAX_PACING_WAIT.total_seconds()))
-                step = attrs.evolve(step, execution=paced)
+            plan = self._plan(execution, trunk, request)
+            if request.mode is TransferMode.REFER and plan.gateways:
+                gateway = plan.gateways[0]
+                refer_to = f"sip:{plan.dialled}@{gateway.address}:{gateway.port}"
+                step = transfer_flow.begin_refer(execution, request, refer_to, now)
+            else:
+                # The caller's own channel is counted already; the target needs one more.
+                channels = trunk.channels if trunk is not None and plan.gateways else None
+                if channels is not None and await uow.executions.live_on_trunk(execution.trunk_id or "") >= channels:
+                    raise ChannelsFull(channels)
+                step = transfer_flow.begin(execution, request, plan, self.deps.ids.new_id(), now)
+                step = await self._paced(uow, step, trunk, now)
             await uow.executions.update(step.execution)
             await uow.commit()
         await self.calls.carry_out(step.execution, trunk, step.actions)
         return step.execution
+
+    def _plan(self, execution: Execution, trunk: Trunk | None, request: TransferRequest) -> FailoverPlan:
+        """The trunk's gateways for the target, in the order a call uses them, and the number as the trunk sends it.
+
+        A REFER goes to the gateway an outbound call was answered through, when there is one.
+        """
+        if trunk is None or not trunk.routes_calls:
+            return FailoverPlan((), request.to_key)
+        draws = None if self.deps.draw is None else [self.deps.draw() for _ in trunk.gateways]
+        plan = order_gateways(trunk.gateways, draws)
+        down = self.deps.telephony.unreachable_gateways(trunk)
+        plan = prefer_reachable(plan, [g.id not in down for g in plan])
+        if request.mode is TransferMode.REFER and execution.gateway_id is not None:
+            plan = tuple(sorted(plan, key=lambda g: g.id != execution.gateway_id))
+        dialled = dialled_number(request.to_key, trunk.policy.outbound_leading_plus_enabled)
+        return FailoverPlan(tuple(plan), dialled)
+
+    @staticmethod
+    async def _paced(uow: UnitOfWork, step: Transition, trunk: Trunk | None, now: datetime) -> Transition:
+        """The step with its target's leg at the trunk's next slot, when the trunk paces its calls."""
+        dial = next((a for a in step.actions if isinstance(a, Dial)), None)
+        if trunk is None or trunk.calls_per_second is None or dial is None:
+            return step
+        paced = await paced_dial(uow, step.execution, dial, trunk, now, MAX_PACING_WAIT)
+        if paced is None:
+            raise CallsPaced(trunk.calls_per_second, int(MAX_PACING_WAIT.total_seconds()))
+        return attrs.evolve(step, execution=paced)

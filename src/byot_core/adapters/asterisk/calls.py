@@ -182,6 +182,16 @@ class AriCalls:
         """Play DTMF to the channel's far end (ARI ``POST /channels/{id}/dtmf``; PJSIP sends RFC 4733 events)."""
         await self._on_holder(channel_id, "POST", f"/channels/{AriClient.quoted(channel_id)}/dtmf", {"dtmf": digits})
 
+    async def refer(self, channel_id: str, refer_to: str) -> None:
+        """Transfer the channel's far end to ``refer_to`` (ARI ``POST /channels/{id}/redirect``).
+
+        PJSIP sends a REFER with ``refer_to`` as its Refer-To once the channel is answered (a 302 while it rings);
+        the NOTIFYs that follow stay inside Asterisk (``channels/chan_pjsip.c``), so what ARI shows is the carrier
+        ending the channel once it has taken the call over.
+        """
+        path = f"/channels/{AriClient.quoted(channel_id)}/redirect"
+        await self._on_holder(channel_id, "POST", path, {"endpoint": f"PJSIP/{refer_to}"})
+
     async def _on_holder(
         self, channel_id: str, method: str, path: str, params: dict[str, str] | None = None, *, missing_ok: bool = False
     ) -> None:

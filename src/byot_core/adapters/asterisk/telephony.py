@@ -105,6 +105,10 @@ class AriTelephony:
         """Put a transfer through on the node holding the caller (see :meth:`AriMedia.join`)."""
         await self.media.join(caller_channel_id, target_channel_id)
 
+    async def refer(self, channel_id: str, refer_to: str) -> None:
+        """Send a REFER on the channel (see :meth:`AriCalls.refer`)."""
+        await self.calls.refer(channel_id, refer_to)
+
     async def follow(self, channel_id: str) -> ChannelNow:
         """Take over a channel another instance followed (see :meth:`AriCalls.follow`)."""
         return await self.calls.follow(channel_id)

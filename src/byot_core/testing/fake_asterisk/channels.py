@@ -55,6 +55,10 @@ class ChannelBook:
         self.answer_after = 0.0
         #: Every far party presses back the DTMF it is sent (as an IVR's echo test would).
         self.echo_keys = False
+        #: The carrier's final NOTIFY for a REFER (a 2xx: it placed the new call, then ends the referred leg with a
+        #: BYE), and how long it takes.
+        self.refer_answer = 200
+        self.refer_after = 0.2
         self.channels: dict[str, FakeChannel] = {}
         #: What every new call's far party says once bridged (μ-law).
         self.default_voice = b""
@@ -211,6 +215,20 @@ class ChannelBook:
         channel = self.channels.get(channel_id)
         if channel is not None:
             self.destroy(channel, 0, None)
+
+    def refer(self, channel: FakeChannel, refer_to: str) -> None:
+        """PJSIP transfers the channel's far end: a REFER once answered, a 302 while it still rings in.
+
+        On a 2xx :attr:`refer_answer`, the carrier ends the leg with a BYE after :attr:`refer_after` seconds;
+        otherwise the call goes on as it was.
+        """
+        if channel.state != "Up":
+            channel.sip_answer = 302
+            self.destroy(channel, 23, None)
+            return
+        channel.refers.append(refer_to)
+        if 200 <= self.refer_answer < 300:
+            self.later(self.refer_after, lambda: self.remote_hang_up(channel.id))
 
     def inbound_call(self, did: str, source: str, *, port: int, caller: str) -> FakeChannel:
         """A carrier at ``source`` sends an INVITE for ``did`` (see :meth:`FakeAsterisk.inbound_call`)."""

@@ -67,6 +67,8 @@ class FakeChannel:
     ring_timeout: int | None = None
     #: The DTMF played to the far party (``POST /channels/{id}/dtmf``), pauses included.
     keys_heard: str = ""
+    #: The Refer-To of each REFER the far party was sent (``POST /channels/{id}/redirect``).
+    refers: list[str] = attrs.field(factory=list)
     #: Where an originate into the dialplan (``context``, ``extension``) starts the call once answered.
     entry: tuple[str, str] | None = None
     #: What the far party says once bridged (μ-law, played 20 ms a tick, then silence) and what it has heard.

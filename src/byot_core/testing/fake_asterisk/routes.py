@@ -67,6 +67,7 @@ class AriRoutes:
             ("POST", ["channels"], self._originate),
             ("POST", ["channels", "externalMedia"], self._external_media),
             ("POST", ["channels", "*", "dtmf"], self._dtmf),
+            ("POST", ["channels", "*", "redirect"], self._redirect),
             ("POST", ["bridges"], self._create_bridge),
             ("GET", ["bridges"], self._list_bridges),
             ("GET", ["bridges", "*"], self._get_bridge),
@@ -180,6 +181,28 @@ class AriRoutes:
             channel.keys_heard += digits
             if self.book.echo_keys:  # an IVR that presses back what it heard
                 self.media.press(channel.id, digits.replace("w", "").replace("W", ""))
+        return web.Response(status=204)
+
+    async def _redirect(self, request: web.Request, _: Any, args: list[str]) -> web.Response:
+        # As Asterisk's source answers it (res/ari/resource_channels.c): 409 outside Stasis, 412 while Down or
+        # Ringing, 400 without an endpoint, 422 for one that is not the channel's technology/resource; then PJSIP
+        # sends the REFER (a 302 to a call still ringing in: channels/chan_pjsip.c).
+        channel = self.book.get(args[0])
+        if not channel.in_stasis:
+            raise AriError(409, "Channel not in Stasis application")
+        if channel.state in ("Down", "Ringing"):
+            raise AriError(412, "Channel in invalid state")
+        endpoint = request.query.get("endpoint", "")
+        if not endpoint:
+            raise AriError(400, "Required parameter 'endpoint' not provided.")
+        tech, _, resource = endpoint.partition("/")
+        if not tech or not _:
+            raise AriError(422, f"Endpoint parameter '{endpoint}' does not contain tech/resource")
+        if not resource:
+            raise AriError(422, f"No resource provided in endpoint parameter '{endpoint}'")
+        if tech.lower() != channel.name.partition("/")[0].lower():
+            raise AriError(422, f"Endpoint technology '{tech}' does not match channel technology 'PJSIP'")
+        self.book.refer(channel, resource)
         return web.Response(status=204)
 
     async def _create_bridge(self, request: web.Request, body: Any, _: list[str]) -> web.Response:
