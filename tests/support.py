@@ -18,6 +18,7 @@ from byot_core.adapters.memory import (
     RecordingInboundHandler,
     RecordingOutboundHandler,
 )
+from byot_core.adapters.recording_stores import MemoryRecordingStore
 from byot_core.adapters.system import FrozenClock, UlidFactory
 from byot_core.domain.media import MediaPlan
 from byot_core.ports.storage import Storage
@@ -114,6 +115,7 @@ def make_world(
         outbound_handler=outbound,
         default_region=default_region,
         media_plan=media_plan,
+        recordings=MemoryRecordingStore(),
     )
     agents.register(ACCOUNT, AGENT, telephony_provider="sip-trunk")
     return World(app, storage, telephony, agents, secrets, clock, balance, handler, outbound)

@@ -15,13 +15,14 @@ from byot_core.adapters.memory import (
     MemoryStorage,
     RecordingInboundHandler,
 )
+from byot_core.adapters.recording_stores import MemoryRecordingStore
 
 
 def test_a_bare_build_says_which_ports_are_stand_ins(caplog: pytest.LogCaptureFixture) -> None:
-    """Nothing given: the six stand-ins are listed on the application and in one warning."""
+    """Nothing given: the seven stand-ins are listed on the application and in one warning."""
     with caplog.at_level(logging.WARNING, logger="byot_core.composition"):
         app = byot_core.build()
-    expected = ("storage", "telephony", "agents", "secrets", "balance", "inbound_handler")
+    expected = ("storage", "telephony", "agents", "secrets", "balance", "inbound_handler", "recordings")
     assert app.stand_ins == expected
     [record] = [r for r in caplog.records if r.name == "byot_core.composition"]
     assert record.levelno == logging.WARNING
@@ -38,6 +39,7 @@ def test_a_build_given_every_port_has_no_stand_in(caplog: pytest.LogCaptureFixtu
             secrets=MemorySecretBox(),
             balance=FixedBalance(),
             inbound_handler=RecordingInboundHandler(),
+            recordings=MemoryRecordingStore(),
         )
     assert app.stand_ins == ()
     assert not [r for r in caplog.records if r.name == "byot_core.composition"]

@@ -2,13 +2,15 @@
 
 Encoding and decoding by lookup table (the standard library's ``audioop`` is gone from Python 3.13), tones to play,
 and the measurements the demo agent, the fake Asterisk and the tests use to tell what was heard: RMS and the share
-of it explained by a given frequency.
+of it explained by a given frequency. Recordings are WAV files of 16-bit linear samples, as Asterisk writes ``wav``.
 """
 
 from __future__ import annotations
 
 import functools
+import io
 import math
+import wave
 from collections.abc import Sequence
 
 __all__ = [
@@ -19,9 +21,12 @@ __all__ = [
     "decode",
     "encode",
     "frames",
+    "mix",
+    "read_wav",
     "rms",
     "share_of",
     "tone",
+    "wav",
 ]
 
 #: Samples a second.
@@ -114,3 +119,28 @@ def share_of(data: bytes, frequency: float) -> float:
     amplitude = 2 * math.sqrt(max(power, 0.0)) / len(samples)
     total = math.sqrt(sum(s * s for s in samples) / len(samples))
     return min(1.0, (amplitude / math.sqrt(2)) / total) if total else 0.0
+
+
+def mix(first: bytes, second: bytes) -> bytes:
+    """Two equally long μ-law pieces mixed into one, as a bridge mixes its parties (summed, clipped)."""
+    return encode([a + b for a, b in zip(decode(first), decode(second), strict=True)])
+
+
+def wav(data: bytes) -> bytes:
+    """μ-law audio as a WAV file: mono, 8 kHz, 16-bit linear samples (what Asterisk records as ``wav``)."""
+    out = io.BytesIO()
+    with wave.open(out, "wb") as file:
+        file.setnchannels(1)
+        file.setsampwidth(2)
+        file.setframerate(SAMPLE_RATE)
+        file.writeframes(b"".join(s.to_bytes(2, "little", signed=True) for s in decode(data)))
+    return out.getvalue()
+
+
+def read_wav(data: bytes) -> tuple[int, float, bytes]:
+    """A mono 16-bit WAV file's sample rate, length in seconds, and audio as μ-law (to measure what it holds)."""
+    with wave.open(io.BytesIO(data), "rb") as file:
+        rate, count = file.getframerate(), file.getnframes()
+        raw = file.readframes(count)
+    samples = [int.from_bytes(raw[i : i + 2], "little", signed=True) for i in range(0, len(raw), 2)]
+    return rate, count / rate, encode(samples)

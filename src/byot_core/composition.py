@@ -14,6 +14,7 @@ from byot_core.ports import (
     IdFactory,
     InboundCallHandler,
     OutboundCallHandler,
+    RecordingStore,
     SecretBox,
     Storage,
     Telephony,
@@ -41,6 +42,7 @@ def build(
     draw: Callable[[], float] | None = None,
     media_plan: MediaPlan | None = None,
     media: CallMedia | None = None,
+    recordings: RecordingStore | None = None,
 ) -> Byot:
     """Compose the application from the adapters given; anything not given is an in-memory or fake stand-in.
 
@@ -56,6 +58,8 @@ def build(
     telephony itself, which must then be able to: Asterisk and the fake telephony are). Without it, calls are
     answered and handed to the handlers only.
 
+    ``recordings`` keeps calls' recordings (the stand-in keeps them in memory).
+
     Each call makes fresh adapters, so two applications never share state by accident.
     """
     from byot_core.adapters.fake_telephony import FakeTelephony
@@ -66,6 +70,7 @@ def build(
         MemoryStorage,
         RecordingInboundHandler,
     )
+    from byot_core.adapters.recording_stores import MemoryRecordingStore
     from byot_core.adapters.system import SystemClock, UlidFactory
 
     stand_ins = [
@@ -77,6 +82,7 @@ def build(
             ("secrets", secrets),
             ("balance", balance),
             ("inbound_handler", inbound_handler),
+            ("recordings", recordings),
         )
         if given is None
     ]
@@ -105,6 +111,7 @@ def build(
             outbound_handler=outbound_handler,
             media=media,
             media_plan=media_plan,
+            recordings=recordings if recordings is not None else MemoryRecordingStore(),
             # Its own id whatever ids the caller chose: an instance is not one of the objects it stores.
             instance_id=UlidFactory().new_id(),
         ),

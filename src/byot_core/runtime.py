@@ -9,7 +9,8 @@ or more nodes, comma-separated; without it the telephony is the fake one), ``BYO
 ``BYOT_ARI_APP`` (default ``byot``). ``BYOT_API_KEYS`` is read here too, for the server. ``BYOT_AGENT_MEDIA_URL``
 (a ``ws://``/``wss://`` template naming any of the call's fields, such as ``{agent_id}``) connects every answered call
 to its agent's media WebSocket in the protocol ``BYOT_AGENT_MEDIA_PROTOCOL`` (``twilio``, the default, or
-``asterisk``); without it calls are answered and recorded only.
+``asterisk``); without it calls are answered and recorded only. ``BYOT_RECORDINGS_DIR`` (default ``byot-recordings``
+in the current folder) is where calls' recordings are kept, one WAV file each.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from byot_core.adapters.fake_telephony import FakeTelephony
 from byot_core.adapters.fernet_secrets import ENV_VAR as SECRET_KEYS_VAR
 from byot_core.adapters.fernet_secrets import FernetSecretBox, SecretsNotConfigured, new_key
 from byot_core.adapters.memory import FixedBalance, RecordingInboundHandler
+from byot_core.adapters.recording_stores import FolderRecordingStore
 from byot_core.adapters.sql import SqlStorage
 from byot_core.adapters.sql.agents import SqlAgentDirectory
 from byot_core.adapters.sql.engine import database_url
@@ -51,6 +53,10 @@ class AsteriskNotConfigured(ValueError):
     """An Asterisk setting is missing or malformed."""
 
 
+#: Where the reference server keeps calls' recordings unless ``BYOT_RECORDINGS_DIR`` says otherwise.
+DEFAULT_RECORDINGS_DIR = "byot-recordings"
+
+
 @attrs.frozen
 class Settings:
     """What ``byot serve`` (and every other command) runs on. Secrets are left out of the ``repr``."""
@@ -64,6 +70,7 @@ class Settings:
     ari_app: str = "byot"
     agent_media_url: str | None = None
     agent_media_protocol: str = "twilio"
+    recordings_dir: str = DEFAULT_RECORDINGS_DIR
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: str | None) -> Settings:
@@ -87,6 +94,7 @@ class Settings:
             ari_app=pick("ari_app", "BYOT_ARI_APP") or "byot",
             agent_media_url=pick("agent_media_url", "BYOT_AGENT_MEDIA_URL"),
             agent_media_protocol=pick("agent_media_protocol", "BYOT_AGENT_MEDIA_PROTOCOL") or "twilio",
+            recordings_dir=pick("recordings_dir", "BYOT_RECORDINGS_DIR") or DEFAULT_RECORDINGS_DIR,
         )
 
     def media_plan(self) -> MediaPlan | None:
@@ -180,6 +188,7 @@ async def open_core(settings: Settings, *, create_secret: bool = True) -> Core:
             balance=FixedBalance(),
             inbound_handler=RecordingInboundHandler(limit=100),
             media_plan=media_plan,
+            recordings=FolderRecordingStore(settings.recordings_dir),
         )
         await byot.trunks.check_secrets()
     except BaseException:

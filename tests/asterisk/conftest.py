@@ -22,6 +22,7 @@ from byot_core.adapters.memory import (
     RecordingInboundHandler,
     RecordingOutboundHandler,
 )
+from byot_core.adapters.recording_stores import MemoryRecordingStore
 from byot_core.adapters.system import SystemClock, UlidFactory
 from byot_core.domain.media import MediaPlan
 from byot_core.testing.fake_asterisk import FakeAsterisk
@@ -93,9 +94,13 @@ async def asterisk_world(
     client: dict[str, float] | None = None,
     sync: dict[str, float] | None = None,
     media_plan: MediaPlan | None = None,
+    record_calls: bool = False,
     **fake: Any,
 ) -> AsyncIterator[AsteriskWorld]:
-    """Fake nodes, an application on them, and its loops; ``client`` and ``sync`` override their timings."""
+    """Fake nodes, an application on them, and its loops; ``client`` and ``sync`` override their timings.
+
+    ``record_calls`` makes the agent record its inbound calls.
+    """
     nodes = [FakeAsterisk("byot", ARI_PASSWORD, resolve=resolve, **fake) for _ in range(count)]
     for node in nodes:
         await node.start()
@@ -125,8 +130,9 @@ async def asterisk_world(
         inbound_handler=handler,
         outbound_handler=outbound,
         media_plan=media_plan,
+        recordings=MemoryRecordingStore(),
     )
-    agents.register(ACCOUNT, AGENT, telephony_provider="sip-trunk")
+    agents.register(ACCOUNT, AGENT, telephony_provider="sip-trunk", record_calls=record_calls)
     tasks = [asyncio.create_task(app.events.run())]
     if run_sync:
         loop = {"first_retry": 0.05, "max_retry": 0.2, "idle": 30.0} | (sync or {})

@@ -91,3 +91,39 @@ async def test_a_transfer_of_a_call_not_in_progress_is_a_409(api: Api) -> None:
     await api.settle()
     late = await api.call("POST", f"/executions/{execution_id}/transfer", {"to": "+14155550199", "mode": "refer"})
     assert (late.status_code, late.json()["code"]) == (409, "call_not_in_progress")
+
+
+async def test_a_recorded_call_is_served_as_wav_to_its_account_only(api: Api) -> None:
+    """`record: true` on POST /call: 404 while recording, then audio/wav once the call ended; other accounts 404."""
+    trunk = (await api.call("POST", "/sip-trunks/trunks", IP_TRUNK)).json()
+    await api.call("POST", f"/sip-trunks/trunks/{trunk['id']}/numbers", {"phone_number": "+919876543210"})
+    api.world.telephony.script(trunk["gateways"][0]["gateway_address"], Outcome.ANSWER_AND_HOLD)
+    execution_id = (await api.call("POST", "/call", {**CALL, "record": True})).json()["execution_id"]
+    await api.settle()
+    execution = (await api.call("GET", f"/executions/{execution_id}")).json()
+    assert (execution["record"], execution["recording"]["status"]) == (True, "recording")
+    early = await api.call("GET", f"/executions/{execution_id}/recording")
+    assert (early.status_code, early.json()) == (404, {"detail": "Recording not found", "code": "recording_not_found"})
+    await api.call("POST", f"/executions/{execution_id}/hangup")
+    await api.settle()
+    recording = (await api.call("GET", f"/executions/{execution_id}")).json()["recording"]
+    assert recording["status"] == "stored"
+    served = await api.call("GET", f"/executions/{execution_id}/recording")
+    assert served.status_code == 200
+    assert served.headers["content-type"] == "audio/wav"
+    assert served.content[:4] == b"RIFF"
+    assert len(served.content) == recording["size_bytes"]
+    other = await api.call("GET", f"/executions/{execution_id}/recording", key=OTHER_KEY)
+    assert other.status_code == 404
+    bad = await api.call("POST", "/call", {**CALL, "record": "yes"})
+    assert (bad.status_code, bad.json()["problems"][0]["path"]) == (400, "record")
+
+
+async def test_an_agent_can_be_set_to_record_its_calls(api: Api) -> None:
+    """`agent_config.record_calls` is read, shown once set, and checked."""
+    created = await api.call("POST", "/v2/agent", {"agent_config": {"agent_name": "Rec", "record_calls": True}})
+    agent_id = created.json()["agent_id"]
+    shown = (await api.call("GET", f"/v2/agent/{agent_id}")).json()
+    assert shown["agent_config"]["record_calls"] is True
+    bad = await api.call("PATCH", f"/v2/agent/{agent_id}", {"agent_config": {"record_calls": 1}})
+    assert bad.status_code == 400

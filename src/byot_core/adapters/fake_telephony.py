@@ -1,22 +1,19 @@
 """A fake telephony: records the configuration it is given and plays scripted call outcomes as events.
 
-Outcomes are scripted per gateway address and, optionally, per dialled number. Each one emits the events Asterisk
-emits for it, with Asterisk's causes (recorded from Asterisk 22: a 486 is cause 17 with ``tech_cause`` 486, a 503 is
-cause 34, a remote BYE after answer is cause 0). Events queue up until delivered, either by :meth:`deliver`
+Outcomes (:mod:`.fake_calls`) are scripted per gateway address and, optionally, per dialled number; each emits the
+events Asterisk emits for it, with Asterisk's causes. Events queue up until delivered, either by :meth:`deliver`
 (tests: deterministic, one step at a time) or through the :meth:`events` stream (a running application).
 """
 
 from __future__ import annotations
 
 import asyncio
-import enum
 import itertools
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
-import attrs
-
+from byot_core.adapters.fake_calls import PLAYS, FakeRecordings, Outcome, PlacedCall
 from byot_core.domain.causes import Q850
 from byot_core.domain.errors import MediaUnavailable, TelephonyUnavailable
 from byot_core.domain.events import (
@@ -34,41 +31,6 @@ from byot_core.domain.telephony import ChannelNow, OriginateRequest, TrunkConfig
 from byot_core.domain.trunk import Trunk
 
 __all__ = ["FakeTelephony", "Outcome", "PlacedCall"]
-
-
-class Outcome(enum.Enum):
-    """What the far end does with an attempt."""
-
-    ANSWER = "answer"
-    ANSWER_AND_HOLD = "answer-and-hold"
-    BUSY = "busy"
-    NO_ANSWER = "no-answer"
-    REJECT = "reject"
-    INVALID_NUMBER = "invalid-number"
-    CONGESTION = "congestion"
-    TIMEOUT = "timeout"
-    UNREACHABLE = "unreachable"
-
-
-# (rings first, answered, Q.850 cause, SIP response, cause text) per outcome.
-_PLAYS: dict[Outcome, tuple[bool, bool, int | None, int | None, str]] = {
-    Outcome.ANSWER: (True, True, 0, None, "Unknown"),
-    Outcome.BUSY: (False, False, 17, 486, "User busy"),
-    Outcome.NO_ANSWER: (True, False, 19, 480, "No answer"),
-    Outcome.REJECT: (False, False, 21, 603, "Call Rejected"),
-    Outcome.INVALID_NUMBER: (False, False, 1, 404, "Unallocated (unassigned) number"),
-    Outcome.CONGESTION: (False, False, 34, 503, "Circuit/channel congestion"),
-    Outcome.TIMEOUT: (False, False, 18, 408, "No user responding"),
-    Outcome.UNREACHABLE: (False, False, 27, None, "Destination out of order"),
-}
-
-
-@attrs.define
-class PlacedCall:
-    """An attempt the fake was asked to place, and what it played."""
-
-    request: OriginateRequest
-    outcome: Outcome
 
 
 class FakeTelephony:
@@ -98,6 +60,8 @@ class FakeTelephony:
         #: over (it ends the channel with a BYE), else it keeps the call as it is.
         self.refers: dict[str, list[str]] = {}
         self.refer_accepted = True
+        #: Recordings under way and finished (see :class:`FakeRecordings`).
+        self.recorder = FakeRecordings()
         self._scripts: dict[tuple[str, str | None], deque[Outcome]] = {}
         self._live: set[str] = set()
         self._answered_live: set[str] = set()
@@ -126,6 +90,9 @@ class FakeTelephony:
 
     def _end(self, channel_id: str) -> None:
         self.joined.pop(channel_id, None)
+        ended = self.recorder.finish(channel_id)
+        if ended is not None:
+            self._queue.append(ended)
         self._live.discard(channel_id)
         self._answered_live.discard(channel_id)
         self._arrived_at.pop(channel_id, None)
@@ -174,7 +141,7 @@ class FakeTelephony:
             self._answered_live.add(channel)
             self._emit(CallRinging(channel), CallAnswered(channel))
             return
-        rings, answered, cause, sip, text = _PLAYS[outcome]
+        rings, answered, cause, sip, text = PLAYS[outcome]
         events: list[CallEvent] = [CallRinging(channel)] if rings else []
         if answered:
             events.append(CallAnswered(channel))
@@ -246,6 +213,25 @@ class FakeTelephony:
         self.refers.setdefault(channel_id, []).append(refer_to)
         if self.refer_accepted:
             self.remote_hang_up(channel_id)
+
+    async def start_recording(self, channel_id: str, name: str) -> None:
+        """Record an answered channel until it ends (no audio flows here: the file holds silence for its length)."""
+        self._check_up()
+        if channel_id not in self._answered_live:
+            raise TelephonyUnavailable(f"channel {channel_id} is not answered")
+        self.recorder.start(channel_id, name)
+
+    async def recording_file(self, name: str) -> bytes:
+        """A finished recording's WAV file."""
+        self._check_up()
+        if name not in self.recorder.stored:
+            raise TelephonyUnavailable(f"no recording {name}")
+        return self.recorder.stored[name]
+
+    async def delete_recording(self, name: str) -> None:
+        """Forget a finished recording."""
+        self._check_up()
+        self.recorder.stored.pop(name, None)
 
     async def follow(self, channel_id: str) -> ChannelNow:
         """What a live channel does now (answered, or still starting), or GONE once it ended."""

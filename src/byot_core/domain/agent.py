@@ -17,6 +17,7 @@ class Agent:
     """An AI agent as seen by this library: its owner, telephony provider, audio format and media URL.
 
     ``media_url``, when set, is the agent's own media WebSocket: it takes the place of the deployment's template.
+    ``record_calls`` records the agent's inbound calls (an outbound call is recorded when placed with ``record``).
     """
 
     id: str
@@ -25,3 +26,4 @@ class Agent:
     audio_format: str | None = None
     name: str | None = None
     media_url: str | None = None
+    record_calls: bool = False

@@ -28,7 +28,8 @@ RING_TIMEOUT_BOUNDS = SETTING_BOUNDS["ring_timeout_seconds"]
 class CallRequest:
     """A validated outbound call request: who calls, whom, and from which DID (with canonical keys).
 
-    ``ring_timeout_seconds`` (beyond the guide), when given, replaces the trunk's for every attempt of this call.
+    ``ring_timeout_seconds`` (beyond the guide), when given, replaces the trunk's for every attempt of this call;
+    ``record`` (beyond the guide) records the call once answered.
     """
 
     agent_id: str
@@ -38,6 +39,7 @@ class CallRequest:
     from_key: str
     recipient_name: str | None = None
     ring_timeout_seconds: int | None = None
+    record: bool = False
 
 
 @attrs.frozen
@@ -72,6 +74,7 @@ def call_request(
     recipient_name: str | None = None,
     default_region: str | None = None,
     ring_timeout_seconds: int | None = None,
+    record: bool = False,
 ) -> CallRequest:
     """A validated call request from typed values; raises :class:`ValidationFailed` with every problem."""
     recipient_key, recipient_problem = number_key("recipient.phone_number", recipient_number, default_region)
@@ -85,7 +88,7 @@ def call_request(
     if problems or recipient_key is None or from_key is None:
         raise ValidationFailed(problems)
     return CallRequest(
-        agent_id, recipient_number, recipient_key, from_number, from_key, recipient_name, ring_timeout_seconds
+        agent_id, recipient_number, recipient_key, from_number, from_key, recipient_name, ring_timeout_seconds, record
     )
 
 

@@ -15,6 +15,7 @@ __all__ = [
     "CallRinging",
     "InboundCallArrived",
     "MediaEnded",
+    "RecordingEnded",
     "TelephonyReconnected",
 ]
 
@@ -96,6 +97,16 @@ class TelephonyReconnected:
     node: str
 
 
+@attrs.frozen
+class RecordingEnded:
+    """A call's recording stopped (the call ended): ``seconds`` long, or ``failed`` saying why it was not made."""
+
+    channel_id: str
+    name: str
+    seconds: float | None = None
+    failed: str | None = None
+
+
 CallEvent = (
     CallRinging
     | CallAnswered
@@ -103,6 +114,7 @@ CallEvent = (
     | AgentDisconnected
     | AgentMediaFailed
     | MediaEnded
+    | RecordingEnded
     | InboundCallArrived
     | TelephonyReconnected
 )

@@ -10,6 +10,7 @@ import attrs
 from byot_core.domain.attempt import Attempt, AttemptResult
 from byot_core.domain.causes import HangupReason
 from byot_core.domain.media import MediaStats
+from byot_core.domain.recording import Recording
 from byot_core.domain.status import ExecutionStatus
 from byot_core.domain.transfer import Transfer
 
@@ -31,7 +32,8 @@ class Execution:
     ``media`` says what the call's media connection to its agent carried, once it is over.
     ``ring_timeout_seconds`` is the call's own ring timeout, when it was placed with one (else the trunk's applies).
     ``instance_id`` names the instance of the library following the call (whose process gets its events); another
-    takes it over when that one's lease runs out. ``transfers`` are the call's transfers, oldest first.
+    takes it over when that one's lease runs out. ``transfers`` are the call's transfers, oldest first. ``record``
+    says whether the call is to be recorded, ``recording`` where its recording is.
     """
 
     id: str
@@ -55,6 +57,8 @@ class Execution:
     ring_timeout_seconds: int | None = None
     instance_id: str | None = None
     transfers: tuple[Transfer, ...] = ()
+    record: bool = False
+    recording: Recording | None = None
 
     @property
     def gateway_id(self) -> str | None:

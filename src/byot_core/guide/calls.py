@@ -11,8 +11,8 @@ from byot_core.guide.fields import FieldReader, as_mapping
 
 __all__ = ["read_call", "read_dtmf", "read_mapping", "read_transfer"]
 
-# ring_timeout_seconds is beyond the guide: optional, so the guide's bodies read as before.
-_CALL_FIELDS = frozenset({"agent_id", "recipient", "from_number", "ring_timeout_seconds"})
+# ring_timeout_seconds and record are beyond the guide: optional, so the guide's bodies read as before.
+_CALL_FIELDS = frozenset({"agent_id", "recipient", "from_number", "ring_timeout_seconds", "record"})
 _RECIPIENT_FIELDS = frozenset({"phone_number", "name"})
 _MAPPING_FIELDS = frozenset({"agent_id", "phone_number_id"})
 
@@ -65,6 +65,7 @@ def read_call(payload: object, default_region: str | None = None) -> CallRequest
         if fields.data.get("ring_timeout_seconds") is not None
         else None
     )
+    record = fields.flag("record")
     fields.refuse_unknown(_CALL_FIELDS)
     if problems or agent_id is None or recipient_number is None or from_number is None:
         raise ValidationFailed(problems)
@@ -76,6 +77,7 @@ def read_call(payload: object, default_region: str | None = None) -> CallRequest
         from_key=from_number[1],
         recipient_name=recipient_name,
         ring_timeout_seconds=ring if isinstance(ring, int) else None,
+        record=record is True,
     )
 
 

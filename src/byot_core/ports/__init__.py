@@ -7,6 +7,7 @@ from byot_core.ports.ids import IdFactory
 from byot_core.ports.inbound_handler import InboundCallHandler
 from byot_core.ports.media import CallMedia
 from byot_core.ports.outbound_handler import OutboundCallHandler
+from byot_core.ports.recordings import RecordingStore
 from byot_core.ports.secrets import SecretBox
 from byot_core.ports.storage import (
     ExecutionRepository,
@@ -28,6 +29,7 @@ __all__ = [
     "InboundCallHandler",
     "OutboundCallHandler",
     "PhoneNumberRepository",
+    "RecordingStore",
     "SecretBox",
     "Storage",
     "Telephony",

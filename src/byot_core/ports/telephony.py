@@ -64,6 +64,20 @@ class Telephony(Protocol):
         as the channel's end). Raises ``TelephonyUnavailable`` when the REFER cannot be sent.
         """
 
+    async def start_recording(self, channel_id: str, name: str) -> None:
+        """Record the answered call on the channel, from now until it ends, as ``name``.
+
+        What the caller and the party it is bridged with (its agent, then a transfer's target) say is recorded, mixed.
+        When the call ends, ``RecordingEnded`` reports the recording (its length) on the channel; it is then fetched
+        with :meth:`recording_file`. Raises ``TelephonyUnavailable`` when it cannot be started.
+        """
+
+    async def recording_file(self, name: str) -> bytes:
+        """A finished recording's file (WAV). Raises ``TelephonyUnavailable`` when it cannot be had."""
+
+    async def delete_recording(self, name: str) -> None:
+        """Delete a finished recording from telephony (once the platform keeps it); an absent one is no error."""
+
     async def follow(self, channel_id: str) -> ChannelNow:
         """Take over a channel another instance followed: its events reach this one's stream from now on.
 

@@ -11,6 +11,7 @@ from byot_core.services.events import CallEventDispatcher
 from byot_core.services.inbound import InboundService
 from byot_core.services.instances import InstanceLeases
 from byot_core.services.numbers import NumberService
+from byot_core.services.recordings import CallRecordings
 from byot_core.services.sync import TelephonySync
 from byot_core.services.trunks import TrunkService
 
@@ -21,8 +22,9 @@ __all__ = ["Byot"]
 class Byot:
     """The library's entry point once composed: its use cases, grouped by what they work on.
 
-    ``trunks``, ``numbers``, ``inbound``, ``calls``, ``control`` (acting on a call in progress: hang up, send DTMF),
-    ``events``, ``sync``, and ``instances`` (the instance's lease, and the takeover of stopped instances' calls).
+    ``trunks``, ``numbers``, ``inbound``, ``calls``, ``control`` (acting on a call in progress: hang up, send DTMF,
+    transfer), ``recordings`` (calls' recordings), ``events``, ``sync``, and ``instances`` (the instance's lease, and
+    the takeover of stopped instances' calls).
 
     Every use case takes the calling ``account_id`` first; objects of other accounts read as not found.
     ``stand_ins`` names the ports that :func:`byot_core.build` filled with in-memory or fake adapters.
@@ -34,6 +36,7 @@ class Byot:
     inbound: InboundService
     calls: CallService
     control: CallControl
+    recordings: CallRecordings
     events: CallEventDispatcher
     sync: TelephonySync
     instances: InstanceLeases
@@ -44,6 +47,7 @@ class Byot:
         inbound = InboundService(deps, calls)
         sync = TelephonySync(deps)
         trunks = TrunkService(deps, sync)
+        recordings = CallRecordings(deps, calls)
         self.__attrs_init__(
             deps=deps,
             trunks=trunks,
@@ -51,7 +55,8 @@ class Byot:
             inbound=inbound,
             calls=calls,
             control=CallControl(deps, calls),
-            events=CallEventDispatcher(deps, calls, inbound, sync),
+            recordings=recordings,
+            events=CallEventDispatcher(deps, calls, inbound, sync, recordings),
             sync=sync,
             instances=InstanceLeases(deps, calls),
             stand_ins=stand_ins,

@@ -36,6 +36,7 @@ from byot_core.domain.trunk import Trunk
 from byot_core.services import handover, transfer_steps
 from byot_core.services.deps import Dependencies
 from byot_core.services.dialling import dial_start, originate_request, paced_dial
+from byot_core.services.recording_start import start_recording
 
 __all__ = ["CallService"]
 
@@ -64,6 +65,7 @@ class CallService:
             recipient_name=call.recipient_name,
             default_region=self.deps.default_region,
             ring_timeout_seconds=call.ring_timeout_seconds,
+            record=call.record,
         )
         agent = await self.deps.agents.get(account_id, request.agent_id)
         if agent is None:
@@ -113,6 +115,7 @@ class CallService:
                 phone_number_id=number.id,
                 gateway_plan=tuple(g.id for g in plan),
                 ring_timeout_seconds=request.ring_timeout_seconds,
+                record=request.record,
                 created_at=now,
                 updated_at=now,
                 ended_at=None if allowed else now,
@@ -164,6 +167,7 @@ class CallService:
                     name = f"media-{action.channel_id}"
                     self.deps.background.spawn(self._connect_and_hand_over(execution, action.channel_id), name)
                 else:
+                    await start_recording(self.deps, execution, action.channel_id)
                     await handover.hand_over(self.deps, execution, action.channel_id)
             elif isinstance(action, HangUp):
                 await self._hang_up_quietly(action.channel_id, action.q850_cause)
@@ -280,4 +284,5 @@ class CallService:
 
     async def _connect_and_hand_over(self, execution: Execution, channel_id: str) -> None:
         if await self.connect_media(execution, channel_id):
+            await start_recording(self.deps, execution, channel_id)
             await handover.hand_over(self.deps, execution, channel_id)

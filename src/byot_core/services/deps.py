@@ -15,6 +15,7 @@ from byot_core.ports import (
     IdFactory,
     InboundCallHandler,
     OutboundCallHandler,
+    RecordingStore,
     SecretBox,
     Storage,
     Telephony,
@@ -34,7 +35,8 @@ class Dependencies:
     call the callee answers. With ``media`` and ``media_plan`` both given, every answered call is first connected
     to its agent's media WebSocket (an inbound caller is answered only once it is). ``instance_id`` names this
     instance of the library (a new one each time it is built): the executions it places and takes are followed by
-    it, and taken over by another instance if its lease runs out.
+    it, and taken over by another instance if its lease runs out. ``recordings`` keeps calls' recordings (without
+    it, no call is recorded).
     """
 
     storage: Storage
@@ -52,3 +54,4 @@ class Dependencies:
     media_plan: MediaPlan | None = None
     background: Background = attrs.field(factory=lambda: Background("calls' media connections"), eq=False)
     instance_id: str = "byot"
+    recordings: RecordingStore | None = None

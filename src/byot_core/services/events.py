@@ -7,10 +7,11 @@ from collections.abc import AsyncGenerator
 
 import attrs
 
-from byot_core.domain.events import CallEvent, InboundCallArrived, TelephonyReconnected
+from byot_core.domain.events import CallEvent, InboundCallArrived, RecordingEnded, TelephonyReconnected
 from byot_core.services.calls import CallService
 from byot_core.services.deps import Dependencies
 from byot_core.services.inbound import InboundService
+from byot_core.services.recordings import CallRecordings
 from byot_core.services.sync import TelephonySync
 
 __all__ = ["CallEventDispatcher"]
@@ -20,17 +21,20 @@ log = logging.getLogger(__name__)
 
 @attrs.frozen
 class CallEventDispatcher:
-    """Sends each call event to inbound routing or to execution tracking, and reconnections to the sync loop."""
+    """Sends each call event to inbound routing, execution tracking or recordings; reconnections to the sync loop."""
 
     deps: Dependencies
     calls: CallService
     inbound: InboundService
     sync: TelephonySync
+    recordings: CallRecordings
 
     async def handle(self, event: CallEvent) -> None:
         """Handle one event; errors propagate (see :meth:`run` for the loop that survives them)."""
         if isinstance(event, InboundCallArrived):
             await self.inbound.handle_call(event)
+        elif isinstance(event, RecordingEnded):
+            await self.recordings.ended(event)
         elif isinstance(event, TelephonyReconnected):
             log.info("telephony node %s connected: reconciling", event.node)
             self.sync.node_connected()

@@ -34,6 +34,7 @@ from byot_core.domain.telephony import InboundOffer
 from byot_core.ports.storage import UnitOfWork
 from byot_core.services.calls import CallService
 from byot_core.services.deps import Dependencies
+from byot_core.services.recording_start import start_recording
 from byot_core.services.transactions import in_transaction
 from byot_core.services.views import Message
 
@@ -216,6 +217,7 @@ class InboundService:
         try:
             await self.deps.telephony.answer(offer.channel_id)
             answered = True
+            await start_recording(self.deps, execution, offer.channel_id)
             await self.deps.inbound_handler.on_inbound_call(offer)
         except Exception:  # the embedder's handler may fail in any way; the caller must not be left ringing
             log.exception("inbound call %s could not be handed to agent %s", offer.channel_id, offer.agent_id)

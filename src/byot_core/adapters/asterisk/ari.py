@@ -169,26 +169,35 @@ class AriClient:
         Raises :class:`AriUnreachable` when Asterisk does not answer within the timeout, and
         :class:`AriRequestFailed` for an error status.
         """
+        status, data = await self._send(method, path, params, body)
+        if status >= 400:
+            raise AriRequestFailed(status, method, path, _message(data.decode(errors="replace")))
+        if not data:
+            return None
+        try:
+            return json.loads(data)
+        except ValueError as error:
+            raise AriUnreachable(f"Asterisk at {self.node} answered {method} {path} with broken JSON") from error
+
+    async def request_bytes(self, method: str, path: str) -> bytes:
+        """Send one request and return the answer's body as it is (a recording's file); raises as :meth:`request`."""
+        status, data = await self._send(method, path, None, None)
+        if status >= 400:
+            raise AriRequestFailed(status, method, path, _message(data.decode(errors="replace")))
+        return data
+
+    async def _send(self, method: str, path: str, params: Mapping[str, str] | None, body: Any) -> tuple[int, bytes]:
         try:
             async with self._http().request(
                 method, self.base + path, params=params, json=body if body is not None else None
             ) as response:
-                status = response.status
-                text = await response.text()
+                return response.status, await response.read()
         except (aiohttp.ClientError, TimeoutError) as error:
             reason = type(error).__name__
             raise AriUnreachable(
                 f"Asterisk at {self.node} did not answer {method} {path} ({reason})",
                 maybe_sent=not isinstance(error, aiohttp.ClientConnectorError),
             ) from error
-        if status >= 400:
-            raise AriRequestFailed(status, method, path, _message(text))
-        if not text:
-            return None
-        try:
-            return json.loads(text)
-        except ValueError as error:
-            raise AriUnreachable(f"Asterisk at {self.node} answered {method} {path} with broken JSON") from error
 
     async def subscribe(self, source: str) -> None:
         """Subscribe this application to an event source (``channel:<id>``, ``endpoint:PJSIP[/<id>]``).

@@ -21,6 +21,7 @@ __all__ = [
     "DialStatus",
     "HangupRequested",
     "MalformedEvent",
+    "RecordingDone",
     "StasisStarted",
     "read_event",
 ]
@@ -97,8 +98,21 @@ class ContactStatus:
     status: str
 
 
+@attrs.frozen
+class RecordingDone:
+    """``RecordingFinished`` (``duration`` seconds) or ``RecordingFailed`` (``cause``) of a live recording.
+
+    ``target`` is what was recorded (``bridge:<id>``, ``channel:<id>``).
+    """
+
+    name: str
+    target: str
+    duration: int | None = None
+    failed: str | None = None
+
+
 #: Every record :func:`read_event` can return.
-AriEvent = ChannelState | DialStatus | ChannelGone | HangupRequested | StasisStarted | ContactStatus
+AriEvent = ChannelState | DialStatus | ChannelGone | HangupRequested | StasisStarted | ContactStatus | RecordingDone
 
 
 def _object(raw: Mapping[str, Any], key: str) -> Mapping[str, Any]:
@@ -161,6 +175,12 @@ def read_event(raw: Mapping[str, Any]) -> AriEvent | None:
         if not isinstance(args, list):
             raise MalformedEvent("args is not a list")
         return StasisStarted(_channel(raw), tuple(str(a) for a in args))
+    if kind in ("RecordingFinished", "RecordingFailed"):
+        recording = _object(raw, "recording")
+        name, target = _text(recording, "name"), str(recording.get("target_uri", ""))
+        if kind == "RecordingFinished":
+            return RecordingDone(name, target, duration=_number(recording, "duration"))
+        return RecordingDone(name, target, failed=str(recording.get("cause") or "recording failed"))
     if kind == "ContactStatusChange":
         info = _object(raw, "contact_info")
         return ContactStatus(_text(info, "aor"), _text(info, "contact_status"))

@@ -32,6 +32,7 @@ from byot_core.adapters.asterisk.bridges import (
     sweep_bridges,
 )
 from byot_core.adapters.asterisk.calls import AriCalls
+from byot_core.adapters.asterisk.joins import JoinedCalls
 from byot_core.adapters.asterisk.media_open import AgentClients, open_twilio
 from byot_core.adapters.asterisk.media_session import (
     CLIENT_PREFIX,
@@ -41,6 +42,7 @@ from byot_core.adapters.asterisk.media_session import (
     websocket_client_id,
     why,
 )
+from byot_core.adapters.asterisk.recordings import AriRecordings
 from byot_core.adapters.asterisk.relay import Ending
 from byot_core.domain.causes import Q850
 from byot_core.domain.errors import MediaUnavailable, TelephonyUnavailable
@@ -56,18 +58,20 @@ log = logging.getLogger(__name__)
 class AriMedia:
     """Connects calls to agents' media and ends what it made; ``emit`` reports the agent's side ending."""
 
-    def __init__(self, calls: AriCalls, emit: Callable[[CallEvent], None], *, timeout: float = 5.0) -> None:
+    def __init__(
+        self, calls: AriCalls, recordings: AriRecordings, emit: Callable[[CallEvent], None], *, timeout: float = 5.0
+    ) -> None:
         self._calls = calls
+        self.recordings = recordings
         self._emit = emit
         self.timeout = timeout
         self._by_caller: dict[str, MediaSession] = {}
         self._by_media: dict[str, MediaSession] = {}
         self._started: dict[str, asyncio.Future[bool]] = {}
-        # Transferred calls: each of the two channels → the node and bridge joining them, until one of them ends.
-        self._joined: dict[str, tuple[AriClient, str]] = {}
         self._clients = AgentClients()
         self._session: aiohttp.ClientSession | None = None
         self._tasks = Background("calls' media")
+        self.joins = JoinedCalls(recordings, self._tasks)
 
     def _http(self) -> aiohttp.ClientSession:
         # Its own session: the ARI session sends ARI's credentials, which must never reach an agent. No limit on
@@ -113,9 +117,7 @@ class AriMedia:
 
     def channel_gone(self, channel_id: str) -> bool:
         """A channel ended; returns whether it was a media channel (then it means nothing to executions)."""
-        joined = self._joined.pop(channel_id, None)
-        if joined is not None:
-            self._tasks.spawn(self._unjoin(*joined), f"transfer-bridge-{channel_id}")
+        self.joins.gone(channel_id)
         waiter = self._started.get(channel_id)
         if waiter is not None and not waiter.done():
             waiter.set_result(False)  # destroyed before it started: the agent could not be reached
@@ -224,9 +226,7 @@ class AriMedia:
         if client is None:
             raise TelephonyUnavailable(f"no Asterisk node holds call {caller}")
         bridge_id = session.bridge_id if session is not None else f"{BRIDGE_PREFIX}{uuid.uuid4().hex}"
-        joining = [target] if session is not None else [caller, target]
-        await bridge_channels(client, bridge_id, joining, create=session is None)
-        self._joined[caller] = self._joined[target] = (client, bridge_id)
+        await self.joins.join(client, bridge_id, caller, target, create=session is None)
         if session is not None:
             session.transferred = True
             await self._release(session)
@@ -239,12 +239,13 @@ class AriMedia:
             session.figures.ending = Ending.TRANSFERRED
             await self._undo(session)
 
-    async def _unjoin(self, client: AriClient, bridge_id: str) -> None:
-        """One side of a transferred call ended: the bridge goes (the other side is hung up by the call's flow)."""
-        for channel, (_, joined_bridge) in list(self._joined.items()):
-            if joined_bridge == bridge_id:
-                del self._joined[channel]
-        await remove_bridge(client, bridge_id)
+    async def record(self, caller: str, name: str) -> None:
+        """Record the call's bridge (its agent's, or a transfer's); raises ``TelephonyUnavailable`` without one."""
+        session = self._by_caller.get(caller)
+        found = (session.client, session.bridge_id) if session is not None else self.joins.bridge_of(caller)
+        if found is None:
+            raise TelephonyUnavailable(f"call {caller} has no bridge to record (its media is not the library's)")
+        await self.recordings.start(found[0], found[1], caller, name)
 
     # -- running and ending -----------------------------------------------------------------------------------
 
@@ -285,6 +286,7 @@ class AriMedia:
             # Gone already (or its node is): no ChannelDestroyed is coming to forget it by.
             self._by_media.pop(session.media_channel, None)
         if not session.transferred:
+            await self.recordings.stop_on(session.bridge_id)
             await remove_bridge(client, session.bridge_id)
         self._emit(MediaEnded(session.call.channel_id, media_stats(session)))
 

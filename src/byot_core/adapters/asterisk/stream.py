@@ -21,6 +21,7 @@ from byot_core.adapters.asterisk.ari_events import (
     DialStatus,
     HangupRequested,
     MalformedEvent,
+    RecordingDone,
     StasisStarted,
     read_event,
 )
@@ -28,6 +29,7 @@ from byot_core.adapters.asterisk.calls import OUTBOUND_ARG, AriCalls
 from byot_core.adapters.asterisk.media import AriMedia
 from byot_core.adapters.asterisk.nodes import AriNodes
 from byot_core.adapters.asterisk.pjsip import trunk_of_gateway_object
+from byot_core.adapters.asterisk.recordings import AriRecordings
 from byot_core.domain.errors import TelephonyUnavailable
 from byot_core.domain.events import (
     CallAnswered,
@@ -64,7 +66,7 @@ class AriEventStream:
         self._nodes = nodes
         self._calls = calls
         self._queues: list[asyncio.Queue[CallEvent]] = []
-        self.media = AriMedia(calls, self.inject)
+        self.media = AriMedia(calls, AriRecordings(nodes), self.inject)
         #: ARI events received from every node so far (a figure for monitoring and benchmarks).
         self.received = 0
 
@@ -131,6 +133,9 @@ class AriEventStream:
             return await self._stasis_start(client, event)
         elif isinstance(event, HangupRequested):
             self.media.hangup_requested(event.channel_id, event.cause)
+        elif isinstance(event, RecordingDone):
+            ended = self.media.recordings.done(event)
+            return [ended] if ended is not None else []
         elif isinstance(event, ContactStatus):
             self._nodes.health.report(event)
         return []

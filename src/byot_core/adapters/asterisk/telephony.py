@@ -109,6 +109,18 @@ class AriTelephony:
         """Send a REFER on the channel (see :meth:`AriCalls.refer`)."""
         await self.calls.refer(channel_id, refer_to)
 
+    async def start_recording(self, channel_id: str, name: str) -> None:
+        """Record the call's bridge (see :mod:`.recordings`)."""
+        await self.media.record(channel_id, name)
+
+    async def recording_file(self, name: str) -> bytes:
+        """A finished recording's WAV file."""
+        return await self.media.recordings.file(name)
+
+    async def delete_recording(self, name: str) -> None:
+        """Delete a finished recording from Asterisk."""
+        await self.media.recordings.delete(name)
+
     async def follow(self, channel_id: str) -> ChannelNow:
         """Take over a channel another instance followed (see :meth:`AriCalls.follow`)."""
         return await self.calls.follow(channel_id)

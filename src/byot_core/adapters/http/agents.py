@@ -34,6 +34,8 @@ def agent_json(agent: Agent) -> dict[str, Any]:
     config: dict[str, Any] = {"telephony_provider": agent.telephony_provider, "audio_format": agent.audio_format}
     if agent.media_url is not None:
         config["media_url"] = agent.media_url  # beyond the guide: shown only when set
+    if agent.record_calls:
+        config["record_calls"] = True  # beyond the guide: shown only when set
     return {"id": agent.id, "user_id": agent.account_id, "agent_name": agent.name, "agent_config": config}
 
 
@@ -51,7 +53,8 @@ def _media_url_problem(value: str) -> str | None:
 def read_agent_config(payload: object, *, creating: bool) -> dict[str, Any]:
     """``{"agent_config": {"agent_name": …, "telephony_provider": …, "media_url": …}}``, checked like every other body.
 
-    ``media_url`` (beyond the guide) is the agent's own media WebSocket; ``null`` removes it.
+    ``media_url`` (beyond the guide) is the agent's own media WebSocket; ``null`` removes it. ``record_calls`` (beyond
+    the guide) records the agent's inbound calls.
     """
     problems: list[Problem] = []
     fields = FieldReader(as_mapping(payload), "", problems)
@@ -64,7 +67,10 @@ def read_agent_config(payload: object, *, creating: bool) -> dict[str, Any]:
         name = config.text("agent_name", check=text_problem)
         provider = config.text("telephony_provider")
         media_url = config.text("media_url", check=_media_url_problem)
-        config.refuse_unknown(frozenset({"agent_name", "telephony_provider", "media_url"}))
+        record_calls = config.flag("record_calls")
+        config.refuse_unknown(frozenset({"agent_name", "telephony_provider", "media_url", "record_calls"}))
+        if record_calls is not MISSING:
+            values["record_calls"] = record_calls
         if media_url is not MISSING:
             values["media_url"] = media_url
         if name is not MISSING:

@@ -164,6 +164,10 @@ def create_app(
         execution = await guide.control.transfer(account, path(request, "execution_id"), await body(request))
         return JSONResponse(execution_json(execution), 202)
 
+    async def get_recording(request: Request, account: str) -> Response:
+        data = await byot.recordings.get(account, path(request, "execution_id"))
+        return Response(data, media_type="audio/wav")
+
     async def get_execution(request: Request, account: str) -> Response:
         return JSONResponse(execution_json(await byot.calls.get(account, path(request, "execution_id"))))
 
@@ -225,6 +229,7 @@ def create_app(
         "hang_up": hang_up,
         "send_dtmf": send_dtmf,
         "transfer_call": transfer_call,
+        "get_recording": get_recording,
         "create_agent": create_agent,
         "get_agent": get_agent,
         "update_agent": update_agent,

@@ -59,9 +59,15 @@ def _content(schema: Json) -> Json:
     return {"application/json": {"schema": schema}}
 
 
-def _operation(op: Operation) -> Json:
+def _answer(op: Operation) -> Json:
+    if op.answer == "audio/wav":  # a file, not JSON
+        return {"audio/wav": {"schema": {"type": "string", "contentMediaType": "audio/wav"}}}
     answer = {"type": "array", "items": ref(op.answer[1:-1])} if op.answer.startswith("[") else ref(op.answer)
-    responses: Json = {str(op.status): {"description": op.description, "content": _content(answer)}}
+    return _content(answer)
+
+
+def _operation(op: Operation) -> Json:
+    responses: Json = {str(op.status): {"description": op.description, "content": _answer(op)}}
     if op.etag:
         responses[str(op.status)]["headers"] = {"ETag": _ETAG}
     for status in (401, *op.errors):

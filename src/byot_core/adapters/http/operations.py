@@ -22,8 +22,9 @@ _WRITE = (400, 413)
 class Operation:
     """One operation: method and path, its handler's name, its answer, its errors, and what it takes.
 
-    ``answer`` is a schema name, or ``[Name]`` for a list of them. ``only_this_method`` makes the route exist for
-    this method alone: the guide's ``PATCH /{agent_id}`` must not turn every unknown one-segment path into a 405.
+    ``answer`` is a schema name, ``[Name]`` for a list of them, or ``audio/wav`` for a file. ``only_this_method``
+    makes the route exist for this method alone: the guide's ``PATCH /{agent_id}`` must not turn every unknown
+    one-segment path into a 405.
     ``etag`` says the answer carries the object's ``ETag``; ``if_match`` that the operation honours ``If-Match``.
     """
 
@@ -90,6 +91,9 @@ OPERATIONS: tuple[Operation, ...] = (
               "`transfers`. `bridge` dials the target through the call's trunk and bridges it with the caller once "
               "it answers; `refer` asks the carrier to place the new call (SIP REFER)",
               (*_WRITE, 404, 409, 429, 503), "TransferRequest"),
+    Operation("GET", "/executions/{execution_id}/recording", "get_recording", "Get a call's recording", 200,
+              "audio/wav", "Beyond the guide: the call's recording, a WAV file (mono, 8 kHz, 16-bit) of the caller "
+              "and the agent (then a transfer's target) mixed; 404 while there is none", (404,)),
     Operation("POST", "/v2/agent", "create_agent", "Create an agent", 201, "AgentCreated", "Created", _WRITE,
               "AgentWrite"),
     Operation("GET", _AGENT, "get_agent", "Get an agent", 200, "Agent", "The agent", (404,)),

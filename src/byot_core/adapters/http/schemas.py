@@ -207,6 +207,7 @@ SCHEMAS: Json = {
             "agent_name": {"type": "string"},
             "telephony_provider": _nullable("string"),
             "media_url": {**_nullable("string"), "maxLength": 2048, "pattern": "^wss?://"},
+            "record_calls": {"type": "boolean", "description": "Beyond the guide: record the agent's inbound calls"},
         },
     },
     "AgentWrite": {
@@ -233,6 +234,7 @@ SCHEMAS: Json = {
                     "telephony_provider": _nullable("string"),
                     "audio_format": _nullable("string"),
                     "media_url": _nullable("string"),
+                    "record_calls": {"type": "boolean"},
                 },
             },
         },

@@ -23,9 +23,10 @@ class MemoryAgentDirectory:
         telephony_provider: str | None = None,
         audio_format: str | None = None,
         name: str | None = None,
+        record_calls: bool = False,
     ) -> Agent:
-        """Add or replace an agent."""
-        agent = Agent(agent_id, account_id, telephony_provider, audio_format, name)
+        """Add or replace an agent (``record_calls``: its inbound calls are recorded)."""
+        agent = Agent(agent_id, account_id, telephony_provider, audio_format, name, record_calls=record_calls)
         self._agents[agent_id] = agent
         return agent
 

@@ -17,7 +17,13 @@ __all__ = ["SqlAgentDirectory", "SqlApiKeys"]
 
 def _agent(row: sa.RowMapping) -> Agent:
     return Agent(
-        row["id"], row["account_id"], row["telephony_provider"], row["audio_format"], row["name"], row["media_url"]
+        row["id"],
+        row["account_id"],
+        row["telephony_provider"],
+        row["audio_format"],
+        row["name"],
+        row["media_url"],
+        bool(row["record_calls"]),
     )
 
 
@@ -43,6 +49,7 @@ class SqlAgentDirectory:
             "telephony_provider": agent.telephony_provider,
             "audio_format": agent.audio_format,
             "media_url": agent.media_url,
+            "record_calls": agent.record_calls,
             "created_at": self._clock.now(),
         }
         await self._database.run(lambda conn: conn.execute(sa.insert(agents).values(**values)))
@@ -57,6 +64,7 @@ class SqlAgentDirectory:
                 telephony_provider=agent.telephony_provider,
                 audio_format=agent.audio_format,
                 media_url=agent.media_url,
+                record_calls=agent.record_calls,
             )
         )
         await self._database.run(lambda conn: conn.execute(statement))

@@ -13,6 +13,7 @@ from byot_core.domain.causes import HangupReason
 from byot_core.domain.execution import Attempt, Direction, Execution
 from byot_core.domain.media import MediaStats
 from byot_core.domain.phone_number import PhoneNumber
+from byot_core.domain.recording import Recording
 from byot_core.domain.secret import SealedSecret
 from byot_core.domain.status import ExecutionStatus
 from byot_core.domain.transfer import Transfer
@@ -191,6 +192,8 @@ def execution_values(execution: Execution) -> dict[str, Any]:
         "ring_timeout_seconds": execution.ring_timeout_seconds,
         "instance_id": execution.instance_id,
         "transfers": _json.unstructure(list(execution.transfers)),
+        "record": execution.record,
+        "recording": _json.unstructure(execution.recording),
     }
 
 
@@ -219,4 +222,6 @@ def execution_from_row(row: Row) -> Execution:
         ring_timeout_seconds=row["ring_timeout_seconds"],
         instance_id=row["instance_id"],
         transfers=tuple(_json.structure(row["transfers"] or [], list[Transfer])),
+        record=bool(row["record"]),
+        recording=_json.structure(row["recording"], Recording) if row["recording"] is not None else None,
     )

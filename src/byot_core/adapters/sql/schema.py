@@ -190,6 +190,9 @@ executions = sa.Table(
     sa.Column("instance_id", ID),
     # A list of the call's transfers (NULL in rows written before transfers existed: none).
     sa.Column("transfers", sa.JSON),
+    # Whether the call is recorded, and its recording (NULL in rows written before recordings existed: neither).
+    sa.Column("record", sa.Boolean),
+    sa.Column("recording", sa.JSON),
     sa.Index("ix_byot_executions_agent", "account_id", "agent_id", "created_at"),
     sa.Index("ix_byot_executions_instance", "instance_id", "ended_at"),
     sa.Index("ix_byot_executions_live", "trunk_id", "ended_at"),
@@ -229,6 +232,7 @@ agents = sa.Table(
     sa.Column("audio_format", sa.String(32)),
     sa.Column("created_at", UtcDateTime),
     sa.Column("media_url", sa.String(2048)),
+    sa.Column("record_calls", sa.Boolean),
 )
 
 api_keys = sa.Table(

@@ -18,10 +18,11 @@ from typing import Any
 
 import attrs
 
-from byot_core.audio import FRAME_BYTES, FRAME_SECONDS, SILENCE
+from byot_core.audio import FRAME_BYTES, FRAME_SECONDS, SILENCE, mix
 from byot_core.testing.fake_asterisk.answers import AriError, now
 from byot_core.testing.fake_asterisk.channels import ChannelBook
 from byot_core.testing.fake_asterisk.media_socket import MediaSocket
+from byot_core.testing.fake_asterisk.recorder import Recorder
 
 __all__ = ["Bridge", "Bridges"]
 
@@ -57,6 +58,7 @@ class Bridges:
         self._book = book
         self.bridges: dict[str, Bridge] = {}
         self.sockets: dict[str, MediaSocket] = {}  # by media channel id
+        self.recorder = Recorder(book.hub.send)
         self._clock: asyncio.Task[None] | None = None
 
     def create_bridge(self, given: Mapping[str, Any]) -> Bridge:
@@ -99,6 +101,14 @@ class Bridges:
             if channel is not None:
                 self._book.channel_event(channel, "ChannelLeftBridge", bridge=bridge.json())
         del self.bridges[bridge_id]
+        self.recorder.bridge_gone(bridge_id)
+
+    def record(self, bridge_id: str, query: dict[str, str]) -> dict[str, Any]:
+        """``POST /ari/bridges/{id}/record``: the bridge's mix recorded until stopped (or the bridge goes)."""
+        bridge = self.bridge(bridge_id)
+        members = [self._book.channels[c] for c in bridge.channels if c in self._book.channels]
+        apps = {c.app for c in members if c.in_stasis and c.app}
+        return self.recorder.start(bridge.id, query, apps)
 
     # -- audio ------------------------------------------------------------------------------------------------
 
@@ -118,16 +128,20 @@ class Bridges:
         for bridge in list(self.bridges.values()):
             members = [self._book.channels[c] for c in bridge.channels if c in self._book.channels]
             if len(members) != 2:
+                self.recorder.add(bridge.id, bytes([SILENCE]) * FRAME_BYTES)
                 continue
+            said = []
             for speaker, listener in ((members[0], members[1]), (members[1], members[0])):
                 socket = self.sockets.get(speaker.id)
                 frame = socket.play() if socket is not None else speaker.speak()
+                said.append(frame if frame is not None else bytes([SILENCE]) * FRAME_BYTES)
                 target = self.sockets.get(listener.id)
                 if target is not None:
                     if frame is not None:
                         target.outbox.put_nowait(frame)
                 else:
                     listener.heard += frame if frame is not None else bytes([SILENCE]) * FRAME_BYTES
+            self.recorder.add(bridge.id, mix(said[0], said[1]))
 
     def press(self, channel_id: str, digits: str) -> None:
         """The caller presses keys: each digit reaches the bridged media channel as ``DTMF_END``."""

@@ -73,6 +73,10 @@ class AriRoutes:
             ("GET", ["bridges", "*"], self._get_bridge),
             ("POST", ["bridges", "*", "addChannel"], self._add_channel),
             ("DELETE", ["bridges", "*"], self._delete_bridge),
+            ("POST", ["bridges", "*", "record"], self._record_bridge),
+            ("POST", ["recordings", "live", "*", "stop"], self._stop_recording),
+            ("GET", ["recordings", "stored", "*", "file"], self._recording_file),
+            ("DELETE", ["recordings", "stored", "*"], self._delete_recording),
             ("GET", ["channels"], self._list_channels),
             ("GET", ["channels", "*"], self._get_channel),
             ("POST", ["channels", "*", "answer"], self._answer),
@@ -223,6 +227,20 @@ class AriRoutes:
 
     async def _delete_bridge(self, _: web.Request, __: Any, args: list[str]) -> web.Response:
         self.media.destroy_bridge(args[0])
+        return web.Response(status=204)
+
+    async def _record_bridge(self, request: web.Request, _: Any, args: list[str]) -> web.Response:
+        return _json(self.media.record(args[0], dict(request.query)), 201)
+
+    async def _stop_recording(self, _: web.Request, __: Any, args: list[str]) -> web.Response:
+        self.media.recorder.stop(args[0])
+        return web.Response(status=204)
+
+    async def _recording_file(self, _: web.Request, __: Any, args: list[str]) -> web.Response:
+        return web.Response(body=self.media.recorder.file(args[0]), content_type="audio/wav")
+
+    async def _delete_recording(self, _: web.Request, __: Any, args: list[str]) -> web.Response:
+        self.media.recorder.delete(args[0])
         return web.Response(status=204)
 
     async def _list_channels(self, _: web.Request, __: Any, ___: list[str]) -> web.Response:

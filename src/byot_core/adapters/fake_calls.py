@@ -1,0 +1,74 @@
+"""What the fake telephony plays: the far end's scripted outcomes (as Asterisk reports each), and its recordings."""
+
+from __future__ import annotations
+
+import enum
+import time
+
+import attrs
+
+from byot_core.audio import SAMPLE_RATE, SILENCE, wav
+from byot_core.domain.events import RecordingEnded
+from byot_core.domain.telephony import OriginateRequest
+
+__all__ = ["PLAYS", "FakeRecordings", "Outcome", "PlacedCall"]
+
+
+class Outcome(enum.Enum):
+    """What the far end does with an attempt."""
+
+    ANSWER = "answer"
+    ANSWER_AND_HOLD = "answer-and-hold"
+    BUSY = "busy"
+    NO_ANSWER = "no-answer"
+    REJECT = "reject"
+    INVALID_NUMBER = "invalid-number"
+    CONGESTION = "congestion"
+    TIMEOUT = "timeout"
+    UNREACHABLE = "unreachable"
+
+
+#: (rings first, answered, Q.850 cause, SIP response, cause text) per outcome, as recorded from Asterisk 22 (a 486 is
+#: cause 17 with ``tech_cause`` 486, a 503 is cause 34, a remote BYE after answer is cause 0).
+PLAYS: dict[Outcome, tuple[bool, bool, int | None, int | None, str]] = {
+    Outcome.ANSWER: (True, True, 0, None, "Unknown"),
+    Outcome.BUSY: (False, False, 17, 486, "User busy"),
+    Outcome.NO_ANSWER: (True, False, 19, 480, "No answer"),
+    Outcome.REJECT: (False, False, 21, 603, "Call Rejected"),
+    Outcome.INVALID_NUMBER: (False, False, 1, 404, "Unallocated (unassigned) number"),
+    Outcome.CONGESTION: (False, False, 34, 503, "Circuit/channel congestion"),
+    Outcome.TIMEOUT: (False, False, 18, 408, "No user responding"),
+    Outcome.UNREACHABLE: (False, False, 27, None, "Destination out of order"),
+}
+
+
+@attrs.define
+class PlacedCall:
+    """An attempt the fake was asked to place, and what it played."""
+
+    request: OriginateRequest
+    outcome: Outcome
+
+
+class FakeRecordings:
+    """Recordings of answered channels: silence for as long as each lasted (no audio flows in the fake telephony)."""
+
+    def __init__(self) -> None:
+        #: Under way: channel → name and when it started.
+        self.live: dict[str, tuple[str, float]] = {}
+        #: Finished: name → WAV bytes.
+        self.stored: dict[str, bytes] = {}
+
+    def start(self, channel_id: str, name: str) -> None:
+        """Record the channel from now."""
+        self.live[channel_id] = (name, time.monotonic())
+
+    def finish(self, channel_id: str) -> RecordingEnded | None:
+        """The channel ended: its recording is stored, and the event saying so returned (``None`` if none)."""
+        recording = self.live.pop(channel_id, None)
+        if recording is None:
+            return None
+        name, started = recording
+        seconds = round(time.monotonic() - started, 2)
+        self.stored[name] = wav(bytes([SILENCE]) * int(seconds * SAMPLE_RATE))
+        return RecordingEnded(channel_id, name, seconds)
