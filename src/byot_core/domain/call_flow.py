@@ -23,7 +23,7 @@ import attrs
 from byot_core.domain import transfer_flow
 from byot_core.domain.call_actions import Action, Dial, FailoverPlan, HandOver, HangUp, Join, Transition
 from byot_core.domain.causes import Q850, REFUSE_FOR_NOW, HangupReason
-from byot_core.domain.dialplan import EndKind, classify_end, next_gateway
+from byot_core.domain.dialplan import EndKind, end_attempt, next_gateway
 from byot_core.domain.events import (
     AgentDisconnected,
     AgentMediaFailed,
@@ -168,17 +168,7 @@ def _ended(
     plan: FailoverPlan | None,
     new_channel_id: Callable[[], str] | None,
 ) -> Transition:
-    attempt = execution.attempts[index]
-    end = classify_end(
-        answered=attempt.answered,
-        reached_ringing=attempt.reached_ringing,
-        q850_cause=event.q850_cause,
-        sip_code=event.sip_code,
-        cause_name=event.cause_text,
-    )
-    ended = attrs.evolve(
-        attempt, ended_at=now, result=end.attempt_result, sip_code=event.sip_code, q850_cause=event.q850_cause
-    )
+    end, ended = end_attempt(execution.attempts[index], event, now)
     updated = _with_attempt(execution, index, ended, now)
     if index != len(execution.attempts) - 1:
         return Transition(updated)

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
+from datetime import datetime
 
 import attrs
 
 from byot_core.domain.causes import Q850, HangupReason, hangup_reason
+from byot_core.domain.events import CallEnded
 from byot_core.domain.execution import Attempt, AttemptResult
 from byot_core.domain.status import ExecutionStatus
 from byot_core.domain.trunk import Gateway
@@ -146,6 +148,21 @@ def classify_end(
     else:
         status = ExecutionStatus.FAILED
     return AttemptEnd(EndKind.FINAL, status, reason)
+
+
+def end_attempt(attempt: Attempt, event: CallEnded, now: datetime) -> tuple[AttemptEnd, Attempt]:
+    """How an attempt ended (:func:`classify_end` of what telephony reported), and the attempt so ended."""
+    end = classify_end(
+        answered=attempt.answered,
+        reached_ringing=attempt.reached_ringing,
+        q850_cause=event.q850_cause,
+        sip_code=event.sip_code,
+        cause_name=event.cause_text,
+    )
+    ended = attrs.evolve(
+        attempt, ended_at=now, result=end.attempt_result, sip_code=event.sip_code, q850_cause=event.q850_cause
+    )
+    return end, ended
 
 
 def next_gateway(plan: Sequence[Gateway], attempts: Sequence[Attempt]) -> Gateway | None:

@@ -22,7 +22,7 @@ import attrs
 from byot_core.domain.attempt import Attempt
 from byot_core.domain.call_actions import Action, Dial, FailoverPlan, HangUp, Join, Refer, Transition
 from byot_core.domain.causes import Q850
-from byot_core.domain.dialplan import EndKind, classify_end, next_gateway
+from byot_core.domain.dialplan import EndKind, end_attempt, next_gateway
 from byot_core.domain.events import CallAnswered, CallEnded, CallRinging
 from byot_core.domain.execution import Execution
 from byot_core.domain.media import MediaStats
@@ -212,17 +212,7 @@ def _leg_ended(
     new_channel_id: Callable[[], str] | None,
 ) -> Transition:
     transfer = execution.transfers[index]
-    leg = transfer.legs[leg_index]
-    end = classify_end(
-        answered=leg.answered,
-        reached_ringing=leg.reached_ringing,
-        q850_cause=event.q850_cause,
-        sip_code=event.sip_code,
-        cause_name=event.cause_text,
-    )
-    ended_leg = attrs.evolve(
-        leg, ended_at=now, result=end.attempt_result, sip_code=event.sip_code, q850_cause=event.q850_cause
-    )
+    end, ended_leg = end_attempt(transfer.legs[leg_index], event, now)
     transfer = _with_leg(transfer, leg_index, ended_leg)
     if not transfer.live or leg_index != len(transfer.legs) - 1:
         return Transition(_with_transfer(execution, index, transfer, now))

@@ -16,6 +16,7 @@ from byot_core.testing.fake_asterisk.answers import AriError
 from byot_core.testing.fake_asterisk.channels import ChannelBook
 from byot_core.testing.fake_asterisk.hub import EventHub
 from byot_core.testing.fake_asterisk.media import MediaBook
+from byot_core.testing.fake_asterisk.model import FakeChannel
 from byot_core.testing.fake_asterisk.sorcery import SorceryStore
 
 __all__ = ["AriRoutes", "endpoint_json"]
@@ -166,14 +167,22 @@ class AriRoutes:
         channel = self.media.external_media({**request.query, **(body if isinstance(body, dict) else {})})
         return _json(self.media.channel_json(channel))
 
-    async def _dtmf(self, request: web.Request, _: Any, args: list[str]) -> web.Response:
-        # As Asterisk's source answers it (res/ari/resource_channels.c): 409 outside Stasis, 412 while the channel
-        # is Down or Ringing, 400 without digits; then the digits are played (``w``, ``W``: pauses).
-        channel = self.book.get(args[0])
+    def _controlled(self, channel_id: str) -> FakeChannel:
+        """A channel the application may act on: 404 unknown, 409 outside Stasis, 412 while Down or Ringing.
+
+        As Asterisk's source checks it (``find_control``, ``channel_state_invalid``).
+        """
+        channel = self.book.get(channel_id)
         if not channel.in_stasis:
             raise AriError(409, "Channel not in Stasis application")
         if channel.state in ("Down", "Ringing"):
             raise AriError(412, "Channel in invalid state")
+        return channel
+
+    async def _dtmf(self, request: web.Request, _: Any, args: list[str]) -> web.Response:
+        # As Asterisk's source answers it (res/ari/resource_channels.c): 409 outside Stasis, 412 while the channel
+        # is Down or Ringing, 400 without digits; then the digits are played (``w``, ``W``: pauses).
+        channel = self._controlled(args[0])
         digits = request.query.get("dtmf", "")
         if not digits:
             raise AriError(400, "DTMF is required")
@@ -191,11 +200,7 @@ class AriRoutes:
         # As Asterisk's source answers it (res/ari/resource_channels.c): 409 outside Stasis, 412 while Down or
         # Ringing, 400 without an endpoint, 422 for one that is not the channel's technology/resource; then PJSIP
         # sends the REFER (a 302 to a call still ringing in: channels/chan_pjsip.c).
-        channel = self.book.get(args[0])
-        if not channel.in_stasis:
-            raise AriError(409, "Channel not in Stasis application")
-        if channel.state in ("Down", "Ringing"):
-            raise AriError(412, "Channel in invalid state")
+        channel = self._controlled(args[0])
         endpoint = request.query.get("endpoint", "")
         if not endpoint:
             raise AriError(400, "Required parameter 'endpoint' not provided.")
