@@ -200,3 +200,16 @@ async def test_a_refer_the_carrier_never_acts_on_fails_and_the_call_goes_on(
     )
     assert after.status is ExecutionStatus.IN_PROGRESS
     assert call.attempts[0].channel_id not in world.telephony.hangups
+
+
+async def test_a_transfer_on_a_trunk_without_gateways_left_fails_at_once_in_its_own_mode(world: World) -> None:
+    """The trunk was deactivated mid-call: nothing is dialled or sent, the transfer is `failed`, saying why."""
+    call = await answered_call(world)
+    assert call.trunk_id is not None
+    await GuideApi(world.app).trunks.update(ACCOUNT, call.trunk_id, {"is_active": False})
+    placed = len(world.telephony.placed)
+    refused = await world.app.control.transfer(ACCOUNT, call.id, transfer_request(TARGET, "refer"))
+    transfer = refused.transfers[0]
+    assert (transfer.mode, transfer.status) == (TransferMode.REFER, TransferStatus.FAILED)
+    assert transfer.detail == "The trunk has no gateway to dial through"
+    assert (len(world.telephony.placed), world.telephony.refers) == (placed, {})

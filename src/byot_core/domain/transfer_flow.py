@@ -89,12 +89,13 @@ def begin(
 ) -> Transition:
     """Start a ``bridge`` transfer: record it and dial its target through the plan's first gateway, beside the caller.
 
-    With no gateway left on the trunk it is recorded ``failed`` at once, and nothing is dialled.
+    With no gateway left on the trunk (whatever the mode asked) it is recorded ``failed`` at once, and nothing is
+    dialled or sent.
     """
     caller = execution.attempts[-1].channel_id
     transfer = Transfer(
         to=request.to,
-        mode=TransferMode.BRIDGE,
+        mode=request.mode,
         status=TransferStatus.DIALING,
         started_at=now,
         dialled=plan.dialled,

@@ -86,7 +86,8 @@ class CallControl:
             plan = self._plan(execution, trunk, request)
             if request.mode is TransferMode.REFER and plan.gateways:
                 gateway = plan.gateways[0]
-                refer_to = f"sip:{plan.dialled}@{gateway.address}:{gateway.port}"
+                host = f"[{gateway.address}]" if ":" in gateway.address else gateway.address  # an IPv6 literal
+                refer_to = f"sip:{plan.dialled}@{host}:{gateway.port}"
                 step = transfer_flow.begin_refer(execution, request, refer_to, now)
             else:
                 # The caller's own channel is counted already; the target needs one more.
