@@ -63,6 +63,10 @@ async def test_a_recorded_call_keeps_the_agent_the_caller_and_then_the_transfer_
         rate, seconds, heard = audio.read_wav(data)
         assert rate == 8000
         assert ended.recording.seconds == int(seconds)  # Asterisk reports whole seconds
+        assert ended.recording.started_at is not None
+        assert ended.ended_at is not None
+        call_seconds = (ended.ended_at - ended.recording.started_at).total_seconds()
+        assert abs(seconds - call_seconds) < 0.5  # the whole call from its answer, and nothing after its end
         assert seconds >= 3.0
         assert frames_of(heard, 1000) >= 45  # the agent
         assert frames_of(heard, 440) >= 45  # the caller

@@ -10,7 +10,7 @@ from byot_core.domain.status import ExecutionStatus
 from byot_core.domain.transfer import TransferStatus, transfer_request
 from byot_core.testing.fake_asterisk import GatewayPlay
 from byot_core.testing.fake_asterisk.model import FakeChannel
-from tests.asterisk.agents import TestAgent
+from tests.asterisk.agents import AgentCall, TestAgent
 from tests.asterisk.conftest import AsteriskWorld, asterisk_world, eventually
 from tests.asterisk.test_calls import finished, mapped
 from tests.asterisk.test_media import plan
@@ -19,6 +19,7 @@ from tests.support import ACCOUNT, AGENT
 TARGET = "+14155550199"
 CALLER_VOICE = bytes([0x11]) * 160
 TARGET_VOICE = bytes([0x22]) * 160
+AGENT_VOICE = bytes([0x33]) * 160
 
 
 async def talking(world: AsteriskWorld, agent: TestAgent) -> tuple[FakeChannel, str]:
@@ -28,6 +29,11 @@ async def talking(world: AsteriskWorld, agent: TestAgent) -> tuple[FakeChannel, 
     channel = node.inbound_call("+919876543210", "203.0.113.2", caller="+14155550100")
     await eventually(lambda: agent.calls and node.media.bridges)
     execution_id = next(e.id for e in await world.app.calls.list_for_agent(ACCOUNT, AGENT))
+
+    async def answered() -> bool:
+        return (await world.app.calls.get(ACCOUNT, execution_id)).status is ExecutionStatus.IN_PROGRESS
+
+    await eventually(answered)
     return channel, execution_id
 
 
@@ -73,7 +79,14 @@ async def test_a_bridged_transfer_releases_the_agent_and_the_caller_talks_to_the
 
 
 async def test_a_busy_target_leaves_the_caller_talking_to_its_agent(agent: TestAgent) -> None:
-    """486 from the target: recorded busy; the agent's media never stopped and still carries the caller's voice."""
+    """486 from the target: recorded busy; the agent's media never stopped: each still hears the other."""
+
+    async def behaviour(call: AgentCall) -> None:
+        await eventually(lambda: len(call.events("media")) >= before_speaking[0] + 5, within=10)
+        await call.speak(AGENT_VOICE * 10)
+
+    before_speaking = [10**9]
+    agent.behaviour = behaviour
     async with asterisk_world(media_plan=plan(agent)) as world:
         channel, execution_id = await talking(world, agent)
         node = world.nodes[0]
@@ -87,9 +100,10 @@ async def test_a_busy_target_leaves_the_caller_talking_to_its_agent(agent: TestA
         transfer = (await transfer_status(world, execution_id)).transfers[0]
         assert (transfer.sip_code, transfer.q850_cause, transfer.detail) == (486, 17, "The target was busy")
         await eventually(lambda: agent.calls[0].events("start"))
-        before = len(agent.calls[0].events("media"))
+        before_speaking[0] = before = len(agent.calls[0].events("media"))
         channel.voice += CALLER_VOICE * 10
-        await eventually(lambda: len(agent.calls[0].events("media")) >= before + 5)
+        await eventually(lambda: len(agent.calls[0].events("media")) >= before + 5)  # the agent hears the caller
+        await eventually(lambda: AGENT_VOICE in channel.heard)  # and the caller hears the agent
         assert not agent.calls[0].closed.is_set()
         assert (await transfer_status(world, execution_id)).status is ExecutionStatus.IN_PROGRESS
         node.remote_hang_up(channel.id)
