@@ -9,7 +9,7 @@ from byot_core.domain.status import ExecutionStatus
 from byot_core.guide_api import GuideApi
 from tests.asterisk.agents import TestAgent
 from tests.asterisk.conftest import AsteriskWorld, asterisk_world, eventually
-from tests.asterisk.test_calls import finished, mapped
+from tests.asterisk.test_calls import finished, in_progress, mapped
 from tests.asterisk.test_media import plan
 from tests.support import ACCOUNT, GUIDE_CALL
 
@@ -49,6 +49,7 @@ async def test_keys_an_ivr_echoes_back_reach_the_agent(agent: TestAgent) -> None
         await eventually(lambda: agent.calls and agent.calls[0].events("start"))
         await eventually(lambda: node.media.bridges)
         execution_id = agent.calls[0].events("start")[0]["start"]["callSid"]
+        await in_progress(world, execution_id)
         await world.app.control.send_dtmf(ACCOUNT, execution_id, "4w2")
         await eventually(lambda: len(agent.calls[0].events("dtmf")) == 2)
         assert [m["dtmf"]["digit"] for m in agent.calls[0].events("dtmf")] == ["4", "2"]

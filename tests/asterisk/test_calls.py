@@ -27,6 +27,15 @@ async def trunk_and_number(world: AsteriskWorld, **changes: Any) -> tuple[str, s
     return created.trunk.id, number.id
 
 
+async def in_progress(world: AsteriskWorld, execution_id: str) -> None:
+    """Wait until the call is answered as its execution records it (events reach the execution asynchronously)."""
+
+    async def answered() -> bool:
+        return (await world.app.calls.get(ACCOUNT, execution_id)).status is ExecutionStatus.IN_PROGRESS
+
+    await eventually(answered)
+
+
 async def finished(world: AsteriskWorld, execution_id: str) -> Any:
     async def ended() -> bool:
         return (await world.app.calls.get(ACCOUNT, execution_id)).status.is_terminal

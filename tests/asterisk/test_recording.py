@@ -7,7 +7,7 @@ from byot_core.domain.recording import RecordingStatus
 from byot_core.domain.transfer import TransferStatus, transfer_request
 from tests.asterisk.agents import AgentCall, TestAgent
 from tests.asterisk.conftest import asterisk_world, eventually
-from tests.asterisk.test_calls import finished, mapped
+from tests.asterisk.test_calls import finished, in_progress, mapped
 from tests.asterisk.test_media import plan
 from tests.support import ACCOUNT, AGENT
 
@@ -35,6 +35,7 @@ async def test_a_recorded_call_keeps_the_agent_the_caller_and_then_the_transfer_
         channel = node.inbound_call("+919876543210", "203.0.113.2", caller="+14155550100")
         await eventually(lambda: frames_of(node.heard(channel.id), 1000) >= 50, within=5)
         execution_id = (await world.app.calls.list_for_agent(ACCOUNT, AGENT))[0].id
+        await in_progress(world, execution_id)
         during = await world.app.calls.get(ACCOUNT, execution_id)
         assert during.recording is not None
         assert during.recording.status is RecordingStatus.RECORDING

@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 
 from byot_core.domain.execution import Execution
-from byot_core.domain.media import MediaProtocol
+from byot_core.domain.media import MediaProtocol, MediaStats
 from byot_core.domain.status import ExecutionStatus
 from byot_core.domain.transfer import TransferStatus, transfer_request
 from byot_core.testing.fake_asterisk import GatewayPlay
 from byot_core.testing.fake_asterisk.model import FakeChannel
 from tests.asterisk.agents import AgentCall, TestAgent
 from tests.asterisk.conftest import AsteriskWorld, asterisk_world, eventually
-from tests.asterisk.test_calls import finished, mapped
+from tests.asterisk.test_calls import finished, in_progress, mapped
 from tests.asterisk.test_media import plan
 from tests.support import ACCOUNT, AGENT
 
@@ -29,12 +29,20 @@ async def talking(world: AsteriskWorld, agent: TestAgent) -> tuple[FakeChannel, 
     channel = node.inbound_call("+919876543210", "203.0.113.2", caller="+14155550100")
     await eventually(lambda: agent.calls and node.media.bridges)
     execution_id = next(e.id for e in await world.app.calls.list_for_agent(ACCOUNT, AGENT))
-
-    async def answered() -> bool:
-        return (await world.app.calls.get(ACCOUNT, execution_id)).status is ExecutionStatus.IN_PROGRESS
-
-    await eventually(answered)
+    await in_progress(world, execution_id)
     return channel, execution_id
+
+
+async def media_of(world: AsteriskWorld, execution_id: str) -> MediaStats:
+    """The call's media summary, once there is one (the agent's side ends after the call's)."""
+
+    async def summary() -> MediaStats | None:
+        return (await world.app.calls.get(ACCOUNT, execution_id)).media
+
+    await eventually(summary)
+    media = await summary()
+    assert media is not None
+    return media
 
 
 async def transfer_status(world: AsteriskWorld, execution_id: str) -> Execution:
@@ -107,9 +115,8 @@ async def test_a_busy_target_leaves_the_caller_talking_to_its_agent(agent: TestA
         assert not agent.calls[0].closed.is_set()
         assert (await transfer_status(world, execution_id)).status is ExecutionStatus.IN_PROGRESS
         node.remote_hang_up(channel.id)
-        ended = await finished(world, execution_id)
-        assert ended.media is not None
-        assert ended.media.ending == "caller-left"
+        await finished(world, execution_id)
+        assert (await media_of(world, execution_id)).ending == "caller-left"
 
 
 async def test_the_caller_hanging_up_while_the_target_rings_hangs_the_target_up(agent: TestAgent) -> None:
@@ -141,8 +148,8 @@ async def test_a_refer_sends_the_target_in_refer_to_and_the_carriers_bye_complet
         assert channel.refers == [f"sip:{TARGET}@203.0.113.1:5060"]
         ended = await finished(world, execution_id)
         assert (ended.status, ended.transfers[0].status) == (ExecutionStatus.COMPLETED, TransferStatus.COMPLETED)
-        assert ended.media is not None
-        assert ended.media.ending == "transferred"
+
+        assert (await media_of(world, execution_id)).ending == "transferred"
         await eventually(lambda: not node.media.bridges and not node.channels)
 
 
