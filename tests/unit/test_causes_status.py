@@ -27,6 +27,14 @@ def test_guide_table_by_name(name: str, text: str) -> None:
     assert hangup_reason(cause_name=name).text == text
 
 
+def test_a_refused_media_negotiation_says_so_in_words() -> None:
+    """488 (cause 58), what a real Asterisk answers when one side requires SRTP and the other refuses it."""
+    by_sip, by_cause = hangup_reason(sip_code=488), hangup_reason(q850_cause=58, sip_code=488)
+    assert by_sip == by_cause
+    assert (by_sip.cause_name, by_sip.q850_cause) == ("BEARERCAPABILITY_NOTAVAIL", 58)
+    assert by_sip.text.startswith("The two sides could not agree on the call's media: one requires encryption")
+
+
 @pytest.mark.parametrize(
     ("q850", "sip", "text"),
     [
@@ -56,7 +64,7 @@ def test_guide_table_by_number(q850: int | None, sip: int | None, text: str) -> 
     assert hangup_reason(q850_cause=q850, sip_code=sip).text == text
 
 
-@pytest.mark.parametrize(("q850", "name"), [(58, "BEARERCAPABILITY_NOTAVAIL"), (99, None), (None, None)])
+@pytest.mark.parametrize(("q850", "name"), [(47, "RESOURCE_UNAVAILABLE"), (99, None), (None, None)])
 def test_explicit_fallback(q850: int | None, name: str | None) -> None:
     """Causes outside the table give the fallback reason, keeping the cause for diagnosis."""
     reason = hangup_reason(q850_cause=q850, cause_name="SOMETHING_ODD" if q850 == 99 else None)

@@ -68,6 +68,7 @@ _SIP_TO_Q850 = {
     401: Q850.CALL_REJECTED, 403: Q850.CALL_REJECTED, 404: Q850.UNALLOCATED_NUMBER, 407: Q850.CALL_REJECTED,
     408: Q850.NO_USER_RESPONSE, 409: Q850.NORMAL_TEMPORARY_FAILURE, 480: Q850.NO_ANSWER, 483: Q850.NO_ANSWER,
     484: Q850.INVALID_NUMBER_FORMAT, 485: Q850.UNALLOCATED_NUMBER, 486: Q850.USER_BUSY, 487: Q850.INTERWORKING,
+    488: Q850.BEARERCAPABILITY_NOTAVAIL,
     500: Q850.NETWORK_OUT_OF_ORDER, 502: Q850.DESTINATION_OUT_OF_ORDER, 503: Q850.NORMAL_CIRCUIT_CONGESTION,
     504: Q850.RECOVERY_ON_TIMER_EXPIRE, 600: Q850.USER_BUSY, 603: Q850.CALL_REJECTED, 604: Q850.UNALLOCATED_NUMBER,
 }  # fmt: skip
@@ -97,6 +98,12 @@ _REASONS = {
     "UNALLOCATED_NUMBER": "Call recipient number invalid",
     "NETWORK_OUT_OF_ORDER": "Network error",
     "INVALID_NUMBER_FORMAT": "Invalid phone number format",
+    # Beyond the guide's table: a 488 (Asterisk gives it cause 58). Most often one side requires SRTP and the other
+    # refuses it (recorded from Asterisk 22); a missing common codec looks the same.
+    "BEARERCAPABILITY_NOTAVAIL": (
+        "The two sides could not agree on the call's media: one requires encryption (SRTP) the other does not "
+        "offer, or they share no codec"
+    ),
 }
 # Causes that mean the same to a caller as one of the table's names.
 _ALIASES = {

@@ -14,6 +14,7 @@ import netaddr
 __all__ = [
     "KNOWN_CODECS",
     "MAX_CODECS",
+    "MEDIA_ENCRYPTIONS",
     "TRANSPORTS",
     "codec_list_problem",
     "host_problem",
@@ -38,6 +39,8 @@ MAX_CODECS = 16
 
 #: The transports the platform's Asterisk defines for trunks.
 TRANSPORTS = frozenset({"transport-udp", "transport-tcp", "transport-tls"})
+#: A trunk's media encryption (beyond the guide): none, SRTP with keys in the SDP (``sdes``), or DTLS-SRTP (``dtls``).
+MEDIA_ENCRYPTIONS = ("none", "sdes", "dtls")
 
 _LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 _ADDRESS_OR_CIDR = re.compile(r"[0-9A-Fa-f:.]+(?:/[0-9]{1,3})?")

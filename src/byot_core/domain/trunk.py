@@ -79,7 +79,12 @@ class IpIdentifier:
 
 @attrs.frozen
 class TrunkSettings:
-    """The media and signalling options of a trunk, with the guide's defaults: what Asterisk is configured with."""
+    """The media and signalling options of a trunk, with the guide's defaults: what Asterisk is configured with.
+
+    ``media_encryption`` and ``media_encryption_optimistic`` are beyond the guide: ``none`` (the guide's plain RTP),
+    ``sdes`` (SRTP, its keys in the SDP: over ``transport-tls`` only) or ``dtls`` (DTLS-SRTP); optimistic encryption
+    is used when the other side offers it and plain RTP otherwise, where required encryption refuses a call without it.
+    """
 
     allow: str = "ulaw,alaw"
     disallow: str = "all"
@@ -90,6 +95,8 @@ class TrunkSettings:
     ice_support: bool = True
     qualify_frequency: int = 60
     inbound_enabled: bool = False
+    media_encryption: str = "none"
+    media_encryption_optimistic: bool = False
 
 
 @attrs.frozen

@@ -17,7 +17,13 @@ from byot_core.domain.errors import Problem, ValidationFailed
 from byot_core.domain.missing import Missing
 from byot_core.domain.pacing import CPS_BOUNDS
 from byot_core.domain.secret import Secret
-from byot_core.domain.sip_values import TRANSPORTS, codec_list_problem, host_problem, ip_identifier_problem
+from byot_core.domain.sip_values import (
+    MEDIA_ENCRYPTIONS,
+    TRANSPORTS,
+    codec_list_problem,
+    host_problem,
+    ip_identifier_problem,
+)
 from byot_core.domain.trunk import (
     CHANNEL_BOUNDS,
     GATEWAY_BOUNDS,
@@ -26,6 +32,7 @@ from byot_core.domain.trunk import (
     MAX_NUMBERS_AT_CREATION,
     SETTING_BOUNDS,
     AuthType,
+    TrunkSettings,
 )
 from byot_core.domain.trunk_draft import (
     MSG_AUTH_NOT_USED,
@@ -41,9 +48,11 @@ from byot_core.domain.trunk_draft import (
 
 __all__ = [
     "FIELD_ORDER",
+    "MSG_SDES_NEEDS_TLS",
     "changes_problems",
     "check_changes",
     "check_draft",
+    "encryption_problems",
     "gateway_problems",
     "identifier_problems",
     "invalid",
@@ -57,7 +66,8 @@ FIELD_ORDER = (
     "", "name", "provider", "description", "auth_type", "auth_username", "auth_password", "gateways",
     "ip_identifiers", "allow", "disallow", "inbound_enabled", "outbound_leading_plus_enabled", "transport",
     "direct_media", "rtp_symmetric", "force_rport", "ice_support", "qualify_frequency", "phone_numbers", "is_active",
-    "ring_timeout_seconds", "default_inbound_agent_id", "channels", "calls_per_second",
+    "ring_timeout_seconds", "default_inbound_agent_id", "channels", "calls_per_second", "media_encryption",
+    "media_encryption_optimistic",
 )  # fmt: skip
 # The guide's own 400s come first, in the order of its "Common Errors" section.
 _GUIDE_FIRST = ("name", "provider", "auth_type", "gateways", "auth_username", "ip_identifiers")
@@ -140,8 +150,20 @@ def identifier_problems(addresses: Sequence[str], path: str = "ip_identifiers") 
     return problems
 
 
+MSG_SDES_NEEDS_TLS = (
+    "media_encryption 'sdes' needs transport 'transport-tls': over UDP or TCP the SRTP keys would travel in clear"
+)
+
+
+def encryption_problems(settings: TrunkSettings) -> list[Problem]:
+    """A trunk's whole settings: SRTP keys in the SDP (``sdes``) only over TLS."""
+    if settings.media_encryption == "sdes" and settings.transport != "transport-tls":
+        return [Problem("media_encryption", "sdes_needs_tls", MSG_SDES_NEEDS_TLS)]
+    return []
+
+
 def setting_problems(settings: Mapping[str, bool | int | str]) -> list[Problem]:
-    """Codec lists (``allow`` with ulaw or alaw), a known transport, bounded integers."""
+    """Codec lists (``allow`` with ulaw or alaw), a known transport and media encryption, bounded integers."""
     problems: list[Problem] = []
     for name, value in settings.items():
         if name in SETTING_BOUNDS and isinstance(value, int):
@@ -157,6 +179,9 @@ def setting_problems(settings: Mapping[str, bool | int | str]) -> list[Problem]:
     transport = settings.get("transport")
     if isinstance(transport, str) and transport not in TRANSPORTS:
         problems.append(invalid("transport", f"must be one of {', '.join(sorted(TRANSPORTS))}"))
+    encryption = settings.get("media_encryption")
+    if isinstance(encryption, str) and encryption not in MEDIA_ENCRYPTIONS:
+        problems.append(invalid("media_encryption", f"must be one of {', '.join(MEDIA_ENCRYPTIONS)}"))
     return problems
 
 
@@ -175,6 +200,13 @@ def _auth_problems(
     return problems
 
 
+def _draft_encryption(settings: Mapping[str, bool | int | str]) -> list[Problem]:
+    transport, encryption = settings.get("transport", "transport-udp"), settings.get("media_encryption", "none")
+    if not (isinstance(transport, str) and isinstance(encryption, str)):
+        return []  # refused on its own already
+    return encryption_problems(TrunkSettings(transport=transport, media_encryption=encryption))
+
+
 def trunk_draft_problems(draft: TrunkDraft) -> list[Problem]:
     """Everything wrong with a draft (its phone numbers are validated when they are made)."""
     password = draft.auth_password.reveal() if draft.auth_password is not None else None
@@ -188,6 +220,7 @@ def trunk_draft_problems(draft: TrunkDraft) -> list[Problem]:
         *_auth_problems(draft.auth_type, draft.auth_username, draft.auth_password, draft.ip_identifiers),
         *_optional_text("description", draft.description),
         *setting_problems(draft.settings),
+        *_draft_encryption(draft.settings),
         *_count("phone_numbers", len(draft.phone_numbers), MAX_NUMBERS_AT_CREATION),
         *_agent_id(draft.default_inbound_agent_id),
         *_channels(draft.channels),

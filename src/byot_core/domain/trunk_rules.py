@@ -12,6 +12,7 @@ from byot_core.domain.errors import Problem, ValidationFailed
 from byot_core.domain.missing import Missing
 from byot_core.domain.secret import SealedSecret
 from byot_core.domain.trunk import AuthType, CallPolicy, Gateway, IpIdentifier, SyncState, Trunk, TrunkSettings
+from byot_core.domain.trunk_checks import encryption_problems
 from byot_core.domain.trunk_draft import (
     MSG_AUTH_NOT_USED,
     MSG_IP_IDENTIFIERS_REQUIRED,
@@ -144,4 +145,8 @@ def apply_changes(
     if changes.settings:
         updates["settings"] = _with(trunk.settings, changes.settings)
         updates["policy"] = _with(trunk.policy, changes.settings)
+        # The settings as they would be: a change of transport alone can leave SRTP keys travelling in clear.
+        encryption = encryption_problems(updates["settings"])
+        if encryption:
+            raise ValidationFailed(encryption)
     return attrs.evolve(trunk, **updates)

@@ -22,7 +22,11 @@ __all__ = ["GROWING", "differences", "expected", "fields_body"]
 
 #: Options that a PUT extends rather than replaces.
 GROWING = frozenset({"match", "contact"})
-_BOOLEANS = frozenset({"direct_media", "rtp_symmetric", "force_rport", "ice_support", "line"})
+_BOOLEANS = frozenset(
+    {"direct_media", "rtp_symmetric", "force_rport", "ice_support", "line", "media_encryption_optimistic", "use_avpf"}
+)
+# Reported as Yes/No (Asterisk's default for it reads "No"), compared whatever the case.
+_YES_NO = frozenset({"dtls_auto_generate_cert"})
 _UNREPORTED = frozenset({"disallow"})
 
 
@@ -63,11 +67,19 @@ def expected(obj: PjsipObject) -> dict[str, str]:
                 matches.append(entry)
         elif key in _BOOLEANS:
             values[key] = "true" if value in ("yes", "true") else "false"
+        elif key in _YES_NO:
+            values[key] = "Yes" if value in ("yes", "true") else "No"
         elif key not in _UNREPORTED:
             values[key] = value
     if obj.type == "identify":
         values["match"] = ",".join(sorted(set(matches)))
     return values
+
+
+def _same(key: str, reported: str | None, wanted: str) -> bool:
+    if key in _YES_NO:
+        return (reported or "").lower() == wanted.lower()
+    return reported == wanted
 
 
 def differences(obj: PjsipObject, reported: Mapping[str, str]) -> frozenset[str]:
@@ -77,7 +89,7 @@ def differences(obj: PjsipObject, reported: Mapping[str, str]) -> frozenset[str]
     entries (the resolved addresses) are accepted.
     """
     want = expected(obj)
-    differ = {key for key, value in want.items() if key != "match" and reported.get(key) != value}
+    differ = {key for key, value in want.items() if key != "match" and not _same(key, reported.get(key), value)}
     if "match" in want:
         have = {m for m in reported.get("match", "").split(",") if m}
         literal = {m for m in want["match"].split(",") if m}

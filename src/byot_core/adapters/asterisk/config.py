@@ -51,6 +51,21 @@ async def _write(client: AriClient, obj: PjsipObject, reported: dict[str, str] |
     return 1
 
 
+async def _check_transports(client: AriClient, desired: Sequence[PjsipObject]) -> None:
+    """Refuse to push objects naming a transport the node lacks (other than UDP, which every node has).
+
+    Asterisk itself accepts an endpoint naming a missing transport (recorded), and its calls then fail; transports
+    live in the node's ``pjsip.conf`` (the operator's), and ARI answers 404 for one that is not there.
+    """
+    names = {value for obj in desired for key, value in obj.fields if key == "transport"} - {"transport-udp"}
+    for name in sorted(names):
+        if await _read(client, "transport", name) is None:
+            raise TelephonyUnavailable(
+                f"Asterisk {client.node} has no transport '{name}' in its pjsip.conf: the trunk was not pushed "
+                "there (see docs/secure-trunks.md for the transport to add)"
+            )
+
+
 def _outcome(results: Sequence[int | BaseException], doing: str) -> int:
     failures = [r for r in results if isinstance(r, BaseException)]
     for failure in failures:
@@ -110,6 +125,7 @@ class AriConfiguration:
     async def _apply_on(
         self, client: AriClient, trunk_id: str, desired: Sequence[PjsipObject], thorough: bool = True
     ) -> int:
+        await _check_transports(client, desired)
         # Reads go out together; writes go layer by layer (auth and AORs, then endpoints, then what points at them),
         # each layer's objects together: over a network this costs a few round trips, not one per object.
         reported = await asyncio.gather(*(_read(client, obj.type, obj.id) for obj in desired))

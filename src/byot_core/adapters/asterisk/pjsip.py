@@ -29,7 +29,7 @@ import attrs
 from byot_core.domain.dialplan import order_gateways
 from byot_core.domain.secret import Secret
 from byot_core.domain.sip_values import is_ip_literal, sip_user_part
-from byot_core.domain.trunk import AuthType, Gateway, Trunk
+from byot_core.domain.trunk import AuthType, Gateway, Trunk, TrunkSettings
 
 __all__ = [
     "INBOUND_CONTEXT",
@@ -102,6 +102,22 @@ def gateway_object_ids(trunk: Trunk) -> dict[str, str]:
     return {gateway.id: f"{base}-gw{index + 1}" for index, gateway in enumerate(order_gateways(trunk.gateways))}
 
 
+def _encryption(settings: TrunkSettings) -> list[tuple[str, str]]:
+    """An endpoint's media encryption, as a real Asterisk 22 needed it (``shared/asterisk``, TLS, SRTP).
+
+    ``dtls`` took a certificate (here made by Asterisk itself) and AVPF: without ``use_avpf=yes`` every DTLS offer
+    got 488.
+    """
+    if settings.media_encryption == "none":
+        return [("media_encryption", "no")]
+    fields = [("media_encryption", settings.media_encryption)]
+    if settings.media_encryption_optimistic:
+        fields.append(("media_encryption_optimistic", "yes"))
+    if settings.media_encryption == "dtls":
+        fields += [("dtls_auto_generate_cert", "yes"), ("use_avpf", "yes")]
+    return fields
+
+
 def desired_objects(trunk: Trunk, password: Secret | None) -> list[PjsipObject]:
     """The objects that configure the trunk, in the order to create them (auth and AORs before endpoints)."""
     base = trunk_object_ids(trunk.id)
@@ -134,7 +150,7 @@ def desired_objects(trunk: Trunk, password: Secret | None) -> list[PjsipObject]:
             ("rtp_symmetric", _flag(settings.rtp_symmetric)),
             ("force_rport", _flag(settings.force_rport)),
             ("ice_support", _flag(settings.ice_support)),
-            ("media_encryption", "no"),
+            *_encryption(settings),
         ]
         if userpass:
             fields.append(("outbound_auth", auth_id))

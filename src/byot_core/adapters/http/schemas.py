@@ -17,7 +17,7 @@ from byot_core.adapters.http.schema_parts import TS_NULL as _TS_NULL
 from byot_core.adapters.http.schema_parts import Json, ref
 from byot_core.adapters.http.schema_parts import nullable as _nullable
 from byot_core.domain.pacing import CPS_BOUNDS
-from byot_core.domain.sip_values import TRANSPORTS
+from byot_core.domain.sip_values import MEDIA_ENCRYPTIONS, TRANSPORTS
 from byot_core.domain.trunk import (
     CHANNEL_BOUNDS,
     GATEWAY_BOUNDS,
@@ -42,6 +42,8 @@ def _settings() -> Json:
     for field in OPTION_FIELDS:
         if field.name == "transport":
             properties[field.name] = {"type": "string", "enum": sorted(TRANSPORTS), "default": field.default}
+        elif field.name == "media_encryption":
+            properties[field.name] = {"type": "string", "enum": list(MEDIA_ENCRYPTIONS), "default": field.default}
         elif isinstance(field.default, bool):
             properties[field.name] = {"type": "boolean", "default": field.default}
         elif isinstance(field.default, int):

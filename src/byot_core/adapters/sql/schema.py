@@ -87,6 +87,8 @@ trunks = sa.Table(
     sa.Column("qualify_frequency", sa.Integer, nullable=False),
     sa.Column("ring_timeout_seconds", sa.Integer, nullable=False, server_default="60"),
     sa.Column("inbound_enabled", sa.Boolean, nullable=False),
+    sa.Column("media_encryption", sa.String(8), nullable=False, server_default="none"),
+    sa.Column("media_encryption_optimistic", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("outbound_leading_plus_enabled", sa.Boolean, nullable=False),
     sa.Column("is_active", sa.Boolean, nullable=False),
     sa.Column("deleted", sa.Boolean, nullable=False),

@@ -45,6 +45,8 @@ DEFAULTS["websocket_client"] = {
 }
 _CLASSES = {"websocket_client": "res_websocket_client"}
 _BOOLEANS = {t: {k for k, v in fields.items() if v in ("true", "false")} for t, fields in DEFAULTS.items()}
+# Options whose default reads "No" are reported Yes/No (their handler prints them so; read from the default's form).
+_YES_NO = {t: {k for k, v in fields.items() if v in ("Yes", "No")} for t, fields in DEFAULTS.items()}
 _TRUTHY = {"yes", "true", "on", "1", "y", "t"}
 _FALSY = {"no", "false", "off", "0", "n", "f"}
 _CODECS = {"ulaw", "alaw", "g722", "g729", "gsm", "opus", "slin", "slin16", "ilbc", "speex", "g726", "lpc10"}
@@ -186,6 +188,10 @@ class SorceryStore:
                 if value.lower() not in _TRUTHY | _FALSY:
                     raise _Invalid(key)
                 obj[key] = "true" if value.lower() in _TRUTHY else "false"
+            elif key in _YES_NO[type_]:
+                if value.lower() not in _TRUTHY | _FALSY:
+                    raise _Invalid(key)
+                obj[key] = "Yes" if value.lower() in _TRUTHY else "No"
             elif key in ("allow", "disallow"):
                 obj["allow"] = self._codecs(obj["allow"], key, value)
             elif key == "match":

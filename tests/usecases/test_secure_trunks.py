@@ -1,0 +1,60 @@
+"""A trunk's media encryption (on every storage): the values it takes, SDES only over TLS, kept and read back."""
+
+from __future__ import annotations
+
+import pytest
+
+from byot_core import ValidationFailed
+from byot_core.domain.trunk_checks import MSG_SDES_NEEDS_TLS
+from byot_core.guide_api import GuideApi
+from tests.support import ACCOUNT, USERPASS_TRUNK, World, body
+
+
+@pytest.mark.parametrize(
+    ("settings", "kept"),
+    [
+        ({}, ("none", False)),
+        ({"transport": "transport-tls", "media_encryption": "sdes"}, ("sdes", False)),
+        (
+            {"transport": "transport-tls", "media_encryption": "sdes", "media_encryption_optimistic": True},
+            ("sdes", True),
+        ),
+        ({"media_encryption": "dtls"}, ("dtls", False)),
+    ],
+)
+async def test_media_encryption_is_kept_as_given(
+    world: World, settings: dict[str, object], kept: tuple[str, bool]
+) -> None:
+    """Created with the encryption asked for (none by default, as the guide's trunks), read back the same."""
+    created = await GuideApi(world.app).trunks.create(ACCOUNT, body(USERPASS_TRUNK, **settings))
+    read = (await world.app.trunks.get(ACCOUNT, created.trunk.id)).trunk.settings
+    assert (read.media_encryption, read.media_encryption_optimistic) == kept
+
+
+async def test_sdes_is_refused_unless_the_trunk_is_on_tls(world: World) -> None:
+    """On UDP or TCP the keys would travel in clear: refused at creation, and by a PATCH that would leave it so."""
+    for transport in ("transport-udp", "transport-tcp"):
+        with pytest.raises(ValidationFailed) as refused:
+            await GuideApi(world.app).trunks.create(
+                ACCOUNT, body(USERPASS_TRUNK, transport=transport, media_encryption="sdes")
+            )
+        assert (refused.value.code, refused.value.message) == ("sdes_needs_tls", MSG_SDES_NEEDS_TLS)
+    secure = await GuideApi(world.app).trunks.create(
+        ACCOUNT, body(USERPASS_TRUNK, transport="transport-tls", media_encryption="sdes")
+    )
+    with pytest.raises(ValidationFailed) as downgraded:
+        await GuideApi(world.app).trunks.update(ACCOUNT, secure.trunk.id, {"transport": "transport-udp"})
+    assert downgraded.value.code == "sdes_needs_tls"
+    kept = await world.app.trunks.get(ACCOUNT, secure.trunk.id)
+    assert kept.trunk.settings.transport == "transport-tls"  # nothing written
+    plain = await GuideApi(world.app).trunks.update(
+        ACCOUNT, secure.trunk.id, {"transport": "transport-udp", "media_encryption": "none"}
+    )
+    assert (plain.trunk.settings.transport, plain.trunk.settings.media_encryption) == ("transport-udp", "none")
+
+
+async def test_an_unknown_media_encryption_is_refused_with_the_values_it_may_take(world: World) -> None:
+    """Anything but none, sdes, dtls is a 400 naming them."""
+    with pytest.raises(ValidationFailed) as refused:
+        await GuideApi(world.app).trunks.create(ACCOUNT, body(USERPASS_TRUNK, media_encryption="zrtp"))
+    assert refused.value.message == "media_encryption must be one of none, sdes, dtls"
