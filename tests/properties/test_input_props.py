@@ -56,7 +56,7 @@ def test_an_accepted_body_round_trips_into_the_draft(payload: dict[str, Any]) ->
         payload["name"], payload["provider"], payload["auth_type"],
     )  # fmt: skip
     expected = [
-        GatewayDraft(g["gateway_address"], g.get("port", 5060), g.get("priority", 1)) for g in payload["gateways"]
+        GatewayDraft(g["gateway_address"], g.get("port"), g.get("priority", 1)) for g in payload["gateways"]
     ]
     assert list(draft.gateways) == expected
     assert draft.ip_identifiers == tuple(i["ip_address"] for i in payload.get("ip_identifiers", ()))

@@ -58,3 +58,18 @@ async def test_an_unknown_media_encryption_is_refused_with_the_values_it_may_tak
     with pytest.raises(ValidationFailed) as refused:
         await GuideApi(world.app).trunks.create(ACCOUNT, body(USERPASS_TRUNK, media_encryption="zrtp"))
     assert refused.value.message == "media_encryption must be one of none, sdes, dtls"
+
+
+async def test_a_tls_trunks_gateways_default_to_port_5061(world: World) -> None:
+    """A gateway without a port is dialled on the transport's: 5061 over TLS, 5060 otherwise; a port given stays."""
+    gateways = [{"gateway_address": "sip.a.example"}, {"gateway_address": "sip.b.example", "port": 5070}]
+    tls = await GuideApi(world.app).trunks.create(
+        ACCOUNT, body(USERPASS_TRUNK, name="tls", transport="transport-tls", gateways=gateways)
+    )
+    assert [g.port for g in tls.trunk.gateways] == [5061, 5070]
+    udp = await GuideApi(world.app).trunks.create(ACCOUNT, body(USERPASS_TRUNK, name="udp", gateways=gateways))
+    assert [g.port for g in udp.trunk.gateways] == [5060, 5070]
+    moved = await GuideApi(world.app).trunks.update(
+        ACCOUNT, udp.trunk.id, {"transport": "transport-tls", "gateways": [{"gateway_address": "sip.a.example"}]}
+    )
+    assert [g.port for g in moved.trunk.gateways] == [5061]

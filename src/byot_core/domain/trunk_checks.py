@@ -118,14 +118,16 @@ def gateway_problems(gateways: Sequence[GatewayDraft], path: str = "gateways") -
     if len(gateways) > MAX_GATEWAYS:
         return [invalid(path, f"must have at most {MAX_GATEWAYS} gateways")]
     problems: list[Problem] = []
-    seen: set[tuple[str, int]] = set()
+    seen: set[tuple[str, int | None]] = set()
     for index, gateway in enumerate(gateways):
         where = f"{path}[{index}]"
         reason = host_problem(gateway.address)
         if reason is not None:
             problems.append(invalid(f"{where}.gateway_address", reason))
         for name in ("port", "priority", "weight"):
-            problems += _bounded(f"{where}.{name}", getattr(gateway, name), GATEWAY_BOUNDS[name])
+            value = getattr(gateway, name)
+            if value is not None:  # a port not given is the transport's
+                problems += _bounded(f"{where}.{name}", value, GATEWAY_BOUNDS[name])
         key = (gateway.address.lower(), gateway.port)
         if key in seen:
             problems.append(invalid(f"{where}.gateway_address", f"repeats gateway {gateway.address}:{gateway.port}"))

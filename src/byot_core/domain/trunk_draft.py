@@ -39,10 +39,10 @@ MSG_AUTH_NOT_USED = "auth_username and auth_password are only used by userpass t
 
 @attrs.frozen
 class GatewayDraft:
-    """A gateway to create, before it has an id."""
+    """A gateway to create, before it has an id; without a ``port``, the transport's (5061 over TLS, else 5060)."""
 
     address: str
-    port: int = 5060
+    port: int | None = None
     priority: int = 1
     weight: int = 1
 

@@ -22,17 +22,22 @@ from byot_core.domain.trunk_draft import (
     TrunkDraft,
 )
 
-__all__ = ["apply_changes", "build_trunk"]
+__all__ = ["apply_changes", "build_trunk", "default_port"]
 
 NewId = Callable[[], str]
 
 
-def _gateways(drafts: Sequence[GatewayDraft], new_id: NewId, now: datetime) -> tuple[Gateway, ...]:
+def default_port(transport: str) -> int:
+    """The port a gateway is dialled on when none is given: SIP over TLS listens on 5061, else 5060."""
+    return 5061 if transport == "transport-tls" else 5060
+
+
+def _gateways(drafts: Sequence[GatewayDraft], new_id: NewId, now: datetime, transport: str) -> tuple[Gateway, ...]:
     return tuple(
         Gateway(
             id=new_id(),
             address=draft.address,
-            port=draft.port,
+            port=draft.port if draft.port is not None else default_port(transport),
             priority=draft.priority,
             weight=draft.weight,
             created_at=now,
@@ -64,6 +69,7 @@ def build_trunk(
     sealed_password: SealedSecret | None,
 ) -> Trunk:
     """Make a new trunk from a validated create body. The password arrives already sealed."""
+    settings = _with(TrunkSettings(), draft.settings)
     return Trunk(
         id=trunk_id,
         account_id=account_id,
@@ -73,9 +79,9 @@ def build_trunk(
         auth_type=draft.auth_type,
         auth_username=draft.auth_username,
         auth_password=sealed_password,
-        gateways=_gateways(draft.gateways, new_id, now),
+        gateways=_gateways(draft.gateways, new_id, now, settings.transport),
         ip_identifiers=_identifiers(draft.ip_identifiers, new_id, now),
-        settings=_with(TrunkSettings(), draft.settings),
+        settings=settings,
         policy=_with(CallPolicy(), draft.settings),
         default_inbound_agent_id=draft.default_inbound_agent_id,
         channels=draft.channels,
@@ -139,7 +145,8 @@ def apply_changes(
     if sent_password and sealed_password is not None:
         updates["auth_password"] = sealed_password
     if not isinstance(changes.gateways, Missing):
-        updates["gateways"] = _gateways(changes.gateways, new_id, now)
+        transport = changes.settings.get("transport", trunk.settings.transport)
+        updates["gateways"] = _gateways(changes.gateways, new_id, now, str(transport))
     if not isinstance(changes.ip_identifiers, Missing):
         updates["ip_identifiers"] = _identifiers(changes.ip_identifiers, new_id, now)
     if changes.settings:

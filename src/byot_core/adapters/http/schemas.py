@@ -59,6 +59,7 @@ def _gateway_input() -> Json:
     for field in attrs.fields(Gateway):
         if field.name in GATEWAY_BOUNDS:
             properties[field.name] = _integer(GATEWAY_BOUNDS[field.name], default=field.default)
+    properties["port"]["description"] = "Default 5060; 5061 on a trunk whose transport is transport-tls"
     return {"type": "object", "additionalProperties": False, "required": ["gateway_address"], "properties": properties}
 
 
