@@ -6,10 +6,14 @@ import logging
 
 import pytest
 
+from byot_core.domain.status import ExecutionStatus
 from byot_core.domain.trunk import SyncState
 from byot_core.guide_api import GuideApi
-from tests.asterisk.conftest import AsteriskWorld
-from tests.support import ACCOUNT, USERPASS_TRUNK, body
+from byot_core.testing.fake_asterisk import Offer
+from byot_core.testing.fake_asterisk.srtp import answer_offer, callee_answer
+from tests.asterisk.conftest import AsteriskWorld, eventually
+from tests.asterisk.test_calls import GATEWAYS, finished, mapped
+from tests.support import ACCOUNT, GUIDE_CALL, IP_TRUNK, USERPASS_TRUNK, body
 
 TLS = {"protocol": "tls", "bind": "0.0.0.0:5061", "verify_server": "No"}
 
@@ -61,3 +65,75 @@ async def test_the_endpoint_carries_the_trunks_media_encryption_and_converges(
     again = await world.app.sync.push(created.trunk)
     assert again[1] == 0
     assert [r for r in world.nodes[0].requests if r[0] == "PUT"] == puts
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "offer", "answer"),
+    [
+        ({"media_encryption": "no"}, Offer.SRTP, 488),
+        ({"media_encryption": "no"}, Offer.RTP, None),
+        ({"media_encryption": "sdes"}, Offer.RTP, 488),
+        ({"media_encryption": "sdes"}, Offer.SRTP_OPTIONAL, None),
+        ({"media_encryption": "sdes"}, Offer.SRTP, None),
+        ({"media_encryption": "sdes", "media_encryption_optimistic": "true"}, Offer.RTP, None),
+        ({"media_encryption": "sdes", "media_encryption_optimistic": "true"}, Offer.SRTP, None),
+        ({"media_encryption": "dtls", "dtls_auto_generate_cert": "Yes", "use_avpf": "true"}, Offer.DTLS, None),
+        ({"media_encryption": "dtls", "dtls_auto_generate_cert": "Yes", "use_avpf": "false"}, Offer.DTLS, 488),
+        ({"media_encryption": "dtls", "dtls_auto_generate_cert": "No", "use_avpf": "true"}, Offer.DTLS, 488),
+    ],
+)
+def test_inbound_offers_are_answered_as_asterisk_22_answered_them(
+    endpoint: dict[str, str], offer: Offer, answer: int | None
+) -> None:
+    """The recorded table: 488 when one side requires encryption the other refuses."""
+    assert answer_offer(endpoint, offer) == answer
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "callee", "answer"),
+    [
+        ({"media_encryption": "sdes"}, Offer.RTP, 488),
+        ({"media_encryption": "sdes", "media_encryption_optimistic": "true"}, Offer.SRTP, 488),
+        ({"media_encryption": "no"}, Offer.SRTP, 488),
+        ({"media_encryption": "sdes"}, Offer.SRTP, None),
+        ({"media_encryption": "sdes", "media_encryption_optimistic": "true"}, Offer.RTP, None),
+    ],
+)
+def test_outbound_offers_are_answered_as_callees_answered_them(
+    endpoint: dict[str, str], callee: Offer, answer: int | None
+) -> None:
+    """Outbound, as recorded: what Asterisk offers for each encryption, and the callee's 488 when it cannot take it."""
+    assert callee_answer(endpoint, callee) == answer
+
+
+async def test_an_outbound_call_refused_over_encryption_says_so(world: AsteriskWorld) -> None:
+    """An SDES trunk calling a callee without SRTP: 488 (cause 58), the call failed with the reason in words."""
+    world.nodes[0].store.add_file_object("transport", "transport-tls", TLS)
+    tls = {"transport": "transport-tls", "media_encryption": "sdes"}
+    created = await GuideApi(world.app).trunks.create(ACCOUNT, body(IP_TRUNK, gateways=GATEWAYS, **tls))
+    await GuideApi(world.app).numbers.add(ACCOUNT, created.trunk.id, {"phone_number": "+919876543210"})
+    for gateway in ("203.0.113.1:5060", "203.0.113.2:5060", "203.0.113.3:5060"):
+        world.nodes[0].book.callee_media[gateway] = Offer.RTP
+    placed = await GuideApi(world.app).calls.place(ACCOUNT, GUIDE_CALL)
+    ended = await finished(world, placed.id)
+    assert ended.status is ExecutionStatus.FAILED
+    assert ended.hangup_reason is not None
+    assert (ended.hangup_reason.q850_cause, ended.hangup_reason.sip_code) == (58, 488)
+    assert ended.hangup_reason.text.startswith("The two sides could not agree on the call's media")
+    assert len(ended.attempts) == 1  # a final answer of the callee: no failover
+
+
+async def test_an_inbound_plain_offer_to_a_trunk_requiring_srtp_is_refused_and_nothing_routed(
+    world: AsteriskWorld,
+) -> None:
+    """The carrier offers plain RTP to an SDES trunk: 488 before the dialplan; optimistic, the call is routed."""
+    world.nodes[0].store.add_file_object("transport", "transport-tls", TLS)
+    tls = {"transport": "transport-tls", "media_encryption": "sdes"}
+    trunk_id, _ = await mapped(world, **tls)
+    refused = world.nodes[0].inbound_call("+919876543210", "203.0.113.2", offer=Offer.RTP)
+    assert refused.sip_answer == 488
+    assert not world.handler.offers
+    await GuideApi(world.app).trunks.update(ACCOUNT, trunk_id, {"media_encryption_optimistic": True})
+    routed = world.nodes[0].inbound_call("+919876543210", "203.0.113.2", offer=Offer.RTP)
+    await eventually(lambda: len(world.handler.offers) == 1)
+    assert world.handler.offers[0].channel_id == routed.id

@@ -55,9 +55,7 @@ def test_an_accepted_body_round_trips_into_the_draft(payload: dict[str, Any]) ->
     assert (draft.name, draft.provider, draft.auth_type.value) == (
         payload["name"], payload["provider"], payload["auth_type"],
     )  # fmt: skip
-    expected = [
-        GatewayDraft(g["gateway_address"], g.get("port"), g.get("priority", 1)) for g in payload["gateways"]
-    ]
+    expected = [GatewayDraft(g["gateway_address"], g.get("port"), g.get("priority", 1)) for g in payload["gateways"]]
     assert list(draft.gateways) == expected
     assert draft.ip_identifiers == tuple(i["ip_address"] for i in payload.get("ip_identifiers", ()))
     assert {k: v for k, v in draft.settings.items()} == {

@@ -28,5 +28,6 @@ from byot_core.testing.fake_asterisk.cli import main
 from byot_core.testing.fake_asterisk.model import FakeChannel, GatewayPlay
 from byot_core.testing.fake_asterisk.node import FakeAsterisk
 from byot_core.testing.fake_asterisk.sorcery import DEFAULTS, SorceryStore
+from byot_core.testing.fake_asterisk.srtp import Offer
 
-__all__ = ["DEFAULTS", "FakeAsterisk", "FakeChannel", "GatewayPlay", "SorceryStore", "main"]
+__all__ = ["DEFAULTS", "FakeAsterisk", "FakeChannel", "GatewayPlay", "Offer", "SorceryStore", "main"]

@@ -28,6 +28,7 @@ from byot_core.testing.fake_asterisk.model import (
     GatewayPlay,
 )
 from byot_core.testing.fake_asterisk.sorcery import SorceryStore, network
+from byot_core.testing.fake_asterisk.srtp import Offer, answer_offer
 
 __all__ = ["ChannelBook"]
 
@@ -59,6 +60,8 @@ class ChannelBook:
         #: BYE), and how long it takes.
         self.refer_answer = 200
         self.refer_after = 0.2
+        #: What each gateway's callees accept of the media offered (``host:port`` → offer; plain RTP otherwise).
+        self.callee_media: dict[str, Offer] = {}
         self.channels: dict[str, FakeChannel] = {}
         #: What every new call's far party says once bridged (μ-law).
         self.default_voice = b""
@@ -230,7 +233,7 @@ class ChannelBook:
         if 200 <= self.refer_answer < 300:
             self.later(self.refer_after, lambda: self.remote_hang_up(channel.id))
 
-    def inbound_call(self, did: str, source: str, *, port: int, caller: str) -> FakeChannel:
+    def inbound_call(self, did: str, source: str, *, port: int, caller: str, offer: Offer = Offer.RTP) -> FakeChannel:
         """A carrier at ``source`` sends an INVITE for ``did`` (see :meth:`FakeAsterisk.inbound_call`)."""
         address = ipaddress.ip_address(source)
         endpoint = None
@@ -246,6 +249,12 @@ class ChannelBook:
         channel.variables["CHANNEL(pjsip,remote_addr)"] = f"{source}:{port}"
         connected = self.hub.connected_apps()
         outcome = self.dialplan.run(context, did, connected.__contains__) if endpoint is not None else None
+        refused_media = answer_offer(self.store.objects.get(("endpoint", endpoint or ""), {}), offer)
+        if endpoint is not None and refused_media is not None:
+            del self.channels[channel.id]
+            self.ended[channel.id] = channel
+            channel.sip_answer = refused_media  # before the dialplan: the offer could not be negotiated
+            return channel
         if not isinstance(outcome, Entered):
             del self.channels[channel.id]
             self.ended[channel.id] = channel

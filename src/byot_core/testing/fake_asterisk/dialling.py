@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from byot_core.testing.fake_asterisk.answers import AriError, now
 from byot_core.testing.fake_asterisk.dialplan import HungUp
 from byot_core.testing.fake_asterisk.model import FakeChannel, GatewayPlay
+from byot_core.testing.fake_asterisk.srtp import Offer, callee_answer
 
 if TYPE_CHECKING:  # the book calls in here; only its type is needed
     from byot_core.testing.fake_asterisk.channels import ChannelBook
@@ -63,6 +64,10 @@ def originate(book: ChannelBook, given: Mapping[str, Any]) -> FakeChannel:
     plays = book.scripts.get(gateway)
     play = (plays.popleft() if len(plays) > 1 else plays[0]) if plays else book.default_play
     args = [a for a in str(given.get("appArgs", "")).split(",") if a]
+    if callee_answer(fields, book.callee_media.get(gateway, Offer.RTP)) is not None:
+        # The callee cannot take the media offered (SRTP required by one side only): 488, cause 58, at once.
+        book.later(book.event_delay, lambda: book.destroy(channel, 58, 488, "CHANUNAVAIL"))
+        return channel
     delay = book.timeout_delay if play is GatewayPlay.TIMEOUT else book.event_delay
     book.later(delay, lambda: _play(book, channel, play, args))
     return channel

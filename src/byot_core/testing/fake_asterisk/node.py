@@ -16,6 +16,7 @@ from byot_core.testing.fake_asterisk.media import DIAL_TIMEOUT, MediaBook
 from byot_core.testing.fake_asterisk.model import FakeChannel, GatewayPlay
 from byot_core.testing.fake_asterisk.routes import AriRoutes, endpoint_json
 from byot_core.testing.fake_asterisk.sorcery import SorceryStore
+from byot_core.testing.fake_asterisk.srtp import Offer
 
 __all__ = ["FakeAsterisk"]
 
@@ -126,8 +127,10 @@ class FakeAsterisk:
         """The event sources the application is subscribed to."""
         return self.hub.subscriptions(app)
 
-    def inbound_call(self, did: str, source: str, *, port: int = 5060, caller: str = "sipp") -> FakeChannel:
-        """A carrier at ``source`` sends an INVITE for ``did``.
+    def inbound_call(
+        self, did: str, source: str, *, port: int = 5060, caller: str = "sipp", offer: Offer = Offer.RTP
+    ) -> FakeChannel:
+        """A carrier at ``source`` sends an INVITE for ``did``, offering ``offer`` (plain RTP by default).
 
         The endpoint is found as Asterisk finds it: the ``identify`` whose ``match`` holds the source, else an
         endpoint named ``anonymous`` if one exists, else the call is challenged (401). The call then runs through the
@@ -135,7 +138,7 @@ class FakeAsterisk:
         is connected, or is refused by the cause the dialplan hangs up with (603 when Stasis found no application
         connected, 403 for ``byot-reject``'s cause 21, 404 for an extension the context does not have).
         """
-        return self.book.inbound_call(did, source, port=port, caller=caller)
+        return self.book.inbound_call(did, source, port=port, caller=caller, offer=offer)
 
     def load_dialplan(self, text: str) -> None:
         """Replace the dialplan (``extensions.conf`` text), as ``dialplan reload`` would.
