@@ -68,8 +68,11 @@ async def pjsip_render(database_url: str, trunk_id: str | None, show_secrets: bo
             password = secrets.open(trunk.auth_password) if show_secrets else Secret(REDACTED)
             if not show_secrets:
                 header.append(f"password {REDACTED}: byot pjsip render --show-secrets prints it")
+        inbound = None
+        if trunk.inbound_auth_password:
+            inbound = secrets.open(trunk.inbound_auth_password) if show_secrets else Secret(REDACTED)
         try:
-            sections.append(render_conf(desired_objects(trunk, password), header=header))
+            sections.append(render_conf(desired_objects(trunk, password, inbound), header=header))
         except ValueError as error:
             # One trunk's stored value never keeps every other trunk out of the file.
             print(f"byot: trunk {trunk.id} skipped: {error}", file=sys.stderr)

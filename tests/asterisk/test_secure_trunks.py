@@ -137,3 +137,27 @@ async def test_an_inbound_plain_offer_to_a_trunk_requiring_srtp_is_refused_and_n
     routed = world.nodes[0].inbound_call("+919876543210", "203.0.113.2", offer=Offer.RTP)
     await eventually(lambda: len(world.handler.offers) == 1)
     assert world.handler.offers[0].channel_id == routed.id
+
+
+async def test_a_carrier_asked_to_authenticate_is_challenged_and_only_its_credentials_get_through(
+    world: AsteriskWorld,
+) -> None:
+    """Every endpoint challenges with the trunk's inbound auth: wrong or no credentials 401, nothing routed."""
+    trunk_id, number_id = await mapped(world, inbound_auth={"username": "carrier-1"})
+    stored = await world.app.trunks.get(ACCOUNT, trunk_id)
+    assert stored.trunk.inbound_auth_password is not None
+    password = world.app.deps.secrets.open(stored.trunk.inbound_auth_password).reveal()
+    objects = world.owned()
+    auth_id = f"byot-{trunk_id}-inbound-auth"
+    assert objects[("auth", auth_id)]["username"] == "carrier-1"
+    assert {fields["auth"] for (type_, _), fields in objects.items() if type_ == "endpoint"} == {auth_id}
+    node = world.nodes[0]
+    for credentials in (None, ("carrier-1", "wrong"), ("someone", password)):
+        refused = node.inbound_call("+919876543210", "203.0.113.2", credentials=credentials)
+        assert refused.sip_answer == 401  # never 403, as a real Asterisk
+    assert not world.handler.offers
+    node.inbound_call("+919876543210", "203.0.113.2", credentials=("carrier-1", password))
+    await eventually(lambda: len(world.handler.offers) == 1)
+    assert world.handler.offers[0].phone_number_id == number_id
+    await GuideApi(world.app).trunks.update(ACCOUNT, trunk_id, {"inbound_auth": None})
+    assert ("auth", auth_id) not in world.owned()

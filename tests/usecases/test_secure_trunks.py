@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from byot_core import ValidationFailed
 from byot_core.domain.trunk_checks import MSG_SDES_NEEDS_TLS
 from byot_core.guide_api import GuideApi
-from tests.support import ACCOUNT, USERPASS_TRUNK, World, body
+from tests.support import ACCOUNT, IP_TRUNK, USERPASS_TRUNK, World, body
 
 
 @pytest.mark.parametrize(
@@ -73,3 +75,38 @@ async def test_a_tls_trunks_gateways_default_to_port_5061(world: World) -> None:
         ACCOUNT, udp.trunk.id, {"transport": "transport-tls", "gateways": [{"gateway_address": "sip.a.example"}]}
     )
     assert [g.port for g in moved.trunk.gateways] == [5061]
+
+
+async def test_inbound_credentials_are_generated_answered_once_rotated_and_removed(world: World) -> None:
+    """A username asked for: a 32-character password answered by that request only, sealed; sent again, a new one."""
+    created = await GuideApi(world.app).trunks.create(ACCOUNT, body(IP_TRUNK, inbound_auth={"username": "carrier-1"}))
+    first = created.inbound_password
+    assert first is not None
+    assert re.fullmatch(r"[A-Za-z0-9_-]{32}", first.reveal())
+    assert created.trunk.inbound_auth_username == "carrier-1"
+    assert created.trunk.inbound_auth_password is not None
+    assert first.reveal() not in repr(created)
+    assert world.secrets.open(created.trunk.inbound_auth_password) == first
+    read = await world.app.trunks.get(ACCOUNT, created.trunk.id)
+    assert (read.inbound_password, read.trunk.inbound_auth_username) == (None, "carrier-1")
+    rotated = await GuideApi(world.app).trunks.update(ACCOUNT, created.trunk.id, {"inbound_auth": {"username": "c2"}})
+    assert rotated.inbound_password is not None
+    assert rotated.inbound_password.reveal() != first.reveal()
+    untouched = await GuideApi(world.app).trunks.update(ACCOUNT, created.trunk.id, {"name": "renamed"})
+    assert untouched.inbound_password is None
+    assert untouched.trunk.inbound_auth_password == rotated.trunk.inbound_auth_password
+    removed = await GuideApi(world.app).trunks.update(ACCOUNT, created.trunk.id, {"inbound_auth": None})
+    assert (removed.trunk.inbound_auth_username, removed.trunk.inbound_auth_password) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("inbound_auth", "path"),
+    [({}, "inbound_auth.username"), ({"username": " "}, "inbound_auth.username"), ("carrier", "inbound_auth"),
+     ({"username": "a", "password": "mine"}, "inbound_auth.password"),
+     ({"username": "x" * 65}, "inbound_auth.username")],
+)  # fmt: skip
+async def test_bad_inbound_credentials_are_refused(world: World, inbound_auth: object, path: str) -> None:
+    """No username, a blank or long one, not an object, a password of one's own: 400 on the field, nothing made."""
+    with pytest.raises(ValidationFailed) as refused:
+        await GuideApi(world.app).trunks.create(ACCOUNT, body(IP_TRUNK, inbound_auth=inbound_auth))
+    assert path in [p.path for p in refused.value.problems]

@@ -57,6 +57,7 @@ def _converter() -> cattrs.Converter:
                   canonical_key=override(omit=True))  # fmt: skip
     # The settings are written flat, beside the trunk's own fields, as the guide shows them.
     trunk = hook(Trunk, account_id=override(rename="user_id"), auth_password=override(omit=True),
+                 inbound_auth_username=override(omit=True), inbound_auth_password=override(omit=True),
                  deleted=override(omit=True), settings=override(omit=True), policy=override(omit=True),
                  revision=override(omit=True))  # fmt: skip  # the revision travels as the ETag header
     execution = hook(Execution, account_id=override(rename="user_id"), gateway_plan=override(omit=True),
@@ -67,10 +68,13 @@ def _converter() -> cattrs.Converter:
         return {**number(value), "telephony_provider": TELEPHONY_PROVIDER}
 
     def trunk_json(value: Trunk) -> JSON:
+        username = value.inbound_auth_username
         return {
             **trunk(value),
             **converter.unstructure(value.settings),
             **converter.unstructure(value.policy),
+            # Beyond the guide: the username carriers authenticate with (its password is shown once, when made).
+            "inbound_auth": {"username": username} if username is not None else None,
             "phone_numbers": [],
         }
 
@@ -113,6 +117,8 @@ def trunk_json(details: TrunkDetails) -> JSON:
     """The guide's full trunk object, with its phone numbers."""
     result: JSON = converter.unstructure(details.trunk)
     result["phone_numbers"] = converter.unstructure(details.phone_numbers, list[PhoneNumber])
+    if details.inbound_password is not None and result["inbound_auth"] is not None:
+        result["inbound_auth"]["password"] = details.inbound_password.reveal()  # this answer only
     return result
 
 

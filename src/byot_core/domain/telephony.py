@@ -25,10 +25,14 @@ class ChannelNow(enum.Enum):
 
 @attrs.frozen
 class TrunkConfig:
-    """A trunk to configure in telephony, with its password opened (the only place it is plain)."""
+    """A trunk to configure in telephony, with its passwords opened (the only place they are plain).
+
+    ``inbound_password`` is the password the carrier's calls authenticate with, when the trunk asks for one.
+    """
 
     trunk: Trunk
     password: Secret | None = None
+    inbound_password: Secret | None = None
 
 
 @attrs.frozen

@@ -124,7 +124,9 @@ class Trunk:
     ``default_inbound_agent_id`` (beyond the guide), when set, answers calls to the trunk's numbers that have no agent
     of their own. ``channels`` (beyond the guide), when set, is how many calls may be in progress on the trunk at
     once, inbound and outbound together; ``None`` is unlimited. ``calls_per_second`` (beyond the guide), when set,
-    paces the outbound attempts started on the trunk (failovers included).
+    paces the outbound attempts started on the trunk (failovers included). ``inbound_auth_username`` and the sealed
+    ``inbound_auth_password`` (beyond the guide), when set, are the credentials the carrier's calls must authenticate
+    with (a digest challenge); the library generates the password.
 
     ``revision`` is the stored version of the trunk: storage sets it to 1 when the trunk is added and adds one with
     each update (its sync state aside), and refuses an update made from an older one. A trunk not yet stored has 0.
@@ -150,6 +152,8 @@ class Trunk:
     default_inbound_agent_id: str | None = None
     channels: int | None = None
     calls_per_second: int | None = None
+    inbound_auth_username: str | None = None
+    inbound_auth_password: SealedSecret | None = None
     revision: int = 0
 
     @property
@@ -172,4 +176,6 @@ class Trunk:
             and self.settings == other.settings
             and (self.auth_type, self.auth_username, self.auth_password)
             == (other.auth_type, other.auth_username, other.auth_password)
+            and (self.inbound_auth_username, self.inbound_auth_password)
+            == (other.inbound_auth_username, other.inbound_auth_password)
         )

@@ -67,7 +67,7 @@ FIELD_ORDER = (
     "ip_identifiers", "allow", "disallow", "inbound_enabled", "outbound_leading_plus_enabled", "transport",
     "direct_media", "rtp_symmetric", "force_rport", "ice_support", "qualify_frequency", "phone_numbers", "is_active",
     "ring_timeout_seconds", "default_inbound_agent_id", "channels", "calls_per_second", "media_encryption",
-    "media_encryption_optimistic",
+    "media_encryption_optimistic", "inbound_auth",
 )  # fmt: skip
 # The guide's own 400s come first, in the order of its "Common Errors" section.
 _GUIDE_FIRST = ("name", "provider", "auth_type", "gateways", "auth_username", "ip_identifiers")
@@ -111,14 +111,17 @@ def _bounded(path: str, value: int, bounds: tuple[int, int]) -> list[Problem]:
     return [] if low <= value <= high else [invalid(path, f"must be an integer from {low} to {high}")]
 
 
-def gateway_problems(gateways: Sequence[GatewayDraft], path: str = "gateways") -> list[Problem]:
+def gateway_problems(
+    gateways: Sequence[GatewayDraft], path: str = "gateways", *, transport: object = "transport-udp"
+) -> list[Problem]:
     """At least one gateway, at most :data:`MAX_GATEWAYS`; each a host with bounded numbers, none repeated."""
     if not gateways:
         return [Problem(path, "gateway_required", MSG_GATEWAY_REQUIRED)]
     if len(gateways) > MAX_GATEWAYS:
         return [invalid(path, f"must have at most {MAX_GATEWAYS} gateways")]
     problems: list[Problem] = []
-    seen: set[tuple[str, int | None]] = set()
+    seen: set[tuple[str, int]] = set()
+    default = 5061 if transport == "transport-tls" else 5060
     for index, gateway in enumerate(gateways):
         where = f"{path}[{index}]"
         reason = host_problem(gateway.address)
@@ -128,9 +131,10 @@ def gateway_problems(gateways: Sequence[GatewayDraft], path: str = "gateways") -
             value = getattr(gateway, name)
             if value is not None:  # a port not given is the transport's
                 problems += _bounded(f"{where}.{name}", value, GATEWAY_BOUNDS[name])
-        key = (gateway.address.lower(), gateway.port)
+        port = gateway.port if gateway.port is not None else default
+        key = (gateway.address.lower(), port)
         if key in seen:
-            problems.append(invalid(f"{where}.gateway_address", f"repeats gateway {gateway.address}:{gateway.port}"))
+            problems.append(invalid(f"{where}.gateway_address", f"repeats gateway {gateway.address}:{port}"))
         seen.add(key)
     return problems
 
@@ -202,6 +206,18 @@ def _auth_problems(
     return problems
 
 
+def _inbound_username(value: str | None) -> list[Problem]:
+    """The username carriers authenticate with: not blank, safe in Asterisk's configuration, at most 64 characters."""
+    if value is None:
+        return []
+    path = "inbound_auth.username"
+    if not value.strip():
+        return [Problem(path, "inbound_auth_username_required", f"{path} is required")]
+    if len(value) > 64:
+        return [invalid(path, "must be at most 64 characters")]
+    return _credential(path, value)
+
+
 def _draft_encryption(settings: Mapping[str, bool | int | str]) -> list[Problem]:
     transport, encryption = settings.get("transport", "transport-udp"), settings.get("media_encryption", "none")
     if not (isinstance(transport, str) and isinstance(encryption, str)):
@@ -215,7 +231,7 @@ def trunk_draft_problems(draft: TrunkDraft) -> list[Problem]:
     return [
         *_required_text("name", draft.name, "trunk_name_required", MSG_NAME_REQUIRED),
         *_required_text("provider", draft.provider, "provider_required", MSG_PROVIDER_REQUIRED),
-        *gateway_problems(draft.gateways),
+        *gateway_problems(draft.gateways, transport=draft.settings.get("transport", "transport-udp")),
         *_credential("auth_username", draft.auth_username),
         *_credential("auth_password", password),
         *identifier_problems(draft.ip_identifiers),
@@ -227,6 +243,7 @@ def trunk_draft_problems(draft: TrunkDraft) -> list[Problem]:
         *_agent_id(draft.default_inbound_agent_id),
         *_channels(draft.channels),
         *_calls_per_second(draft.calls_per_second),
+        *_inbound_username(draft.inbound_auth_username),
     ]
 
 
@@ -245,7 +262,7 @@ def changes_problems(changes: TrunkChanges) -> list[Problem]:
     if not isinstance(changes.provider, Missing):
         problems += _required_text("provider", changes.provider, "provider_required", MSG_PROVIDER_REQUIRED)
     if not isinstance(changes.gateways, Missing):
-        problems += gateway_problems(changes.gateways)
+        problems += gateway_problems(changes.gateways, transport=changes.settings.get("transport", "transport-udp"))
     if not isinstance(changes.auth_username, Missing):
         problems += _credential("auth_username", changes.auth_username)
     if isinstance(changes.auth_password, Secret):
@@ -260,6 +277,8 @@ def changes_problems(changes: TrunkChanges) -> list[Problem]:
         problems += _channels(changes.channels)
     if not isinstance(changes.calls_per_second, Missing):
         problems += _calls_per_second(changes.calls_per_second)
+    if not isinstance(changes.inbound_auth_username, Missing):
+        problems += _inbound_username(changes.inbound_auth_username)
     return problems + setting_problems(changes.settings)
 
 

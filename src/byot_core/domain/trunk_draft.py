@@ -52,7 +52,8 @@ class TrunkDraft:
     """A trunk to create, with the guide's defaults.
 
     ``settings`` holds only the settings given (names of :class:`~byot_core.domain.trunk.TrunkSettings`); the others
-    keep their defaults.
+    keep their defaults. ``inbound_auth_username`` (beyond the guide) asks for credentials the carrier's calls must
+    authenticate with; the library generates their password.
     """
 
     name: str
@@ -68,6 +69,7 @@ class TrunkDraft:
     default_inbound_agent_id: str | None = None
     channels: int | None = None
     calls_per_second: int | None = None
+    inbound_auth_username: str | None = None
 
 
 @attrs.frozen
@@ -86,3 +88,5 @@ class TrunkChanges:
     default_inbound_agent_id: str | Missing | None = MISSING
     channels: int | Missing | None = MISSING
     calls_per_second: int | Missing | None = MISSING
+    #: A username sets (or rotates: a new password each time it is sent) the carrier's credentials; ``None`` removes.
+    inbound_auth_username: str | Missing | None = MISSING

@@ -67,8 +67,9 @@ def build_trunk(
     new_id: NewId,
     now: datetime,
     sealed_password: SealedSecret | None,
+    sealed_inbound_password: SealedSecret | None = None,
 ) -> Trunk:
-    """Make a new trunk from a validated create body. The password arrives already sealed."""
+    """Make a new trunk from a validated create body. The passwords arrive already sealed."""
     settings = _with(TrunkSettings(), draft.settings)
     return Trunk(
         id=trunk_id,
@@ -86,6 +87,8 @@ def build_trunk(
         default_inbound_agent_id=draft.default_inbound_agent_id,
         channels=draft.channels,
         calls_per_second=draft.calls_per_second,
+        inbound_auth_username=draft.inbound_auth_username,
+        inbound_auth_password=sealed_inbound_password if draft.inbound_auth_username is not None else None,
         created_at=now,
         updated_at=now,
         sync_state=SyncState.PENDING,
@@ -112,11 +115,13 @@ def apply_changes(
     new_id: NewId,
     now: datetime,
     sealed_password: SealedSecret | None,
+    sealed_inbound_password: SealedSecret | None = None,
 ) -> Trunk:
     """Return the trunk with the changes applied, after the rules that need both (auth fields, identifiers).
 
-    ``sealed_password`` is the sealed form of ``changes.auth_password`` when one was sent. Gateways and identifiers
-    are replaced whole when sent. Raises :class:`ValidationFailed` with the guide's messages.
+    ``sealed_password`` is the sealed form of ``changes.auth_password`` when one was sent;
+    ``sealed_inbound_password`` the new carrier password when ``changes.inbound_auth_username`` sets one. Gateways
+    and identifiers are replaced whole when sent. Raises :class:`ValidationFailed` with the guide's messages.
     """
     problems: list[Problem] = []
     sent_username = not isinstance(changes.auth_username, Missing)
@@ -144,6 +149,11 @@ def apply_changes(
             updates[name] = value
     if sent_password and sealed_password is not None:
         updates["auth_password"] = sealed_password
+    if not isinstance(changes.inbound_auth_username, Missing):
+        updates["inbound_auth_username"] = changes.inbound_auth_username
+        updates["inbound_auth_password"] = (
+            sealed_inbound_password if changes.inbound_auth_username is not None else None
+        )
     if not isinstance(changes.gateways, Missing):
         transport = changes.settings.get("transport", trunk.settings.transport)
         updates["gateways"] = _gateways(changes.gateways, new_id, now, str(transport))

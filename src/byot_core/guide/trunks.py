@@ -33,7 +33,7 @@ _GATEWAY_FIELDS = frozenset({"gateway_address", "port", "priority", "weight"})
 _IDENTIFIER_FIELDS = frozenset({"ip_address"})
 _SHARED_FIELDS = frozenset(
     {"name", "provider", "description", "auth_username", "auth_password", "gateways", "ip_identifiers"}
-    | {"default_inbound_agent_id", "channels", "calls_per_second"}
+    | {"default_inbound_agent_id", "channels", "calls_per_second", "inbound_auth"}
     | {field.name for field in _SETTINGS}
 )
 #: The fields a create body may carry.
@@ -126,6 +126,24 @@ def _settings(fields: FieldReader) -> dict[str, bool | int | str]:
     return settings
 
 
+def _inbound_auth(fields: FieldReader, *, nullable: bool) -> str | Missing | None:
+    """``inbound_auth`` (beyond the guide): ``{"username": …}``; ``null`` (an update) removes it."""
+    if not fields.present("inbound_auth"):
+        return MISSING
+    if fields.data["inbound_auth"] is None and nullable:
+        return None
+    auth = fields.object_reader("inbound_auth")
+    if auth is None:
+        return MISSING
+    username = auth.text("username", nullable=False)
+    auth.refuse_unknown(frozenset({"username"}))
+    if not isinstance(username, str):
+        if not auth.present("username"):
+            auth.fail("username", "inbound_auth_username_required", "inbound_auth.username is required")
+        return MISSING
+    return username
+
+
 def _nullable_integer(fields: FieldReader, name: str) -> int | Missing | None:
     """A whole number (its bounds are a rule of the draft), ``null`` for none (no limit), or not sent."""
     if fields.present(name) and fields.data[name] is None:
@@ -177,6 +195,7 @@ def read_trunk_create(payload: object, default_region: str | None = None) -> Tru
     calls_per_second = _nullable_integer(fields, "calls_per_second")
     settings = _settings(fields)
     numbers = _numbers(fields, default_region)
+    inbound_auth = _inbound_auth(fields, nullable=False)
     fields.refuse_unknown(CREATE_FIELDS)
     draft = TrunkDraft(
         name=name if isinstance(name, str) else "",
@@ -192,6 +211,7 @@ def read_trunk_create(payload: object, default_region: str | None = None) -> Tru
         default_inbound_agent_id=default_agent if isinstance(default_agent, str) else None,
         channels=channels if isinstance(channels, int) else None,
         calls_per_second=calls_per_second if isinstance(calls_per_second, int) else None,
+        inbound_auth_username=inbound_auth if isinstance(inbound_auth, str) else None,
     )
     rules = [p for p in trunk_draft_problems(draft) if auth_type is not None or p.code not in _AUTH_RULES]
     problems = _unrepeated(shape, rules)
@@ -215,6 +235,7 @@ def read_trunk_update(payload: object) -> TrunkChanges:
     calls_per_second = _nullable_integer(fields, "calls_per_second")
     is_active = fields.flag("is_active")
     settings = _settings(fields)
+    inbound_auth = _inbound_auth(fields, nullable=True)
     for hinted, hint in _UPDATE_ONLY_HINTS.items():
         if fields.present(hinted):
             fields.fail(hinted, "field_not_updatable", f"Unknown field '{hinted}'{hint}")
@@ -232,6 +253,7 @@ def read_trunk_update(payload: object) -> TrunkChanges:
         default_inbound_agent_id=default_agent,
         channels=channels,
         calls_per_second=calls_per_second,
+        inbound_auth_username=inbound_auth,
     )
     problems = _unrepeated(shape, changes_problems(changes))
     if problems:

@@ -173,7 +173,9 @@ class TelephonySync:
             if trunk.routes_calls:
                 if password is None and trunk.auth_password is not None:
                     password = self._deps.secrets.open(trunk.auth_password)
-                config = TrunkConfig(trunk, password)
+                sealed = trunk.inbound_auth_password
+                inbound = self._deps.secrets.open(sealed) if sealed is not None else None
+                config = TrunkConfig(trunk, password, inbound)
                 written = await self._deps.telephony.apply_trunk(config, thorough=thorough)
             else:
                 written = await self._deps.telephony.remove_trunk(trunk.id)

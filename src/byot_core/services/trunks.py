@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Collection, Sequence
 
 import attrs
@@ -21,9 +22,14 @@ from byot_core.services.sync import TelephonySync
 from byot_core.services.transactions import in_transaction
 from byot_core.services.views import TrunkDeleted, TrunkDetails
 
-__all__ = ["TrunkService", "new_number", "revalidated"]
+__all__ = ["TrunkService", "new_inbound_password", "new_number", "revalidated"]
 
 log = logging.getLogger(__name__)
+
+
+def new_inbound_password() -> Secret:
+    """A password for a carrier to authenticate with: 32 characters of letters, digits, ``-`` and ``_``."""
+    return Secret(secrets.token_urlsafe(24))
 
 
 def new_number(deps: Dependencies, account_id: str, trunk_id: str, draft: NumberDraft) -> PhoneNumber:
@@ -87,6 +93,7 @@ class TrunkService:
         check_draft(request)
         drafts = tuple(revalidated(number, self.deps.default_region) for number in request.phone_numbers)
         draft = attrs.evolve(request, phone_numbers=drafts)
+        inbound = new_inbound_password() if draft.inbound_auth_username is not None else None
         trunk = build_trunk(
             draft,
             trunk_id=self.deps.ids.new_id(),
@@ -94,6 +101,7 @@ class TrunkService:
             new_id=self.deps.ids.new_id,
             now=self.deps.clock.now(),
             sealed_password=self._seal(draft.auth_password),
+            sealed_inbound_password=self._seal(inbound),
         )
         numbers = tuple(new_number(self.deps, account_id, trunk.id, d) for d in draft.phone_numbers)
         await self._check_agent(account_id, draft.default_inbound_agent_id)
@@ -109,7 +117,7 @@ class TrunkService:
         # pushes a newer version, if one was stored meanwhile).
         if synced.revision != stored.revision:
             synced = attrs.evolve(stored, sync_state=synced.sync_state)
-        return TrunkDetails(synced, numbers)
+        return TrunkDetails(synced, numbers, inbound_password=inbound)
 
     async def list(self, account_id: str, is_active: bool | None = None) -> Sequence[TrunkSummary]:
         """The account's trunks with their number counts, optionally filtered by ``is_active``."""
@@ -154,13 +162,20 @@ class TrunkService:
         check_changes(request)
         changes = request
         sealed = None if not isinstance(changes.auth_password, Secret) else self._seal(changes.auth_password)
+        inbound = new_inbound_password() if isinstance(changes.inbound_auth_username, str) else None
+        sealed_inbound = self._seal(inbound)
         if isinstance(changes.default_inbound_agent_id, str):
             await self._check_agent(account_id, changes.default_inbound_agent_id)
 
         async def store(uow: UnitOfWork) -> tuple[Trunk, Sequence[PhoneNumber]]:
             trunk = await self._for_change(uow, account_id, trunk_id, if_revision)
             updated = apply_changes(
-                trunk, changes, new_id=self.deps.ids.new_id, now=self.deps.clock.now(), sealed_password=sealed
+                trunk,
+                changes,
+                new_id=self.deps.ids.new_id,
+                now=self.deps.clock.now(),
+                sealed_password=sealed,
+                sealed_inbound_password=sealed_inbound,
             )
             # Pending until telephony confirms: a crash before the sync must not leave the change marked applied. A
             # change telephony does not see leaves the trunk as in step (or not) as it was.
@@ -177,7 +192,7 @@ class TrunkService:
             password = changes.auth_password if isinstance(changes.auth_password, Secret) else None
             synced = await self.telephony.sync(updated, password=password)
             updated = attrs.evolve(updated, sync_state=synced.sync_state)
-        return TrunkDetails(updated, tuple(numbers))
+        return TrunkDetails(updated, tuple(numbers), inbound_password=inbound)
 
     async def delete(
         self, account_id: str, trunk_id: str, *, if_revision: int | Collection[int] | None = None

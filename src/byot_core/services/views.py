@@ -5,6 +5,7 @@ from __future__ import annotations
 import attrs
 
 from byot_core.domain.phone_number import PhoneNumber
+from byot_core.domain.secret import Secret
 from byot_core.domain.trunk import Trunk
 
 __all__ = ["Message", "TrunkDeleted", "TrunkDetails"]
@@ -12,10 +13,14 @@ __all__ = ["Message", "TrunkDeleted", "TrunkDetails"]
 
 @attrs.frozen
 class TrunkDetails:
-    """A trunk with its live phone numbers (the guide's full trunk object)."""
+    """A trunk with its live phone numbers (the guide's full trunk object).
+
+    ``inbound_password`` is the carrier's new password, in the answer of the request that made it only.
+    """
 
     trunk: Trunk
     phone_numbers: tuple[PhoneNumber, ...] = ()
+    inbound_password: Secret | None = attrs.field(default=None, repr=False)
 
 
 @attrs.frozen

@@ -89,7 +89,7 @@ class AriConfiguration:
         ``thorough=False`` skips looking for leftover objects (a gateway fewer) on a node where every desired object
         was already as intended.
         """
-        desired = desired_objects(config.trunk, config.password)
+        desired = desired_objects(config.trunk, config.password, config.inbound_password)
         results = await asyncio.gather(
             *(self._apply_on(c, config.trunk.id, desired, thorough) for c in self._nodes.clients),
             return_exceptions=True,
@@ -167,4 +167,4 @@ class AriConfiguration:
         for object_id in reversed(found):
             removed += await _delete(client, "endpoint", object_id)
             removed += await _delete(client, "aor", object_id)
-        return removed + await delete(("auth", f"{base}-auth"))
+        return removed + await delete(("auth", f"{base}-auth"), ("auth", f"{base}-inbound-auth"))

@@ -106,20 +106,24 @@ def _encryption(settings: TrunkSettings) -> list[tuple[str, str]]:
     """An endpoint's media encryption, as a real Asterisk 22 needed it (``shared/asterisk``, TLS, SRTP).
 
     ``dtls`` took a certificate (here made by Asterisk itself) and AVPF: without ``use_avpf=yes`` every DTLS offer
-    got 488.
+    got 488. Every option is written whatever the encryption: a PUT merges into the object, so an option left out
+    would keep the value an earlier encryption gave it.
     """
-    if settings.media_encryption == "none":
-        return [("media_encryption", "no")]
-    fields = [("media_encryption", settings.media_encryption)]
-    if settings.media_encryption_optimistic:
-        fields.append(("media_encryption_optimistic", "yes"))
-    if settings.media_encryption == "dtls":
-        fields += [("dtls_auto_generate_cert", "yes"), ("use_avpf", "yes")]
-    return fields
+    dtls = settings.media_encryption == "dtls"
+    return [
+        ("media_encryption", "no" if settings.media_encryption == "none" else settings.media_encryption),
+        ("media_encryption_optimistic", _flag(settings.media_encryption_optimistic)),
+        ("dtls_auto_generate_cert", _flag(dtls)),
+        ("use_avpf", _flag(dtls)),
+    ]
 
 
-def desired_objects(trunk: Trunk, password: Secret | None) -> list[PjsipObject]:
-    """The objects that configure the trunk, in the order to create them (auth and AORs before endpoints)."""
+def desired_objects(trunk: Trunk, password: Secret | None, inbound_password: Secret | None = None) -> list[PjsipObject]:
+    """The objects that configure the trunk, in the order to create them (auths and AORs before endpoints).
+
+    With ``inbound_password`` (the trunk asks its carrier to authenticate), an auth object holds the carrier's
+    credentials and every endpoint challenges the carrier's requests with it (``auth=``).
+    """
     base = trunk_object_ids(trunk.id)
     settings = trunk.settings
     gateways = order_gateways(trunk.gateways)
@@ -134,6 +138,12 @@ def desired_objects(trunk: Trunk, password: Secret | None) -> list[PjsipObject]:
                 (("auth_type", "userpass"), ("username", trunk.auth_username), ("password", password.reveal())),
             )
         )
+    inbound_auth_id = f"{base}-inbound-auth"
+    challenges = False
+    if trunk.inbound_auth_username is not None and inbound_password is not None:
+        challenges = True
+        inbound = (("username", trunk.inbound_auth_username), ("password", inbound_password.reveal()))
+        objects.append(PjsipObject("auth", inbound_auth_id, (("auth_type", "userpass"), *inbound)))
     names = gateway_object_ids(trunk)
     endpoint_ids = [names[gateway.id] for gateway in gateways]
     for gateway, object_id in zip(gateways, endpoint_ids, strict=True):
@@ -154,6 +164,8 @@ def desired_objects(trunk: Trunk, password: Secret | None) -> list[PjsipObject]:
         ]
         if userpass:
             fields.append(("outbound_auth", auth_id))
+        # Written when not used too (empty): a PUT merges, and would keep an earlier challenge.
+        fields.append(("auth", inbound_auth_id if challenges else ""))
         objects.append(PjsipObject("endpoint", object_id, tuple(fields)))
     matches = [g.address for g in gateways] + [i.ip_address for i in trunk.ip_identifiers]
     if endpoint_ids and matches:

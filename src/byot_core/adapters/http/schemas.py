@@ -109,6 +109,14 @@ _COMMON_IN: Json = {
         "description": "Beyond the guide: the agent (of this account) that answers calls to the trunk's numbers "
         "without an agent of their own",
     },
+    "inbound_auth": {
+        "type": ["object", "null"],
+        "additionalProperties": False,
+        "required": ["username"],
+        "properties": {"username": {"type": "string", "minLength": 1, "maxLength": 64}},
+        "description": "Beyond the guide: the carrier's calls must authenticate (digest) as this username; the "
+        "password is generated and answered once. Sent again, a new password; null (update) removes it",
+    },
 }
 SCHEMAS: Json = {
     **CALL_SCHEMAS,
@@ -191,6 +199,13 @@ SCHEMAS: Json = {
             "default_inbound_agent_id": _nullable("string"),
             "channels": _nullable("integer"),
             "calls_per_second": _nullable("integer"),
+            "inbound_auth": {
+                "type": ["object", "null"],
+                "properties": {
+                    "username": {"type": "string"},
+                    "password": {"type": "string", "description": "Only in the answer that made it"},
+                },
+            },
             "is_active": {"type": "boolean"},
             "sync_state": {"type": "string", "enum": ["pending", "applied", "failed"]},
             "created_at": _TS,

@@ -59,6 +59,8 @@ def trunk_values(trunk: Trunk) -> dict[str, Any]:
         "auth_type": trunk.auth_type.value,
         "auth_username": trunk.auth_username,
         "auth_password": trunk.auth_password.token if trunk.auth_password else None,
+        "inbound_auth_username": trunk.inbound_auth_username,
+        "inbound_auth_password": trunk.inbound_auth_password.token if trunk.inbound_auth_password else None,
         **{name: getattr(trunk.settings, name) for name in _SETTINGS},
         **{name: getattr(trunk.policy, name) for name in _POLICY},
         "is_active": trunk.is_active,
@@ -83,6 +85,10 @@ def trunk_from_row(row: Row, gateways: Sequence[Gateway], identifiers: Sequence[
         auth_type=AuthType(row["auth_type"]),
         auth_username=row["auth_username"],
         auth_password=SealedSecret(row["auth_password"]) if row["auth_password"] is not None else None,
+        inbound_auth_username=row["inbound_auth_username"],
+        inbound_auth_password=(
+            SealedSecret(row["inbound_auth_password"]) if row["inbound_auth_password"] is not None else None
+        ),
         gateways=tuple(gateways),
         ip_identifiers=tuple(identifiers),
         settings=TrunkSettings(**{name: row[name] for name in _SETTINGS}),

@@ -77,6 +77,8 @@ trunks = sa.Table(
     sa.Column("auth_type", sa.String(16), nullable=False),
     sa.Column("auth_username", sa.String(255)),
     sa.Column("auth_password", sa.Text),
+    sa.Column("inbound_auth_username", sa.String(64)),
+    sa.Column("inbound_auth_password", sa.Text),
     sa.Column("allow", sa.String(255), nullable=False),
     sa.Column("disallow", sa.String(255), nullable=False),
     sa.Column("transport", sa.String(64), nullable=False),

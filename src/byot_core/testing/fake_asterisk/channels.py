@@ -9,7 +9,6 @@ reaches an application after StasisEnd only if it subscribed to the channel.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import itertools
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -17,8 +16,9 @@ from typing import Any
 
 from byot_core.testing.fake_asterisk.answers import AriError, now
 from byot_core.testing.fake_asterisk.dialling import originate
-from byot_core.testing.fake_asterisk.dialplan import DEFAULT_DIALPLAN, Dialplan, Entered
+from byot_core.testing.fake_asterisk.dialplan import DEFAULT_DIALPLAN, Dialplan
 from byot_core.testing.fake_asterisk.hub import EventHub
+from byot_core.testing.fake_asterisk.inbound import arrive
 from byot_core.testing.fake_asterisk.model import (
     CAUSE_TEXT,
     CAUSE_TO_SIP,
@@ -27,8 +27,8 @@ from byot_core.testing.fake_asterisk.model import (
     FakeChannel,
     GatewayPlay,
 )
-from byot_core.testing.fake_asterisk.sorcery import SorceryStore, network
-from byot_core.testing.fake_asterisk.srtp import Offer, answer_offer
+from byot_core.testing.fake_asterisk.sorcery import SorceryStore
+from byot_core.testing.fake_asterisk.srtp import Offer
 
 __all__ = ["ChannelBook"]
 
@@ -233,39 +233,18 @@ class ChannelBook:
         if 200 <= self.refer_answer < 300:
             self.later(self.refer_after, lambda: self.remote_hang_up(channel.id))
 
-    def inbound_call(self, did: str, source: str, *, port: int, caller: str, offer: Offer = Offer.RTP) -> FakeChannel:
+    def inbound_call(
+        self,
+        did: str,
+        source: str,
+        *,
+        port: int,
+        caller: str,
+        offer: Offer = Offer.RTP,
+        credentials: tuple[str, str] | None = None,
+    ) -> FakeChannel:
         """A carrier at ``source`` sends an INVITE for ``did`` (see :meth:`FakeAsterisk.inbound_call`)."""
-        address = ipaddress.ip_address(source)
-        endpoint = None
-        for (type_, _), fields in self.store.objects.items():
-            if type_ == "identify":
-                for entry in filter(None, fields["match"].split(",")):
-                    if address in network(entry):
-                        endpoint = fields["endpoint"]
-        if endpoint is None and ("endpoint", "anonymous") in self.store.objects:
-            endpoint = "anonymous"
-        context = self.store.objects.get(("endpoint", endpoint or ""), {}).get("context", "")
-        channel = self.new_pjsip(endpoint or "anonymous", did, caller, context, None)
-        channel.variables["CHANNEL(pjsip,remote_addr)"] = f"{source}:{port}"
-        connected = self.hub.connected_apps()
-        outcome = self.dialplan.run(context, did, connected.__contains__) if endpoint is not None else None
-        refused_media = answer_offer(self.store.objects.get(("endpoint", endpoint or ""), {}), offer)
-        if endpoint is not None and refused_media is not None:
-            del self.channels[channel.id]
-            self.ended[channel.id] = channel
-            channel.sip_answer = refused_media  # before the dialplan: the offer could not be negotiated
-            return channel
-        if not isinstance(outcome, Entered):
-            del self.channels[channel.id]
-            self.ended[channel.id] = channel
-            channel.sip_answer = 401 if outcome is None else CAUSE_TO_SIP.get(outcome.cause, UNMAPPED_CAUSE_SIP)
-            return channel
-        channel.state = "Ring"
-        channel.app = outcome.app
-        channel.in_stasis = True
-        event = {"type": "StasisStart", "timestamp": now(), "args": list(outcome.args), "channel": channel.json()}
-        self.hub.send(outcome.app, event)
-        return channel
+        return arrive(self, did, source, port=port, caller=caller, offer=offer, credentials=credentials)
 
     def answer(self, channel_id: str) -> None:
         """``POST /ari/channels/{id}/answer``."""

@@ -128,9 +128,18 @@ class FakeAsterisk:
         return self.hub.subscriptions(app)
 
     def inbound_call(
-        self, did: str, source: str, *, port: int = 5060, caller: str = "sipp", offer: Offer = Offer.RTP
+        self,
+        did: str,
+        source: str,
+        *,
+        port: int = 5060,
+        caller: str = "sipp",
+        offer: Offer = Offer.RTP,
+        credentials: tuple[str, str] | None = None,
     ) -> FakeChannel:
         """A carrier at ``source`` sends an INVITE for ``did``, offering ``offer`` (plain RTP by default).
+
+        An endpoint with ``auth`` challenges it (401) unless ``credentials`` (username, password) match the auth's.
 
         The endpoint is found as Asterisk finds it: the ``identify`` whose ``match`` holds the source, else an
         endpoint named ``anonymous`` if one exists, else the call is challenged (401). The call then runs through the
@@ -138,7 +147,7 @@ class FakeAsterisk:
         is connected, or is refused by the cause the dialplan hangs up with (603 when Stasis found no application
         connected, 403 for ``byot-reject``'s cause 21, 404 for an extension the context does not have).
         """
-        return self.book.inbound_call(did, source, port=port, caller=caller, offer=offer)
+        return self.book.inbound_call(did, source, port=port, caller=caller, offer=offer, credentials=credentials)
 
     def load_dialplan(self, text: str) -> None:
         """Replace the dialplan (``extensions.conf`` text), as ``dialplan reload`` would.
