@@ -7,7 +7,7 @@ import re
 import pytest
 
 from byot_core import ValidationFailed
-from byot_core.domain.trunk_checks import MSG_SDES_NEEDS_TLS
+from byot_core.domain.secure_trunk_checks import MSG_SDES_NEEDS_TLS
 from byot_core.guide_api import GuideApi
 from tests.support import ACCOUNT, IP_TRUNK, USERPASS_TRUNK, World, body
 

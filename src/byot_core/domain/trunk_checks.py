@@ -17,6 +17,7 @@ from byot_core.domain.errors import Problem, ValidationFailed
 from byot_core.domain.missing import Missing
 from byot_core.domain.pacing import CPS_BOUNDS
 from byot_core.domain.secret import Secret
+from byot_core.domain.secure_trunk_checks import draft_encryption_problems, inbound_username_problems
 from byot_core.domain.sip_values import (
     MEDIA_ENCRYPTIONS,
     TRANSPORTS,
@@ -32,7 +33,6 @@ from byot_core.domain.trunk import (
     MAX_NUMBERS_AT_CREATION,
     SETTING_BOUNDS,
     AuthType,
-    TrunkSettings,
 )
 from byot_core.domain.trunk_draft import (
     MSG_AUTH_NOT_USED,
@@ -48,11 +48,9 @@ from byot_core.domain.trunk_draft import (
 
 __all__ = [
     "FIELD_ORDER",
-    "MSG_SDES_NEEDS_TLS",
     "changes_problems",
     "check_changes",
     "check_draft",
-    "encryption_problems",
     "gateway_problems",
     "identifier_problems",
     "invalid",
@@ -156,18 +154,6 @@ def identifier_problems(addresses: Sequence[str], path: str = "ip_identifiers") 
     return problems
 
 
-MSG_SDES_NEEDS_TLS = (
-    "media_encryption 'sdes' needs transport 'transport-tls': over UDP or TCP the SRTP keys would travel in clear"
-)
-
-
-def encryption_problems(settings: TrunkSettings) -> list[Problem]:
-    """A trunk's whole settings: SRTP keys in the SDP (``sdes``) only over TLS."""
-    if settings.media_encryption == "sdes" and settings.transport != "transport-tls":
-        return [Problem("media_encryption", "sdes_needs_tls", MSG_SDES_NEEDS_TLS)]
-    return []
-
-
 def setting_problems(settings: Mapping[str, bool | int | str]) -> list[Problem]:
     """Codec lists (``allow`` with ulaw or alaw), a known transport and media encryption, bounded integers."""
     problems: list[Problem] = []
@@ -206,25 +192,6 @@ def _auth_problems(
     return problems
 
 
-def _inbound_username(value: str | None) -> list[Problem]:
-    """The username carriers authenticate with: not blank, safe in Asterisk's configuration, at most 64 characters."""
-    if value is None:
-        return []
-    path = "inbound_auth.username"
-    if not value.strip():
-        return [Problem(path, "inbound_auth_username_required", f"{path} is required")]
-    if len(value) > 64:
-        return [invalid(path, "must be at most 64 characters")]
-    return _credential(path, value)
-
-
-def _draft_encryption(settings: Mapping[str, bool | int | str]) -> list[Problem]:
-    transport, encryption = settings.get("transport", "transport-udp"), settings.get("media_encryption", "none")
-    if not (isinstance(transport, str) and isinstance(encryption, str)):
-        return []  # refused on its own already
-    return encryption_problems(TrunkSettings(transport=transport, media_encryption=encryption))
-
-
 def trunk_draft_problems(draft: TrunkDraft) -> list[Problem]:
     """Everything wrong with a draft (its phone numbers are validated when they are made)."""
     password = draft.auth_password.reveal() if draft.auth_password is not None else None
@@ -238,12 +205,12 @@ def trunk_draft_problems(draft: TrunkDraft) -> list[Problem]:
         *_auth_problems(draft.auth_type, draft.auth_username, draft.auth_password, draft.ip_identifiers),
         *_optional_text("description", draft.description),
         *setting_problems(draft.settings),
-        *_draft_encryption(draft.settings),
+        *draft_encryption_problems(draft.settings),
         *_count("phone_numbers", len(draft.phone_numbers), MAX_NUMBERS_AT_CREATION),
         *_agent_id(draft.default_inbound_agent_id),
         *_channels(draft.channels),
         *_calls_per_second(draft.calls_per_second),
-        *_inbound_username(draft.inbound_auth_username),
+        *inbound_username_problems(draft.inbound_auth_username),
     ]
 
 
@@ -278,7 +245,7 @@ def changes_problems(changes: TrunkChanges) -> list[Problem]:
     if not isinstance(changes.calls_per_second, Missing):
         problems += _calls_per_second(changes.calls_per_second)
     if not isinstance(changes.inbound_auth_username, Missing):
-        problems += _inbound_username(changes.inbound_auth_username)
+        problems += inbound_username_problems(changes.inbound_auth_username)
     return problems + setting_problems(changes.settings)
 
 

@@ -11,8 +11,8 @@ import attrs
 from byot_core.domain.errors import Problem, ValidationFailed
 from byot_core.domain.missing import Missing
 from byot_core.domain.secret import SealedSecret
+from byot_core.domain.secure_trunk_checks import encryption_problems
 from byot_core.domain.trunk import AuthType, CallPolicy, Gateway, IpIdentifier, SyncState, Trunk, TrunkSettings
-from byot_core.domain.trunk_checks import encryption_problems
 from byot_core.domain.trunk_draft import (
     MSG_AUTH_NOT_USED,
     MSG_IP_IDENTIFIERS_REQUIRED,

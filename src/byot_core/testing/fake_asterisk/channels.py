@@ -18,7 +18,6 @@ from byot_core.testing.fake_asterisk.answers import AriError, now
 from byot_core.testing.fake_asterisk.dialling import originate
 from byot_core.testing.fake_asterisk.dialplan import DEFAULT_DIALPLAN, Dialplan
 from byot_core.testing.fake_asterisk.hub import EventHub
-from byot_core.testing.fake_asterisk.inbound import arrive
 from byot_core.testing.fake_asterisk.model import (
     CAUSE_TEXT,
     CAUSE_TO_SIP,
@@ -232,19 +231,6 @@ class ChannelBook:
         channel.refers.append(refer_to)
         if 200 <= self.refer_answer < 300:
             self.later(self.refer_after, lambda: self.remote_hang_up(channel.id))
-
-    def inbound_call(
-        self,
-        did: str,
-        source: str,
-        *,
-        port: int,
-        caller: str,
-        offer: Offer = Offer.RTP,
-        credentials: tuple[str, str] | None = None,
-    ) -> FakeChannel:
-        """A carrier at ``source`` sends an INVITE for ``did`` (see :meth:`FakeAsterisk.inbound_call`)."""
-        return arrive(self, did, source, port=port, caller=caller, offer=offer, credentials=credentials)
 
     def answer(self, channel_id: str) -> None:
         """``POST /ari/channels/{id}/answer``."""

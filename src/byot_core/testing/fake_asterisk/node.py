@@ -12,6 +12,7 @@ from byot_core.testing.fake_asterisk.answers import now
 from byot_core.testing.fake_asterisk.channels import ChannelBook
 from byot_core.testing.fake_asterisk.dialplan import Dialplan
 from byot_core.testing.fake_asterisk.hub import EventHub
+from byot_core.testing.fake_asterisk.inbound import arrive
 from byot_core.testing.fake_asterisk.media import DIAL_TIMEOUT, MediaBook
 from byot_core.testing.fake_asterisk.model import FakeChannel, GatewayPlay
 from byot_core.testing.fake_asterisk.routes import AriRoutes, endpoint_json
@@ -147,7 +148,7 @@ class FakeAsterisk:
         is connected, or is refused by the cause the dialplan hangs up with (603 when Stasis found no application
         connected, 403 for ``byot-reject``'s cause 21, 404 for an extension the context does not have).
         """
-        return self.book.inbound_call(did, source, port=port, caller=caller, offer=offer, credentials=credentials)
+        return arrive(self.book, did, source, port=port, caller=caller, offer=offer, credentials=credentials)
 
     def load_dialplan(self, text: str) -> None:
         """Replace the dialplan (``extensions.conf`` text), as ``dialplan reload`` would.
