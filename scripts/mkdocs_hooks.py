@@ -12,7 +12,7 @@ from typing import Any
 from byot_core.adapters.http.openapi import openapi_document
 
 MARKER = "<!-- rest-reference -->"
-_METHODS = ("get", "post", "patch", "delete")
+_METHODS = ("get", "post", "put", "patch", "delete")
 
 
 def _name(ref: str) -> str:

@@ -11,6 +11,7 @@ the customer's gateways with failover, and keep the media layer configured to ma
 
 from byot_core.composition import build
 from byot_core.domain.call_control import CallNotInProgress
+from byot_core.domain.destinations import DestinationNotAllowed, DestinationPolicy
 from byot_core.domain.errors import (
     AgentNotFound,
     ByotError,
@@ -49,6 +50,8 @@ __all__ = [
     "ChannelsFull",
     "Conflict",
     "Dependencies",
+    "DestinationNotAllowed",
+    "DestinationPolicy",
     "ErrorKind",
     "ExecutionNotFound",
     "GuideApi",

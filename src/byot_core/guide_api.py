@@ -31,7 +31,9 @@ from byot_core.guide import (
     read_trunk_create,
     read_trunk_update,
 )
+from byot_core.guide.destinations import read_account_destinations
 from byot_core.services.app import Byot
+from byot_core.services.destinations import AccountDestinations
 from byot_core.services.views import Message, TrunkDetails
 
 __all__ = ["GuideApi"]
@@ -98,6 +100,15 @@ class _Control:
 
 
 @attrs.frozen
+class _Destinations:
+    app: Byot
+
+    async def set(self, account_id: str, body: object) -> AccountDestinations:
+        """:meth:`DestinationService.set <byot_core.services.destinations.DestinationService.set>` with its body."""
+        return await self.app.destinations.set(account_id, read_account_destinations(body))
+
+
+@attrs.frozen
 class GuideApi:
     """The application's use cases that take a request, with the guide's JSON bodies in place of typed requests.
 
@@ -131,3 +142,8 @@ class GuideApi:
     def control(self) -> _Control:
         """``send_dtmf`` and ``transfer`` with their bodies (beyond the guide)."""
         return _Control(self.app)
+
+    @property
+    def destinations(self) -> _Destinations:
+        """``set`` with the account's outbound destinations body (beyond the guide)."""
+        return _Destinations(self.app)

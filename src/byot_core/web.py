@@ -3,7 +3,7 @@
 No web framework is imported: each function returns plain values (a status code, a JSON-ready ``dict``), for
 FastAPI, Django, aiohttp or anything else.
 
-- :func:`http_status`: the status a library error answers with (``ErrorKind`` → 400, 404, 409, 412, 429, 503, and
+- :func:`http_status`: the status a library error answers with (``ErrorKind`` → 400, 403, 404, 409, 412, 429, 503, and
   503 for the server's own configuration errors).
 - :func:`error_json`: the error's body, ``{"detail", "code"}`` and, for a ``ValidationFailed``, ``problems``: every
   problem found, each with its ``path``, ``code`` and ``message`` (``detail`` and ``code`` stay the first one's, as
@@ -40,6 +40,7 @@ HTTP_STATUS: dict[ErrorKind, int] = {
     ErrorKind.UNAVAILABLE: 503,
     ErrorKind.BUSY: 429,
     ErrorKind.STALE: 412,
+    ErrorKind.FORBIDDEN: 403,
 }
 # Errors that are the server's own configuration problem, not the caller's.
 _SERVER_SIDE = {"secret_unreadable": 503, "secrets_not_configured": 503, "schema_out_of_date": 503}

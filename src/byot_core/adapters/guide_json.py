@@ -17,14 +17,24 @@ import cattrs
 from cattrs.gen import make_dict_unstructure_fn, override
 
 from byot_core.domain.causes import HangupReason
+from byot_core.domain.destinations import DestinationPolicy
 from byot_core.domain.execution import Attempt, Execution
 from byot_core.domain.phone_number import TELEPHONY_PROVIDER, PhoneNumber
 from byot_core.domain.routing import Route, RoutingDecision
 from byot_core.domain.trunk import CallPolicy, Gateway, IpIdentifier, Trunk, TrunkSettings
 from byot_core.ports.storage import TrunkSummary
+from byot_core.services.destinations import AccountDestinations
 from byot_core.services.views import TrunkDetails
 
-__all__ = ["converter", "decision_json", "execution_json", "number_json", "trunk_json", "trunk_summary_json"]
+__all__ = [
+    "converter",
+    "decision_json",
+    "destinations_json",
+    "execution_json",
+    "number_json",
+    "trunk_json",
+    "trunk_summary_json",
+]
 
 JSON = dict[str, Any]
 
@@ -50,6 +60,7 @@ def _converter() -> cattrs.Converter:
     hook(IpIdentifier)
     hook(Attempt, reached_ringing=override(omit=True), answered=override(omit=True), taken=override(omit=True))
     hook(TrunkSettings)
+    hook(DestinationPolicy, countries=override(unstruct_hook=list))
     hook(CallPolicy)
     hook(HangupReason, text=override(omit=True), cause_name=override(rename="name"),
          q850_cause=override(rename="q850"), sip_code=override(rename="sip"))  # fmt: skip
@@ -59,6 +70,7 @@ def _converter() -> cattrs.Converter:
     trunk = hook(Trunk, account_id=override(rename="user_id"), auth_password=override(omit=True),
                  inbound_auth_username=override(omit=True), inbound_auth_password=override(omit=True),
                  deleted=override(omit=True), settings=override(omit=True), policy=override(omit=True),
+                 destinations=override(rename="outbound_destinations"),
                  revision=override(omit=True))  # fmt: skip  # the revision travels as the ETag header
     execution = hook(Execution, account_id=override(rename="user_id"), gateway_plan=override(omit=True),
                      hangup_reason=override(omit=True), media=override(omit=True),
@@ -120,6 +132,18 @@ def trunk_json(details: TrunkDetails) -> JSON:
     if details.inbound_password is not None and result["inbound_auth"] is not None:
         result["inbound_auth"]["password"] = details.inbound_password.reveal()  # this answer only
     return result
+
+
+def destinations_json(destinations: AccountDestinations) -> JSON:
+    """An account's outbound destinations (beyond the guide): the policy, flags as booleans, and its refusals."""
+    policy = destinations.policy
+    return {
+        "countries": list(policy.countries),
+        "premium_rate": policy.premium_rate is True,
+        "shared_cost": policy.shared_cost is True,
+        "satellite": policy.satellite is True,
+        "refused_calls": destinations.refused_calls,
+    }
 
 
 def trunk_summary_json(summary: TrunkSummary) -> JSON:

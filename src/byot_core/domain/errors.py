@@ -53,6 +53,8 @@ class ErrorKind(enum.Enum):
     BUSY = "busy"
     #: Refused because the object changed since the version the caller named: read it again, then decide.
     STALE = "stale"
+    #: Refused by a policy the account set (such as where its calls may go): asking again changes nothing.
+    FORBIDDEN = "forbidden"
 
 
 class ByotError(Exception):

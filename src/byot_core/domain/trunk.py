@@ -8,6 +8,7 @@ from typing import Any
 
 import attrs
 
+from byot_core.domain.destinations import DestinationPolicy
 from byot_core.domain.secret import SealedSecret
 
 __all__ = [
@@ -126,7 +127,8 @@ class Trunk:
     once, inbound and outbound together; ``None`` is unlimited. ``calls_per_second`` (beyond the guide), when set,
     paces the outbound attempts started on the trunk (failovers included). ``inbound_auth_username`` and the sealed
     ``inbound_auth_password`` (beyond the guide), when set, are the credentials the carrier's calls must authenticate
-    with (a digest challenge); the library generates the password.
+    with (a digest challenge); the library generates the password. ``destinations`` (beyond the guide) narrows or
+    widens the account's outbound destination policy for the trunk's calls (toll-fraud guard); Asterisk never sees it.
 
     ``revision`` is the stored version of the trunk: storage sets it to 1 when the trunk is added and adds one with
     each update (its sync state aside), and refuses an update made from an older one. A trunk not yet stored has 0.
@@ -154,6 +156,7 @@ class Trunk:
     calls_per_second: int | None = None
     inbound_auth_username: str | None = None
     inbound_auth_password: SealedSecret | None = None
+    destinations: DestinationPolicy = attrs.field(factory=DestinationPolicy)
     revision: int = 0
 
     @property

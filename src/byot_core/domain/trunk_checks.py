@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from byot_core.domain.call_request import id_problem
 from byot_core.domain.config_safety import config_value_problem, text_problem
+from byot_core.domain.destinations import DestinationPolicy, policy_problems
 from byot_core.domain.errors import Problem, ValidationFailed
 from byot_core.domain.missing import Missing
 from byot_core.domain.pacing import CPS_BOUNDS
@@ -65,7 +66,7 @@ FIELD_ORDER = (
     "ip_identifiers", "allow", "disallow", "inbound_enabled", "outbound_leading_plus_enabled", "transport",
     "direct_media", "rtp_symmetric", "force_rport", "ice_support", "qualify_frequency", "phone_numbers", "is_active",
     "ring_timeout_seconds", "default_inbound_agent_id", "channels", "calls_per_second", "media_encryption",
-    "media_encryption_optimistic", "inbound_auth",
+    "media_encryption_optimistic", "inbound_auth", "outbound_destinations",
 )  # fmt: skip
 # The guide's own 400s come first, in the order of its "Common Errors" section.
 _GUIDE_FIRST = ("name", "provider", "auth_type", "gateways", "auth_username", "ip_identifiers")
@@ -211,6 +212,7 @@ def trunk_draft_problems(draft: TrunkDraft) -> list[Problem]:
         *_channels(draft.channels),
         *_calls_per_second(draft.calls_per_second),
         *inbound_username_problems(draft.inbound_auth_username),
+        *policy_problems(draft.destinations),
     ]
 
 
@@ -246,6 +248,8 @@ def changes_problems(changes: TrunkChanges) -> list[Problem]:
         problems += _calls_per_second(changes.calls_per_second)
     if not isinstance(changes.inbound_auth_username, Missing):
         problems += inbound_username_problems(changes.inbound_auth_username)
+    if isinstance(changes.destinations, DestinationPolicy):
+        problems += policy_problems(changes.destinations)
     return problems + setting_problems(changes.settings)
 
 

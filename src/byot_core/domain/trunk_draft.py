@@ -10,6 +10,7 @@ from collections.abc import Mapping
 
 import attrs
 
+from byot_core.domain.destinations import DestinationPolicy
 from byot_core.domain.missing import MISSING, Missing
 from byot_core.domain.number_draft import NumberDraft
 from byot_core.domain.secret import Secret
@@ -70,6 +71,7 @@ class TrunkDraft:
     channels: int | None = None
     calls_per_second: int | None = None
     inbound_auth_username: str | None = None
+    destinations: DestinationPolicy = attrs.field(factory=DestinationPolicy)
 
 
 @attrs.frozen
@@ -90,3 +92,5 @@ class TrunkChanges:
     calls_per_second: int | Missing | None = MISSING
     #: A username sets (or rotates: a new password each time it is sent) the carrier's credentials; ``None`` removes.
     inbound_auth_username: str | Missing | None = MISSING
+    #: The trunk's destination policy, replaced whole; ``None`` goes back to the account's.
+    destinations: DestinationPolicy | Missing | None = MISSING

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 import attrs
 
+from byot_core.domain.destinations import DestinationPolicy
 from byot_core.domain.errors import Problem, ValidationFailed
 from byot_core.domain.missing import Missing
 from byot_core.domain.secret import SealedSecret
@@ -89,6 +90,7 @@ def build_trunk(
         calls_per_second=draft.calls_per_second,
         inbound_auth_username=draft.inbound_auth_username,
         inbound_auth_password=sealed_inbound_password if draft.inbound_auth_username is not None else None,
+        destinations=draft.destinations,
         created_at=now,
         updated_at=now,
         sync_state=SyncState.PENDING,
@@ -154,6 +156,8 @@ def apply_changes(
         updates["inbound_auth_password"] = (
             sealed_inbound_password if changes.inbound_auth_username is not None else None
         )
+    if not isinstance(changes.destinations, Missing):
+        updates["destinations"] = changes.destinations or DestinationPolicy()
     if not isinstance(changes.gateways, Missing):
         transport = changes.settings.get("transport", trunk.settings.transport)
         updates["gateways"] = _gateways(changes.gateways, new_id, now, str(transport))

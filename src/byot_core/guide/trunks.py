@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from byot_core.domain.destinations import DestinationPolicy
 from byot_core.domain.errors import Problem, ValidationFailed
 from byot_core.domain.missing import MISSING, Missing
 from byot_core.domain.number_draft import NumberDraft
@@ -23,6 +24,7 @@ from byot_core.domain.trunk import (
 )
 from byot_core.domain.trunk_checks import changes_problems, ordered, trunk_draft_problems
 from byot_core.domain.trunk_draft import MSG_AUTH_TYPE, GatewayDraft, TrunkChanges, TrunkDraft
+from byot_core.guide.destinations import read_destinations
 from byot_core.guide.fields import FieldReader, as_mapping
 from byot_core.guide.numbers import read_number_fields
 
@@ -33,7 +35,7 @@ _GATEWAY_FIELDS = frozenset({"gateway_address", "port", "priority", "weight"})
 _IDENTIFIER_FIELDS = frozenset({"ip_address"})
 _SHARED_FIELDS = frozenset(
     {"name", "provider", "description", "auth_username", "auth_password", "gateways", "ip_identifiers"}
-    | {"default_inbound_agent_id", "channels", "calls_per_second", "inbound_auth"}
+    | {"default_inbound_agent_id", "channels", "calls_per_second", "inbound_auth", "outbound_destinations"}
     | {field.name for field in _SETTINGS}
 )
 #: The fields a create body may carry.
@@ -196,6 +198,7 @@ def read_trunk_create(payload: object, default_region: str | None = None) -> Tru
     settings = _settings(fields)
     numbers = _numbers(fields, default_region)
     inbound_auth = _inbound_auth(fields, nullable=False)
+    destinations = read_destinations(fields)
     fields.refuse_unknown(CREATE_FIELDS)
     draft = TrunkDraft(
         name=name if isinstance(name, str) else "",
@@ -212,6 +215,7 @@ def read_trunk_create(payload: object, default_region: str | None = None) -> Tru
         channels=channels if isinstance(channels, int) else None,
         calls_per_second=calls_per_second if isinstance(calls_per_second, int) else None,
         inbound_auth_username=inbound_auth if isinstance(inbound_auth, str) else None,
+        destinations=destinations if isinstance(destinations, DestinationPolicy) else DestinationPolicy(),
     )
     rules = [p for p in trunk_draft_problems(draft) if auth_type is not None or p.code not in _AUTH_RULES]
     problems = _unrepeated(shape, rules)
@@ -236,6 +240,7 @@ def read_trunk_update(payload: object) -> TrunkChanges:
     is_active = fields.flag("is_active")
     settings = _settings(fields)
     inbound_auth = _inbound_auth(fields, nullable=True)
+    destinations = read_destinations(fields)
     for hinted, hint in _UPDATE_ONLY_HINTS.items():
         if fields.present(hinted):
             fields.fail(hinted, "field_not_updatable", f"Unknown field '{hinted}'{hint}")
@@ -254,6 +259,7 @@ def read_trunk_update(payload: object) -> TrunkChanges:
         channels=channels,
         calls_per_second=calls_per_second,
         inbound_auth_username=inbound_auth,
+        destinations=destinations,
     )
     problems = _unrepeated(shape, changes_problems(changes))
     if problems:

@@ -7,6 +7,7 @@ import attrs
 from byot_core.services.calls import CallService
 from byot_core.services.control import CallControl
 from byot_core.services.deps import Dependencies
+from byot_core.services.destinations import DestinationService
 from byot_core.services.events import CallEventDispatcher
 from byot_core.services.inbound import InboundService
 from byot_core.services.instances import InstanceLeases
@@ -23,7 +24,8 @@ class Byot:
     """The library's entry point once composed: its use cases, grouped by what they work on.
 
     ``trunks``, ``numbers``, ``inbound``, ``calls``, ``control`` (acting on a call in progress: hang up, send DTMF,
-    transfer), ``recordings`` (calls' recordings), ``events``, ``sync``, and ``instances`` (the instance's lease, and
+    transfer), ``recordings`` (calls' recordings), ``destinations`` (the account's outbound destination policy, a
+    toll-fraud guard), ``events``, ``sync``, and ``instances`` (the instance's lease, and
     the takeover of stopped instances' calls).
 
     Every use case takes the calling ``account_id`` first; objects of other accounts read as not found.
@@ -37,6 +39,7 @@ class Byot:
     calls: CallService
     control: CallControl
     recordings: CallRecordings
+    destinations: DestinationService
     events: CallEventDispatcher
     sync: TelephonySync
     instances: InstanceLeases
@@ -56,6 +59,7 @@ class Byot:
             calls=calls,
             control=CallControl(deps, calls),
             recordings=recordings,
+            destinations=DestinationService(deps),
             events=CallEventDispatcher(deps, calls, inbound, sync, recordings),
             sync=sync,
             instances=InstanceLeases(deps, calls),

@@ -35,6 +35,7 @@ from byot_core.domain.telephony import ChannelNow, OriginateRequest
 from byot_core.domain.trunk import Trunk
 from byot_core.services import handover, transfer_steps
 from byot_core.services.deps import Dependencies
+from byot_core.services.destinations import counted, destination_refusal
 from byot_core.services.dialling import dial_start, originate_request, paced_dial
 from byot_core.services.recording_start import start_recording
 
@@ -54,7 +55,8 @@ class CallService:
 
         ``call`` is checked here (the guide's body is read into one by :func:`byot_core.guide.read_call`).
         Checks, in order: the request; the agent exists in the account (``AgentNotFound``) and uses ``sip-trunk``;
-        ``from_number`` is a live, active number on an active trunk of the account (``CallRefused``); the balance
+        ``from_number`` is a live, active number on an active trunk of the account (``CallRefused``); the recipient
+        is a destination the trunk's and the account's policy allow (``DestinationNotAllowed``, counted); the balance
         (an execution in ``balance-low`` is recorded and returned, nothing is dialled). Then the first gateway of the
         plan is dialled; the returned execution is ``initiated`` (or already ``failed`` if no gateway was reachable).
         """
@@ -77,15 +79,18 @@ class CallService:
             )
         async with self.deps.storage.unit_of_work(read_only=True, snapshot=False) as uow:
             candidates = await uow.numbers.routing_candidates(request.from_key)
-        owned = [c for c in candidates if c.number.account_id == account_id and c.trunk.routes_calls]
-        if not owned:
-            raise CallRefused(
-                "from_number is not registered on an active SIP trunk of this account",
-                code="from_number_not_registered",
-            )
-        number, trunk = owned[0].number, owned[0].trunk
-        if not number.is_active:
-            raise CallRefused("from_number is not active", code="from_number_inactive")
+            owned = [c for c in candidates if c.number.account_id == account_id and c.trunk.routes_calls]
+            if not owned:
+                raise CallRefused(
+                    "from_number is not registered on an active SIP trunk of this account",
+                    code="from_number_not_registered",
+                )
+            number, trunk = owned[0].number, owned[0].trunk
+            if not number.is_active:
+                raise CallRefused("from_number is not active", code="from_number_inactive")
+            refusal = await destination_refusal(uow, account_id, trunk, request.recipient_number, request.recipient_key)
+        if refusal is not None:
+            raise await counted(self.deps, account_id, trunk, refusal)
         # The balance service is outside storage: ask it with no transaction open.
         allowed = await self.deps.balance.allows_call(account_id, agent.id)
         draws = None if self.deps.draw is None else [self.deps.draw() for _ in trunk.gateways]

@@ -23,6 +23,7 @@ from byot_core.domain.trunk import Trunk
 from byot_core.ports.storage import UnitOfWork
 from byot_core.services.calls import CallService
 from byot_core.services.deps import Dependencies
+from byot_core.services.destinations import destination_refusal, logged
 from byot_core.services.dialling import paced_dial
 
 __all__ = ["CallControl"]
@@ -67,8 +68,9 @@ class CallControl:
         else the trunk's). Its progress is recorded on the execution; once it answers, the caller is bridged with it
         and the agent released. ``refer``: the carrier is sent a REFER to the target at the call's gateway (the one
         an outbound call went through, else the trunk's first), and the transfer is done when it ends the call's leg.
-        Raises ``ExecutionNotFound``, ``CallNotInProgress`` (409), ``TransferInProgress`` (409), ``ChannelsFull`` and
-        ``CallsPaced`` (429, ``bridge`` only).
+        Raises ``ExecutionNotFound``, ``CallNotInProgress`` (409), ``TransferInProgress`` (409),
+        ``DestinationNotAllowed`` (403: the target is outside the trunk's or the account's destination policy; nothing
+        is dialled and the refusal is counted), ``ChannelsFull`` and ``CallsPaced`` (429, ``bridge`` only).
         """
         now = self.deps.clock.now()
         async with self.deps.storage.unit_of_work() as uow:
@@ -83,6 +85,12 @@ class CallControl:
             if execution.transfer is not None:
                 raise TransferInProgress()
             trunk = await uow.trunks.get_any(execution.trunk_id) if execution.trunk_id else None
+            refusal = await destination_refusal(uow, account_id, trunk, request.to, request.to_key)
+            if refusal is not None:
+                # Only the count is written: the transfer itself leaves nothing behind.
+                await uow.accounts.count_refusal(account_id)
+                await uow.commit()
+                raise logged(account_id, trunk, refusal)
             plan = self._plan(execution, trunk, request)
             if request.mode is TransferMode.REFER and plan.gateways:
                 gateway = plan.gateways[0]

@@ -20,6 +20,7 @@ from byot_core.domain.errors import PhoneNumberConflict, PhoneNumberOnTrunk, Sto
 from byot_core.domain.secret import SealedSecret
 from byot_core.domain.trunk import SyncState
 from byot_core.ports.storage import ReadOnlyUnitOfWork
+from byot_core.testing.account_checks import account_destinations_and_refusals, trunk_destinations_round_trip
 from byot_core.testing.execution_checks import (
     executions_by_channel_and_agent,
     leases_are_claimed_once_and_calls_adopted,
@@ -290,4 +291,6 @@ STORAGE_CONTRACT: tuple[Callable[[StorageFactory], Awaitable[None]], ...] = (
     read_only_units_read_and_refuse_writes,
     numbers_added_together,
     routing_follows_trunk_changes,
+    account_destinations_and_refusals,
+    trunk_destinations_round_trip,
 )

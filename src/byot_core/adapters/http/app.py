@@ -17,7 +17,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from byot_core.adapters.guide_json import decision_json, execution_json, number_json, trunk_json, trunk_summary_json
+from byot_core.adapters.guide_json import (
+    decision_json,
+    destinations_json,
+    execution_json,
+    number_json,
+    trunk_json,
+    trunk_summary_json,
+)
 from byot_core.adapters.http.agents import AgentRegistry, agent_json, read_agent_config
 from byot_core.adapters.http.auth import ApiKeys
 from byot_core.adapters.http.body import MAX_BODY_BYTES, read_json
@@ -175,6 +182,12 @@ def create_app(
         executions = await byot.calls.list_for_agent(account, path(request, "agent_id"))
         return JSONResponse([execution_json(e) for e in executions])
 
+    async def get_destinations(request: Request, account: str) -> Response:
+        return JSONResponse(destinations_json(await byot.destinations.get(account)))
+
+    async def set_destinations(request: Request, account: str) -> Response:
+        return JSONResponse(destinations_json(await guide.destinations.set(account, await body(request))))
+
     async def create_agent(request: Request, account: str) -> Response:
         values = read_agent_config(await body(request), creating=True)
         agent = Agent(id=str(uuid.uuid4()), account_id=account, **values)
@@ -230,6 +243,8 @@ def create_app(
         "send_dtmf": send_dtmf,
         "transfer_call": transfer_call,
         "get_recording": get_recording,
+        "get_destinations": get_destinations,
+        "set_destinations": set_destinations,
         "create_agent": create_agent,
         "get_agent": get_agent,
         "update_agent": update_agent,

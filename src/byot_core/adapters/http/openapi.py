@@ -12,6 +12,7 @@ __all__ = ["openapi_document"]
 _ERRORS = {
     400: "Invalid request",
     401: "Missing or wrong API key",
+    403: "The destination is outside the account's or the trunk's outbound destinations (beyond the guide)",
     404: "Not found",
     409: "Conflict",
     412: "If-Match names a version the trunk is no longer at (beyond the guide): read it again",

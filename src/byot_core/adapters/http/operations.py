@@ -77,7 +77,7 @@ OPERATIONS: tuple[Operation, ...] = (
               "made as for a real call but with nothing changed; another account's number reads as unknown",
               (400,), query=("to", "source")),
     Operation("POST", "/call", "place_call", "Place an outbound call", 200, "CallAccepted", "Placed",
-              (*_WRITE, 404, 429), "CallRequest"),
+              (*_WRITE, 403, 404, 429), "CallRequest"),
     Operation("GET", "/executions/{execution_id}", "get_execution", "Get an execution", 200, "Execution",
               "The execution", (404,)),
     Operation("POST", "/executions/{execution_id}/hangup", "hang_up", "Hang up a call", 202, "Message",
@@ -90,10 +90,17 @@ OPERATIONS: tuple[Operation, ...] = (
               "Beyond the guide: the transfer starts at once (`dialing`); its progress shows in the execution's "
               "`transfers`. `bridge` dials the target through the call's trunk and bridges it with the caller once "
               "it answers; `refer` asks the carrier to place the new call (SIP REFER)",
-              (*_WRITE, 404, 409, 429, 503), "TransferRequest"),
+              (*_WRITE, 403, 404, 409, 429, 503), "TransferRequest"),
     Operation("GET", "/executions/{execution_id}/recording", "get_recording", "Get a call's recording", 200,
               "audio/wav", "Beyond the guide: the call's recording, a WAV file (mono, 8 kHz, 16-bit) of the caller "
               "and the agent (then a transfer's target) mixed; 404 while there is none", (404,)),
+    Operation("GET", "/account/outbound-destinations", "get_destinations", "Get the account's outbound destinations",
+              200, "AccountDestinations", "Beyond the guide: where the account's calls and transfers may go "
+              "(toll-fraud guard), and how many were refused"),
+    Operation("PUT", "/account/outbound-destinations", "set_destinations", "Set the account's outbound destinations",
+              200, "AccountDestinations", "Beyond the guide: replaces the policy (a trunk's own "
+              "`outbound_destinations` narrow or widen it); the refusal count is kept", _WRITE,
+              "AccountDestinationsWrite"),
     Operation("POST", "/v2/agent", "create_agent", "Create an agent", 201, "AgentCreated", "Created", _WRITE,
               "AgentWrite"),
     Operation("GET", _AGENT, "get_agent", "Get an agent", 200, "Agent", "The agent", (404,)),

@@ -12,6 +12,7 @@ from typing import Any
 import attrs
 
 from byot_core.adapters.http.call_schemas import CALL_SCHEMAS
+from byot_core.adapters.http.destination_schemas import DESTINATION_SCHEMAS
 from byot_core.adapters.http.schema_parts import TS as _TS
 from byot_core.adapters.http.schema_parts import TS_NULL as _TS_NULL
 from byot_core.adapters.http.schema_parts import Json, ref
@@ -117,9 +118,11 @@ _COMMON_IN: Json = {
         "description": "Beyond the guide: the carrier's calls must authenticate (digest) as this username; the "
         "password is generated and answered once. Sent again, a new password; null (update) removes it",
     },
+    "outbound_destinations": ref("TrunkDestinations"),
 }
 SCHEMAS: Json = {
     **CALL_SCHEMAS,
+    **DESTINATION_SCHEMAS,
     "Message": {"type": "object", "required": ["message"], "properties": {"message": {"type": "string"}}},
     "GatewayInput": _gateway_input(),
     "IpIdentifierInput": _IDENTIFIER_IN,
@@ -206,6 +209,7 @@ SCHEMAS: Json = {
                     "password": {"type": "string", "description": "Only in the answer that made it"},
                 },
             },
+            "outbound_destinations": ref("TrunkDestinations"),
             "is_active": {"type": "boolean"},
             "sync_state": {"type": "string", "enum": ["pending", "applied", "failed"]},
             "created_at": _TS,

@@ -6,6 +6,7 @@ from collections.abc import MutableMapping
 from datetime import datetime
 from typing import Any
 
+from byot_core.domain.destinations import DestinationPolicy
 from byot_core.domain.execution import Execution
 from byot_core.domain.phone_number import PhoneNumber
 from byot_core.domain.sources import SourceMatcher
@@ -43,6 +44,9 @@ class State:
         self.live_on_trunk: dict[str, dict[str, None]] = {}
         #: Each instance's lease: when it runs out.
         self.leases: dict[str, datetime] = {}
+        #: Each account's destination policy (absent: the default), and its count of calls refused by it.
+        self.destinations: dict[str, DestinationPolicy] = {}
+        self.refusals: dict[str, int] = {}
         # Derived, rebuilt on demand; dropped whenever a trunk changes or a transaction rolls back.
         self.sources: dict[str, SourceMatcher] = {}
 

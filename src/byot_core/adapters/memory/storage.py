@@ -11,6 +11,7 @@ import asyncio
 from types import TracebackType
 from typing import Self
 
+from byot_core.adapters.memory.accounts import MemoryAccountRepository
 from byot_core.adapters.memory.repositories import _ExecutionRepo, _InstanceRepo, _NumberRepo, _TrunkRepo
 from byot_core.adapters.memory.state import Journal, State
 
@@ -33,6 +34,7 @@ class MemoryUnitOfWork:
         self._numbers: _NumberRepo | None = None
         self._executions: _ExecutionRepo | None = None
         self._instances: _InstanceRepo | None = None
+        self._accounts: MemoryAccountRepository | None = None
 
     @property
     def trunks(self) -> _TrunkRepo:
@@ -61,6 +63,13 @@ class MemoryUnitOfWork:
         if self._instances is None:
             self._instances = _InstanceRepo(self._state, self._journal)
         return self._instances
+
+    @property
+    def accounts(self) -> MemoryAccountRepository:
+        """What is kept per account, seen through this transaction."""
+        if self._accounts is None:
+            self._accounts = MemoryAccountRepository(self._state, self._journal)
+        return self._accounts
 
     async def __aenter__(self) -> Self:
         await self._lock.acquire()

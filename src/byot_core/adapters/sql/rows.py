@@ -9,7 +9,9 @@ from typing import Any
 import attrs
 import cattrs
 
+from byot_core.adapters.sql.account_repository import countries_column, countries_from_column
 from byot_core.domain.causes import HangupReason
+from byot_core.domain.destinations import DestinationPolicy
 from byot_core.domain.execution import Attempt, Direction, Execution
 from byot_core.domain.media import MediaStats
 from byot_core.domain.phone_number import PhoneNumber
@@ -63,6 +65,10 @@ def trunk_values(trunk: Trunk) -> dict[str, Any]:
         "inbound_auth_password": trunk.inbound_auth_password.token if trunk.inbound_auth_password else None,
         **{name: getattr(trunk.settings, name) for name in _SETTINGS},
         **{name: getattr(trunk.policy, name) for name in _POLICY},
+        "outbound_countries": countries_column(trunk.destinations.countries),
+        "outbound_premium_rate": trunk.destinations.premium_rate,
+        "outbound_shared_cost": trunk.destinations.shared_cost,
+        "outbound_satellite": trunk.destinations.satellite,
         "is_active": trunk.is_active,
         "deleted": trunk.deleted,
         "sync_state": trunk.sync_state.value,
@@ -93,6 +99,12 @@ def trunk_from_row(row: Row, gateways: Sequence[Gateway], identifiers: Sequence[
         ip_identifiers=tuple(identifiers),
         settings=TrunkSettings(**{name: row[name] for name in _SETTINGS}),
         policy=CallPolicy(**{name: row[name] for name in _POLICY}),
+        destinations=DestinationPolicy(
+            countries=countries_from_column(row["outbound_countries"]),
+            premium_rate=row["outbound_premium_rate"],
+            shared_cost=row["outbound_shared_cost"],
+            satellite=row["outbound_satellite"],
+        ),
         is_active=row["is_active"],
         deleted=row["deleted"],
         sync_state=SyncState(row["sync_state"]),

@@ -92,6 +92,11 @@ trunks = sa.Table(
     sa.Column("media_encryption", sa.String(8), nullable=False, server_default="none"),
     sa.Column("media_encryption_optimistic", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("outbound_leading_plus_enabled", sa.Boolean, nullable=False),
+    # The trunk's destination policy: countries comma-separated (empty: the account's), NULL flags: the account's.
+    sa.Column("outbound_countries", sa.Text, nullable=False, server_default=""),
+    sa.Column("outbound_premium_rate", sa.Boolean),
+    sa.Column("outbound_shared_cost", sa.Boolean),
+    sa.Column("outbound_satellite", sa.Boolean),
     sa.Column("is_active", sa.Boolean, nullable=False),
     sa.Column("deleted", sa.Boolean, nullable=False),
     sa.Column("sync_state", sa.String(16), nullable=False),
@@ -216,6 +221,18 @@ instances = sa.Table(
     metadata,
     sa.Column("id", ID, primary_key=True),
     sa.Column("expires_at", UtcDateTime, nullable=False),
+)
+
+#: What the library keeps per account (a row once the account sets a policy or has a call refused).
+accounts = sa.Table(
+    "byot_accounts",
+    metadata,
+    sa.Column("account_id", sa.String(128), primary_key=True),
+    sa.Column("outbound_countries", sa.Text, nullable=False),
+    sa.Column("outbound_premium_rate", sa.Boolean, nullable=False),
+    sa.Column("outbound_shared_cost", sa.Boolean, nullable=False),
+    sa.Column("outbound_satellite", sa.Boolean, nullable=False),
+    sa.Column("refused_calls", sa.Integer, nullable=False),
 )
 
 execution_channels = sa.Table(

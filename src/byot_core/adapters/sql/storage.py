@@ -7,6 +7,7 @@ from typing import Self
 
 from sqlalchemy import Engine
 
+from byot_core.adapters.sql.account_repository import SqlAccountRepository
 from byot_core.adapters.sql.cache import AggregateCache, SeenTrunks
 from byot_core.adapters.sql.database import Database
 from byot_core.adapters.sql.execution_repository import SqlExecutionRepository
@@ -35,6 +36,7 @@ class SqlUnitOfWork:
         self.numbers = SqlNumberRepository(self._session, cache, seen)
         self.executions = SqlExecutionRepository(self._session)
         self.instances = SqlInstanceRepository(self._session)
+        self.accounts = SqlAccountRepository(self._session)
 
     async def __aenter__(self) -> Self:
         return self
