@@ -11,6 +11,7 @@ from byot_core.domain.trunk import SyncState
 from byot_core.guide_api import GuideApi
 from byot_core.testing.fake_asterisk import Offer
 from byot_core.testing.fake_asterisk.srtp import answer_offer, callee_answer
+from byot_core.web import trunk_json
 from tests.asterisk.conftest import AsteriskWorld, eventually
 from tests.asterisk.test_calls import GATEWAYS, finished, mapped
 from tests.support import ACCOUNT, GUIDE_CALL, IP_TRUNK, USERPASS_TRUNK, body
@@ -29,9 +30,15 @@ async def test_a_tls_trunk_is_not_pushed_to_a_node_without_a_tls_transport(
     assert created.trunk.sync_state is SyncState.FAILED
     assert not world.owned()
     assert "has no transport 'transport-tls' in its pjsip.conf" in caplog.text
+    said = trunk_json(created)["sync_error"]
+    assert said is not None
+    assert "has no transport 'transport-tls' in its pjsip.conf: the trunk was not pushed there" in said
+    assert (await world.app.trunks.get(ACCOUNT, created.trunk.id)).sync_error == said
     world.nodes[0].store.add_file_object("transport", "transport-tls", TLS)  # the operator adds it, reloads
-    pushed = await world.app.sync.push(created.trunk)
-    assert pushed[0] is SyncState.APPLIED
+    await world.app.sync.reconcile()
+    fixed = await world.app.trunks.get(ACCOUNT, created.trunk.id)
+    assert (fixed.trunk.sync_state, fixed.sync_error) == (SyncState.APPLIED, None)
+    assert trunk_json(fixed)["sync_error"] is None
 
 
 @pytest.mark.parametrize(

@@ -25,7 +25,7 @@ def served(app_routes: Sequence[object]) -> set[tuple[str, str]]:
     """(method, path) of every operation route the application serves (HEAD, added by Starlette, left out)."""
     pairs = set()
     for route in app_routes:
-        if isinstance(route, Route) and route.path not in ("/openapi.json", "/docs"):
+        if isinstance(route, Route) and route.path not in ("/openapi.json", "/docs", "/health", "/ready"):
             pairs |= {(m, route.path) for m in route.methods or () if m != "HEAD"}
     return pairs
 

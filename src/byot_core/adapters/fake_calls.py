@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import time
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import attrs
 
 from byot_core.audio import SAMPLE_RATE, SILENCE, wav
-from byot_core.domain.events import RecordingEnded
+from byot_core.domain.events import CallEvent, RecordingEnded
 from byot_core.domain.telephony import OriginateRequest
 
-__all__ = ["PLAYS", "FakeRecordings", "Outcome", "PlacedCall"]
+__all__ = ["PLAYS", "EventQueue", "FakeRecordings", "Outcome", "PlacedCall"]
 
 
 class Outcome(enum.Enum):
@@ -72,3 +75,35 @@ class FakeRecordings:
         seconds = round(time.monotonic() - started, 2)
         self.stored[name] = wav(bytes([SILENCE]) * int(seconds * SAMPLE_RATE))
         return RecordingEnded(channel_id, name, seconds)
+
+
+class EventQueue:
+    """The call events a fake telephony reports, in order: handed over by a test, or streamed to a server."""
+
+    def __init__(self) -> None:
+        self._pending: deque[CallEvent] = deque()
+        self._arrived = asyncio.Event()
+
+    def emit(self, *events: CallEvent) -> None:
+        """Queue events."""
+        self._pending.extend(events)
+        self._arrived.set()
+
+    async def deliver(self, handle: Callable[[CallEvent], Awaitable[None]]) -> int:
+        """Hand queued events to ``handle`` one by one until none are left; return how many were delivered.
+
+        Events that handling causes (a failover's next attempt, an answer) are delivered in the same call.
+        """
+        count = 0
+        while self._pending:
+            await handle(self._pending.popleft())
+            count += 1
+        return count
+
+    async def stream(self) -> AsyncIterator[CallEvent]:
+        """Queued events as a never-ending stream."""
+        while True:
+            while self._pending:
+                yield self._pending.popleft()
+            self._arrived.clear()
+            await self._arrived.wait()

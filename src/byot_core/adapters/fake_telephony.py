@@ -7,13 +7,12 @@ events Asterisk emits for it, with Asterisk's causes. Events queue up until deli
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
-from byot_core.adapters.fake_calls import PLAYS, FakeRecordings, Outcome, PlacedCall
+from byot_core.adapters.fake_calls import PLAYS, EventQueue, FakeRecordings, Outcome, PlacedCall
 from byot_core.domain.causes import Q850
 from byot_core.domain.errors import MediaUnavailable, TelephonyUnavailable
 from byot_core.domain.events import (
@@ -66,8 +65,7 @@ class FakeTelephony:
         self._live: set[str] = set()
         self._answered_live: set[str] = set()
         self._arrived_at: dict[str, float] = {}
-        self._queue: deque[CallEvent] = deque()
-        self._arrived = asyncio.Event()
+        self._events = EventQueue()
         self._inbound_ids = itertools.count(1)
 
     def script(self, gateway_address: str, *outcomes: Outcome, dialled: str | None = None) -> None:
@@ -88,18 +86,22 @@ class FakeTelephony:
         if self.down:
             raise TelephonyUnavailable("Telephony is unreachable")
 
+    def _check_answered(self, channel_id: str) -> None:
+        self._check_up()
+        if channel_id not in self._answered_live:
+            raise TelephonyUnavailable(f"channel {channel_id} is not answered")
+
     def _end(self, channel_id: str) -> None:
         self.joined.pop(channel_id, None)
         ended = self.recorder.finish(channel_id)
         if ended is not None:
-            self._queue.append(ended)
+            self._events.emit(ended)
         self._live.discard(channel_id)
         self._answered_live.discard(channel_id)
         self._arrived_at.pop(channel_id, None)
 
     def _emit(self, *events: CallEvent) -> None:
-        self._queue.extend(events)
-        self._arrived.set()
+        self._events.emit(*events)
 
     async def apply_trunk(self, config: TrunkConfig, *, thorough: bool = True) -> int:
         """Record the trunk's configuration; 1 if it changed, else 0."""
@@ -192,9 +194,7 @@ class FakeTelephony:
 
     async def send_dtmf(self, channel_id: str, digits: str) -> None:
         """Send keys to an answered channel's far end (recorded in :attr:`dtmf`)."""
-        self._check_up()
-        if channel_id not in self._answered_live:
-            raise TelephonyUnavailable(f"channel {channel_id} is not answered")
+        self._check_answered(channel_id)
         self.dtmf[channel_id] = self.dtmf.get(channel_id, "") + digits
 
     async def join(self, caller_channel_id: str, target_channel_id: str) -> None:
@@ -207,18 +207,14 @@ class FakeTelephony:
 
     async def refer(self, channel_id: str, refer_to: str) -> None:
         """Send a REFER on an answered channel (recorded in :attr:`refers`); see :attr:`refer_accepted`."""
-        self._check_up()
-        if channel_id not in self._answered_live:
-            raise TelephonyUnavailable(f"channel {channel_id} is not answered")
+        self._check_answered(channel_id)
         self.refers.setdefault(channel_id, []).append(refer_to)
         if self.refer_accepted:
             self.remote_hang_up(channel_id)
 
     async def start_recording(self, channel_id: str, name: str) -> None:
         """Record an answered channel until it ends (no audio flows here: the file holds silence for its length)."""
-        self._check_up()
-        if channel_id not in self._answered_live:
-            raise TelephonyUnavailable(f"channel {channel_id} is not answered")
+        self._check_answered(channel_id)
         self.recorder.start(channel_id, name)
 
     async def recording_file(self, name: str) -> bytes:
@@ -281,20 +277,13 @@ class FakeTelephony:
             self._emit(MediaEnded(channel_id, MediaStats(connected[1].protocol, ending, detail=detail)))
 
     async def deliver(self, handle: Callable[[CallEvent], Awaitable[None]]) -> int:
-        """Hand queued events to ``handle`` one by one until none are left; return how many were delivered.
+        """Hand queued events to ``handle`` until none are left (those it causes too); return how many."""
+        return await self._events.deliver(handle)
 
-        Events that handling causes (a failover's next attempt, an answer) are delivered in the same call.
-        """
-        count = 0
-        while self._queue:
-            await handle(self._queue.popleft())
-            count += 1
-        return count
+    def readiness(self) -> Sequence[str]:
+        """Down (``down = True``) is not ready."""
+        return ["the fake telephony is down"] if self.down else []
 
-    async def events(self) -> AsyncIterator[CallEvent]:
+    def events(self) -> AsyncIterator[CallEvent]:
         """Queued events as a never-ending stream."""
-        while True:
-            while self._queue:
-                yield self._queue.popleft()
-            self._arrived.clear()
-            await self._arrived.wait()
+        return self._events.stream()

@@ -129,6 +129,8 @@ def trunk_json(details: TrunkDetails) -> JSON:
     """The guide's full trunk object, with its phone numbers."""
     result: JSON = converter.unstructure(details.trunk)
     result["phone_numbers"] = converter.unstructure(details.phone_numbers, list[PhoneNumber])
+    # Beyond the guide: why telephony is not in step with the trunk, while its sync_state is failed.
+    result["sync_error"] = details.sync_error
     if details.inbound_password is not None and result["inbound_auth"] is not None:
         result["inbound_auth"]["password"] = details.inbound_password.reveal()  # this answer only
     return result

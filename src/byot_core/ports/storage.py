@@ -77,12 +77,18 @@ class TrunkRepository(Protocol):
         becomes active while one of its DIDs is held by another active trunk.
         """
 
-    async def set_sync_state(self, trunk_id: str, state: SyncState, *, revision: int | None = None) -> bool:
+    async def set_sync_state(
+        self, trunk_id: str, state: SyncState, *, revision: int | None = None, error: str | None = None
+    ) -> bool:
         """Record whether telephony matches the stored trunk; never changes ``updated_at`` or the revision.
 
-        With ``revision``, only if the trunk is still stored at it (the state was found for that version). Returns
-        whether it was recorded (the trunk exists, at that revision when given).
+        With ``revision``, only if the trunk is still stored at it (the state was found for that version). ``error``
+        is why a ``FAILED`` push failed (kept until the next state is recorded). Returns whether it was recorded (the
+        trunk exists, at that revision when given).
         """
+
+    async def sync_error(self, trunk_id: str) -> str | None:
+        """Why the trunk's last recorded push failed (``None`` when it did not, or no reason was given)."""
 
     async def reserve_attempt(
         self, trunk_id: str, calls_per_second: int, now: datetime, max_wait: timedelta | None

@@ -95,5 +95,12 @@ class Telephony(Protocol):
         instance that was gone (its application not yet dropped by the node) and will never be.
         """
 
+    def readiness(self) -> Sequence[str]:
+        """What keeps telephony from taking calls now, one sentence each; empty when it can.
+
+        For Asterisk: each node whose ARI event stream (the application's websocket, through which its calls
+        arrive) is not connected.
+        """
+
     def events(self) -> AsyncIterator[CallEvent]:
         """The stream of call events, in the order telephony reported them."""

@@ -9,6 +9,7 @@ from byot_core.services.control import CallControl
 from byot_core.services.deps import Dependencies
 from byot_core.services.destinations import DestinationService
 from byot_core.services.events import CallEventDispatcher
+from byot_core.services.health import HealthService
 from byot_core.services.inbound import InboundService
 from byot_core.services.instances import InstanceLeases
 from byot_core.services.numbers import NumberService
@@ -25,8 +26,8 @@ class Byot:
 
     ``trunks``, ``numbers``, ``inbound``, ``calls``, ``control`` (acting on a call in progress: hang up, send DTMF,
     transfer), ``recordings`` (calls' recordings), ``destinations`` (the account's outbound destination policy, a
-    toll-fraud guard), ``events``, ``sync``, and ``instances`` (the instance's lease, and
-    the takeover of stopped instances' calls).
+    toll-fraud guard), ``events``, ``sync``, ``instances`` (the instance's lease, and
+    the takeover of stopped instances' calls), and ``health`` (whether the instance can take calls now).
 
     Every use case takes the calling ``account_id`` first; objects of other accounts read as not found.
     ``stand_ins`` names the ports that :func:`byot_core.build` filled with in-memory or fake adapters.
@@ -43,6 +44,7 @@ class Byot:
     events: CallEventDispatcher
     sync: TelephonySync
     instances: InstanceLeases
+    health: HealthService
     stand_ins: tuple[str, ...]
 
     def __init__(self, deps: Dependencies, stand_ins: tuple[str, ...] = ()) -> None:
@@ -63,5 +65,6 @@ class Byot:
             events=CallEventDispatcher(deps, calls, inbound, sync, recordings),
             sync=sync,
             instances=InstanceLeases(deps, calls),
+            health=HealthService(deps),
             stand_ins=stand_ins,
         )

@@ -135,9 +135,12 @@ class TelephonySync:
             thorough = thorough or trunk.sync_state is not SyncState.APPLIED
             written = 0
             while True:
-                state, count = await self.push(trunk, thorough=thorough, password=password if trunk is known else None)
+                pushed = password if trunk is known else None
+                state, count, error = await self._push(trunk, thorough=thorough, password=pushed)
                 written += count
-                if state is not trunk.sync_state and await self._record(trunk, state):
+                # A failure is recorded each time, with its reason (which may have changed since the last one).
+                changed = state is not trunk.sync_state or error is not None
+                if changed and await self._record(trunk, state, error):
                     break  # recorded for this revision: nothing newer was stored before the push ended
                 latest = await self._stored(trunk_id)
                 if latest is None:
@@ -146,15 +149,15 @@ class TelephonySync:
                     trunk, thorough = latest, True  # changed meanwhile: push the newer version too
                     continue
                 # The version pushed is still the stored one; another push of it may have recorded another state.
-                if state is latest.sync_state or await self._record(latest, state):
+                if (state is latest.sync_state and error is None) or await self._record(latest, state, error):
                     break
                 trunk = latest  # changed between the read and the record: the next round finds the newer one
         return SyncOutcome(attrs.evolve(trunk, sync_state=state), written)
 
-    async def _record(self, trunk: Trunk, state: SyncState) -> bool:
+    async def _record(self, trunk: Trunk, state: SyncState, error: str | None) -> bool:
         async with self._deps.storage.unit_of_work() as uow:
             # Recorded for the version pushed only: a newer one stays pending until its own push.
-            recorded = await uow.trunks.set_sync_state(trunk.id, state, revision=trunk.revision)
+            recorded = await uow.trunks.set_sync_state(trunk.id, state, revision=trunk.revision, error=error)
             await uow.commit()
         return recorded
 
@@ -169,6 +172,13 @@ class TelephonySync:
 
         ``password`` is the trunk's password in the clear, if the caller has it; else its sealed one is opened.
         """
+        state, written, _ = await self._push(trunk, thorough=thorough, password=password)
+        return state, written
+
+    async def _push(
+        self, trunk: Trunk, *, thorough: bool, password: Secret | None
+    ) -> tuple[SyncState, int, str | None]:
+        """:meth:`push`, and why it failed (telephony's message), if it did."""
         try:
             if trunk.routes_calls:
                 if password is None and trunk.auth_password is not None:
@@ -182,8 +192,8 @@ class TelephonySync:
         except TelephonyUnavailable as error:
             log.warning("trunk %s not applied to telephony: %s", trunk.id, error.message)
             self._wanted.set()
-            return SyncState.FAILED, 0
-        return SyncState.APPLIED, written
+            return SyncState.FAILED, 0, error.message
+        return SyncState.APPLIED, written, None
 
     async def reconcile(self, progress: Progress | None = None, *, thorough: bool = False) -> ReconcileReport:
         """Bring telephony in step with every stored trunk and record each trunk's sync state.

@@ -117,7 +117,7 @@ class TrunkService:
         # pushes a newer version, if one was stored meanwhile).
         if synced.revision != stored.revision:
             synced = attrs.evolve(stored, sync_state=synced.sync_state)
-        return TrunkDetails(synced, numbers, inbound_password=inbound)
+        return TrunkDetails(synced, numbers, inbound_password=inbound, sync_error=await self._sync_error(synced))
 
     async def list(self, account_id: str, is_active: bool | None = None) -> Sequence[TrunkSummary]:
         """The account's trunks with their number counts, optionally filtered by ``is_active``."""
@@ -135,9 +135,18 @@ class TrunkService:
         async with self.deps.storage.unit_of_work(read_only=True, snapshot=False) as uow:
             numbers = await uow.numbers.list_for_trunk(account_id, trunk_id)
             trunk = await uow.trunks.get(account_id, trunk_id)
+            failed = trunk is not None and trunk.sync_state is SyncState.FAILED
+            error = await uow.trunks.sync_error(trunk_id) if failed else None
         if trunk is None:
             raise TrunkNotFound()
-        return TrunkDetails(trunk, tuple(numbers))
+        return TrunkDetails(trunk, tuple(numbers), sync_error=error)
+
+    async def _sync_error(self, trunk: Trunk) -> str | None:
+        """Why the trunk's push failed, read once recorded (for a failed one only: the usual case reads nothing)."""
+        if trunk.sync_state is not SyncState.FAILED:
+            return None
+        async with self.deps.storage.unit_of_work(read_only=True) as uow:
+            return await uow.trunks.sync_error(trunk.id)
 
     async def update(
         self,
@@ -192,7 +201,8 @@ class TrunkService:
             password = changes.auth_password if isinstance(changes.auth_password, Secret) else None
             synced = await self.telephony.sync(updated, password=password)
             updated = attrs.evolve(updated, sync_state=synced.sync_state)
-        return TrunkDetails(updated, tuple(numbers), inbound_password=inbound)
+        error = await self._sync_error(updated)
+        return TrunkDetails(updated, tuple(numbers), inbound_password=inbound, sync_error=error)
 
     async def delete(
         self, account_id: str, trunk_id: str, *, if_revision: int | Collection[int] | None = None

@@ -16,11 +16,14 @@ class TrunkDetails:
     """A trunk with its live phone numbers (the guide's full trunk object).
 
     ``inbound_password`` is the carrier's new password, in the answer of the request that made it only.
+    ``sync_error`` is why telephony could not be brought in step with the trunk, when its ``sync_state`` is
+    ``failed`` (a node without the trunk's transport, a node that did not answer).
     """
 
     trunk: Trunk
     phone_numbers: tuple[PhoneNumber, ...] = ()
     inbound_password: Secret | None = attrs.field(default=None, repr=False)
+    sync_error: str | None = None
 
 
 @attrs.frozen

@@ -244,7 +244,7 @@ async def sync_state_is_recorded(new: StorageFactory) -> None:
         await uow.commit()
     async with storage.unit_of_work() as uow:
         assert [c.trunk.sync_state for c in await uow.numbers.routing_candidates("919876543210")] == [SyncState.PENDING]
-        await uow.trunks.set_sync_state("t1", SyncState.FAILED)
+        await uow.trunks.set_sync_state("t1", SyncState.FAILED, error="node a: no transport")
         await uow.commit()
     async with storage.unit_of_work() as uow:
         (candidate,) = await uow.numbers.routing_candidates("919876543210")
@@ -253,8 +253,13 @@ async def sync_state_is_recorded(new: StorageFactory) -> None:
         trunk = await uow.trunks.get("acct-1", "t1")
         assert trunk is not None
         assert trunk.sync_state is SyncState.FAILED
+        assert await uow.trunks.sync_error("t1") == "node a: no transport", "the reason of a failure was not kept"
         assert trunk.updated_at == T0
         assert list(await uow.trunks.all_ids()) == ["t1"]
+        await uow.trunks.set_sync_state("t1", SyncState.APPLIED)
+        await uow.commit()
+    async with storage.unit_of_work(read_only=True) as uow:
+        assert await uow.trunks.sync_error("t1") is None, "an applied trunk kept an old failure's reason"
 
 
 async def read_only_units_read_and_refuse_writes(new: StorageFactory) -> None:

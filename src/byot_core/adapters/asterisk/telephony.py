@@ -54,6 +54,15 @@ class AriTelephony:
         """The nodes whose event websocket is up now."""
         return self.nodes.connected
 
+    def readiness(self) -> Sequence[str]:
+        """Each node whose event stream is not connected now (its calls cannot reach the application)."""
+        connected = self.nodes.connected
+        return [
+            f"Asterisk {client.node}: the ARI event stream is not connected"
+            for client in self.clients
+            if client.node not in connected
+        ]
+
     @property
     def events_received(self) -> int:
         """ARI events received from every node so far (a figure for monitoring and benchmarks)."""

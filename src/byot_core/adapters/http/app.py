@@ -54,6 +54,8 @@ __all__ = ["AgentRegistry", "create_app"]
 
 log = logging.getLogger(__name__)
 
+_NO_STORE = {"Cache-Control": "no-store"}
+
 # The error each path parameter's object answers when it is not found.
 _NOT_FOUND: dict[str, Callable[[], NotFound]] = {
     "trunk_id": TrunkNotFound,
@@ -74,7 +76,8 @@ def create_app(
     """The ASGI application for ``byot``, authenticating with ``keys`` and keeping agents in ``agents``.
 
     Its routes are the table of operations (:data:`~byot_core.adapters.http.operations.OPERATIONS`), plus
-    ``/openapi.json``; ``api_page`` adds the interactive API page at ``/docs`` (needs the ``server`` extra).
+    ``/openapi.json``, ``/health`` (liveness) and ``/ready`` (200, or 503 saying what keeps it from taking calls);
+    ``api_page`` adds the interactive API page at ``/docs`` (needs the ``server`` extra).
     """
     guide = GuideApi(byot)  # each body is read once, there, into the use case's typed request
 
@@ -214,6 +217,15 @@ def create_app(
     async def openapi(request: Request) -> Response:
         return JSONResponse(openapi_document())
 
+    async def health(request: Request) -> Response:
+        # Liveness: the process answers HTTP. Nothing else is asked, so a slow database never restarts it.
+        return JSONResponse({"status": "ok"}, headers=_NO_STORE)
+
+    async def ready(request: Request) -> Response:
+        readiness = await byot.health.ready()
+        body = {"status": "ready" if readiness.ready else "not ready", "problems": list(readiness.problems)}
+        return JSONResponse(body, 200 if readiness.ready else 503, headers=_NO_STORE)
+
     async def not_found(request: Request, exc: Exception) -> Response:
         status = exc.status_code if isinstance(exc, HTTPException) else 404
         headers = exc.headers if isinstance(exc, HTTPException) else None  # 405 carries the Allow header
@@ -250,7 +262,12 @@ def create_app(
         "update_agent": update_agent,
         "agent_executions": agent_executions,
     }
-    routes: list[BaseRoute] = [Route("/openapi.json", openapi, methods=["GET"])]
+    routes: list[BaseRoute] = [
+        Route("/openapi.json", openapi, methods=["GET"]),
+        # For load balancers and orchestrators: no API key, nothing about any account.
+        Route("/health", health, methods=["GET"]),
+        Route("/ready", ready, methods=["GET"]),
+    ]
     if api_page:
         routes += api_page_routes()
     routes += operation_routes(handlers, endpoint)

@@ -212,6 +212,10 @@ SCHEMAS: Json = {
             "outbound_destinations": ref("TrunkDestinations"),
             "is_active": {"type": "boolean"},
             "sync_state": {"type": "string", "enum": ["pending", "applied", "failed"]},
+            "sync_error": {
+                **_nullable("string"),
+                "description": "Beyond the guide: while sync_state is failed, why (the trunk object, not listings)",
+            },
             "created_at": _TS,
             "updated_at": _TS,
         },

@@ -81,12 +81,18 @@ class _TrunkRepo(_Repositories):
         self.journal.set(self.state.pacing, trunk_id, slot.next_free)
         return slot.at
 
-    async def set_sync_state(self, trunk_id: str, state: SyncState, *, revision: int | None = None) -> bool:
+    async def set_sync_state(
+        self, trunk_id: str, state: SyncState, *, revision: int | None = None, error: str | None = None
+    ) -> bool:
         trunk = self.state.trunks.get(trunk_id)
         if trunk is None or revision not in (None, trunk.revision):
             return False
         self.journal.set(self.state.trunks, trunk_id, attrs.evolve(trunk, sync_state=state))
+        self.journal.set(self.state.sync_errors, trunk_id, error)
         return True
+
+    async def sync_error(self, trunk_id: str) -> str | None:
+        return self.state.sync_errors.get(trunk_id)
 
     async def all_ids(self) -> Sequence[str]:
         return list(self.state.trunks)

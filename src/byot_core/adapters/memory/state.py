@@ -47,6 +47,8 @@ class State:
         #: Each account's destination policy (absent: the default), and its count of calls refused by it.
         self.destinations: dict[str, DestinationPolicy] = {}
         self.refusals: dict[str, int] = {}
+        #: Why each trunk's last recorded push failed.
+        self.sync_errors: dict[str, str | None] = {}
         # Derived, rebuilt on demand; dropped whenever a trunk changes or a transaction rolls back.
         self.sources: dict[str, SourceMatcher] = {}
 

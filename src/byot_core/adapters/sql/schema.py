@@ -100,6 +100,8 @@ trunks = sa.Table(
     sa.Column("is_active", sa.Boolean, nullable=False),
     sa.Column("deleted", sa.Boolean, nullable=False),
     sa.Column("sync_state", sa.String(16), nullable=False),
+    # Why the last recorded push failed; not part of the trunk aggregate (read only for the trunk's JSON).
+    sa.Column("sync_error", sa.Text),
     # Bumped on every write of the aggregate, so caches of gateways and identifiers know when they are stale.
     sa.Column("revision", sa.Integer, nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False),

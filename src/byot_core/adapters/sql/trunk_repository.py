@@ -51,7 +51,11 @@ _INSERT_GATEWAYS = insert_of(gateways)
 _INSERT_IDENTIFIERS = insert_of(ip_identifiers)
 _DELETE_GATEWAYS = sa.delete(gateways).where(gateways.c.trunk_id == sa.bindparam("trunk"))
 _DELETE_IDENTIFIERS = sa.delete(ip_identifiers).where(ip_identifiers.c.trunk_id == sa.bindparam("trunk"))
-_SET_SYNC_STATE = sa.update(trunks).where(trunks.c.id == sa.bindparam("trunk")).values(sync_state=sa.bindparam("state"))
+_SET_SYNC_STATE = (
+    sa.update(trunks)
+    .where(trunks.c.id == sa.bindparam("trunk"))
+    .values(sync_state=sa.bindparam("state"), sync_error=sa.bindparam("error"))
+)
 _SET_SYNC_STATE_OF = _SET_SYNC_STATE.where(trunks.c.revision == sa.bindparam("of_revision"))
 
 
@@ -103,7 +107,12 @@ def _raise_did_conflict(conn: Connection, trunk: Trunk) -> None:
 
 def _add_trunk(conn: Connection, trunk: Trunk) -> None:
     # The name's unique index refuses a taken name: the row is then not inserted, and nothing else was written.
-    if write_rows(conn, _INSERT_TRUNK[conn.dialect.name], {**rows.trunk_values(trunk), "revision": 1}) != 1:
+    if (
+        write_rows(
+            conn, _INSERT_TRUNK[conn.dialect.name], {**rows.trunk_values(trunk), "revision": 1, "sync_error": None}
+        )
+        != 1
+    ):
         _raise_name_conflict(conn, trunk)
         raise RuntimeError(f"trunk {trunk.id} was refused by a constraint this library does not know")
     _replace_children(conn, trunk, None)
@@ -249,14 +258,21 @@ class SqlTrunkRepository:
 
         return await self._session.run(reserve)
 
-    async def set_sync_state(self, trunk_id: str, state: SyncState, *, revision: int | None = None) -> bool:
+    async def set_sync_state(
+        self, trunk_id: str, state: SyncState, *, revision: int | None = None, error: str | None = None
+    ) -> bool:
         """Record the telephony sync state (of that revision only, when given); whether a row was updated."""
-        params: dict[str, object] = {"trunk": trunk_id, "state": state.value}
+        params: dict[str, object] = {"trunk": trunk_id, "state": state.value, "error": error}
         statement = _SET_SYNC_STATE
         if revision is not None:
             statement, params["of_revision"] = _SET_SYNC_STATE_OF, revision
         # Both databases count the rows the WHERE matched, whether or not the value changed.
         return await self._session.run(lambda conn: write_rows(conn, statement, params) > 0)
+
+    async def sync_error(self, trunk_id: str) -> str | None:
+        """Why the last recorded push failed (a column outside the cached aggregate: read only when shown)."""
+        query = sa.select(trunks.c.sync_error).where(trunks.c.id == trunk_id)
+        return await self._session.run(lambda conn: conn.execute(query).scalar(), write=False)
 
     async def all_ids(self) -> Sequence[str]:
         """Every trunk id."""
