@@ -21,6 +21,7 @@ from byot_core.adapters.memory import (
 from byot_core.adapters.recording_stores import MemoryRecordingStore
 from byot_core.adapters.system import FrozenClock, UlidFactory
 from byot_core.domain.media import MediaPlan
+from byot_core.ports.metrics import Metrics
 from byot_core.ports.storage import Storage
 
 #: What a real Asterisk 22 said and did, recorded: the test data the fake Asterisk is checked against.
@@ -96,7 +97,10 @@ class World:
 
 
 def make_world(
-    default_region: str | None = None, storage: Storage | None = None, media_plan: MediaPlan | None = None
+    default_region: str | None = None,
+    storage: Storage | None = None,
+    media_plan: MediaPlan | None = None,
+    metrics: Metrics | None = None,
 ) -> World:
     """A fresh world with one SIP-trunk agent in ``ACCOUNT``, on the storage given (memory by default)."""
     storage = storage if storage is not None else MemoryStorage()
@@ -116,6 +120,7 @@ def make_world(
         default_region=default_region,
         media_plan=media_plan,
         recordings=MemoryRecordingStore(),
+        metrics=metrics,
     )
     agents.register(ACCOUNT, AGENT, telephony_provider="sip-trunk")
     return World(app, storage, telephony, agents, secrets, clock, balance, handler, outbound)

@@ -13,6 +13,8 @@ from byot_core.ports import (
     Clock,
     IdFactory,
     InboundCallHandler,
+    Metrics,
+    NoMetrics,
     OutboundCallHandler,
     RecordingStore,
     SecretBox,
@@ -43,6 +45,7 @@ def build(
     media_plan: MediaPlan | None = None,
     media: CallMedia | None = None,
     recordings: RecordingStore | None = None,
+    metrics: Metrics | None = None,
 ) -> Byot:
     """Compose the application from the adapters given; anything not given is an in-memory or fake stand-in.
 
@@ -59,6 +62,9 @@ def build(
     answered and handed to the handlers only.
 
     ``recordings`` keeps calls' recordings (the stand-in keeps them in memory).
+
+    ``metrics`` is told what happens (``byot_core.adapters.metrics.PrometheusMetrics``, or your own); without it
+    nothing is counted.
 
     Each call makes fresh adapters, so two applications never share state by accident.
     """
@@ -114,6 +120,7 @@ def build(
             recordings=recordings if recordings is not None else MemoryRecordingStore(),
             # Its own id whatever ids the caller chose: an instance is not one of the objects it stores.
             instance_id=UlidFactory().new_id(),
+            metrics=metrics if metrics is not None else NoMetrics(),
         ),
         stand_ins=tuple(stand_ins),
     )

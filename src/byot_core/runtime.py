@@ -29,6 +29,7 @@ from byot_core.adapters.fake_telephony import FakeTelephony
 from byot_core.adapters.fernet_secrets import ENV_VAR as SECRET_KEYS_VAR
 from byot_core.adapters.fernet_secrets import FernetSecretBox, SecretsNotConfigured, new_key
 from byot_core.adapters.memory import FixedBalance, RecordingInboundHandler
+from byot_core.adapters.metrics import PrometheusMetrics
 from byot_core.adapters.recording_stores import FolderRecordingStore
 from byot_core.adapters.sql import SqlStorage
 from byot_core.adapters.sql.agents import SqlAgentDirectory
@@ -189,6 +190,7 @@ async def open_core(settings: Settings, *, create_secret: bool = True) -> Core:
             inbound_handler=RecordingInboundHandler(limit=100),
             media_plan=media_plan,
             recordings=FolderRecordingStore(settings.recordings_dir),
+            metrics=PrometheusMetrics(),
         )
         await byot.trunks.check_secrets()
     except BaseException:

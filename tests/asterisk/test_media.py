@@ -16,7 +16,7 @@ from byot_core.guide_api import GuideApi
 from byot_core.testing.fake_asterisk import FakeAsterisk, FakeChannel
 from tests.asterisk.agents import AgentCall, TestAgent, tone_share
 from tests.asterisk.conftest import ARI_PASSWORD, AsteriskWorld, asterisk_world, eventually
-from tests.asterisk.test_calls import finished, mapped
+from tests.asterisk.test_calls import finished, in_progress, mapped
 from tests.support import ACCOUNT, AGENT, GUIDE_CALL
 
 CALLER_TONE = audio.tone(440, 1.0)
@@ -266,6 +266,8 @@ async def test_in_asterisk_protocol_the_caller_leaving_closes_the_agents_side(ag
     async with asterisk_world(media_plan=plan(agent, MediaProtocol.ASTERISK)) as world:
         channel = await inbound(world)
         await eventually(lambda: agent.calls and world.nodes[0].media.bridges)
+        # The caller is answered once its agent's media is connected: hang up after that, not during it.
+        await in_progress(world, agent.calls[0].query["execution_id"])
         world.nodes[0].remote_hang_up(channel.id)
         await asyncio.wait_for(agent.calls[0].closed.wait(), 5)
         assert agent.calls[0].ws.close_code == 1000

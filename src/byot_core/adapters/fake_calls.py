@@ -7,14 +7,16 @@ import enum
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
 
 import attrs
 
 from byot_core.audio import SAMPLE_RATE, SILENCE, wav
 from byot_core.domain.events import CallEvent, RecordingEnded
-from byot_core.domain.telephony import OriginateRequest
+from byot_core.domain.telephony import NOT_REPORTED, GatewayStatus, OriginateRequest, Reachability
+from byot_core.domain.trunk import Trunk
 
-__all__ = ["PLAYS", "EventQueue", "FakeRecordings", "Outcome", "PlacedCall"]
+__all__ = ["PLAYS", "EventQueue", "FakeGatewayHealth", "FakeRecordings", "Outcome", "PlacedCall"]
 
 
 class Outcome(enum.Enum):
@@ -107,3 +109,26 @@ class EventQueue:
                 yield self._pending.popleft()
             self._arrived.clear()
             await self._arrived.wait()
+
+
+class FakeGatewayHealth:
+    """Gateways' health reports as a test or a demo plays them (what Asterisk's qualify would say)."""
+
+    def __init__(self) -> None:
+        #: The last report of each gateway, by (trunk id, gateway id).
+        self.reports: dict[tuple[str, str], GatewayStatus] = {}
+
+    def report(self, trunk_id: str, gateway_id: str, reachable: bool, roundtrip_ms: float | None = None) -> None:
+        """A report as of now; ``since`` moves only when the reachability changes."""
+        state = Reachability.REACHABLE if reachable else Reachability.UNREACHABLE
+        before = self.reports.get((trunk_id, gateway_id))
+        since = before.since if before is not None and before.reachability is state else datetime.now(UTC)
+        self.reports[(trunk_id, gateway_id)] = GatewayStatus(state, roundtrip_ms if reachable else None, since)
+
+    def status(self, trunk: Trunk) -> dict[str, GatewayStatus]:
+        """The trunk's gateways by id (unknown until reported)."""
+        return {g.id: self.reports.get((trunk.id, g.id), NOT_REPORTED) for g in trunk.gateways}
+
+    def unreachable(self, trunk: Trunk) -> frozenset[str]:
+        """The trunk's gateways last reported unreachable."""
+        return frozenset(g for g, s in self.status(trunk).items() if s.reachability is Reachability.UNREACHABLE)

@@ -10,9 +10,9 @@ from __future__ import annotations
 import itertools
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 
-from byot_core.adapters.fake_calls import PLAYS, EventQueue, FakeRecordings, Outcome, PlacedCall
+from byot_core.adapters.fake_calls import PLAYS, EventQueue, FakeGatewayHealth, FakeRecordings, Outcome, PlacedCall
 from byot_core.domain.causes import Q850
 from byot_core.domain.errors import MediaUnavailable, TelephonyUnavailable
 from byot_core.domain.events import (
@@ -26,7 +26,7 @@ from byot_core.domain.events import (
     MediaEnded,
 )
 from byot_core.domain.media import MediaCall, MediaStats, MediaTarget
-from byot_core.domain.telephony import ChannelNow, OriginateRequest, TrunkConfig
+from byot_core.domain.telephony import ChannelNow, GatewayStatus, OriginateRequest, TrunkConfig
 from byot_core.domain.trunk import Trunk
 
 __all__ = ["FakeTelephony", "Outcome", "PlacedCall"]
@@ -50,7 +50,8 @@ class FakeTelephony:
         self.hangups: dict[str, int] = {}
         #: The DTMF each live channel's far end was sent, in order.
         self.dtmf: dict[str, str] = {}
-        self.unreachable: set[tuple[str, str]] = set()
+        #: Gateways' health reports (see :meth:`set_reachable`).
+        self.gateway_health = FakeGatewayHealth()
         self.media_refused: str | None = None
         self.media: dict[str, tuple[MediaCall, MediaTarget]] = {}
         #: Transfers put through: caller's channel → target's channel, while both are up.
@@ -121,15 +122,16 @@ class FakeTelephony:
         return frozenset(self.configs)
 
     def unreachable_gateways(self, trunk: Trunk) -> frozenset[str]:
-        """The trunk's gateways marked down with :meth:`set_reachable`."""
-        return frozenset(g.id for g in trunk.gateways if (trunk.id, g.id) in self.unreachable)
+        """The trunk's gateways reported down with :meth:`set_reachable`."""
+        return self.gateway_health.unreachable(trunk)
 
-    def set_reachable(self, trunk_id: str, gateway_id: str, reachable: bool) -> None:
-        """Play a health report (what Asterisk's qualify would say about the gateway)."""
-        if reachable:
-            self.unreachable.discard((trunk_id, gateway_id))
-        else:
-            self.unreachable.add((trunk_id, gateway_id))
+    def gateway_status(self, trunk: Trunk) -> Mapping[str, GatewayStatus]:
+        """The trunk's gateways as :meth:`set_reachable` reported them (unknown until then)."""
+        return self.gateway_health.status(trunk)
+
+    def set_reachable(self, trunk_id: str, gateway_id: str, reachable: bool, roundtrip_ms: float | None = None) -> None:
+        """Play a health report (what Asterisk's qualify would say about the gateway), as of now."""
+        self.gateway_health.report(trunk_id, gateway_id, reachable, roundtrip_ms)
 
     async def originate(self, request: OriginateRequest) -> None:
         """Play the scripted outcome of this attempt as events."""

@@ -21,6 +21,7 @@ from byot_core.domain.destinations import DestinationPolicy
 from byot_core.domain.execution import Attempt, Execution
 from byot_core.domain.phone_number import TELEPHONY_PROVIDER, PhoneNumber
 from byot_core.domain.routing import Route, RoutingDecision
+from byot_core.domain.telephony import NOT_REPORTED, GatewayStatus
 from byot_core.domain.trunk import CallPolicy, Gateway, IpIdentifier, Trunk, TrunkSettings
 from byot_core.ports.storage import TrunkSummary
 from byot_core.services.destinations import AccountDestinations
@@ -31,6 +32,7 @@ __all__ = [
     "decision_json",
     "destinations_json",
     "execution_json",
+    "gateway_health_json",
     "number_json",
     "trunk_json",
     "trunk_summary_json",
@@ -131,9 +133,21 @@ def trunk_json(details: TrunkDetails) -> JSON:
     result["phone_numbers"] = converter.unstructure(details.phone_numbers, list[PhoneNumber])
     # Beyond the guide: why telephony is not in step with the trunk, while its sync_state is failed.
     result["sync_error"] = details.sync_error
+    # Beyond the guide: each gateway as telephony's health checks (Asterisk's qualify) last reported it.
+    for gateway, written in zip(details.trunk.gateways, result["gateways"], strict=True):
+        written["health"] = gateway_health_json(details.gateway_status.get(gateway.id, NOT_REPORTED))
     if details.inbound_password is not None and result["inbound_auth"] is not None:
         result["inbound_auth"]["password"] = details.inbound_password.reveal()  # this answer only
     return result
+
+
+def gateway_health_json(status: GatewayStatus) -> JSON:
+    """A gateway's last health report: ``reachability``, ``roundtrip_ms`` and ``since`` (beyond the guide)."""
+    return {
+        "reachability": status.reachability.value,
+        "roundtrip_ms": status.roundtrip_ms,
+        "since": _timestamp(status.since),
+    }
 
 
 def destinations_json(destinations: AccountDestinations) -> JSON:

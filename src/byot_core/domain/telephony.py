@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import enum
+from datetime import datetime
 
 import attrs
 
 from byot_core.domain.secret import Secret
 from byot_core.domain.trunk import Gateway, Trunk
 
-__all__ = ["AnsweredOutboundCall", "ChannelNow", "InboundOffer", "OriginateRequest", "TrunkConfig"]
+__all__ = [
+    "AnsweredOutboundCall",
+    "ChannelNow",
+    "GatewayStatus",
+    "InboundOffer",
+    "OriginateRequest",
+    "Reachability",
+    "TrunkConfig",
+]
 
 
 class ChannelNow(enum.Enum):
@@ -21,6 +30,28 @@ class ChannelNow(enum.Enum):
     STARTING = "starting"
     RINGING = "ringing"
     ANSWERED = "answered"
+
+
+class Reachability(enum.Enum):
+    """A gateway's reachability as telephony's last health check (SIP OPTIONS, Asterisk's qualify) reported it."""
+
+    REACHABLE = "reachable"
+    UNREACHABLE = "unreachable"
+    #: Not reported yet (or not checked: ``qualify_frequency`` 0).
+    UNKNOWN = "unknown"
+
+
+@attrs.frozen
+class GatewayStatus:
+    """A gateway's last health report: reachability, the check's round-trip time, and since when it holds."""
+
+    reachability: Reachability = Reachability.UNKNOWN
+    roundtrip_ms: float | None = None
+    since: datetime | None = None
+
+
+#: What is said of a gateway no report has been received for.
+NOT_REPORTED = GatewayStatus()
 
 
 @attrs.frozen

@@ -6,6 +6,7 @@ from byot_core.ports.clock import Clock
 from byot_core.ports.ids import IdFactory
 from byot_core.ports.inbound_handler import InboundCallHandler
 from byot_core.ports.media import CallMedia
+from byot_core.ports.metrics import Metrics, NoMetrics
 from byot_core.ports.outbound_handler import OutboundCallHandler
 from byot_core.ports.recordings import RecordingStore
 from byot_core.ports.secrets import SecretBox
@@ -27,6 +28,8 @@ __all__ = [
     "ExecutionRepository",
     "IdFactory",
     "InboundCallHandler",
+    "Metrics",
+    "NoMetrics",
     "OutboundCallHandler",
     "PhoneNumberRepository",
     "RecordingStore",

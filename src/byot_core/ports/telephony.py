@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Protocol
 
 from byot_core.domain.causes import Q850
 from byot_core.domain.events import CallEvent
-from byot_core.domain.telephony import ChannelNow, OriginateRequest, TrunkConfig
+from byot_core.domain.telephony import ChannelNow, GatewayStatus, OriginateRequest, TrunkConfig
 from byot_core.domain.trunk import Trunk
 
 __all__ = ["Telephony"]
@@ -37,6 +37,13 @@ class Telephony(Protocol):
 
     def unreachable_gateways(self, trunk: Trunk) -> frozenset[str]:
         """The ids of the trunk's gateways that health checks (SIP OPTIONS) report down; empty when none or unknown."""
+
+    def gateway_status(self, trunk: Trunk) -> Mapping[str, GatewayStatus]:
+        """Each of the trunk's gateways as telephony's last health check reported it, by gateway id.
+
+        A gateway no report was received for is ``unknown``. Answered from what telephony already reported: never
+        waits on the network.
+        """
 
     async def originate(self, request: OriginateRequest) -> None:
         """Start one attempt; its progress arrives later as events on ``request.channel_id``."""

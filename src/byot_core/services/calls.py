@@ -12,23 +12,24 @@ from collections.abc import Sequence
 
 import attrs
 
-from byot_core.domain import call_flow, transfer_flow
+from byot_core.domain import call_flow
 from byot_core.domain.agent import SIP_TRUNK_PROVIDER
-from byot_core.domain.call_actions import Action, Dial, FailoverPlan, HandOver, HangUp, Join, Refer
-from byot_core.domain.call_flow import ExecutionEvent, usable_gateways
+from byot_core.domain.call_actions import Action, Dial, HandOver, HangUp, Join, Refer
+from byot_core.domain.call_flow import ExecutionEvent
 from byot_core.domain.call_request import CallRequest, call_request
-from byot_core.domain.dialplan import dialled_number, order_gateways, prefer_reachable
+from byot_core.domain.destinations import DestinationNotAllowed
+from byot_core.domain.dialplan import order_gateways, prefer_reachable
 from byot_core.domain.errors import (
     AgentNotFound,
     CallRefused,
     CallsPaced,
+    CapacityExceeded,
     ChannelsFull,
     ExecutionNotFound,
     TelephonyUnavailable,
 )
 from byot_core.domain.events import CallEnded
 from byot_core.domain.execution import Direction, Execution
-from byot_core.domain.numbers import canonical_key
 from byot_core.domain.pacing import MAX_PACING_WAIT
 from byot_core.domain.status import ExecutionStatus
 from byot_core.domain.telephony import ChannelNow, OriginateRequest
@@ -36,7 +37,7 @@ from byot_core.domain.trunk import Trunk
 from byot_core.services import handover, transfer_steps
 from byot_core.services.deps import Dependencies
 from byot_core.services.destinations import counted, destination_refusal
-from byot_core.services.dialling import dial_start, originate_request, paced_dial
+from byot_core.services.dialling import dial_start, failover_plan, originate_request, paced_dial
 from byot_core.services.recording_start import start_recording
 
 __all__ = ["CallService"]
@@ -60,6 +61,13 @@ class CallService:
         (an execution in ``balance-low`` is recorded and returned, nothing is dialled). Then the first gateway of the
         plan is dialled; the returned execution is ``initiated`` (or already ``failed`` if no gateway was reachable).
         """
+        try:
+            return await self._place(account_id, call)
+        except (CallRefused, CapacityExceeded, DestinationNotAllowed) as error:
+            self.deps.metrics.call_refused("outbound", error.code)
+            raise
+
+    async def _place(self, account_id: str, call: CallRequest) -> Execution:
         request = call_request(
             call.agent_id,
             call.recipient_number,
@@ -126,7 +134,9 @@ class CallService:
                 ended_at=None if allowed else now,
                 instance_id=self.deps.instance_id,
             )
-            step = call_flow.start(execution, self._plan(execution, trunk), self.deps.ids.new_id(), now)
+            step = call_flow.start(
+                execution, failover_plan(execution, trunk, self.deps.default_region), self.deps.ids.new_id(), now
+            )
             if trunk.calls_per_second is not None and step.actions:
                 # A new call waits a bounded time for its slot; beyond it, it is refused and nothing is recorded.
                 dial = next(a for a in step.actions if isinstance(a, Dial))
@@ -136,24 +146,9 @@ class CallService:
                 step = attrs.evolve(step, execution=paced)
             await uow.executions.add(step.execution)
             await uow.commit()
+        self.deps.metrics.execution_changed(None, step.execution)
         await self.carry_out(step.execution, trunk, step.actions)
         return await self.get(account_id, execution.id)
-
-    def _plan(self, execution: Execution, trunk: Trunk | None, channel_id: str | None = None) -> FailoverPlan:
-        """The gateways the call (or the transfer dialling on ``channel_id``) may still use on the trunk as it is now.
-
-        And the number to dial on them.
-        """
-        if trunk is None or not trunk.routes_calls:
-            return FailoverPlan((), "")
-        leg = transfer_flow.transfer_leg(execution, channel_id) if channel_id is not None else None
-        if leg is not None:
-            transfer = execution.transfers[leg[0]]
-            return FailoverPlan(usable_gateways(transfer.gateway_plan, trunk.gateways), transfer.dialled)
-        # The recipient was validated when the call was placed, so reading it again cannot fail.
-        recipient = canonical_key(execution.to_number, self.deps.default_region)
-        dialled = dialled_number(recipient, trunk.policy.outbound_leading_plus_enabled)
-        return FailoverPlan(usable_gateways(execution.gateway_plan, trunk.gateways), dialled)
 
     async def carry_out(self, execution: Execution, trunk: Trunk | None, actions: Sequence[Action]) -> None:
         """Do what a call's state machine asked, once the execution that asked for it is stored."""
@@ -228,7 +223,7 @@ class CallService:
                 execution,
                 event,
                 self.deps.clock.now(),
-                plan=self._plan(execution, trunk, event.channel_id),
+                plan=failover_plan(execution, trunk, self.deps.default_region, event.channel_id),
                 new_channel_id=self.deps.ids.new_id,
             )
             if not step.changed:
@@ -244,6 +239,7 @@ class CallService:
                 step = attrs.evolve(step, execution=paced or step.execution)
             await uow.executions.update(step.execution)
             await uow.commit()
+        self.deps.metrics.execution_changed(execution, step.execution)
         await self.carry_out(step.execution, trunk, step.actions)
 
     async def take_over(self, execution: Execution) -> bool:
@@ -269,6 +265,7 @@ class CallService:
             if step.changed:
                 await uow.executions.update(step.execution)
                 await uow.commit()
+                self.deps.metrics.execution_changed(current, step.execution)
         await self.carry_out(step.execution, None, step.actions)
         return step.execution.status.is_terminal
 

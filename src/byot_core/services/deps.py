@@ -14,6 +14,8 @@ from byot_core.ports import (
     Clock,
     IdFactory,
     InboundCallHandler,
+    Metrics,
+    NoMetrics,
     OutboundCallHandler,
     RecordingStore,
     SecretBox,
@@ -36,7 +38,7 @@ class Dependencies:
     to its agent's media WebSocket (an inbound caller is answered only once it is). ``instance_id`` names this
     instance of the library (a new one each time it is built): the executions it places and takes are followed by
     it, and taken over by another instance if its lease runs out. ``recordings`` keeps calls' recordings (without
-    it, no call is recorded).
+    it, no call is recorded). ``metrics`` is told of calls started, ended and refused, and of pushes.
     """
 
     storage: Storage
@@ -55,3 +57,4 @@ class Dependencies:
     background: Background = attrs.field(factory=lambda: Background("calls' media connections"), eq=False)
     instance_id: str = "byot"
     recordings: RecordingStore | None = None
+    metrics: Metrics = attrs.field(factory=NoMetrics, eq=False)

@@ -12,14 +12,16 @@ import attrs
 
 from byot_core.domain import transfer_flow
 from byot_core.domain.attempt import Attempt
-from byot_core.domain.call_actions import Dial
+from byot_core.domain.call_actions import Dial, FailoverPlan
+from byot_core.domain.call_flow import usable_gateways
+from byot_core.domain.dialplan import dialled_number
 from byot_core.domain.execution import Direction, Execution
 from byot_core.domain.numbers import canonical_key, e164
 from byot_core.domain.telephony import OriginateRequest
 from byot_core.domain.trunk import Trunk
 from byot_core.ports.storage import UnitOfWork
 
-__all__ = ["dial_start", "originate_request", "paced_dial"]
+__all__ = ["dial_start", "failover_plan", "originate_request", "paced_dial"]
 
 
 def _attempt(execution: Execution, channel_id: str) -> Attempt | None:
@@ -72,3 +74,22 @@ async def paced_dial(
     transfers = list(execution.transfers)
     transfers[where[0]] = attrs.evolve(transfer, legs=tuple(legs))
     return attrs.evolve(execution, transfers=tuple(transfers))
+
+
+def failover_plan(
+    execution: Execution, trunk: Trunk | None, default_region: str | None, channel_id: str | None = None
+) -> FailoverPlan:
+    """The gateways the call (or the transfer dialling on ``channel_id``) may still use on the trunk as it is now.
+
+    And the number to dial on them.
+    """
+    if trunk is None or not trunk.routes_calls:
+        return FailoverPlan((), "")
+    leg = transfer_flow.transfer_leg(execution, channel_id) if channel_id is not None else None
+    if leg is not None:
+        transfer = execution.transfers[leg[0]]
+        return FailoverPlan(usable_gateways(transfer.gateway_plan, trunk.gateways), transfer.dialled)
+    # The recipient was validated when the call was placed, so reading it again cannot fail.
+    recipient = canonical_key(execution.to_number, default_region)
+    dialled = dialled_number(recipient, trunk.policy.outbound_leading_plus_enabled)
+    return FailoverPlan(usable_gateways(execution.gateway_plan, trunk.gateways), dialled)

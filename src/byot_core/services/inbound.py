@@ -186,7 +186,9 @@ class InboundService:
                 )
                 await uow.executions.add(execution)
                 await uow.commit()
+                self.deps.metrics.execution_changed(None, execution)
         if isinstance(decision, Rejection):
+            self.deps.metrics.call_refused("inbound", decision.reason.code)
             log.info(
                 "inbound call %s to %s from %s refused: %s (SIP %d, cause %d)", event.channel_id, event.called,
                 event.source or "an unknown address", decision.reason.code, decision.sip_code, decision.q850_cause,

@@ -178,7 +178,8 @@ class TelephonySync:
     async def _push(
         self, trunk: Trunk, *, thorough: bool, password: Secret | None
     ) -> tuple[SyncState, int, str | None]:
-        """:meth:`push`, and why it failed (telephony's message), if it did."""
+        """:meth:`push`, and why it failed (telephony's message), if it did; told to the metrics."""
+        started = self._deps.clock.now()
         try:
             if trunk.routes_calls:
                 if password is None and trunk.auth_password is not None:
@@ -192,7 +193,9 @@ class TelephonySync:
         except TelephonyUnavailable as error:
             log.warning("trunk %s not applied to telephony: %s", trunk.id, error.message)
             self._wanted.set()
+            self._deps.metrics.trunk_pushed(False, (self._deps.clock.now() - started).total_seconds())
             return SyncState.FAILED, 0, error.message
+        self._deps.metrics.trunk_pushed(True, (self._deps.clock.now() - started).total_seconds())
         return SyncState.APPLIED, written, None
 
     async def reconcile(self, progress: Progress | None = None, *, thorough: bool = False) -> ReconcileReport:

@@ -41,6 +41,7 @@ async def _record(
             return
         await uow.executions.update(done.execution)
         await uow.commit()
+    deps.metrics.execution_changed(execution, done.execution)
     await carry_out(done.execution, done.actions)
 
 

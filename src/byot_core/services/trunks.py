@@ -117,7 +117,8 @@ class TrunkService:
         # pushes a newer version, if one was stored meanwhile).
         if synced.revision != stored.revision:
             synced = attrs.evolve(stored, sync_state=synced.sync_state)
-        return TrunkDetails(synced, numbers, inbound_password=inbound, sync_error=await self._sync_error(synced))
+        error = await self._sync_error(synced)
+        return TrunkDetails(synced, numbers, inbound, error, self.deps.telephony.gateway_status(synced))
 
     async def list(self, account_id: str, is_active: bool | None = None) -> Sequence[TrunkSummary]:
         """The account's trunks with their number counts, optionally filtered by ``is_active``."""
@@ -139,7 +140,7 @@ class TrunkService:
             error = await uow.trunks.sync_error(trunk_id) if failed else None
         if trunk is None:
             raise TrunkNotFound()
-        return TrunkDetails(trunk, tuple(numbers), sync_error=error)
+        return TrunkDetails(trunk, tuple(numbers), None, error, self.deps.telephony.gateway_status(trunk))
 
     async def _sync_error(self, trunk: Trunk) -> str | None:
         """Why the trunk's push failed, read once recorded (for a failed one only: the usual case reads nothing)."""
@@ -202,7 +203,7 @@ class TrunkService:
             synced = await self.telephony.sync(updated, password=password)
             updated = attrs.evolve(updated, sync_state=synced.sync_state)
         error = await self._sync_error(updated)
-        return TrunkDetails(updated, tuple(numbers), inbound_password=inbound, sync_error=error)
+        return TrunkDetails(updated, tuple(numbers), inbound, error, self.deps.telephony.gateway_status(updated))
 
     async def delete(
         self, account_id: str, trunk_id: str, *, if_revision: int | Collection[int] | None = None

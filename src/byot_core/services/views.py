@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import attrs
 
 from byot_core.domain.phone_number import PhoneNumber
 from byot_core.domain.secret import Secret
+from byot_core.domain.telephony import GatewayStatus
 from byot_core.domain.trunk import Trunk
 
 __all__ = ["Message", "TrunkDeleted", "TrunkDetails"]
@@ -17,13 +20,15 @@ class TrunkDetails:
 
     ``inbound_password`` is the carrier's new password, in the answer of the request that made it only.
     ``sync_error`` is why telephony could not be brought in step with the trunk, when its ``sync_state`` is
-    ``failed`` (a node without the trunk's transport, a node that did not answer).
+    ``failed`` (a node without the trunk's transport, a node that did not answer). ``gateway_status`` is each
+    gateway's reachability as telephony's health checks last reported it, by gateway id.
     """
 
     trunk: Trunk
     phone_numbers: tuple[PhoneNumber, ...] = ()
     inbound_password: Secret | None = attrs.field(default=None, repr=False)
     sync_error: str | None = None
+    gateway_status: Mapping[str, GatewayStatus] = attrs.field(factory=dict)
 
 
 @attrs.frozen

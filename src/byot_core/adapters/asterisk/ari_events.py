@@ -8,6 +8,7 @@ it needs, so the rest of the adapter never touches a raw dict.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 import attrs
@@ -23,6 +24,7 @@ __all__ = [
     "MalformedEvent",
     "RecordingDone",
     "StasisStarted",
+    "ari_time",
     "read_event",
 ]
 
@@ -92,10 +94,16 @@ class StasisStarted:
 
 @attrs.frozen
 class ContactStatus:
-    """``ContactStatusChange``: the qualify result of one AOR's contact (``Reachable``, ``Unreachable``, …)."""
+    """``ContactStatusChange``: the qualify result of one AOR's contact (``Reachable``, ``Unreachable``, …).
+
+    ``roundtrip_usec`` is the OPTIONS round trip (ARI sends it as text; ``None`` when not a positive number), ``at``
+    the event's timestamp (``None`` when it cannot be read).
+    """
 
     aor: str
     status: str
+    roundtrip_usec: int | None = None
+    at: datetime | None = None
 
 
 @attrs.frozen
@@ -127,6 +135,14 @@ def _text(raw: Mapping[str, Any], key: str) -> str:
     if not isinstance(value, str):
         raise MalformedEvent(f"{key} is not a string")
     return value
+
+
+def ari_time(text: str) -> datetime | None:
+    """An ARI timestamp (``2026-11-29T13:30:32.373+0000``), or ``None`` when it cannot be read."""
+    try:
+        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f%z")
+    except ValueError:
+        return None
 
 
 def _number(raw: Mapping[str, Any], key: str) -> int | None:
@@ -183,5 +199,9 @@ def read_event(raw: Mapping[str, Any]) -> AriEvent | None:
         return RecordingDone(name, target, failed=str(recording.get("cause") or "recording failed"))
     if kind == "ContactStatusChange":
         info = _object(raw, "contact_info")
-        return ContactStatus(_text(info, "aor"), _text(info, "contact_status"))
+        roundtrip = str(info.get("roundtrip_usec", ""))
+        usec = int(roundtrip) if roundtrip.isdigit() and int(roundtrip) > 0 else None
+        return ContactStatus(
+            _text(info, "aor"), _text(info, "contact_status"), usec, ari_time(str(raw.get("timestamp", "")))
+        )
     return None

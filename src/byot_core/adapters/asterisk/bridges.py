@@ -12,10 +12,11 @@ from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 
 from byot_core.adapters.asterisk.ari import AriClient, AriRequestFailed
+from byot_core.adapters.asterisk.ari_events import ari_time
 from byot_core.domain.causes import Q850
 from byot_core.domain.errors import TelephonyUnavailable
 
-__all__ = ["BRIDGE_GRACE", "BRIDGE_PREFIX", "ari_time", "bridge_channels", "remove_bridge", "sweep_bridges"]
+__all__ = ["BRIDGE_GRACE", "BRIDGE_PREFIX", "bridge_channels", "remove_bridge", "sweep_bridges"]
 
 log = logging.getLogger(__name__)
 
@@ -23,14 +24,6 @@ log = logging.getLogger(__name__)
 BRIDGE_PREFIX = "byot-bridge-"
 #: How old a bridge must be before a sweep may take it for one left behind (a call's media connects well within it).
 BRIDGE_GRACE = 30.0
-
-
-def ari_time(text: str) -> datetime | None:
-    """An ARI timestamp (``2026-11-29T13:30:32.373+0000``), or ``None`` when it cannot be read."""
-    try:
-        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f%z")
-    except ValueError:
-        return None
 
 
 async def bridge_channels(client: AriClient, bridge_id: str, channels: Sequence[str], *, create: bool) -> None:

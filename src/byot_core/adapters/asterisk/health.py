@@ -15,6 +15,7 @@ import logging
 from byot_core.adapters.asterisk.ari import AriClient, AriRequestFailed
 from byot_core.adapters.asterisk.ari_events import ContactStatus
 from byot_core.domain.errors import TelephonyUnavailable
+from byot_core.domain.telephony import NOT_REPORTED, GatewayStatus, Reachability
 from byot_core.tasks import Background
 
 __all__ = ["ENDPOINT_EVENTS", "GatewayHealth"]
@@ -23,19 +24,23 @@ log = logging.getLogger(__name__)
 
 #: The event source of every PJSIP endpoint's state and contact status.
 ENDPOINT_EVENTS = "endpoint:PJSIP"
-# Statuses after which a gateway is no longer believed down.
-_BACK = frozenset({"Reachable", "NonQualified", "Removed"})
+# What each qualify status says of a gateway; other statuses (Unknown, Created, Updated) change nothing.
+_REACHABILITY = {
+    "Reachable": Reachability.REACHABLE,
+    "Unreachable": Reachability.UNREACHABLE,
+    "NonQualified": Reachability.UNKNOWN,
+}
 
 
 class GatewayHealth:
-    """Which gateways (AOR ids) Asterisk reports unreachable, and which nodes send those reports.
+    """What Asterisk's qualify last reported of each gateway (AOR id), and which nodes send those reports.
 
     :meth:`watch` asks a connected node for the endpoint subscription in the background; requests that arrive while
     an attempt is in flight make it try once more, so a push that creates the first endpoint is never missed.
     """
 
     def __init__(self) -> None:
-        self._unreachable: set[str] = set()
+        self._status: dict[str, GatewayStatus] = {}
         self._watching: set[str] = set()
         self._again: set[str] = set()
         # The attempt in flight for each node: at most one, its failures logged by the one mechanism for tasks.
@@ -44,7 +49,11 @@ class GatewayHealth:
 
     def reachable(self, aor_id: str) -> bool:
         """False once a node reported the AOR's contact Unreachable, until one reports it back."""
-        return aor_id not in self._unreachable
+        return self.status(aor_id).reachability is not Reachability.UNREACHABLE
+
+    def status(self, aor_id: str) -> GatewayStatus:
+        """The AOR's last reported status (unknown when none was)."""
+        return self._status.get(aor_id, NOT_REPORTED)
 
     @property
     def watching(self) -> frozenset[str]:
@@ -52,11 +61,19 @@ class GatewayHealth:
         return frozenset(self._watching)
 
     def report(self, event: ContactStatus) -> None:
-        """Take a ``ContactStatusChange`` into account."""
-        if event.status == "Unreachable":
-            self._unreachable.add(event.aor)
-        elif event.status in _BACK:
-            self._unreachable.discard(event.aor)
+        """Take a ``ContactStatusChange`` into account: ``since`` moves only when the reachability changes."""
+        if event.status == "Removed":
+            self._status.pop(event.aor, None)
+            return
+        reachability = _REACHABILITY.get(event.status)
+        if reachability is None:
+            return
+        before = self._status.get(event.aor)
+        since = before.since if before is not None and before.reachability is reachability else event.at
+        roundtrip = (
+            event.roundtrip_usec / 1000 if event.roundtrip_usec and reachability is Reachability.REACHABLE else None
+        )
+        self._status[event.aor] = GatewayStatus(reachability, roundtrip, since)
 
     def watch(self, client: AriClient) -> None:
         """Make sure the node's endpoint subscription is in place, or will be tried (never waits, never raises)."""

@@ -9,11 +9,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, datetime
 
 from byot_core.adapters.asterisk.ari import AriClient, StreamItem
-from byot_core.adapters.asterisk.bridges import ari_time
+from byot_core.adapters.asterisk.ari_events import ari_time
 from byot_core.adapters.asterisk.calls import OUTBOUND_ARG, AriCalls
 from byot_core.adapters.asterisk.config import AriConfiguration
 from byot_core.adapters.asterisk.health import GatewayHealth
@@ -24,7 +24,7 @@ from byot_core.adapters.asterisk.stream import AriEventStream
 from byot_core.domain.causes import Q850
 from byot_core.domain.events import CallEvent
 from byot_core.domain.media import MediaCall, MediaTarget
-from byot_core.domain.telephony import ChannelNow, OriginateRequest, TrunkConfig
+from byot_core.domain.telephony import ChannelNow, GatewayStatus, OriginateRequest, TrunkConfig
 from byot_core.domain.trunk import Trunk
 
 __all__ = ["OUTBOUND_ARG", "AriTelephony"]
@@ -93,6 +93,10 @@ class AriTelephony:
     def unreachable_gateways(self, trunk: Trunk) -> frozenset[str]:
         """The trunk's gateways a node reported Unreachable (qualify), until one reports them Reachable again."""
         return frozenset(g for g, aor in gateway_object_ids(trunk).items() if not self.health.reachable(aor))
+
+    def gateway_status(self, trunk: Trunk) -> Mapping[str, GatewayStatus]:
+        """Each of the trunk's gateways as the nodes' qualify last reported it (by gateway id)."""
+        return {g: self.health.status(aor) for g, aor in gateway_object_ids(trunk).items()}
 
     async def originate(self, request: OriginateRequest) -> None:
         """Dial through the gateway's endpoint on the first node that takes the request."""

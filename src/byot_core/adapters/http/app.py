@@ -33,6 +33,7 @@ from byot_core.adapters.http.openapi import openapi_document
 from byot_core.adapters.http.query import explain_query
 from byot_core.adapters.http.routing import Handler, api_page_routes, operation_routes
 from byot_core.adapters.http.versions import if_match, trunk_etag
+from byot_core.adapters.metrics import PROMETHEUS_TEXT, PrometheusMetrics
 from byot_core.domain.agent import Agent
 from byot_core.domain.errors import (
     AgentNotFound,
@@ -76,7 +77,8 @@ def create_app(
     """The ASGI application for ``byot``, authenticating with ``keys`` and keeping agents in ``agents``.
 
     Its routes are the table of operations (:data:`~byot_core.adapters.http.operations.OPERATIONS`), plus
-    ``/openapi.json``, ``/health`` (liveness) and ``/ready`` (200, or 503 saying what keeps it from taking calls);
+    ``/openapi.json``, ``/health`` (liveness) and ``/ready`` (200, or 503 saying what keeps it from taking calls),
+    and ``/metrics`` when the application counts with :class:`~byot_core.adapters.metrics.PrometheusMetrics`;
     ``api_page`` adds the interactive API page at ``/docs`` (needs the ``server`` extra).
     """
     guide = GuideApi(byot)  # each body is read once, there, into the use case's typed request
@@ -221,6 +223,10 @@ def create_app(
         # Liveness: the process answers HTTP. Nothing else is asked, so a slow database never restarts it.
         return JSONResponse({"status": "ok"}, headers=_NO_STORE)
 
+    async def metrics(request: Request) -> Response:
+        assert isinstance(byot.deps.metrics, PrometheusMetrics)  # the route exists only then
+        return Response(byot.deps.metrics.exposition(), media_type=PROMETHEUS_TEXT, headers=_NO_STORE)
+
     async def ready(request: Request) -> Response:
         readiness = await byot.health.ready()
         body = {"status": "ready" if readiness.ready else "not ready", "problems": list(readiness.problems)}
@@ -268,6 +274,8 @@ def create_app(
         Route("/health", health, methods=["GET"]),
         Route("/ready", ready, methods=["GET"]),
     ]
+    if isinstance(byot.deps.metrics, PrometheusMetrics):
+        routes.append(Route("/metrics", metrics, methods=["GET"]))
     if api_page:
         routes += api_page_routes()
     routes += operation_routes(handlers, endpoint)

@@ -12,7 +12,7 @@ from typing import Any
 import attrs
 
 from byot_core.adapters.http.call_schemas import CALL_SCHEMAS
-from byot_core.adapters.http.destination_schemas import DESTINATION_SCHEMAS
+from byot_core.adapters.http.policy_schemas import POLICY_SCHEMAS
 from byot_core.adapters.http.schema_parts import TS as _TS
 from byot_core.adapters.http.schema_parts import TS_NULL as _TS_NULL
 from byot_core.adapters.http.schema_parts import Json, ref
@@ -122,7 +122,7 @@ _COMMON_IN: Json = {
 }
 SCHEMAS: Json = {
     **CALL_SCHEMAS,
-    **DESTINATION_SCHEMAS,
+    **POLICY_SCHEMAS,
     "Message": {"type": "object", "required": ["message"], "properties": {"message": {"type": "string"}}},
     "GatewayInput": _gateway_input(),
     "IpIdentifierInput": _IDENTIFIER_IN,
@@ -158,6 +158,7 @@ SCHEMAS: Json = {
             "priority": {"type": "integer"},
             "weight": {"type": "integer"},
             "created_at": _TS_NULL,
+            "health": ref("GatewayHealth"),
         },
     },
     "IpIdentifier": {

@@ -184,15 +184,23 @@ class FakeAsterisk:
     def default_voice(self, audio: bytes) -> None:
         self.book.default_voice = audio
 
-    def set_contact_status(self, aor: str, status: str) -> None:
-        """Report a gateway's qualify result (``Reachable``, ``Unreachable``) to subscribed applications."""
+    def set_contact_status(self, aor: str, status: str, roundtrip_usec: int = 0) -> None:
+        """Report a gateway's qualify result (``Reachable``, ``Unreachable``) to subscribed applications.
+
+        ``roundtrip_usec`` is the OPTIONS round trip, sent as text as ARI sends it.
+        """
         contact = self.store.objects.get(("aor", aor), {}).get("contact", "")
         for (type_, oid), fields in self.store.objects.items():
             if type_ == "endpoint" and aor in fields.get("aors", "").split(","):
                 event = {
                     "type": "ContactStatusChange",
                     "timestamp": now(),
-                    "contact_info": {"uri": contact, "contact_status": status, "aor": aor, "roundtrip_usec": "0"},
+                    "contact_info": {
+                        "uri": contact,
+                        "contact_status": status,
+                        "aor": aor,
+                        "roundtrip_usec": str(roundtrip_usec),
+                    },
                     "endpoint": endpoint_json(oid, self.book),
                 }
                 for app in self.hub.subscribed_to_endpoint(oid):

@@ -1,11 +1,11 @@
-"""The OpenAPI components of the toll-fraud guard (beyond the guide): a trunk's and an account's destinations."""
+"""OpenAPI components beyond the guide: where calls may go (a trunk's and an account's destinations), gateway health."""
 
 from __future__ import annotations
 
-from byot_core.adapters.http.schema_parts import Json
+from byot_core.adapters.http.schema_parts import TS_NULL, Json
 from byot_core.domain.destinations import MAX_COUNTRIES
 
-__all__ = ["DESTINATION_SCHEMAS"]
+__all__ = ["POLICY_SCHEMAS"]
 
 _COUNTRIES: Json = {
     "type": "array",
@@ -27,7 +27,17 @@ def _flags(nullable: bool, account: str) -> Json:
     }
 
 
-DESTINATION_SCHEMAS: Json = {
+POLICY_SCHEMAS: Json = {
+    "GatewayHealth": {
+        "type": "object",
+        "description": "Beyond the guide: the gateway as telephony's health checks (Asterisk's qualify, every "
+        "qualify_frequency seconds) last reported it; in the trunk object, not in listings",
+        "properties": {
+            "reachability": {"type": "string", "enum": ["reachable", "unreachable", "unknown"]},
+            "roundtrip_ms": {"type": ["number", "null"], "description": "The last check's round trip (reachable)"},
+            "since": {**TS_NULL, "description": "When the gateway became so (null: not reported yet)"},
+        },
+    },
     "TrunkDestinations": {
         "type": ["object", "null"],
         "additionalProperties": False,

@@ -1,0 +1,75 @@
+"""Metrics adapters: none, or Prometheus through ``prometheus-client`` (in a registry of its own).
+
+Names follow Prometheus's conventions (``_total`` counters, base units). Labels stay few: a trunk id is an id of the
+platform's own (not a phone number), and a status or a rule comes from a short fixed list.
+"""
+
+from __future__ import annotations
+
+from byot_core.domain.execution import Execution
+from byot_core.ports.metrics import NoMetrics
+
+__all__ = ["PROMETHEUS_TEXT", "NoMetrics", "PrometheusMetrics"]
+
+#: The content type of Prometheus's text format.
+PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
+
+
+class PrometheusMetrics:
+    """Calls, refusals and pushes as Prometheus metrics, in ``registry`` (a new one unless given).
+
+    ``exposition()`` is the text a ``/metrics`` endpoint answers. Needs ``prometheus-client`` (the ``server`` extra).
+    """
+
+    def __init__(self, registry: object | None = None) -> None:
+        from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+        self.registry = registry if isinstance(registry, CollectorRegistry) else CollectorRegistry()
+        by_call = ["direction", "trunk_id"]
+        self._started = Counter("byot_calls_started", "Calls started", by_call, registry=self.registry)
+        self._ended = Counter(
+            "byot_calls_ended", "Calls ended, by final status", [*by_call, "status"], registry=self.registry
+        )
+        self._in_progress = Gauge(
+            "byot_calls_in_progress", "Calls this instance started and that have not ended", ["direction"],
+            registry=self.registry,
+        )  # fmt: skip
+        # The calls counted in progress: an end is subtracted only for a start that was added (a call taken over
+        # from another instance was counted there).
+        self._live: set[str] = set()
+        self._refused = Counter(
+            "byot_calls_refused", "Calls refused before any execution, by rule or error code", ["direction", "reason"],
+            registry=self.registry,
+        )  # fmt: skip
+        self._pushes = Histogram(
+            "byot_trunk_push_seconds", "Pushes of a trunk to telephony, by outcome", ["outcome"],
+            registry=self.registry,
+        )  # fmt: skip
+
+    def execution_changed(self, before: Execution | None, after: Execution) -> None:
+        """Count a start (a new execution) and an end (a status that became final)."""
+        direction, trunk = after.direction.value, after.trunk_id or ""
+        if before is None:
+            self._started.labels(direction, trunk).inc()
+            if not after.status.is_terminal:
+                self._live.add(after.id)
+                self._in_progress.labels(direction).inc()
+        if after.status.is_terminal and (before is None or not before.status.is_terminal):
+            self._ended.labels(direction, trunk, after.status.value).inc()
+            if after.id in self._live:
+                self._live.discard(after.id)
+                self._in_progress.labels(direction).dec()
+
+    def call_refused(self, direction: str, reason: str) -> None:
+        """Count a refusal."""
+        self._refused.labels(direction, reason).inc()
+
+    def trunk_pushed(self, applied: bool, seconds: float) -> None:
+        """Count and time a push."""
+        self._pushes.labels("applied" if applied else "failed").observe(seconds)
+
+    def exposition(self) -> bytes:
+        """The metrics in Prometheus's text format."""
+        from prometheus_client import generate_latest
+
+        return generate_latest(self.registry)

@@ -1,0 +1,43 @@
+"""The metrics port: what the library counts as it works, for an embedder to connect to its own monitoring."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from byot_core.domain.execution import Execution
+
+__all__ = ["Metrics", "NoMetrics"]
+
+
+class Metrics(Protocol):
+    """Told of what happens, as it happens; never waits, never raises (a metric must not fail a call).
+
+    :class:`byot_core.adapters.metrics.PrometheusMetrics` counts with ``prometheus-client``; without one,
+    :class:`~byot_core.adapters.metrics.NoMetrics` counts nothing.
+    """
+
+    def execution_changed(self, before: Execution | None, after: Execution) -> None:
+        """An execution was stored: new (``before`` is ``None``), or changed from ``before``."""
+
+    def call_refused(self, direction: str, reason: str) -> None:
+        """A call was refused before any execution.
+
+        ``inbound``: by a routing rule (the refusal's code); ``outbound``: by an error (its code, such as
+        ``destination_not_allowed``).
+        """
+
+    def trunk_pushed(self, applied: bool, seconds: float) -> None:
+        """A trunk was pushed to telephony (or removed from it), and whether that succeeded."""
+
+
+class NoMetrics:
+    """Counts nothing: what the library is built with unless given a :class:`Metrics`."""
+
+    def execution_changed(self, before: Execution | None, after: Execution) -> None:
+        """Nothing."""
+
+    def call_refused(self, direction: str, reason: str) -> None:
+        """Nothing."""
+
+    def trunk_pushed(self, applied: bool, seconds: float) -> None:
+        """Nothing."""
