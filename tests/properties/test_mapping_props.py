@@ -135,3 +135,10 @@ def test_the_execution_json_has_the_documented_fields(execution: Execution) -> N
     assert [set(a) for a in body["attempts"]] == [
         {"channel_id", "gateway_id", "dialled", "result", "sip_code", "q850_cause", "started_at", "ended_at"}
     ] * len(execution.attempts)
+    duration = body["duration_seconds"]
+    if execution.ended_at is None:
+        assert duration is None, "a call still going on has a duration"
+    elif execution.answered_at is None:
+        assert duration == 0
+    else:
+        assert duration == round(max((execution.ended_at - execution.answered_at).total_seconds(), 0.0), 3) >= 0

@@ -99,6 +99,8 @@ def _converter() -> cattrs.Converter:
             "hangup_reason": reason.text if reason else None,
             "hangup_cause": converter.unstructure(reason) if reason else None,
             "gateway_id": value.gateway_id,
+            # Beyond the guide: answered time, billable (null while the call goes on).
+            "duration_seconds": value.duration_seconds,
         }
         if value.media is not None:
             # Beyond the guide, so only present once there is something to say.

@@ -61,6 +61,18 @@ class Execution:
     recording: Recording | None = None
 
     @property
+    def duration_seconds(self) -> float | None:
+        """How long the call was answered (billable: from the answer to the end), to the millisecond.
+
+        ``None`` while the call goes on; 0 for a call that ended without being answered.
+        """
+        if self.ended_at is None:
+            return None
+        if self.answered_at is None:
+            return 0.0
+        return round(max((self.ended_at - self.answered_at).total_seconds(), 0.0), 3)
+
+    @property
     def gateway_id(self) -> str | None:
         """The gateway the call went out through: the answered attempt's, else the last attempt's."""
         for attempt in self.attempts:

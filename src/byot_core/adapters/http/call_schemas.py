@@ -121,6 +121,11 @@ CALL_SCHEMAS: Json = {
             "trunk_id": nullable("string"),
             "phone_number_id": nullable("string"),
             "gateway_id": nullable("string"),
+            "duration_seconds": {
+                "type": ["number", "null"],
+                "description": "Beyond the guide: billable, from the answer to the end (0 if never answered; null "
+                "while the call goes on)",
+            },
             "attempts": {"type": "array", "items": {"type": "object"}},
             "transfers": {
                 "type": "array",
