@@ -175,6 +175,10 @@ async def open_core(settings: Settings, *, create_secret: bool = True) -> Core:
     telephony = settings.telephony()
     media_plan = settings.media_plan()
     secrets, secret_note = secret_box(settings, create=create_secret)
+    metrics = PrometheusMetrics()
+    if isinstance(telephony, AriTelephony):
+        for client in telephony.clients:
+            client.observer = metrics.telephony_request
     storage = await SqlStorage.open(settings.database_url, upgrade_schema=True)
     try:
         clock = SystemClock()
@@ -190,7 +194,7 @@ async def open_core(settings: Settings, *, create_secret: bool = True) -> Core:
             inbound_handler=RecordingInboundHandler(limit=100),
             media_plan=media_plan,
             recordings=FolderRecordingStore(settings.recordings_dir),
-            metrics=PrometheusMetrics(),
+            metrics=metrics,
         )
         await byot.trunks.check_secrets()
     except BaseException:

@@ -34,6 +34,10 @@ class PrometheusMetrics:
             "byot_calls_in_progress", "Calls this instance started and that have not ended", ["direction"],
             registry=self.registry,
         )  # fmt: skip
+        self._ari = Histogram(
+            "byot_ari_request_seconds", "Requests to Asterisk's ARI, by node, method and outcome",
+            ["node", "method", "outcome"], registry=self.registry,
+        )  # fmt: skip
         # The calls counted in progress: an end is subtracted only for a start that was added (a call taken over
         # from another instance was counted there).
         self._live: set[str] = set()
@@ -67,6 +71,10 @@ class PrometheusMetrics:
     def trunk_pushed(self, applied: bool, seconds: float) -> None:
         """Count and time a push."""
         self._pushes.labels("applied" if applied else "failed").observe(seconds)
+
+    def telephony_request(self, node: str, method: str, outcome: str, seconds: float) -> None:
+        """Count and time a request to an Asterisk node."""
+        self._ari.labels(node, method, outcome).observe(seconds)
 
     def exposition(self) -> bytes:
         """The metrics in Prometheus's text format."""

@@ -29,6 +29,9 @@ class Metrics(Protocol):
     def trunk_pushed(self, applied: bool, seconds: float) -> None:
         """A trunk was pushed to telephony (or removed from it), and whether that succeeded."""
 
+    def telephony_request(self, node: str, method: str, outcome: str, seconds: float) -> None:
+        """A request to a telephony node: answered (``outcome`` ``2xx``, ``4xx``, ``5xx``) or ``unreachable``."""
+
 
 class NoMetrics:
     """Counts nothing: what the library is built with unless given a :class:`Metrics`."""
@@ -40,4 +43,7 @@ class NoMetrics:
         """Nothing."""
 
     def trunk_pushed(self, applied: bool, seconds: float) -> None:
+        """Nothing."""
+
+    def telephony_request(self, node: str, method: str, outcome: str, seconds: float) -> None:
         """Nothing."""

@@ -12,7 +12,8 @@ import asyncio
 import base64
 import json
 import logging
-from collections.abc import AsyncGenerator, Mapping
+import time
+from collections.abc import AsyncGenerator, Callable, Mapping
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -131,6 +132,9 @@ class AriClient:
         self._auth = "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
         self._connections = connections
         self._session: aiohttp.ClientSession | None = None
+        #: Told of every request once it is answered or failed: node, method, outcome and seconds (see
+        #: :meth:`byot_core.ports.metrics.Metrics.telephony_request`).
+        self.observer: Callable[[str, str, str, float], None] | None = None
 
     def __repr__(self) -> str:
         return f"AriClient(node={self.node!r}, username={self._username!r}, app={self.app!r})"
@@ -187,17 +191,25 @@ class AriClient:
         return data
 
     async def _send(self, method: str, path: str, params: Mapping[str, str] | None, body: Any) -> tuple[int, bytes]:
+        started = time.monotonic()
         try:
             async with self._http().request(
                 method, self.base + path, params=params, json=body if body is not None else None
             ) as response:
-                return response.status, await response.read()
+                answer = response.status, await response.read()
+            self._observe(method, f"{answer[0] // 100}xx", started)
+            return answer
         except (aiohttp.ClientError, TimeoutError) as error:
+            self._observe(method, "unreachable", started)
             reason = type(error).__name__
             raise AriUnreachable(
                 f"Asterisk at {self.node} did not answer {method} {path} ({reason})",
                 maybe_sent=not isinstance(error, aiohttp.ClientConnectorError),
             ) from error
+
+    def _observe(self, method: str, outcome: str, started: float) -> None:
+        if self.observer is not None:
+            self.observer(self.node, method, outcome, time.monotonic() - started)
 
     async def subscribe(self, source: str) -> None:
         """Subscribe this application to an event source (``channel:<id>``, ``endpoint:PJSIP[/<id>]``).
