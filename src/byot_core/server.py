@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from byot_core.adapters.callback_sender import HttpCallbackSender
 from byot_core.adapters.fake_telephony import FakeTelephony
 from byot_core.adapters.http.app import create_app
 from byot_core.adapters.http.auth import ApiKeys, hash_key, new_api_key, parse_api_keys
@@ -27,6 +28,7 @@ from byot_core.adapters.system import SystemClock
 from byot_core.domain.errors import plausible_id
 from byot_core.runtime import Core, Settings, open_core
 from byot_core.services.app import Byot
+from byot_core.services.callbacks import CallbackDelivery
 from byot_core.tasks import Background
 
 __all__ = ["Server", "open_server"]
@@ -143,10 +145,16 @@ async def open_server(settings: Settings) -> Server:
         loops.spawn(byot.events.run(), "byot-call-events")
         loops.spawn(byot.sync.run(), "byot-telephony-sync")
         loops.spawn(byot.instances.run(), "byot-instance-lease")
+        # Status callbacks go out from the outbox: events this or a stopped instance wrote, in order per call.
+        sender = HttpCallbackSender()
+        delivery = CallbackDelivery(byot.deps, sender)
+        loops.spawn(delivery.run(), "byot-status-callbacks")
         try:
             yield
         finally:
             await loops.cancel(within=STOP_SECONDS)
+            await delivery.close(within=STOP_SECONDS)
+            await sender.close()
             try:
                 # A clean stop: another instance takes this one's calls over at its next look, not a lease later.
                 await byot.instances.release()

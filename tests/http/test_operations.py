@@ -35,7 +35,7 @@ async def test_the_served_routes_are_exactly_the_documented_operations(world: Wo
     app = create_app(world.app, keys=ApiKeys({}), agents=world.agents)
     documented = {(m.upper(), p) for p, ops in openapi_document()["paths"].items() for m in ops}
     assert served(app.routes) == documented
-    assert len(documented) == 24
+    assert len(documented) == 26
 
 
 def test_the_document_states_the_bounds_that_validation_enforces() -> None:

@@ -38,6 +38,16 @@ class PrometheusMetrics:
             "byot_ari_request_seconds", "Requests to Asterisk's ARI, by node, method and outcome",
             ["node", "method", "outcome"], registry=self.registry,
         )  # fmt: skip
+        self._callbacks = Counter(
+            "byot_callbacks", "Status callback attempts, by outcome (delivered, retry, undeliverable)", ["outcome"],
+            registry=self.registry,
+        )  # fmt: skip
+        self._backlog = Gauge(
+            "byot_callbacks_pending", "Status callbacks waiting in the outbox", registry=self.registry
+        )
+        self._backlog_age = Gauge(
+            "byot_callbacks_oldest_pending_seconds", "Age of the oldest status callback waiting", registry=self.registry
+        )
         # The calls counted in progress: an end is subtracted only for a start that was added (a call taken over
         # from another instance was counted there).
         self._live: set[str] = set()
@@ -75,6 +85,15 @@ class PrometheusMetrics:
     def telephony_request(self, node: str, method: str, outcome: str, seconds: float) -> None:
         """Count and time a request to an Asterisk node."""
         self._ari.labels(node, method, outcome).observe(seconds)
+
+    def callback_attempted(self, outcome: str) -> None:
+        """Count a status callback's attempt by outcome."""
+        self._callbacks.labels(outcome).inc()
+
+    def callback_backlog(self, pending: int, oldest_seconds: float) -> None:
+        """Set the outbox gauges."""
+        self._backlog.set(pending)
+        self._backlog_age.set(oldest_seconds)
 
     def exposition(self) -> bytes:
         """The metrics in Prometheus's text format."""

@@ -18,6 +18,8 @@ class Agent:
 
     ``media_url``, when set, is the agent's own media WebSocket: it takes the place of the deployment's template.
     ``record_calls`` records the agent's inbound calls (an outbound call is recorded when placed with ``record``).
+    ``status_callback_url`` is sent the status events of the agent's calls (an outbound call placed with its own
+    ``status_callback_url`` sends them there instead).
     """
 
     id: str
@@ -27,3 +29,4 @@ class Agent:
     name: str | None = None
     media_url: str | None = None
     record_calls: bool = False
+    status_callback_url: str | None = None

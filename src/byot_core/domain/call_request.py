@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import attrs
 
+from byot_core.domain.callbacks import callback_url_problem
 from byot_core.domain.config_safety import text_problem
 from byot_core.domain.errors import Problem, ValidationFailed
 from byot_core.domain.numbers import InvalidPhoneNumber, canonical_key
@@ -29,7 +30,8 @@ class CallRequest:
     """A validated outbound call request: who calls, whom, and from which DID (with canonical keys).
 
     ``ring_timeout_seconds`` (beyond the guide), when given, replaces the trunk's for every attempt of this call;
-    ``record`` (beyond the guide) records the call once answered.
+    ``record`` (beyond the guide) records the call once answered; ``status_callback_url`` (beyond the guide) is sent
+    the call's status events (else the agent's, if it has one).
     """
 
     agent_id: str
@@ -40,6 +42,7 @@ class CallRequest:
     recipient_name: str | None = None
     ring_timeout_seconds: int | None = None
     record: bool = False
+    status_callback_url: str | None = None
 
 
 @attrs.frozen
@@ -75,6 +78,7 @@ def call_request(
     default_region: str | None = None,
     ring_timeout_seconds: int | None = None,
     record: bool = False,
+    status_callback_url: str | None = None,
 ) -> CallRequest:
     """A validated call request from typed values; raises :class:`ValidationFailed` with every problem."""
     recipient_key, recipient_problem = number_key("recipient.phone_number", recipient_number, default_region)
@@ -82,13 +86,21 @@ def call_request(
     name_reason = text_problem(recipient_name) if recipient_name is not None else None
     name_problem = Problem("recipient.name", "invalid_field", f"recipient.name {name_reason}") if name_reason else None
     ring_problem = ring_timeout_problem("ring_timeout_seconds", ring_timeout_seconds)
-    problems = [
-        p for p in (id_problem("agent_id", agent_id), recipient_problem, name_problem, from_problem, ring_problem) if p
-    ]
+    url_problem = callback_url_problem("status_callback_url", status_callback_url)
+    found = (id_problem("agent_id", agent_id), recipient_problem, name_problem, from_problem, ring_problem, url_problem)
+    problems = [p for p in found if p]
     if problems or recipient_key is None or from_key is None:
         raise ValidationFailed(problems)
     return CallRequest(
-        agent_id, recipient_number, recipient_key, from_number, from_key, recipient_name, ring_timeout_seconds, record
+        agent_id,
+        recipient_number,
+        recipient_key,
+        from_number,
+        from_key,
+        recipient_name,
+        ring_timeout_seconds,
+        record,
+        status_callback_url,
     )
 
 

@@ -33,7 +33,8 @@ class Execution:
     ``ring_timeout_seconds`` is the call's own ring timeout, when it was placed with one (else the trunk's applies).
     ``instance_id`` names the instance of the library following the call (whose process gets its events); another
     takes it over when that one's lease runs out. ``transfers`` are the call's transfers, oldest first. ``record``
-    says whether the call is to be recorded, ``recording`` where its recording is.
+    says whether the call is to be recorded, ``recording`` where its recording is. ``status_callback_url``, when
+    set, is sent an event at each change of the call (:mod:`byot_core.domain.callbacks`).
     """
 
     id: str
@@ -59,6 +60,7 @@ class Execution:
     transfers: tuple[Transfer, ...] = ()
     record: bool = False
     recording: Recording | None = None
+    status_callback_url: str | None = None
 
     @property
     def duration_seconds(self) -> float | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from byot_core.domain.call_control import MSG_DTMF, dtmf_digits
 from byot_core.domain.call_request import RING_TIMEOUT_BOUNDS, CallRequest, MappingRequest, id_problem, number_key
+from byot_core.domain.callbacks import callback_url_problem
 from byot_core.domain.config_safety import text_problem
 from byot_core.domain.errors import Problem, ValidationFailed
 from byot_core.domain.transfer import MSG_TRANSFER_MODE, TransferMode, TransferRequest
@@ -11,8 +12,11 @@ from byot_core.guide.fields import FieldReader, as_mapping
 
 __all__ = ["read_call", "read_dtmf", "read_mapping", "read_transfer"]
 
-# ring_timeout_seconds and record are beyond the guide: optional, so the guide's bodies read as before.
-_CALL_FIELDS = frozenset({"agent_id", "recipient", "from_number", "ring_timeout_seconds", "record"})
+# ring_timeout_seconds, record and status_callback_url are beyond the guide: optional, so the guide's bodies read as
+# before.
+_CALL_FIELDS = frozenset(
+    {"agent_id", "recipient", "from_number", "ring_timeout_seconds", "record", "status_callback_url"}
+)
 _RECIPIENT_FIELDS = frozenset({"phone_number", "name"})
 _MAPPING_FIELDS = frozenset({"agent_id", "phone_number_id"})
 
@@ -66,6 +70,10 @@ def read_call(payload: object, default_region: str | None = None) -> CallRequest
         else None
     )
     record = fields.flag("record")
+    callback = fields.text("status_callback_url")
+    url_problem = callback_url_problem("status_callback_url", callback) if isinstance(callback, str) else None
+    if url_problem is not None:
+        problems.append(url_problem)
     fields.refuse_unknown(_CALL_FIELDS)
     if problems or agent_id is None or recipient_number is None or from_number is None:
         raise ValidationFailed(problems)
@@ -78,6 +86,7 @@ def read_call(payload: object, default_region: str | None = None) -> CallRequest
         recipient_name=recipient_name,
         ring_timeout_seconds=ring if isinstance(ring, int) else None,
         record=record is True,
+        status_callback_url=callback if isinstance(callback, str) else None,
     )
 
 

@@ -32,6 +32,12 @@ class Metrics(Protocol):
     def telephony_request(self, node: str, method: str, outcome: str, seconds: float) -> None:
         """A request to a telephony node: answered (``outcome`` ``2xx``, ``4xx``, ``5xx``) or ``unreachable``."""
 
+    def callback_attempted(self, outcome: str) -> None:
+        """A status callback was sent: ``delivered``, ``retry`` (to be tried again) or ``undeliverable``."""
+
+    def callback_backlog(self, pending: int, oldest_seconds: float) -> None:
+        """The outbox now: how many events wait, and the age of the oldest."""
+
 
 class NoMetrics:
     """Counts nothing: what the library is built with unless given a :class:`Metrics`."""
@@ -46,4 +52,10 @@ class NoMetrics:
         """Nothing."""
 
     def telephony_request(self, node: str, method: str, outcome: str, seconds: float) -> None:
+        """Nothing."""
+
+    def callback_attempted(self, outcome: str) -> None:
+        """Nothing."""
+
+    def callback_backlog(self, pending: int, oldest_seconds: float) -> None:
         """Nothing."""

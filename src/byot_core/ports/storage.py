@@ -17,17 +17,18 @@ from typing import Protocol, Self
 
 import attrs
 
-from byot_core.domain.destinations import DestinationPolicy
 from byot_core.domain.execution import Execution
 from byot_core.domain.phone_number import PhoneNumber
 from byot_core.domain.routing import RouteCandidate
 from byot_core.domain.secret import SealedSecret
 from byot_core.domain.trunk import SyncState, Trunk
+from byot_core.ports.accounts import AccountRepository, OutboxRepository
 
 __all__ = [
     "AccountRepository",
     "ExecutionRepository",
     "InstanceRepository",
+    "OutboxRepository",
     "PhoneNumberRepository",
     "ReadOnlyUnitOfWork",
     "Storage",
@@ -190,25 +191,6 @@ class InstanceRepository(Protocol):
         """
 
 
-class AccountRepository(Protocol):
-    """What the library keeps per account: its outbound destination policy and how many calls it refused."""
-
-    async def destinations(self, account_id: str) -> DestinationPolicy:
-        """The account's destination policy.
-
-        An account that never set one has the default: every country, none of the restricted kinds of number.
-        """
-
-    async def set_destinations(self, account_id: str, policy: DestinationPolicy) -> None:
-        """Replace the account's destination policy (its refusal count is kept)."""
-
-    async def count_refusal(self, account_id: str) -> None:
-        """Add one to the account's count of calls refused by its destination policy."""
-
-    async def refused_calls(self, account_id: str) -> int:
-        """How many calls the account's destination policy refused."""
-
-
 class ReadOnlyUnitOfWork(RuntimeError):
     """A unit of work opened with ``read_only=True`` was asked to write (a programming error, not a refusal)."""
 
@@ -235,6 +217,10 @@ class UnitOfWork(Protocol):
     @property
     def accounts(self) -> AccountRepository:
         """What the library keeps per account, seen through this transaction."""
+
+    @property
+    def outbox(self) -> OutboxRepository:
+        """Status callbacks to deliver, seen through this transaction."""
 
     async def __aenter__(self) -> Self:
         """Begin the transaction."""

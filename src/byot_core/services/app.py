@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import attrs
 
+from byot_core.services.callbacks import CallbackSecrets
 from byot_core.services.calls import CallService
 from byot_core.services.control import CallControl
 from byot_core.services.deps import Dependencies
@@ -26,8 +27,9 @@ class Byot:
 
     ``trunks``, ``numbers``, ``inbound``, ``calls``, ``control`` (acting on a call in progress: hang up, send DTMF,
     transfer), ``recordings`` (calls' recordings), ``destinations`` (the account's outbound destination policy, a
-    toll-fraud guard), ``events``, ``sync``, ``instances`` (the instance's lease, and
-    the takeover of stopped instances' calls), and ``health`` (whether the instance can take calls now).
+    toll-fraud guard), ``callbacks`` (the account's status callback secret), ``events``, ``sync``, ``instances``
+    (the instance's lease, and the takeover of stopped instances' calls), and ``health`` (whether the instance can
+    take calls now).
 
     Every use case takes the calling ``account_id`` first; objects of other accounts read as not found.
     ``stand_ins`` names the ports that :func:`byot_core.build` filled with in-memory or fake adapters.
@@ -41,6 +43,7 @@ class Byot:
     control: CallControl
     recordings: CallRecordings
     destinations: DestinationService
+    callbacks: CallbackSecrets
     events: CallEventDispatcher
     sync: TelephonySync
     instances: InstanceLeases
@@ -62,6 +65,7 @@ class Byot:
             control=CallControl(deps, calls),
             recordings=recordings,
             destinations=DestinationService(deps),
+            callbacks=CallbackSecrets(deps),
             events=CallEventDispatcher(deps, calls, inbound, sync, recordings),
             sync=sync,
             instances=InstanceLeases(deps, calls),

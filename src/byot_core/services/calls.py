@@ -35,6 +35,7 @@ from byot_core.domain.status import ExecutionStatus
 from byot_core.domain.telephony import ChannelNow, OriginateRequest
 from byot_core.domain.trunk import Trunk
 from byot_core.services import handover, transfer_steps
+from byot_core.services.changes import store_change
 from byot_core.services.deps import Dependencies
 from byot_core.services.destinations import counted, destination_refusal
 from byot_core.services.dialling import dial_start, failover_plan, originate_request, paced_dial
@@ -76,6 +77,7 @@ class CallService:
             default_region=self.deps.default_region,
             ring_timeout_seconds=call.ring_timeout_seconds,
             record=call.record,
+            status_callback_url=call.status_callback_url,
         )
         agent = await self.deps.agents.get(account_id, request.agent_id)
         if agent is None:
@@ -129,6 +131,7 @@ class CallService:
                 gateway_plan=tuple(g.id for g in plan),
                 ring_timeout_seconds=request.ring_timeout_seconds,
                 record=request.record,
+                status_callback_url=request.status_callback_url or agent.status_callback_url,
                 created_at=now,
                 updated_at=now,
                 ended_at=None if allowed else now,
@@ -144,9 +147,7 @@ class CallService:
                 if paced is None:
                     raise CallsPaced(trunk.calls_per_second, int(MAX_PACING_WAIT.total_seconds()))
                 step = attrs.evolve(step, execution=paced)
-            await uow.executions.add(step.execution)
-            await uow.commit()
-        self.deps.metrics.execution_changed(None, step.execution)
+            await store_change(self.deps, uow, None, step.execution)
         await self.carry_out(step.execution, trunk, step.actions)
         return await self.get(account_id, execution.id)
 
@@ -237,9 +238,7 @@ class CallService:
                 dial = next(a for a in step.actions if isinstance(a, Dial))
                 paced = await paced_dial(uow, step.execution, dial, trunk, self.deps.clock.now(), None)
                 step = attrs.evolve(step, execution=paced or step.execution)
-            await uow.executions.update(step.execution)
-            await uow.commit()
-        self.deps.metrics.execution_changed(execution, step.execution)
+            await store_change(self.deps, uow, execution, step.execution)
         await self.carry_out(step.execution, trunk, step.actions)
 
     async def take_over(self, execution: Execution) -> bool:
@@ -263,9 +262,7 @@ class CallService:
                 return True
             step = call_flow.adopt(current, channel, self.deps.clock.now())
             if step.changed:
-                await uow.executions.update(step.execution)
-                await uow.commit()
-                self.deps.metrics.execution_changed(current, step.execution)
+                await store_change(self.deps, uow, current, step.execution)
         await self.carry_out(step.execution, None, step.actions)
         return step.execution.status.is_terminal
 

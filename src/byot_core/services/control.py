@@ -22,6 +22,7 @@ from byot_core.domain.transfer import TransferInProgress, TransferMode, Transfer
 from byot_core.domain.trunk import Trunk
 from byot_core.ports.storage import UnitOfWork
 from byot_core.services.calls import CallService
+from byot_core.services.changes import store_change
 from byot_core.services.deps import Dependencies
 from byot_core.services.destinations import destination_refusal, logged
 from byot_core.services.dialling import paced_dial
@@ -104,8 +105,7 @@ class CallControl:
                     raise ChannelsFull(channels)
                 step = transfer_flow.begin(execution, request, plan, self.deps.ids.new_id(), now)
                 step = await self._paced(uow, step, trunk, now)
-            await uow.executions.update(step.execution)
-            await uow.commit()
+            await store_change(self.deps, uow, execution, step.execution)
         await self.calls.carry_out(step.execution, trunk, step.actions)
         return step.execution
 

@@ -33,6 +33,7 @@ from byot_core.domain.status import ExecutionStatus
 from byot_core.domain.telephony import InboundOffer
 from byot_core.ports.storage import UnitOfWork
 from byot_core.services.calls import CallService
+from byot_core.services.changes import store_change, with_agent_callbacks
 from byot_core.services.deps import Dependencies
 from byot_core.services.recording_start import start_recording
 from byot_core.services.transactions import in_transaction
@@ -184,9 +185,7 @@ class InboundService:
                     updated_at=now,
                     instance_id=self.deps.instance_id,
                 )
-                await uow.executions.add(execution)
-                await uow.commit()
-                self.deps.metrics.execution_changed(None, execution)
+                await store_change(self.deps, uow, None, execution)
         if isinstance(decision, Rejection):
             self.deps.metrics.call_refused("inbound", decision.reason.code)
             log.info(
@@ -213,6 +212,7 @@ class InboundService:
 
     async def _take(self, execution: Execution, offer: InboundOffer) -> None:
         """Connect the agent's media (a failure refuses the caller), then answer and hand the call over."""
+        execution = await with_agent_callbacks(self.deps, execution, offer.channel_id)
         if self.calls is not None and not await self.calls.connect_media(execution, offer.channel_id):
             return
         answered = False

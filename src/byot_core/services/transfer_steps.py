@@ -16,6 +16,7 @@ from byot_core.domain.call_actions import Action, Join, Refer, Transition
 from byot_core.domain.errors import TelephonyUnavailable
 from byot_core.domain.execution import Execution
 from byot_core.domain.transfer import TransferMode
+from byot_core.services.changes import store_change
 from byot_core.services.deps import Dependencies
 
 __all__ = ["REFER_GRACE", "join", "refer"]
@@ -39,9 +40,7 @@ async def _record(
         done = step(execution, deps.clock.now())
         if not done.changed:
             return
-        await uow.executions.update(done.execution)
-        await uow.commit()
-    deps.metrics.execution_changed(execution, done.execution)
+        await store_change(deps, uow, execution, done.execution)
     await carry_out(done.execution, done.actions)
 
 

@@ -30,6 +30,7 @@ from byot_core.testing.number_checks import (
     routing_candidates_carry_sources,
     routing_follows_trunk_changes,
 )
+from byot_core.testing.outbox_checks import outbox_claims_in_order_once, outbox_claims_race_to_one_claimer
 from byot_core.testing.samples import T0, StorageFactory, sample_number, sample_trunk
 from byot_core.testing.samples import expect as _expect
 
@@ -298,4 +299,6 @@ STORAGE_CONTRACT: tuple[Callable[[StorageFactory], Awaitable[None]], ...] = (
     routing_follows_trunk_changes,
     account_destinations_and_refusals,
     trunk_destinations_round_trip,
+    outbox_claims_in_order_once,
+    outbox_claims_race_to_one_claimer,
 )

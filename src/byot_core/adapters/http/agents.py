@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from byot_core.domain.agent import SIP_TRUNK_PROVIDER, Agent
+from byot_core.domain.callbacks import callback_url_problem
 from byot_core.domain.config_safety import text_problem
 from byot_core.domain.errors import Problem, ValidationFailed
 from byot_core.domain.media import check_media_url
@@ -14,6 +15,7 @@ from byot_core.guide.fields import FieldReader, as_mapping
 __all__ = ["AgentRegistry", "agent_json", "read_agent_config"]
 
 _PROVIDERS = frozenset({SIP_TRUNK_PROVIDER, "twilio", "plivo", "exotel", "vonage", "telnyx"})
+_CONFIG_FIELDS = frozenset({"agent_name", "telephony_provider", "media_url", "record_calls", "status_callback_url"})
 
 
 class AgentRegistry(Protocol):
@@ -36,6 +38,8 @@ def agent_json(agent: Agent) -> dict[str, Any]:
         config["media_url"] = agent.media_url  # beyond the guide: shown only when set
     if agent.record_calls:
         config["record_calls"] = True  # beyond the guide: shown only when set
+    if agent.status_callback_url is not None:
+        config["status_callback_url"] = agent.status_callback_url  # beyond the guide: shown only when set
     return {"id": agent.id, "user_id": agent.account_id, "agent_name": agent.name, "agent_config": config}
 
 
@@ -54,7 +58,8 @@ def read_agent_config(payload: object, *, creating: bool) -> dict[str, Any]:
     """``{"agent_config": {"agent_name": …, "telephony_provider": …, "media_url": …}}``, checked like every other body.
 
     ``media_url`` (beyond the guide) is the agent's own media WebSocket; ``null`` removes it. ``record_calls`` (beyond
-    the guide) records the agent's inbound calls.
+    the guide) records the agent's inbound calls; ``status_callback_url`` (beyond the guide) is sent its calls' status
+    events (``null`` stops them).
     """
     problems: list[Problem] = []
     fields = FieldReader(as_mapping(payload), "", problems)
@@ -68,7 +73,15 @@ def read_agent_config(payload: object, *, creating: bool) -> dict[str, Any]:
         provider = config.text("telephony_provider")
         media_url = config.text("media_url", check=_media_url_problem)
         record_calls = config.flag("record_calls")
-        config.refuse_unknown(frozenset({"agent_name", "telephony_provider", "media_url", "record_calls"}))
+        callback = config.text("status_callback_url")
+        problem = (
+            callback_url_problem(config.path("status_callback_url"), callback) if isinstance(callback, str) else None
+        )
+        if problem is not None:
+            problems.append(problem)
+        elif callback is not MISSING:
+            values["status_callback_url"] = callback
+        config.refuse_unknown(_CONFIG_FIELDS)
         if record_calls is not MISSING:
             values["record_calls"] = record_calls
         if media_url is not MISSING:

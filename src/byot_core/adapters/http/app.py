@@ -193,6 +193,12 @@ def create_app(
     async def set_destinations(request: Request, account: str) -> Response:
         return JSONResponse(destinations_json(await guide.destinations.set(account, await body(request))))
 
+    async def get_callback_secret(request: Request, account: str) -> Response:
+        return JSONResponse({"secret": (await byot.callbacks.get(account)).reveal()}, headers=_NO_STORE)
+
+    async def rotate_callback_secret(request: Request, account: str) -> Response:
+        return JSONResponse({"secret": (await byot.callbacks.rotate(account)).reveal()}, headers=_NO_STORE)
+
     async def create_agent(request: Request, account: str) -> Response:
         values = read_agent_config(await body(request), creating=True)
         agent = Agent(id=str(uuid.uuid4()), account_id=account, **values)
@@ -263,6 +269,8 @@ def create_app(
         "get_recording": get_recording,
         "get_destinations": get_destinations,
         "set_destinations": set_destinations,
+        "get_callback_secret": get_callback_secret,
+        "rotate_callback_secret": rotate_callback_secret,
         "create_agent": create_agent,
         "get_agent": get_agent,
         "update_agent": update_agent,

@@ -83,6 +83,13 @@ CALL_SCHEMAS: Json = {
                 "description": "Beyond the guide: how long each attempt rings before the call ends no-answer "
                 "(default: the trunk's ring_timeout_seconds)",
             },
+            "record": {"type": "boolean", "description": "Beyond the guide: record the call once answered"},
+            "status_callback_url": {
+                "type": "string",
+                "maxLength": 2048,
+                "pattern": "^https?://",
+                "description": "Beyond the guide: where the call's status events are POSTed (default: the agent's)",
+            },
         },
     },
     "CallAccepted": {
@@ -133,6 +140,10 @@ CALL_SCHEMAS: Json = {
                 "items": {"$ref": "#/components/schemas/Transfer"},
             },
             "record": {"type": "boolean", "description": "Beyond the guide: whether the call is recorded"},
+            "status_callback_url": {
+                **nullable("string"),
+                "description": "Beyond the guide: where the call's status events go",
+            },
             "recording": {
                 "type": ["object", "null"],
                 "description": "Beyond the guide: the call's recording (GET /executions/{id}/recording once stored)",

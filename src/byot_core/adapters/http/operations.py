@@ -101,6 +101,10 @@ OPERATIONS: tuple[Operation, ...] = (
               200, "AccountDestinations", "Beyond the guide: replaces the policy (a trunk's own "
               "`outbound_destinations` narrow or widen it); the refusal count is kept", _WRITE,
               "AccountDestinationsWrite"),
+    Operation("GET", "/account/callback-secret", "get_callback_secret", "Get the account's callback secret", 200,
+              "CallbackSecret", "Beyond the guide: the secret status callbacks are signed with (made on first read)"),
+    Operation("POST", "/account/callback-secret/rotate", "rotate_callback_secret", "Rotate the callback secret",
+              200, "CallbackSecret", "Beyond the guide: a new secret; events sent from now on are signed with it"),
     Operation("POST", "/v2/agent", "create_agent", "Create an agent", 201, "AgentCreated", "Created", _WRITE,
               "AgentWrite"),
     Operation("GET", _AGENT, "get_agent", "Get an agent", 200, "Agent", "The agent", (404,)),

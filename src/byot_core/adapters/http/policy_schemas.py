@@ -28,6 +28,11 @@ def _flags(nullable: bool, account: str) -> Json:
 
 
 POLICY_SCHEMAS: Json = {
+    "CallbackSecret": {
+        "type": "object",
+        "required": ["secret"],
+        "properties": {"secret": {"type": "string", "description": "HMAC-SHA256 key of the Byot-Signature header"}},
+    },
     "GatewayHealth": {
         "type": "object",
         "description": "Beyond the guide: the gateway as telephony's health checks (Asterisk's qualify, every "

@@ -235,6 +235,12 @@ SCHEMAS: Json = {
             "telephony_provider": _nullable("string"),
             "media_url": {**_nullable("string"), "maxLength": 2048, "pattern": "^wss?://"},
             "record_calls": {"type": "boolean", "description": "Beyond the guide: record the agent's inbound calls"},
+            "status_callback_url": {
+                **_nullable("string"),
+                "maxLength": 2048,
+                "pattern": "^https?://",
+                "description": "Beyond the guide: where the agent's calls' status events are POSTed (null: nowhere)",
+            },
         },
     },
     "AgentWrite": {
@@ -262,6 +268,7 @@ SCHEMAS: Json = {
                     "audio_format": _nullable("string"),
                     "media_url": _nullable("string"),
                     "record_calls": {"type": "boolean"},
+                    "status_callback_url": _nullable("string"),
                 },
             },
         },

@@ -1,11 +1,16 @@
-"""What the in-memory storage keeps per account: the destination policy and the count of refused calls."""
+"""What the in-memory storage keeps per account (destination policy, refusals, callback secret), and the outbox."""
 
 from __future__ import annotations
 
-from byot_core.adapters.memory.state import Journal, State
-from byot_core.domain.destinations import ACCOUNT_DEFAULT, DestinationPolicy
+from collections.abc import Sequence
+from datetime import datetime
 
-__all__ = ["MemoryAccountRepository"]
+from byot_core.adapters.memory.state import Journal, State
+from byot_core.domain.callbacks import CallbackEvent, EventState
+from byot_core.domain.destinations import ACCOUNT_DEFAULT, DestinationPolicy
+from byot_core.domain.secret import SealedSecret
+
+__all__ = ["MemoryAccountRepository", "MemoryOutboxRepository"]
 
 
 class MemoryAccountRepository:
@@ -32,3 +37,60 @@ class MemoryAccountRepository:
     async def refused_calls(self, account_id: str) -> int:
         """The account's refused calls."""
         return self.state.refusals.get(account_id, 0)
+
+    async def callback_secret(self, account_id: str) -> SealedSecret | None:
+        """The account's sealed callback secret."""
+        return self.state.callback_secrets.get(account_id)
+
+    async def set_callback_secret(self, account_id: str, secret: SealedSecret) -> None:
+        """Replace it."""
+        self.journal.set(self.state.callback_secrets, account_id, secret)
+
+
+class MemoryOutboxRepository:
+    """Status callbacks, journaled with the unit of work (which holds the store's one lock: claims cannot race)."""
+
+    __slots__ = ("journal", "state")
+
+    def __init__(self, state: State, journal: Journal) -> None:
+        self.state = state
+        self.journal = journal
+
+    async def add(self, events: Sequence[CallbackEvent]) -> None:
+        """Store new events."""
+        for event in events:
+            self.journal.set(self.state.outbox, event.id, event)
+
+    async def next_sequence(self, execution_id: str) -> int:
+        """One past the call's last event."""
+        return 1 + max((e.sequence for e in self.state.outbox.values() if e.execution_id == execution_id), default=0)
+
+    async def claim(self, now: datetime, lease_until: datetime, limit: int) -> Sequence[CallbackEvent]:
+        """The earliest pending event of each call, when due and not held, oldest due first."""
+        first: dict[str, CallbackEvent] = {}
+        for event in self.state.outbox.values():
+            held = first.get(event.execution_id)
+            if event.state is EventState.PENDING and (held is None or event.sequence < held.sequence):
+                first[event.execution_id] = event
+        due = [e for e in first.values() if e.next_attempt_at <= now and self.state.outbox_leases.get(e.id, now) <= now]
+        due.sort(key=lambda e: (e.next_attempt_at, e.created_at, e.id))
+        for event in due[:limit]:
+            self.journal.set(self.state.outbox_leases, event.id, lease_until)
+        return due[:limit]
+
+    async def record(self, event: CallbackEvent) -> None:
+        """Store the outcome; release the event."""
+        self.journal.set(self.state.outbox, event.id, event)
+        self.journal.delete(self.state.outbox_leases, event.id)
+
+    async def for_execution(self, execution_id: str) -> Sequence[CallbackEvent]:
+        """The call's events in order."""
+        return sorted(
+            (e for e in self.state.outbox.values() if e.execution_id == execution_id), key=lambda e: e.sequence
+        )
+
+    async def backlog(self, now: datetime) -> tuple[int, float]:
+        """Pending events and the oldest one's age."""
+        pending = [e for e in self.state.outbox.values() if e.state is EventState.PENDING]
+        oldest = min((e.created_at for e in pending), default=now)
+        return len(pending), max((now - oldest).total_seconds(), 0.0)

@@ -24,9 +24,21 @@ class MemoryAgentDirectory:
         audio_format: str | None = None,
         name: str | None = None,
         record_calls: bool = False,
+        status_callback_url: str | None = None,
     ) -> Agent:
-        """Add or replace an agent (``record_calls``: its inbound calls are recorded)."""
-        agent = Agent(agent_id, account_id, telephony_provider, audio_format, name, record_calls=record_calls)
+        """Add or replace an agent.
+
+        ``record_calls``: its inbound calls are recorded; ``status_callback_url``: where its calls' status events go.
+        """
+        agent = Agent(
+            agent_id,
+            account_id,
+            telephony_provider,
+            audio_format,
+            name,
+            record_calls=record_calls,
+            status_callback_url=status_callback_url,
+        )
         self._agents[agent_id] = agent
         return agent
 

@@ -11,7 +11,7 @@ import asyncio
 from types import TracebackType
 from typing import Self
 
-from byot_core.adapters.memory.accounts import MemoryAccountRepository
+from byot_core.adapters.memory.accounts import MemoryAccountRepository, MemoryOutboxRepository
 from byot_core.adapters.memory.repositories import _ExecutionRepo, _InstanceRepo, _NumberRepo, _TrunkRepo
 from byot_core.adapters.memory.state import Journal, State
 
@@ -35,6 +35,7 @@ class MemoryUnitOfWork:
         self._executions: _ExecutionRepo | None = None
         self._instances: _InstanceRepo | None = None
         self._accounts: MemoryAccountRepository | None = None
+        self._outbox: MemoryOutboxRepository | None = None
 
     @property
     def trunks(self) -> _TrunkRepo:
@@ -70,6 +71,13 @@ class MemoryUnitOfWork:
         if self._accounts is None:
             self._accounts = MemoryAccountRepository(self._state, self._journal)
         return self._accounts
+
+    @property
+    def outbox(self) -> MemoryOutboxRepository:
+        """Status callbacks, seen through this transaction."""
+        if self._outbox is None:
+            self._outbox = MemoryOutboxRepository(self._state, self._journal)
+        return self._outbox
 
     async def __aenter__(self) -> Self:
         await self._lock.acquire()

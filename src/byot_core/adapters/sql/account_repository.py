@@ -11,6 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from byot_core.adapters.sql.database import Session
 from byot_core.adapters.sql.schema import accounts
 from byot_core.domain.destinations import DestinationPolicy
+from byot_core.domain.secret import SealedSecret
 
 __all__ = ["SqlAccountRepository", "countries_column", "countries_from_column"]
 
@@ -20,6 +21,7 @@ _DEFAULTS: dict[str, Any] = {
     "outbound_shared_cost": False,
     "outbound_satellite": False,
     "refused_calls": 0,
+    "callback_secret": None,
 }
 
 
@@ -91,3 +93,14 @@ class SqlAccountRepository:
         """The account's refused calls."""
         row = await self._session.run(_read, account_id, write=False)
         return int(row["refused_calls"])
+
+    async def callback_secret(self, account_id: str) -> SealedSecret | None:
+        """The account's sealed callback secret."""
+        row = await self._session.run(_read, account_id, write=False)
+        token = row["callback_secret"]
+        return SealedSecret(token) if token is not None else None
+
+    async def set_callback_secret(self, account_id: str, secret: SealedSecret) -> None:
+        """Replace it (the row made if needed)."""
+        values = {"callback_secret": secret.token}
+        await self._session.run(_upsert, account_id, values, values)

@@ -24,6 +24,7 @@ def _agent(row: sa.RowMapping) -> Agent:
         row["name"],
         row["media_url"],
         bool(row["record_calls"]),
+        row["status_callback_url"],
     )
 
 
@@ -50,6 +51,7 @@ class SqlAgentDirectory:
             "audio_format": agent.audio_format,
             "media_url": agent.media_url,
             "record_calls": agent.record_calls,
+            "status_callback_url": agent.status_callback_url,
             "created_at": self._clock.now(),
         }
         await self._database.run(lambda conn: conn.execute(sa.insert(agents).values(**values)))
@@ -65,6 +67,7 @@ class SqlAgentDirectory:
                 audio_format=agent.audio_format,
                 media_url=agent.media_url,
                 record_calls=agent.record_calls,
+                status_callback_url=agent.status_callback_url,
             )
         )
         await self._database.run(lambda conn: conn.execute(statement))

@@ -212,6 +212,7 @@ def execution_values(execution: Execution) -> dict[str, Any]:
         "transfers": _json.unstructure(list(execution.transfers)),
         "record": execution.record,
         "recording": _json.unstructure(execution.recording),
+        "status_callback_url": execution.status_callback_url,
     }
 
 
@@ -242,4 +243,5 @@ def execution_from_row(row: Row) -> Execution:
         transfers=tuple(_json.structure(row["transfers"] or [], list[Transfer])),
         record=bool(row["record"]),
         recording=_json.structure(row["recording"], Recording) if row["recording"] is not None else None,
+        status_callback_url=row["status_callback_url"],
     )

@@ -204,6 +204,8 @@ executions = sa.Table(
     # Whether the call is recorded, and its recording (NULL in rows written before recordings existed: neither).
     sa.Column("record", sa.Boolean),
     sa.Column("recording", sa.JSON),
+    # Where the call's status events go (NULL: nowhere).
+    sa.Column("status_callback_url", sa.String(2048)),
     sa.Index("ix_byot_executions_agent", "account_id", "agent_id", "created_at"),
     sa.Index("ix_byot_executions_instance", "instance_id", "ended_at"),
     sa.Index("ix_byot_executions_live", "trunk_id", "ended_at"),
@@ -235,6 +237,30 @@ accounts = sa.Table(
     sa.Column("outbound_shared_cost", sa.Boolean, nullable=False),
     sa.Column("outbound_satellite", sa.Boolean, nullable=False),
     sa.Column("refused_calls", sa.Integer, nullable=False),
+    # The sealed secret status callbacks are signed with (made on first read).
+    sa.Column("callback_secret", sa.Text),
+)
+
+#: Status callbacks waiting to be delivered, delivered, or given up on: written with the change they report.
+callback_outbox = sa.Table(
+    "byot_callback_outbox",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("account_id", sa.String(128), nullable=False),
+    sa.Column("execution_id", ID, nullable=False),
+    sa.Column("sequence", sa.Integer, nullable=False),
+    sa.Column("url", sa.String(2048), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("next_attempt_at", UtcDateTime, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("last_error", sa.String(300)),
+    sa.Column("delivered_at", UtcDateTime),
+    # An instance delivering the event holds it until then; another takes it over once that has passed.
+    sa.Column("leased_until", UtcDateTime),
+    sa.UniqueConstraint("execution_id", "sequence"),
+    sa.Index("ix_byot_callback_outbox_due", "state", "next_attempt_at"),
 )
 
 execution_channels = sa.Table(
@@ -256,6 +282,7 @@ agents = sa.Table(
     sa.Column("created_at", UtcDateTime),
     sa.Column("media_url", sa.String(2048)),
     sa.Column("record_calls", sa.Boolean),
+    sa.Column("status_callback_url", sa.String(2048)),
 )
 
 api_keys = sa.Table(

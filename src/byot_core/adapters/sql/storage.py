@@ -14,6 +14,7 @@ from byot_core.adapters.sql.execution_repository import SqlExecutionRepository
 from byot_core.adapters.sql.instance_repository import SqlInstanceRepository
 from byot_core.adapters.sql.migrate import check_schema, upgrade
 from byot_core.adapters.sql.number_repository import SqlNumberRepository
+from byot_core.adapters.sql.outbox_repository import SqlOutboxRepository
 from byot_core.adapters.sql.trunk_repository import SqlTrunkRepository
 
 __all__ = ["SqlStorage", "SqlUnitOfWork"]
@@ -37,6 +38,7 @@ class SqlUnitOfWork:
         self.executions = SqlExecutionRepository(self._session)
         self.instances = SqlInstanceRepository(self._session)
         self.accounts = SqlAccountRepository(self._session)
+        self.outbox = SqlOutboxRepository(self._session)
 
     async def __aenter__(self) -> Self:
         return self
