@@ -13,7 +13,9 @@ import attrs
 import pytest
 
 from byot_core import ValidationFailed
+from byot_core.adapters.fake_telephony import Outcome
 from byot_core.domain.callbacks import EventState
+from byot_core.domain.transfer import transfer_request
 from byot_core.guide_api import GuideApi
 from byot_core.ports.callbacks import ReceiverUnreachable
 from byot_core.services.callbacks import CallbackDelivery
@@ -204,3 +206,51 @@ USERPASS_B: dict[str, Any] = {
     "auth_password": "b-password-123",
     "gateways": [{"gateway_address": "gw-b.example.com"}],
 }
+
+
+async def test_a_send_that_waited_past_its_lease_is_left_to_the_next_claim(world: World) -> None:
+    """One send at a time for the account; the receiver holds the first past most of the lease.
+
+    The others are not sent then (another claimer may have them), and go out in order on the next claim.
+    """
+    await trunk_with_number(world)
+    for _ in range(3):
+        await GuideApi(world.app).calls.place(ACCOUNT, body(GUIDE_CALL, status_callback_url=URL))
+    await world.settle()
+    hold = asyncio.Event()
+    receiver = Receiver(hold=hold)
+    delivery = CallbackDelivery(world.app.deps, receiver, per_account=1)
+    assert await delivery.deliver_due(wait=False) == 3  # each call's first event
+    await asyncio.sleep(0.01)
+    world.clock.advance(50)
+    hold.set()
+    await delivery.deliver_due()
+    assert len(receiver.got) == 1
+    world.clock.advance(11)  # the lease of the two left behind has run out
+    while await delivery.deliver_due():
+        pass
+    by_call: dict[str, list[int]] = {}
+    for _, event, _ in receiver.got:
+        by_call.setdefault(event["execution_id"], []).append(event["sequence"])
+    assert sorted(by_call.values()) == [[1, 2, 3, 4]] * 3
+
+
+async def test_a_transfer_reports_its_steps_before_the_calls_end(world: World) -> None:
+    """dialing, answered, completed (the transfer), then the call's final status."""
+    await trunk_with_number(world)
+    world.telephony.script("gw1.example.com", Outcome.ANSWER_AND_HOLD)
+    placed = await GuideApi(world.app).calls.place(ACCOUNT, body(GUIDE_CALL, status_callback_url=URL))
+    await world.settle()
+    await world.app.control.transfer(ACCOUNT, placed.id, transfer_request("+14155550100"))
+    await world.settle()
+    target = (await world.app.calls.get(ACCOUNT, placed.id)).transfers[0].legs[0].channel_id
+    world.telephony.remote_hang_up(target)
+    await world.settle()
+    receiver = Receiver()
+    delivery = CallbackDelivery(world.app.deps, receiver)
+    while await delivery.deliver_due():
+        pass
+    steps = [e["transfer"]["status"] if e["type"] == "call.transfer" else e["status"] for _, e, _ in receiver.got]
+    assert steps[:3] == ["initiated", "ringing", "in-progress"]
+    assert steps[-1] == "completed"
+    assert steps[3:-1] == ["dialing", "ringing", "answered", "completed"]

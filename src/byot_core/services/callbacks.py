@@ -13,7 +13,7 @@ import itertools
 import logging
 import secrets
 from collections import defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import attrs
 
@@ -71,8 +71,9 @@ class CallbackSecrets:
 class CallbackDelivery:
     """Delivers the outbox's due events; :meth:`run` until cancelled, or :meth:`deliver_due` once (tests, tools).
 
-    ``per_account`` events of one account are in flight at most; a claimed event is held for ``lease`` (longer than
-    the sender's timeout), after which another instance may take it.
+    ``per_account`` events of one account are in flight at most; a claimed event is held for ``lease``, after which
+    another instance may take it; a send is started only while ``send_time`` (more than the sender's timeout) is
+    left of the lease.
     """
 
     def __init__(
@@ -83,11 +84,13 @@ class CallbackDelivery:
         per_account: int = 4,
         lease: timedelta = timedelta(seconds=60),
         batch: int = 100,
+        send_time: timedelta = timedelta(seconds=15),
     ) -> None:
         self._deps = deps
         self._sender = sender
         self._secrets = CallbackSecrets(deps)
         self._lease = lease
+        self._send_time = send_time
         self._batch = batch
         self._gates: defaultdict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(per_account))
         self._sending = Background("status callbacks")
@@ -116,8 +119,11 @@ class CallbackDelivery:
         async with self._deps.storage.unit_of_work() as uow:
             events = await uow.outbox.claim(now, now + self._lease, self._batch)
             await uow.commit()
+        # A send that waited for its account's turn past this point leaves the event to its next claim: by the time
+        # it answered, the lease would have run out and another claimer could be sending it too.
+        send_by = now + self._lease - self._send_time
         for event in events:
-            self._sending.spawn(self._send(event), f"callback-{event.id}")
+            self._sending.spawn(self._send(event, send_by), f"callback-{event.id}")
         if wait:
             await self._sending.drain()
         return len(events)
@@ -126,8 +132,10 @@ class CallbackDelivery:
         """Stop sending (events in flight are claimed again once their lease passes)."""
         await self._sending.cancel(within)
 
-    async def _send(self, event: CallbackEvent) -> None:
+    async def _send(self, event: CallbackEvent, send_by: datetime) -> None:
         async with self._gates[event.account_id]:
+            if self._deps.clock.now() > send_by:
+                return
             secret = await self._secrets.get(event.account_id)
             timestamp = int(self._deps.clock.now().timestamp())
             headers = {
