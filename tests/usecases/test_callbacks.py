@@ -46,6 +46,12 @@ class Receiver:
         return [event["status"] for _, event, _ in self.got if event["type"] == "call.status"]
 
 
+async def deliver_all(delivery: CallbackDelivery) -> None:
+    """Deliver until nothing is due (each round sends each call's next event)."""
+    while await delivery.deliver_due():
+        pass
+
+
 async def completed_call(world: World, **call: Any) -> str:
     await trunk_with_number(world)
     placed = await GuideApi(world.app).calls.place(ACCOUNT, body(GUIDE_CALL, **call))
@@ -58,8 +64,7 @@ async def test_a_calls_events_arrive_in_order_signed_and_deduplicable(world: Wor
     execution_id = await completed_call(world, status_callback_url=URL)
     receiver = Receiver()
     delivery = CallbackDelivery(world.app.deps, receiver)
-    while await delivery.deliver_due():
-        pass
+    await deliver_all(delivery)
     assert receiver.statuses() == ["initiated", "ringing", "in-progress", "completed"]
     secret = (await world.app.callbacks.get(ACCOUNT)).reveal()
     for sequence, (url, event, headers) in enumerate(receiver.got, start=1):
@@ -91,8 +96,7 @@ async def test_a_receiver_down_gets_every_event_once_back_in_order(world: World)
     assert receiver.got == []
     receiver.down = False
     world.clock.advance(60)
-    while await delivery.deliver_due():
-        pass
+    await deliver_all(delivery)
     assert receiver.statuses() == ["initiated", "ringing", "in-progress", "completed"]
     assert len({event["event_id"] for _, event, _ in receiver.got}) == 4
 
@@ -107,8 +111,7 @@ async def test_a_receiver_refusing_an_event_gives_it_up_and_the_next_goes_on(wor
     await delivery.deliver_due()
     world.clock.advance(2)
     receiver.status = 200
-    while await delivery.deliver_due():
-        pass
+    await deliver_all(delivery)
     async with world.storage.unit_of_work(read_only=True) as uow:
         events = await uow.outbox.for_execution(execution_id)
     assert [(e.state, e.attempts, e.last_error) for e in events] == [
@@ -159,8 +162,7 @@ async def test_an_event_held_by_a_stopped_deliverer_is_taken_over_after_its_leas
     second = CallbackDelivery(world.app.deps, receiver)
     assert await second.deliver_due() == 0
     world.clock.advance(61)
-    while await second.deliver_due():
-        pass
+    await deliver_all(second)
     assert receiver.statuses() == ["initiated", "ringing", "in-progress", "completed"]
 
 
@@ -176,8 +178,7 @@ async def test_the_agents_url_is_used_and_inbound_calls_report_too(world: World)
     await world.settle()
     receiver = Receiver()
     delivery = CallbackDelivery(world.app.deps, receiver)
-    while await delivery.deliver_due():
-        pass
+    await deliver_all(delivery)
     assert [(e["direction"], e["status"]) for _, e, _ in receiver.got] == [
         ("inbound", "ringing"), ("inbound", "in-progress"), ("inbound", "completed"),
     ]  # fmt: skip
@@ -227,8 +228,7 @@ async def test_a_send_that_waited_past_its_lease_is_left_to_the_next_claim(world
     await delivery.deliver_due()
     assert len(receiver.got) == 1
     world.clock.advance(11)  # the lease of the two left behind has run out
-    while await delivery.deliver_due():
-        pass
+    await deliver_all(delivery)
     by_call: dict[str, list[int]] = {}
     for _, event, _ in receiver.got:
         by_call.setdefault(event["execution_id"], []).append(event["sequence"])
@@ -248,8 +248,7 @@ async def test_a_transfer_reports_its_steps_before_the_calls_end(world: World) -
     await world.settle()
     receiver = Receiver()
     delivery = CallbackDelivery(world.app.deps, receiver)
-    while await delivery.deliver_due():
-        pass
+    await deliver_all(delivery)
     steps = [e["transfer"]["status"] if e["type"] == "call.transfer" else e["status"] for _, e, _ in receiver.got]
     assert steps[:3] == ["initiated", "ringing", "in-progress"]
     assert steps[-1] == "completed"

@@ -7,9 +7,10 @@ import asyncio
 import attrs
 
 from byot_core.domain.destinations import DestinationPolicy
+from byot_core.domain.secret import SealedSecret
 from byot_core.testing.samples import StorageFactory, sample_trunk
 
-__all__ = ["account_destinations_and_refusals", "trunk_destinations_round_trip"]
+__all__ = ["a_sealed_password_can_be_found", "account_destinations_and_refusals", "trunk_destinations_round_trip"]
 
 
 async def account_destinations_and_refusals(new: StorageFactory) -> None:
@@ -64,3 +65,14 @@ async def trunk_destinations_round_trip(new: StorageFactory) -> None:
         stored = await uow.trunks.get_any("t1")
         assert stored is not None
         assert stored.destinations == DestinationPolicy(shared_cost=True)
+
+
+async def a_sealed_password_can_be_found(new: StorageFactory) -> None:
+    """Storage hands out one stored sealed password, for checking the secret keys at start."""
+    storage = await new()
+    async with storage.unit_of_work() as uow:
+        assert await uow.trunks.any_sealed_password() is None
+        await uow.trunks.add(attrs.evolve(sample_trunk("t1"), auth_password=SealedSecret("sealed-token")))
+        await uow.commit()
+    async with storage.unit_of_work() as uow:
+        assert await uow.trunks.any_sealed_password() == SealedSecret("sealed-token")

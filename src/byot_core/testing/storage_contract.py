@@ -17,10 +17,13 @@ from datetime import timedelta
 import attrs
 
 from byot_core.domain.errors import PhoneNumberConflict, PhoneNumberOnTrunk, StorageBusy, TrunkNameConflict
-from byot_core.domain.secret import SealedSecret
 from byot_core.domain.trunk import SyncState
 from byot_core.ports.storage import ReadOnlyUnitOfWork
-from byot_core.testing.account_checks import account_destinations_and_refusals, trunk_destinations_round_trip
+from byot_core.testing.account_checks import (
+    a_sealed_password_can_be_found,
+    account_destinations_and_refusals,
+    trunk_destinations_round_trip,
+)
 from byot_core.testing.execution_checks import (
     executions_by_channel_and_agent,
     leases_are_claimed_once_and_calls_adopted,
@@ -223,17 +226,6 @@ async def removing_a_trunks_numbers(new: StorageFactory) -> None:
         assert number.updated_at == later
         assert not await uow.numbers.routing_candidates("15550000001")
         assert await uow.numbers.remove_all_for_trunk("t1", later) == 0
-
-
-async def a_sealed_password_can_be_found(new: StorageFactory) -> None:
-    """Storage hands out one stored sealed password, for checking the secret keys at start."""
-    storage = await new()
-    async with storage.unit_of_work() as uow:
-        assert await uow.trunks.any_sealed_password() is None
-        await uow.trunks.add(attrs.evolve(sample_trunk("t1"), auth_password=SealedSecret("sealed-token")))
-        await uow.commit()
-    async with storage.unit_of_work() as uow:
-        assert await uow.trunks.any_sealed_password() == SealedSecret("sealed-token")
 
 
 async def sync_state_is_recorded(new: StorageFactory) -> None:
