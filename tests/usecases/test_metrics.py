@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+import attrs
 import httpx
 import pytest
 
 from byot_core.adapters.http import ApiKeys, create_app
 from byot_core.adapters.metrics import PrometheusMetrics
 from byot_core.domain.destinations import DestinationNotAllowed
+from byot_core.domain.execution import Direction, Execution
+from byot_core.domain.media import MediaProtocol, MediaStats
+from byot_core.domain.status import ExecutionStatus
 from byot_core.guide_api import GuideApi
 from tests.support import ACCOUNT, GUIDE_CALL, World, body, make_world
 from tests.usecases.test_calls import trunk_with_number
+
+T0 = datetime(2026, 12, 5, tzinfo=UTC)
 
 
 def sample(metrics: PrometheusMetrics, name: str, **labels: str) -> float:
@@ -57,3 +65,15 @@ async def test_the_reference_api_serves_metrics_only_when_counting() -> None:
     assert 'byot_trunk_push_seconds_count{outcome="applied"} 1.0' in answer.text
     assert "# TYPE byot_calls_started_total counter" in answer.text
     assert (await get_metrics(make_world())).status_code == 404
+
+
+def test_a_calls_media_summary_is_counted_once() -> None:
+    """How the agent's connection ended, and the frames relayed each way, when the summary is first stored."""
+    metrics = PrometheusMetrics()
+    call = Execution("ex", "acct", "agt", Direction.INBOUND, ExecutionStatus.IN_PROGRESS, "+1", "+2", T0, T0)
+    relayed = attrs.evolve(call, media=MediaStats(MediaProtocol.TWILIO, "caller-left", 150, 90))
+    metrics.execution_changed(call, relayed)
+    metrics.execution_changed(relayed, attrs.evolve(relayed, status=ExecutionStatus.COMPLETED))
+    assert sample(metrics, "byot_media_connections_ended_total", protocol="twilio", ending="caller-left") == 1
+    assert sample(metrics, "byot_media_frames_total", direction="to_agent") == 150
+    assert sample(metrics, "byot_media_frames_total", direction="to_caller") == 90

@@ -48,6 +48,14 @@ class PrometheusMetrics:
         self._backlog_age = Gauge(
             "byot_callbacks_oldest_pending_seconds", "Age of the oldest status callback waiting", registry=self.registry
         )
+        self._media_endings = Counter(
+            "byot_media_connections_ended", "Agents' media connections ended, by protocol and how",
+            ["protocol", "ending"], registry=self.registry,
+        )  # fmt: skip
+        self._media_frames = Counter(
+            "byot_media_frames", "20 ms audio frames the library relayed (twilio protocol), by direction",
+            ["direction"], registry=self.registry,
+        )  # fmt: skip
         # The calls counted in progress: an end is subtracted only for a start that was added (a call taken over
         # from another instance was counted there).
         self._live: set[str] = set()
@@ -73,6 +81,11 @@ class PrometheusMetrics:
             if after.id in self._live:
                 self._live.discard(after.id)
                 self._in_progress.labels(direction).dec()
+        media = after.media
+        if media is not None and (before is None or before.media is None):
+            self._media_endings.labels(media.protocol.value, media.ending).inc()
+            self._media_frames.labels("to_agent").inc(media.frames_to_agent or 0)
+            self._media_frames.labels("to_caller").inc(media.frames_to_caller or 0)
 
     def call_refused(self, direction: str, reason: str) -> None:
         """Count a refusal."""
