@@ -66,3 +66,6 @@ class OutboxRepository(Protocol):
 
     async def backlog(self, now: datetime) -> tuple[int, float]:
         """How many events are pending, and how old (seconds) the oldest of them is (0 when none)."""
+
+    async def purge(self, written_before: datetime) -> int:
+        """Delete the delivered and undeliverable events written before then; return how many."""

@@ -73,7 +73,7 @@ class CallbackDelivery:
 
     ``per_account`` events of one account are in flight at most; a claimed event is held for ``lease``, after which
     another instance may take it; a send is started only while ``send_time`` (more than the sender's timeout) is
-    left of the lease.
+    left of the lease. Delivered and undeliverable events are deleted once ``keep`` old (a week by default).
     """
 
     def __init__(
@@ -85,12 +85,14 @@ class CallbackDelivery:
         lease: timedelta = timedelta(seconds=60),
         batch: int = 100,
         send_time: timedelta = timedelta(seconds=15),
+        keep: timedelta = timedelta(days=7),
     ) -> None:
         self._deps = deps
         self._sender = sender
         self._secrets = CallbackSecrets(deps)
         self._lease = lease
         self._send_time = send_time
+        self._keep = keep
         self._batch = batch
         self._gates: defaultdict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(per_account))
         self._sending = Background("status callbacks")
@@ -103,15 +105,22 @@ class CallbackDelivery:
         for count in itertools.count():
             try:
                 if count % measure_every == 0:
-                    async with self._deps.storage.unit_of_work(read_only=True) as uow:
-                        pending, age = await uow.outbox.backlog(self._deps.clock.now())
-                    self._deps.metrics.callback_backlog(pending, age)
+                    await self._tidy()
                 claimed = await self.deliver_due(wait=False)
             except Exception:  # storage may be away for a while: try again, never end the loop
                 log.exception("status callbacks: could not claim due events")
                 claimed = 0
             if claimed < self._batch:
                 await asyncio.sleep(every)
+
+    async def _tidy(self) -> None:
+        """Tell the metrics the backlog; forget finished events once they are ``keep`` old."""
+        now = self._deps.clock.now()
+        async with self._deps.storage.unit_of_work() as uow:
+            pending, age = await uow.outbox.backlog(now)
+            await uow.outbox.purge(now - self._keep)
+            await uow.commit()
+        self._deps.metrics.callback_backlog(pending, age)
 
     async def deliver_due(self, *, wait: bool = True) -> int:
         """Claim the due events and send them; ``wait`` for every send to end. Returns how many were claimed."""

@@ -61,6 +61,12 @@ async def outbox_claims_in_order_once(new: StorageFactory) -> None:
             (1, EventState.DELIVERED, 1), (2, EventState.PENDING, 0),
         ]  # fmt: skip
         assert await uow.outbox.backlog(T0 + timedelta(seconds=5)) == (2, 5.0)
+    async with storage.unit_of_work() as uow:
+        assert await uow.outbox.purge(T0) == 0, "an event written at the cut-off was purged"
+        assert await uow.outbox.purge(T0 + timedelta(seconds=1)) == 1, "only the delivered event goes"
+        await uow.commit()
+    async with storage.unit_of_work(read_only=True) as uow:
+        assert [e.sequence for e in await uow.outbox.for_execution("e1")] == [2]
 
 
 async def outbox_claims_race_to_one_claimer(new: StorageFactory) -> None:

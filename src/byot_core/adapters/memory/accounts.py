@@ -89,6 +89,17 @@ class MemoryOutboxRepository:
             (e for e in self.state.outbox.values() if e.execution_id == execution_id), key=lambda e: e.sequence
         )
 
+    async def purge(self, written_before: datetime) -> int:
+        """Forget finished events written before then."""
+        done = [
+            e.id
+            for e in self.state.outbox.values()
+            if e.state is not EventState.PENDING and e.created_at < written_before
+        ]
+        for event_id in done:
+            self.journal.delete(self.state.outbox, event_id)
+        return len(done)
+
     async def backlog(self, now: datetime) -> tuple[int, float]:
         """Pending events and the oldest one's age."""
         pending = [e for e in self.state.outbox.values() if e.state is EventState.PENDING]

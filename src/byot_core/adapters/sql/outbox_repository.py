@@ -127,6 +127,11 @@ class SqlOutboxRepository:
         query = sa.select(outbox).where(outbox.c.execution_id == execution_id).order_by(outbox.c.sequence)
         return await self._session.run(lambda conn: [_event(r) for r in read_rows(conn, query, {})], write=False)
 
+    async def purge(self, written_before: datetime) -> int:
+        """Delete finished events written before then."""
+        statement = sa.delete(outbox).where(outbox.c.state != _PENDING, outbox.c.created_at < written_before)
+        return int(await self._session.run(lambda conn: conn.execute(statement).rowcount))
+
     async def backlog(self, now: datetime) -> tuple[int, float]:
         """Pending events and the oldest one's age in seconds."""
         row = await self._session.run(lambda conn: conn.execute(_BACKLOG).one(), write=False)
