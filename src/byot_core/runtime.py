@@ -179,6 +179,7 @@ async def open_core(settings: Settings, *, create_secret: bool = True) -> Core:
     if isinstance(telephony, AriTelephony):
         for client in telephony.clients:
             client.observer = metrics.telephony_request
+        metrics.watch_gateways(telephony.health.reports)
     storage = await SqlStorage.open(settings.database_url, upgrade_schema=True)
     try:
         clock = SystemClock()

@@ -6,10 +6,15 @@ platform's own (not a phone number), and a status or a rule comes from a short f
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
+
 from byot_core.domain.execution import Execution
+from byot_core.domain.telephony import GatewayStatus, Reachability
 from byot_core.ports.metrics import NoMetrics
 
 __all__ = ["PROMETHEUS_TEXT", "NoMetrics", "PrometheusMetrics"]
+
+_REACHABLE = {Reachability.REACHABLE: 1, Reachability.UNREACHABLE: 0, Reachability.UNKNOWN: -1}
 
 #: The content type of Prometheus's text format.
 PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
@@ -107,6 +112,34 @@ class PrometheusMetrics:
         """Set the outbox gauges."""
         self._backlog.set(pending)
         self._backlog_age.set(oldest_seconds)
+
+    def watch_gateways(self, reports: Callable[[], Mapping[str, GatewayStatus]]) -> None:
+        """Publish ``byot_gateway_reachable`` from ``reports`` (AOR name → last report), read at each scrape.
+
+        1 reachable, 0 unreachable, -1 unknown; ``byot_gateway_roundtrip_seconds`` for reachable ones.
+        """
+        from prometheus_client.core import GaugeMetricFamily
+        from prometheus_client.registry import Collector
+
+        class _Gateways(Collector):
+            def collect(self) -> Iterator[GaugeMetricFamily]:
+                now = reports()
+                reachable = GaugeMetricFamily(
+                    "byot_gateway_reachable",
+                    "Gateways as qualify last reported them (1, 0, -1 unknown)",
+                    labels=["aor"],
+                )
+                roundtrip = GaugeMetricFamily(
+                    "byot_gateway_roundtrip_seconds", "Gateways' last qualify round trip", labels=["aor"]
+                )
+                for aor, status in sorted(now.items()):
+                    reachable.add_metric([aor], _REACHABLE[status.reachability])
+                    if status.roundtrip_ms is not None:
+                        roundtrip.add_metric([aor], status.roundtrip_ms / 1000)
+                yield reachable
+                yield roundtrip
+
+        self.registry.register(_Gateways())
 
     def exposition(self) -> bytes:
         """The metrics in Prometheus's text format."""

@@ -51,6 +51,10 @@ class GatewayHealth:
         """False once a node reported the AOR's contact Unreachable, until one reports it back."""
         return self.status(aor_id).reachability is not Reachability.UNREACHABLE
 
+    def reports(self) -> dict[str, GatewayStatus]:
+        """Every AOR reported on, with its last report (for monitoring)."""
+        return dict(self._status)
+
     def status(self, aor_id: str) -> GatewayStatus:
         """The AOR's last reported status (unknown when none was)."""
         return self._status.get(aor_id, NOT_REPORTED)
