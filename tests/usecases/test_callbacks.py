@@ -70,7 +70,7 @@ async def test_a_calls_events_arrive_in_order_signed_and_deduplicable(world: Wor
     for sequence, (url, event, headers) in enumerate(receiver.got, start=1):
         assert (url, event["execution_id"], event["sequence"]) == (URL, execution_id, sequence)
         assert headers["Byot-Event-Id"] == event["event_id"]
-        fields = dict(part.split("=", 1) for part in headers["Byot-Signature"].split(","))
+        fields = dict(part.split("=", 1) for part in headers["Byot-Signature"].split(","))  # one v1: no rotation
         raw = json.dumps(event, separators=(",", ":"))
         expected = hmac.new(secret.encode(), f"{fields['t']}.{raw}".encode(), hashlib.sha256).hexdigest()
         assert hmac.compare_digest(fields["v1"], expected)
@@ -253,3 +253,28 @@ async def test_a_transfer_reports_its_steps_before_the_calls_end(world: World) -
     assert steps[:3] == ["initiated", "ringing", "in-progress"]
     assert steps[-1] == "completed"
     assert steps[3:-1] == ["dialing", "ringing", "answered", "completed"]
+
+
+async def test_after_a_rotation_events_carry_both_signatures_for_a_day(world: World) -> None:
+    """The new secret's signature first, the replaced one's beside it; a day later the new one alone."""
+    await completed_call(world, status_callback_url=URL)
+    old = (await world.app.callbacks.get(ACCOUNT)).reveal()
+    new = (await world.app.callbacks.rotate(ACCOUNT)).reveal()
+    receiver = Receiver()
+    delivery = CallbackDelivery(world.app.deps, receiver)
+    await delivery.deliver_due()
+    world.clock.advance(24 * 3600)
+    await deliver_all(delivery)
+
+    def signed_with(index: int) -> list[str]:
+        """Which secret made each v1 of the event's signature, in order."""
+        _, event, headers = receiver.got[index]
+        parts = [part.split("=", 1) for part in headers["Byot-Signature"].split(",")]
+        payload = f"{parts[0][1]}.{json.dumps(event, separators=(',', ':'))}".encode()
+        macs = {
+            hmac.new(k.encode(), payload, hashlib.sha256).hexdigest(): name for name, k in (("new", new), ("old", old))
+        }
+        return [macs.get(mac, "?") for _, mac in parts[1:]]
+
+    assert signed_with(0) == ["new", "old"]
+    assert signed_with(-1) == ["new"]

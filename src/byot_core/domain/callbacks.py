@@ -13,7 +13,7 @@ import enum
 import hashlib
 import hmac
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 import attrs
 
 from byot_core.domain.errors import Problem
+from byot_core.domain.secret import SealedSecret
 
 if TYPE_CHECKING:
     # Types only: the call request (which the execution's modules use) checks its callback URL here.
@@ -29,10 +30,12 @@ if TYPE_CHECKING:
 __all__ = [
     "GIVE_UP_AFTER",
     "MAX_ERROR_LENGTH",
+    "ROTATION_OVERLAP",
     "SIGNATURE_HEADER",
     "CallbackEvent",
     "DeliveryOutcome",
     "EventState",
+    "SigningKeys",
     "callback_url_problem",
     "events_for_change",
     "outcome_of",
@@ -42,6 +45,8 @@ __all__ = [
 
 #: The header carrying the signature.
 SIGNATURE_HEADER = "Byot-Signature"
+#: How long events are signed with both the new and the replaced secret after a rotation.
+ROTATION_OVERLAP = timedelta(hours=24)
 #: How long an event is retried before it is given up on (measured from when it was written).
 GIVE_UP_AFTER = timedelta(hours=24)
 _FIRST_RETRY = timedelta(seconds=1)
@@ -132,10 +137,27 @@ def callback_url_problem(path: str, url: str | None) -> Problem | None:
     return None
 
 
-def sign(secret: str, timestamp: int, body: str) -> str:
-    """The signature header's value for a body sent at ``timestamp`` (unix seconds)."""
-    mac = hmac.new(secret.encode(), f"{timestamp}.{body}".encode(), hashlib.sha256).hexdigest()
-    return f"t={timestamp},v1={mac}"
+def sign(secrets: Sequence[str], timestamp: int, body: str) -> str:
+    """The signature header's value for a body sent at ``timestamp`` (unix seconds): one ``v1`` per secret.
+
+    Two secrets for a day after a rotation (the new one first), so a receiver can switch to the new one at its pace.
+    """
+    macs = [hmac.new(s.encode(), f"{timestamp}.{body}".encode(), hashlib.sha256).hexdigest() for s in secrets]
+    return ",".join([f"t={timestamp}", *(f"v1={mac}" for mac in macs)])
+
+
+@attrs.frozen
+class SigningKeys:
+    """An account's callback secrets, sealed: the current one, and the one it replaced with when."""
+
+    current: SealedSecret
+    previous: SealedSecret | None = None
+    rotated_at: datetime | None = None
+
+    def in_use(self, now: datetime) -> tuple[SealedSecret, ...]:
+        """The secrets events are signed with now: the current one, and the previous one for a day after a rotation."""
+        recent = self.rotated_at is not None and now - self.rotated_at < ROTATION_OVERLAP
+        return (self.current, self.previous) if recent and self.previous is not None else (self.current,)
 
 
 def _status_body(execution: Execution, event_id: str, sequence: int, at: datetime) -> dict[str, Any]:

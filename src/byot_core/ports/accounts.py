@@ -6,9 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from byot_core.domain.callbacks import CallbackEvent
+from byot_core.domain.callbacks import CallbackEvent, SigningKeys
 from byot_core.domain.destinations import DestinationPolicy
-from byot_core.domain.secret import SealedSecret
 
 __all__ = ["AccountRepository", "OutboxRepository"]
 
@@ -31,11 +30,11 @@ class AccountRepository(Protocol):
     async def refused_calls(self, account_id: str) -> int:
         """How many calls the account's destination policy refused."""
 
-    async def callback_secret(self, account_id: str) -> SealedSecret | None:
-        """The sealed secret the account's status callbacks are signed with (``None`` until one is made)."""
+    async def callback_keys(self, account_id: str) -> SigningKeys | None:
+        """The sealed secrets the account's status callbacks are signed with (``None`` until one is made)."""
 
-    async def set_callback_secret(self, account_id: str, secret: SealedSecret) -> None:
-        """Replace the account's callback secret."""
+    async def set_callback_keys(self, account_id: str, keys: SigningKeys) -> None:
+        """Replace the account's callback secrets."""
 
 
 class OutboxRepository(Protocol):

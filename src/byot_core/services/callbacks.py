@@ -23,6 +23,7 @@ from byot_core.domain.callbacks import (
     CallbackEvent,
     DeliveryOutcome,
     EventState,
+    SigningKeys,
     outcome_of,
     retry_at,
     sign,
@@ -37,35 +38,52 @@ __all__ = ["CallbackDelivery", "CallbackSecrets"]
 log = logging.getLogger(__name__)
 
 
+def _new_secret() -> Secret:
+    return Secret("whsec_" + secrets.token_urlsafe(32))
+
+
 @attrs.frozen
 class CallbackSecrets:
-    """Each account's status callback secret (beyond the guide): made on first read, rotated on demand."""
+    """Each account's status callback secret (beyond the guide): made on first read, rotated on demand.
+
+    For a day after a rotation, events carry two signatures (the new secret's first), so a receiver switches to the
+    new secret when it is ready, not at the instant of the rotation.
+    """
 
     deps: Dependencies
 
     async def get(self, account_id: str) -> Secret:
-        """The account's secret, made (and stored sealed) the first time it is asked for."""
-        async with self.deps.storage.unit_of_work(read_only=True) as uow:
-            sealed = await uow.accounts.callback_secret(account_id)
-        if sealed is not None:
-            return self.deps.secrets.open(sealed)
+        """The account's current secret, made (and stored sealed) the first time it is asked for."""
+        return self.deps.secrets.open((await self._keys(account_id)).current)
+
+    async def signing(self, account_id: str) -> list[str]:
+        """The secrets events are signed with now (two for a day after a rotation)."""
+        keys = await self._keys(account_id)
+        return [self.deps.secrets.open(s).reveal() for s in keys.in_use(self.deps.clock.now())]
+
+    async def rotate(self, account_id: str) -> Secret:
+        """A new secret for the account; the replaced one still signs events, beside it, for a day."""
+        secret = _new_secret()
         async with self.deps.storage.unit_of_work() as uow:
-            # Read again where it is written: two first reads at once must end with one secret, not two.
-            sealed = await uow.accounts.callback_secret(account_id)
-            if sealed is not None:
-                return self.deps.secrets.open(sealed)
-            secret = Secret("whsec_" + secrets.token_urlsafe(32))
-            await uow.accounts.set_callback_secret(account_id, self.deps.secrets.seal(secret))
+            old = await uow.accounts.callback_keys(account_id)
+            keys = SigningKeys(self.deps.secrets.seal(secret), old.current if old else None, self.deps.clock.now())
+            await uow.accounts.set_callback_keys(account_id, keys)
             await uow.commit()
         return secret
 
-    async def rotate(self, account_id: str) -> Secret:
-        """A new secret for the account; events sent from now on are signed with it."""
-        secret = Secret("whsec_" + secrets.token_urlsafe(32))
+    async def _keys(self, account_id: str) -> SigningKeys:
+        async with self.deps.storage.unit_of_work(read_only=True) as uow:
+            keys = await uow.accounts.callback_keys(account_id)
+        if keys is not None:
+            return keys
         async with self.deps.storage.unit_of_work() as uow:
-            await uow.accounts.set_callback_secret(account_id, self.deps.secrets.seal(secret))
-            await uow.commit()
-        return secret
+            # Read again where it is written: two first reads at once must end with one secret, not two.
+            keys = await uow.accounts.callback_keys(account_id)
+            if keys is None:
+                keys = SigningKeys(self.deps.secrets.seal(_new_secret()))
+                await uow.accounts.set_callback_keys(account_id, keys)
+                await uow.commit()
+        return keys
 
 
 class CallbackDelivery:
@@ -145,11 +163,11 @@ class CallbackDelivery:
         async with self._gates[event.account_id]:
             if self._deps.clock.now() > send_by:
                 return
-            secret = await self._secrets.get(event.account_id)
+            keys = await self._secrets.signing(event.account_id)
             timestamp = int(self._deps.clock.now().timestamp())
             headers = {
                 "Content-Type": "application/json",
-                SIGNATURE_HEADER: sign(secret.reveal(), timestamp, event.body),
+                SIGNATURE_HEADER: sign(keys, timestamp, event.body),
                 "Byot-Event-Id": event.id,
             }
             status: int | None

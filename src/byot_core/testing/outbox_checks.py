@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import attrs
 
-from byot_core.domain.callbacks import CallbackEvent, EventState
+from byot_core.domain.callbacks import CallbackEvent, EventState, SigningKeys
 from byot_core.domain.secret import SealedSecret
 from byot_core.testing.samples import T0, StorageFactory
 
@@ -34,15 +34,18 @@ async def outbox_claims_in_order_once(new: StorageFactory) -> None:
         assert await uow.outbox.next_sequence("e1") == 1
         await uow.outbox.add([_event("e1", 1), _event("e1", 2), _event("e2", 1)])
         assert await uow.outbox.next_sequence("e1") == 3
-        await uow.accounts.set_callback_secret("acct-1", SealedSecret("sealed-1"))
+        await uow.accounts.set_callback_keys("acct-1", SigningKeys(SealedSecret("sealed-1")))
         await uow.commit()
     lease = T0 + timedelta(seconds=30)
     async with storage.unit_of_work() as uow:
         claimed = await uow.outbox.claim(T0, lease, 10)
         assert sorted(e.id for e in claimed) == ["e1-1", "e2-1"], "a call's second event was claimed before its first"
         assert await uow.outbox.claim(T0, lease, 10) == [], "a held event was claimed twice"
-        assert await uow.accounts.callback_secret("acct-1") == SealedSecret("sealed-1")
-        assert await uow.accounts.callback_secret("acct-2") is None
+        assert await uow.accounts.callback_keys("acct-1") == SigningKeys(SealedSecret("sealed-1"))
+        assert await uow.accounts.callback_keys("acct-2") is None
+        rotated = SigningKeys(SealedSecret("sealed-2"), SealedSecret("sealed-1"), T0)
+        await uow.accounts.set_callback_keys("acct-1", rotated)
+        assert await uow.accounts.callback_keys("acct-1") == rotated
         await uow.commit()
     first = next(e for e in claimed if e.id == "e1-1")
     async with storage.unit_of_work() as uow:

@@ -6,9 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from byot_core.adapters.memory.state import Journal, State
-from byot_core.domain.callbacks import CallbackEvent, EventState
+from byot_core.domain.callbacks import CallbackEvent, EventState, SigningKeys
 from byot_core.domain.destinations import ACCOUNT_DEFAULT, DestinationPolicy
-from byot_core.domain.secret import SealedSecret
 
 __all__ = ["MemoryAccountRepository", "MemoryOutboxRepository"]
 
@@ -38,13 +37,13 @@ class MemoryAccountRepository:
         """The account's refused calls."""
         return self.state.refusals.get(account_id, 0)
 
-    async def callback_secret(self, account_id: str) -> SealedSecret | None:
-        """The account's sealed callback secret."""
-        return self.state.callback_secrets.get(account_id)
+    async def callback_keys(self, account_id: str) -> SigningKeys | None:
+        """The account's sealed callback secrets."""
+        return self.state.callback_keys.get(account_id)
 
-    async def set_callback_secret(self, account_id: str, secret: SealedSecret) -> None:
-        """Replace it."""
-        self.journal.set(self.state.callback_secrets, account_id, secret)
+    async def set_callback_keys(self, account_id: str, keys: SigningKeys) -> None:
+        """Replace them."""
+        self.journal.set(self.state.callback_keys, account_id, keys)
 
 
 class MemoryOutboxRepository:

@@ -6,11 +6,10 @@ from collections.abc import MutableMapping
 from datetime import datetime
 from typing import Any
 
-from byot_core.domain.callbacks import CallbackEvent
+from byot_core.domain.callbacks import CallbackEvent, SigningKeys
 from byot_core.domain.destinations import DestinationPolicy
 from byot_core.domain.execution import Execution
 from byot_core.domain.phone_number import PhoneNumber
-from byot_core.domain.secret import SealedSecret
 from byot_core.domain.sources import SourceMatcher
 from byot_core.domain.trunk import Trunk
 from byot_core.ports.storage import ReadOnlyUnitOfWork
@@ -49,8 +48,8 @@ class State:
         #: Each account's destination policy (absent: the default), and its count of calls refused by it.
         self.destinations: dict[str, DestinationPolicy] = {}
         self.refusals: dict[str, int] = {}
-        #: Each account's sealed callback secret.
-        self.callback_secrets: dict[str, SealedSecret] = {}
+        #: Each account's sealed callback secrets.
+        self.callback_keys: dict[str, SigningKeys] = {}
         #: Status callbacks by id, and until when a claimer holds each.
         self.outbox: dict[str, CallbackEvent] = {}
         self.outbox_leases: dict[str, datetime] = {}

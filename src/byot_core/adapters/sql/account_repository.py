@@ -10,6 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from byot_core.adapters.sql.database import Session
 from byot_core.adapters.sql.schema import accounts
+from byot_core.domain.callbacks import SigningKeys
 from byot_core.domain.destinations import DestinationPolicy
 from byot_core.domain.secret import SealedSecret
 
@@ -22,6 +23,8 @@ _DEFAULTS: dict[str, Any] = {
     "outbound_satellite": False,
     "refused_calls": 0,
     "callback_secret": None,
+    "previous_callback_secret": None,
+    "callback_secret_rotated_at": None,
 }
 
 
@@ -94,13 +97,23 @@ class SqlAccountRepository:
         row = await self._session.run(_read, account_id, write=False)
         return int(row["refused_calls"])
 
-    async def callback_secret(self, account_id: str) -> SealedSecret | None:
-        """The account's sealed callback secret."""
+    async def callback_keys(self, account_id: str) -> SigningKeys | None:
+        """The account's sealed callback secrets."""
         row = await self._session.run(_read, account_id, write=False)
-        token = row["callback_secret"]
-        return SealedSecret(token) if token is not None else None
+        if row["callback_secret"] is None:
+            return None
+        previous = row["previous_callback_secret"]
+        return SigningKeys(
+            SealedSecret(row["callback_secret"]),
+            SealedSecret(previous) if previous is not None else None,
+            row["callback_secret_rotated_at"],
+        )
 
-    async def set_callback_secret(self, account_id: str, secret: SealedSecret) -> None:
-        """Replace it (the row made if needed)."""
-        values = {"callback_secret": secret.token}
+    async def set_callback_keys(self, account_id: str, keys: SigningKeys) -> None:
+        """Replace them (the row made if needed)."""
+        values = {
+            "callback_secret": keys.current.token,
+            "previous_callback_secret": keys.previous.token if keys.previous is not None else None,
+            "callback_secret_rotated_at": keys.rotated_at,
+        }
         await self._session.run(_upsert, account_id, values, values)

@@ -239,6 +239,9 @@ accounts = sa.Table(
     sa.Column("refused_calls", sa.Integer, nullable=False),
     # The sealed secret status callbacks are signed with (made on first read).
     sa.Column("callback_secret", sa.Text),
+    # The secret it replaced, used beside it for a day after a rotation.
+    sa.Column("previous_callback_secret", sa.Text),
+    sa.Column("callback_secret_rotated_at", UtcDateTime),
 )
 
 #: Status callbacks waiting to be delivered, delivered, or given up on: written with the change they report.

@@ -1,4 +1,4 @@
-"""Status callbacks: where each call's events go, the outbox they wait in, and each account's signing secret.
+"""Status callbacks: where each call's events go, the outbox they wait in, and each account's signing secrets.
 
 Revision ID: 0016
 Revises: 0015
@@ -28,6 +28,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("status_callback_url", sa.String(length=2048), nullable=True))
     with op.batch_alter_table("byot_accounts", schema=None) as batch_op:
         batch_op.add_column(sa.Column("callback_secret", sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column("previous_callback_secret", sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column("callback_secret_rotated_at", UtcDateTime(timezone=True), nullable=True))
     op.create_table(
         "byot_callback_outbox",
         sa.Column("id", sa.String(length=40), nullable=False),
@@ -54,6 +56,8 @@ def downgrade() -> None:
     op.drop_index("ix_byot_callback_outbox_due", table_name="byot_callback_outbox")
     op.drop_table("byot_callback_outbox")
     with op.batch_alter_table("byot_accounts", schema=None) as batch_op:
+        batch_op.drop_column("callback_secret_rotated_at")
+        batch_op.drop_column("previous_callback_secret")
         batch_op.drop_column("callback_secret")
     with op.batch_alter_table("byot_agents", schema=None) as batch_op:
         batch_op.drop_column("status_callback_url")
