@@ -152,8 +152,12 @@ class CallbackDelivery:
         for event in events:
             self._sending.spawn(self._send(event, send_by), f"callback-{event.id}")
         if wait:
-            await self._sending.drain()
+            await self.drain()
         return len(events)
+
+    async def drain(self) -> None:
+        """Wait until every send in flight has ended (and its outcome is recorded)."""
+        await self._sending.drain()
 
     async def close(self, within: float = 5.0) -> None:
         """Stop sending (events in flight are claimed again once their lease passes)."""
