@@ -149,8 +149,10 @@ class CallbackDelivery:
         # A send that waited for its account's turn past this point leaves the event to its next claim: by the time
         # it answered, the lease would have run out and another claimer could be sending it too.
         send_by = now + self._lease - self._send_time
+        # Each account's secrets are read and opened once a batch, not once an event.
+        keys = {account: await self._secrets.signing(account) for account in {e.account_id for e in events}}
         for event in events:
-            self._sending.spawn(self._send(event, send_by), f"callback-{event.id}")
+            self._sending.spawn(self._send(event, keys[event.account_id], send_by), f"callback-{event.id}")
         if wait:
             await self.drain()
         return len(events)
@@ -163,11 +165,10 @@ class CallbackDelivery:
         """Stop sending (events in flight are claimed again once their lease passes)."""
         await self._sending.cancel(within)
 
-    async def _send(self, event: CallbackEvent, send_by: datetime) -> None:
+    async def _send(self, event: CallbackEvent, keys: list[str], send_by: datetime) -> None:
         async with self._gates[event.account_id]:
             if self._deps.clock.now() > send_by:
                 return
-            keys = await self._secrets.signing(event.account_id)
             timestamp = int(self._deps.clock.now().timestamp())
             headers = {
                 "Content-Type": "application/json",

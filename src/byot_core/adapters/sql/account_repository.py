@@ -51,11 +51,12 @@ def _read(conn: Connection, account_id: str) -> dict[str, Any]:
 
 
 def _policy_values(policy: DestinationPolicy) -> dict[str, Any]:
+    held = policy.for_account()  # as an account holds it: a flag left None is no
     return {
-        "outbound_countries": countries_column(policy.countries),
-        "outbound_premium_rate": policy.premium_rate is True,
-        "outbound_shared_cost": policy.shared_cost is True,
-        "outbound_satellite": policy.satellite is True,
+        "outbound_countries": countries_column(held.countries),
+        "outbound_premium_rate": held.premium_rate,
+        "outbound_shared_cost": held.shared_cost,
+        "outbound_satellite": held.satellite,
     }
 
 
