@@ -218,6 +218,7 @@ async def relay(calls: int, seconds: float, protocol: MediaProtocol) -> dict[str
         connected = telephony.media.active
         asterisk = await post(f"http://127.0.0.1:{control}/hang-up", {})
         agents_report = await post(f"http://127.0.0.1:{agents}/report")
+        inside = await relay_figures(app, calls) if protocol is MediaProtocol.TWILIO else {}
     finally:
         events.cancel()
         await asyncio.gather(events, return_exceptions=True)
@@ -245,6 +246,23 @@ async def relay(calls: int, seconds: float, protocol: MediaProtocol) -> dict[str
         "latency_p50": statistics.median(delays) if delays else float("nan"),
         "latency_p99": delays[int(len(delays) * 0.99)] if delays else float("nan"),
         "cpu_per_call": 100 * cpu / wall / calls,
+        **inside,
+    }
+
+
+async def relay_figures(app: byot_core.Byot, calls: int) -> dict[str, float]:
+    """What the relay itself recorded on each call's execution: late frames, and its own forwarding time."""
+    deadline = time.monotonic() + 10
+    while True:
+        media = [e.media for e in await app.calls.list_for_agent(ACCOUNT, AGENT, limit=calls)]
+        recorded = [m for m in media if m is not None and m.added_latency_ms is not None]
+        if len(recorded) == calls or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.1)
+    return {
+        "late_frames": sum(m.late_frames or 0 for m in recorded),
+        "inside_mean": statistics.fmean(m.added_latency_ms or 0.0 for m in recorded) if recorded else float("nan"),
+        "inside_max": max((m.max_added_latency_ms or 0.0 for m in recorded), default=float("nan")),
     }
 
 
@@ -264,6 +282,8 @@ def report(figures: dict[str, float], direct: dict[str, float], *, targets: bool
           f"(asterisk protocol, same calls: Asterisk connects to the agent itself; "
           f"{direct['said'] - direct['received']:,.0f} frames lost)")  # fmt: skip
     print(f"added by the relay         median {added_p50:.2f} ms, p99 {added_p99:.2f} ms")
+    print(f"inside the relay           mean {figures['inside_mean']:.3f} ms, largest {figures['inside_max']:.2f} ms, "
+          f"late frames to callers {figures['late_frames']:.0f}   (as the executions record them)")  # fmt: skip
     print(f"relay CPU per call         {figures['cpu_per_call']:.2f} % of one core "
           f"(without it: {direct['cpu_per_call']:.2f} %)")  # fmt: skip
     if not targets:

@@ -153,7 +153,7 @@ async def refused(world: AsteriskWorld, did: str, source: str) -> int | None:
 
 async def test_unknown_and_unmapped_numbers_are_refused(world: AsteriskWorld) -> None:
     """An unknown DID is answered 404 (cause 1); a known one without an agent 480 (cause 20)."""
-    world.nodes[0].add_file_object("endpoint", "anonymous", {"context": "byot-inbound"})
+    world.nodes[0].add_file_object("endpoint", "anonymous", {"context": "byot-inbound", "allow": "(ulaw)"})
     await trunk_and_number(world)
     assert await refused(world, "+14155550100", "203.0.113.1") == 404
     assert await refused(world, "+919876543210", "203.0.113.1") == 480
@@ -177,14 +177,14 @@ async def test_inbound_disabled_is_refused_by_the_dialplan(world: AsteriskWorld)
 
 async def test_a_call_from_an_unknown_source_is_refused(world: AsteriskWorld) -> None:
     """A source outside the gateways and ip_identifiers reaches only the anonymous endpoint, and is refused 403."""
-    world.nodes[0].add_file_object("endpoint", "anonymous", {"context": "byot-inbound"})
+    world.nodes[0].add_file_object("endpoint", "anonymous", {"context": "byot-inbound", "allow": "(ulaw)"})
     await mapped(world)
     assert await refused(world, "+919876543210", "192.0.2.77") == 403
 
 
 async def test_an_inactive_trunk_refuses_its_calls(world: AsteriskWorld) -> None:
     """A deactivated trunk has no endpoint; through the anonymous endpoint the call is refused 403."""
-    world.nodes[0].add_file_object("endpoint", "anonymous", {"context": "byot-inbound"})
+    world.nodes[0].add_file_object("endpoint", "anonymous", {"context": "byot-inbound", "allow": "(ulaw)"})
     trunk_id, _ = await mapped(world)
     await GuideApi(world.app).trunks.update(ACCOUNT, trunk_id, {"is_active": False})
     assert await refused(world, "+919876543210", "203.0.113.1") in (403, 404)

@@ -200,9 +200,10 @@ async def test_recorded_events_translate_to_call_events(client: AriClient) -> No
     events = []
     for name in ("ChannelStateChange.Ringing.json", "ChannelStateChange.Up.json", "ChannelDestroyed.cause17.json"):
         events += await telephony.translate(client, json.loads(capture(name)))
-    assert events[0] == CallRinging("1795780558.0")
+    assert events[0] == CallRinging("1795780558.0", sip_call_id="4b202a71-b9a7-44eb-b5cf-31d287950ff6")
     assert isinstance(events[1], CallAnswered)
-    assert events[2] == CallEnded("1795780589.2", 17, 486, "User busy")
+    assert events[1].sip_call_id == "4b202a71-b9a7-44eb-b5cf-31d287950ff6"
+    assert events[2] == CallEnded("1795780589.2", 17, 486, "User busy", "37fa229b-5fa6-4d3b-b854-1f1a6d18c72e")
     ended = await telephony.translate(client, json.loads(capture("ChannelDestroyed.cause0.json")))
     assert isinstance(ended[0], CallEnded)
     assert (ended[0].q850_cause, ended[0].sip_code) == (0, None)
@@ -257,9 +258,10 @@ async def test_the_recorded_stasis_start_of_an_originated_channel_is_not_an_inbo
     recorded = json.loads(capture("StasisStart.originated.json"))
     channel_id = recorded["channel"]["id"]
     telephony.calls._originated.add(channel_id)
-    assert await telephony.translate(client, recorded) == [CallAnswered(channel_id, in_application=True)]
+    call_id = recorded["channel"]["protocol_id"]
+    assert await telephony.translate(client, recorded) == [CallAnswered(channel_id, True, sip_call_id=call_id)]
     answered = json.loads(capture("ChannelStateChange.Up.json"))
-    assert await telephony.translate(client, answered) == [CallAnswered(channel_id, in_application=False)]
+    assert await telephony.translate(client, answered) == [CallAnswered(channel_id, False, sip_call_id=call_id)]
 
 
 def test_the_fake_refuses_dialplan_it_does_not_understand() -> None:

@@ -81,6 +81,11 @@ async def test_an_inbound_call_carries_audio_both_ways_in_twilio_protocol(agent:
         assert (stats.protocol, stats.ending) == (MediaProtocol.TWILIO, "caller-left")
         assert (stats.frames_to_agent, stats.frames_to_caller, stats.marks, stats.flushes) == (50, 50, 1, 0)
         assert (stats.seconds_to_agent, stats.seconds_to_caller) == (1.0, 1.0)
+        # Sent in time (no gap the relay made), and the relay's own latency measured on every frame to the agent.
+        assert stats.late_frames == 0
+        assert stats.added_latency_ms is not None
+        assert stats.max_added_latency_ms is not None
+        assert 0 <= stats.added_latency_ms <= stats.max_added_latency_ms < 1000
         await eventually(lambda: not world.nodes[0].media.bridges)
         assert not [c for c in world.nodes[0].channels.values() if c.name.startswith("WebSocket/")]
 

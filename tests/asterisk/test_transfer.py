@@ -80,6 +80,10 @@ async def test_a_bridged_transfer_releases_the_agent_and_the_caller_talks_to_the
         node.remote_hang_up(target.id)
         ended = await finished(world, execution_id)
         assert (ended.status, ended.transfers[0].status) == (ExecutionStatus.COMPLETED, TransferStatus.COMPLETED)
+        # The target's leg is a SIP dialog of its own, with its Call-ID and codec.
+        leg = ended.transfers[0].legs[0]
+        assert (leg.sip_call_id, leg.codec) == (target.call_id, "ulaw")
+        assert leg.sip_call_id != ended.attempts[0].sip_call_id
         assert ended.media is not None
         assert ended.media.ending == "transferred"
         await eventually(lambda: not node.media.bridges and channel.id not in node.channels)

@@ -221,3 +221,40 @@ def test_an_answered_call_ends_completed_only_if_it_reached_the_library(
     else:
         assert ended.status is ExecutionStatus.FAILED
         assert ended.hangup_reason.cause_name == call_flow.NOT_TAKEN
+
+
+reports = st.tuples(st.none() | st.sampled_from(["id-a", "id-b"]), st.none() | st.sampled_from(["ulaw", "alaw"]))
+
+
+@given(gateways(), st.lists(st.tuples(kinds, targets, endings, reports), max_size=20))
+def test_each_leg_keeps_the_first_call_id_and_codec_reported_for_it(
+    gws: list[Gateway],
+    script: list[tuple[str, str, tuple[bool, int | None, int | None], tuple[str | None, str | None]]],
+) -> None:
+    """Whatever events follow, a leg keeps the first Call-ID and codec reported for its channel.
+
+    A codec comes only with an answer; an event that changes nothing else still records them, as a change.
+    """
+    plan = order_gateways(gws)
+    channels = (f"ch-{n}" for n in itertools.count(1))
+    failover = FailoverPlan(plan, "+918800001234")
+    execution = call_flow.start(outbound(plan), failover, next(channels), T0).execution
+    first: dict[str, tuple[str | None, str | None]] = {}
+    for tick, (kind, target, ending, (call_id, codec)) in enumerate(script, start=1):
+        event = event_for(execution, kind, target, ending)
+        if isinstance(event, CallRinging | CallEnded):
+            event = attrs.evolve(event, sip_call_id=call_id)
+        elif isinstance(event, CallAnswered):
+            event = attrs.evolve(event, sip_call_id=call_id, codec=codec)
+        known = first.get(event.channel_id, (None, None))
+        reported_codec = event.codec if isinstance(event, CallAnswered) else None
+        reported_id = event.sip_call_id if isinstance(event, CallRinging | CallAnswered | CallEnded) else None
+        first[event.channel_id] = (known[0] or reported_id, known[1] or reported_codec)
+        before = execution
+        step = call_flow.apply(
+            execution, event, T0 + timedelta(seconds=tick), plan=failover, new_channel_id=lambda: next(channels)
+        )
+        execution = step.execution
+        assert step.changed or execution == before
+        for attempt in execution.attempts:
+            assert (attempt.sip_call_id, attempt.codec) == first.get(attempt.channel_id, (None, None))

@@ -52,7 +52,8 @@ attempts = st.builds(
     Attempt, channel_id=texts, started_at=moments, gateway_id=st.none() | texts, dialled=st.none() | texts,
     reached_ringing=st.booleans(), answered=st.booleans(), ended_at=st.none() | moments,
     result=st.sampled_from(AttemptResult), sip_code=st.none() | st.integers(100, 699),
-    q850_cause=st.none() | st.integers(0, 127),
+    q850_cause=st.none() | st.integers(0, 127), sip_call_id=st.none() | texts,
+    codec=st.none() | st.sampled_from(["ulaw", "alaw", "opus"]),
 )  # fmt: skip
 executions = st.builds(
     Execution, id=st.just("e1"), account_id=st.just("acc"), agent_id=texts, direction=st.sampled_from(Direction),
@@ -133,8 +134,13 @@ def test_the_execution_json_has_the_documented_fields(execution: Execution) -> N
         None if reason is None else {"name": reason.cause_name, "q850": reason.q850_cause, "sip": reason.sip_code}
     )
     assert [set(a) for a in body["attempts"]] == [
-        {"channel_id", "gateway_id", "dialled", "result", "sip_code", "q850_cause", "started_at", "ended_at"}
-    ] * len(execution.attempts)
+        {"channel_id", "gateway_id", "dialled", "result", "sip_code", "q850_cause", "started_at", "ended_at",
+         "sip_call_id", "codec"}
+    ] * len(execution.attempts)  # fmt: skip
+    attempt_required, attempt_known = required_and_known("Attempt")
+    assert all(attempt_required <= set(a) <= attempt_known for a in body["attempts"])
+    leg = execution.leg
+    assert (body["sip_call_id"], body["codec"]) == ((leg.sip_call_id, leg.codec) if leg else (None, None))
     duration = body["duration_seconds"]
     if execution.ended_at is None:
         assert duration is None, "a call still going on has a duration"

@@ -71,9 +71,18 @@ def test_a_calls_media_summary_is_counted_once() -> None:
     """How the agent's connection ended, and the frames relayed each way, when the summary is first stored."""
     metrics = PrometheusMetrics()
     call = Execution("ex", "acct", "agt", Direction.INBOUND, ExecutionStatus.IN_PROGRESS, "+1", "+2", T0, T0)
-    relayed = attrs.evolve(call, media=MediaStats(MediaProtocol.TWILIO, "caller-left", 150, 90))
+    stats = MediaStats(
+        MediaProtocol.TWILIO, "caller-left", 150, 90, late_frames=3, added_latency_ms=0.4, max_added_latency_ms=7.0
+    )
+    relayed = attrs.evolve(call, media=stats)
     metrics.execution_changed(call, relayed)
     metrics.execution_changed(relayed, attrs.evolve(relayed, status=ExecutionStatus.COMPLETED))
     assert sample(metrics, "byot_media_connections_ended_total", protocol="twilio", ending="caller-left") == 1
     assert sample(metrics, "byot_media_frames_total", direction="to_agent") == 150
     assert sample(metrics, "byot_media_frames_total", direction="to_caller") == 90
+    assert sample(metrics, "byot_media_late_frames_total") == 3
+    assert sample(metrics, "byot_media_added_latency_seconds_count", stat="mean") == 1
+    assert sample(metrics, "byot_media_added_latency_seconds_sum", stat="max") == 0.007
+    # The largest, 7 ms, falls in the 10 ms bucket and not in the 5 ms one.
+    assert sample(metrics, "byot_media_added_latency_seconds_bucket", stat="max", le="0.005") == 0
+    assert sample(metrics, "byot_media_added_latency_seconds_bucket", stat="max", le="0.01") == 1

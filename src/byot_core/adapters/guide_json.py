@@ -99,6 +99,9 @@ def _converter() -> cattrs.Converter:
             "hangup_reason": reason.text if reason else None,
             "hangup_cause": converter.unstructure(reason) if reason else None,
             "gateway_id": value.gateway_id,
+            # Beyond the guide: the caller's leg's SIP Call-ID and agreed codec (each attempt carries its own).
+            "sip_call_id": value.leg.sip_call_id if value.leg is not None else None,
+            "codec": value.leg.codec if value.leg is not None else None,
             # Beyond the guide: answered time, billable (null while the call goes on).
             "duration_seconds": value.duration_seconds,
         }
@@ -116,6 +119,9 @@ def _converter() -> cattrs.Converter:
                 "flushes": stats.flushes,
                 "dtmf": stats.dtmf,
                 "detail": stats.detail,
+                "late_frames": stats.late_frames,
+                "added_latency_ms": stats.added_latency_ms,
+                "max_added_latency_ms": stats.max_added_latency_ms,
             }
         return result
 

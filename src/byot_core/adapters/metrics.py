@@ -61,6 +61,15 @@ class PrometheusMetrics:
             "byot_media_frames", "20 ms audio frames the library relayed (twilio protocol), by direction",
             ["direction"], registry=self.registry,
         )  # fmt: skip
+        self._media_late = Counter(
+            "byot_media_late_frames", "Agent audio frames the relay sent after Asterisk had run out (a gap heard)",
+            registry=self.registry,
+        )  # fmt: skip
+        self._media_latency = Histogram(
+            "byot_media_added_latency_seconds", "Time the relay took to pass the caller's audio to the agent, per "
+            "relayed call: its mean and its largest", ["stat"], registry=self.registry,
+            buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25),
+        )  # fmt: skip
         # The calls counted in progress: an end is subtracted only for a start that was added (a call taken over
         # from another instance was counted there).
         self._live: set[str] = set()
@@ -91,6 +100,10 @@ class PrometheusMetrics:
             self._media_endings.labels(media.protocol.value, media.ending).inc()
             self._media_frames.labels("to_agent").inc(media.frames_to_agent or 0)
             self._media_frames.labels("to_caller").inc(media.frames_to_caller or 0)
+            self._media_late.inc(media.late_frames or 0)
+            if media.added_latency_ms is not None and media.max_added_latency_ms is not None:
+                self._media_latency.labels("mean").observe(media.added_latency_ms / 1000)
+                self._media_latency.labels("max").observe(media.max_added_latency_ms / 1000)
 
     def call_refused(self, direction: str, reason: str) -> None:
         """Count a refusal."""

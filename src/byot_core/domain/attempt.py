@@ -21,7 +21,11 @@ class AttemptResult(enum.Enum):
 
 @attrs.frozen
 class Attempt:
-    """One try through one gateway (outbound) or the one inbound channel."""
+    """One try through one gateway (outbound) or the one inbound channel: one leg of the call.
+
+    ``sip_call_id`` is the leg's SIP Call-ID (the carrier's own, inbound; Asterisk's, outbound), ``codec`` the audio
+    codec agreed once it was answered; both as the telephony reported them, else ``None``.
+    """
 
     channel_id: str
     started_at: datetime
@@ -36,3 +40,13 @@ class Attempt:
     #: Whether the answered call reached the library (an application that can hand it to its agent). An outbound
     #: attempt starts without; one recorded before this field existed reads as having it.
     taken: bool = True
+    sip_call_id: str | None = None
+    codec: str | None = None
+
+    def noting(self, sip_call_id: str | None, codec: str | None) -> Attempt:
+        """The attempt with the leg's Call-ID and codec as reported, where it had none yet (itself if nothing new)."""
+        call_id = self.sip_call_id or sip_call_id
+        agreed = self.codec or codec
+        if call_id == self.sip_call_id and agreed == self.codec:
+            return self
+        return attrs.evolve(self, sip_call_id=call_id, codec=agreed)

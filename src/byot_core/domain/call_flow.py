@@ -102,8 +102,39 @@ def apply(
     """The execution after one event, and what to do next.
 
     ``plan`` and ``new_channel_id`` are needed only for an outbound call's attempt that ends in a route failure;
-    without them the call ends there.
+    without them the call ends there. The leg's SIP Call-ID and codec are recorded from whichever event first
+    reports them, even one that changes nothing else.
     """
+    noted = _noted(execution, event, now)
+    transition = _apply(noted, event, now, plan, new_channel_id)
+    if noted is not execution and not transition.changed:
+        return Transition(transition.execution, transition.actions)
+    return transition
+
+
+def _noted(execution: Execution, event: ExecutionEvent, now: datetime) -> Execution:
+    """The execution with the Call-ID and codec the event reports for its leg, where the leg had none."""
+    if not isinstance(event, CallRinging | CallAnswered | CallEnded):
+        return execution
+    codec = event.codec if isinstance(event, CallAnswered) else None
+    if event.sip_call_id is None and codec is None:
+        return execution
+    index = execution.attempt_for(event.channel_id)
+    if index is None:
+        where = transfer_flow.transfer_leg(execution, event.channel_id)
+        return execution if where is None else transfer_flow.noting_leg(execution, where, event.sip_call_id, codec, now)
+    attempt = execution.attempts[index]
+    noted = attempt.noting(event.sip_call_id, codec)
+    return execution if noted is attempt else _with_attempt(execution, index, noted, now)
+
+
+def _apply(
+    execution: Execution,
+    event: ExecutionEvent,
+    now: datetime,
+    plan: FailoverPlan | None,
+    new_channel_id: Callable[[], str] | None,
+) -> Transition:
     index = execution.attempt_for(event.channel_id)
     if isinstance(event, MediaEnded):
         # Figures arrive once the media side is torn down, usually after the call itself has ended.

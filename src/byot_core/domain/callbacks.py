@@ -185,6 +185,8 @@ def _status_body(execution: Execution, event_id: str, sequence: int, at: datetim
                 {"name": reason.cause_name, "q850": reason.q850_cause, "sip": reason.sip_code} if reason else None
             ),
             "attempts": len(execution.attempts),
+            "sip_call_id": execution.leg.sip_call_id if execution.leg is not None else None,
+            "codec": execution.leg.codec if execution.leg is not None else None,
         }
     return body
 

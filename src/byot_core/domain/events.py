@@ -22,9 +22,13 @@ __all__ = [
 
 @attrs.frozen
 class CallRinging:
-    """The far end is alerting the callee (SIP 180/183; Asterisk state Ringing)."""
+    """The far end is alerting the callee (SIP 180/183; Asterisk state Ringing).
+
+    ``sip_call_id``, on this and the other events of a channel, is the leg's SIP Call-ID when the adapter knows it.
+    """
 
     channel_id: str
+    sip_call_id: str | None = None
 
 
 @attrs.frozen
@@ -34,10 +38,13 @@ class CallAnswered:
     ``in_application`` says whether the call is in the library's hands: for most telephony an answer is (the
     default). Asterisk reports an originated call's answer first (``False``), then its entry into one of the
     library's applications (``True``); an answered call that never enters one was dropped by the system.
+    ``codec`` is the audio codec the two sides agreed on (``ulaw``, ``alaw``, ``opus``, …), when the adapter knows it.
     """
 
     channel_id: str
     in_application: bool = True
+    sip_call_id: str | None = None
+    codec: str | None = None
 
 
 @attrs.frozen
@@ -48,6 +55,7 @@ class CallEnded:
     q850_cause: int | None = None
     sip_code: int | None = None
     cause_text: str | None = None
+    sip_call_id: str | None = None
 
 
 @attrs.frozen
@@ -77,7 +85,8 @@ class MediaEnded:
 class InboundCallArrived:
     """A call to one of our DIDs reached the platform and waits for a decision.
 
-    ``arrived_on_trunk_id`` is the trunk whose endpoint Asterisk matched, when the adapter can tell.
+    ``arrived_on_trunk_id`` is the trunk whose endpoint Asterisk matched, when the adapter can tell; ``sip_call_id``
+    the Call-ID of the carrier's INVITE.
     """
 
     channel_id: str
@@ -85,6 +94,7 @@ class InboundCallArrived:
     source: str | None = None
     caller: str | None = None
     arrived_on_trunk_id: str | None = None
+    sip_call_id: str | None = None
 
 
 @attrs.frozen

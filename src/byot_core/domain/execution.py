@@ -75,12 +75,17 @@ class Execution:
         return round(max((self.ended_at - self.answered_at).total_seconds(), 0.0), 3)
 
     @property
-    def gateway_id(self) -> str | None:
-        """The gateway the call went out through: the answered attempt's, else the last attempt's."""
+    def leg(self) -> Attempt | None:
+        """The caller's side of the call: the answered attempt, else the last one (``None`` before any)."""
         for attempt in self.attempts:
             if attempt.answered:
-                return attempt.gateway_id
-        return self.attempts[-1].gateway_id if self.attempts else None
+                return attempt
+        return self.attempts[-1] if self.attempts else None
+
+    @property
+    def gateway_id(self) -> str | None:
+        """The gateway the call went out through: the answered attempt's, else the last attempt's."""
+        return self.leg.gateway_id if self.leg is not None else None
 
     def attempt_for(self, channel_id: str) -> int | None:
         """The index of the attempt on that channel, if any."""

@@ -138,7 +138,9 @@ class MediaStats:
     ``ending`` is ``caller-left``, ``agent-closed``, ``agent-failed``, ``asterisk-closed``, ``not-connected`` or
     ``transferred`` (the agent was released by a transfer).
     Frame counts are known only where the library relays the audio (``twilio``); with ``asterisk``, Asterisk talks
-    to the agent directly and they are ``None``.
+    to the agent directly and they are ``None``, as are the relay's own figures: ``late_frames`` (frames of the
+    agent's audio sent after Asterisk had run out while the relay held them: a gap the caller heard) and the latency
+    the relay added to the caller's audio on its way to the agent, its mean and largest, in milliseconds.
     """
 
     protocol: MediaProtocol
@@ -149,6 +151,9 @@ class MediaStats:
     flushes: int | None = None
     dtmf: int | None = None
     detail: str | None = None
+    late_frames: int | None = None
+    added_latency_ms: float | None = None
+    max_added_latency_ms: float | None = None
 
     @property
     def seconds_to_agent(self) -> float | None:

@@ -80,6 +80,16 @@ def transfer_leg(execution: Execution, channel_id: str) -> tuple[int, int] | Non
     return None
 
 
+def noting_leg(
+    execution: Execution, where: tuple[int, int], sip_call_id: str | None, codec: str | None, now: datetime
+) -> Execution:
+    """The execution with a transfer leg's Call-ID and codec, where it had none (:meth:`Attempt.noting`)."""
+    transfer = execution.transfers[where[0]]
+    leg = transfer.legs[where[1]]
+    noted = leg.noting(sip_call_id, codec)
+    return execution if noted is leg else _with_transfer(execution, where[0], _with_leg(transfer, where[1], noted), now)
+
+
 def begin(
     execution: Execution,
     request: TransferRequest,

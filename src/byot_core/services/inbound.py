@@ -180,7 +180,14 @@ class InboundService:
                     to_number=event.called,
                     trunk_id=decision.trunk_id,
                     phone_number_id=decision.number_id,
-                    attempts=(Attempt(channel_id=event.channel_id, started_at=now, reached_ringing=True),),
+                    attempts=(
+                        Attempt(
+                            channel_id=event.channel_id,
+                            started_at=now,
+                            reached_ringing=True,
+                            sip_call_id=event.sip_call_id,
+                        ),
+                    ),
                     created_at=now,
                     updated_at=now,
                     instance_id=self.deps.instance_id,

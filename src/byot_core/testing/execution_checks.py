@@ -44,8 +44,9 @@ async def executions_by_channel_and_agent(new: StorageFactory) -> None:
         await uow.executions.add(second)
         await uow.commit()
     media = MediaStats(MediaProtocol.TWILIO, "caller-left", frames_to_agent=250, frames_to_caller=120, marks=2,
-                       flushes=1, dtmf=3)  # fmt: skip
-    retried = attrs.evolve(base, attempts=(*base.attempts, Attempt(channel_id="c2", started_at=T0)), media=media)
+                       flushes=1, dtmf=3, late_frames=4, added_latency_ms=0.25, max_added_latency_ms=3.5)  # fmt: skip
+    leg = Attempt(channel_id="c2", started_at=T0, sip_call_id="a84b4c76e66710@pc33.example.com", codec="alaw")
+    retried = attrs.evolve(base, attempts=(*base.attempts, leg), media=media)
     async with storage.unit_of_work() as uow:
         await uow.executions.update(retried)
         await uow.commit()

@@ -45,6 +45,9 @@ class AriChannel:
     #: Whether the channel runs a Stasis application now (its dialplan ``app_name``): an originated channel that
     #: is answered runs ``AppDial2`` until the dialplan puts it into one.
     in_application: bool = False
+    #: ``protocol_id``: the SIP Call-ID of a PJSIP channel (the carrier's, inbound; one Asterisk made, a UUID,
+    #: outbound); ``None`` for channels without one (media channels report it empty).
+    call_id: str | None = None
 
 
 @attrs.frozen
@@ -60,6 +63,7 @@ class DialStatus:
 
     peer_id: str
     status: str
+    peer_call_id: str | None = None
 
 
 @attrs.frozen
@@ -70,6 +74,7 @@ class ChannelGone:
     cause: int | None
     tech_cause: int | None
     cause_txt: str | None
+    call_id: str | None = None
 
 
 @attrs.frozen
@@ -154,6 +159,11 @@ def _number(raw: Mapping[str, Any], key: str) -> int | None:
     return value
 
 
+def _call_id(channel: Mapping[str, Any]) -> str | None:
+    value = channel.get("protocol_id")
+    return value if isinstance(value, str) and value else None
+
+
 def _channel(raw: Mapping[str, Any], key: str = "channel") -> AriChannel:
     channel = _object(raw, key)
     dialplan = channel.get("dialplan")
@@ -166,6 +176,7 @@ def _channel(raw: Mapping[str, Any], key: str = "channel") -> AriChannel:
         exten=str(dialplan.get("exten", "")) if isinstance(dialplan, Mapping) else "",
         caller_number=number if isinstance(number, str) and number else None,
         in_application=isinstance(dialplan, Mapping) and dialplan.get("app_name") == "Stasis",
+        call_id=_call_id(channel),
     )
 
 
@@ -175,14 +186,17 @@ def read_event(raw: Mapping[str, Any]) -> AriEvent | None:
     if kind == "ChannelStateChange":
         return ChannelState(_channel(raw))
     if kind == "Dial":
-        return DialStatus(_text(_object(raw, "peer"), "id"), str(raw.get("dialstatus", "")))
+        peer = _object(raw, "peer")
+        return DialStatus(_text(peer, "id"), str(raw.get("dialstatus", "")), _call_id(peer))
     if kind == "ChannelDestroyed":
         cause_txt = raw.get("cause_txt")
+        gone = _object(raw, "channel")
         return ChannelGone(
-            _text(_object(raw, "channel"), "id"),
+            _text(gone, "id"),
             _number(raw, "cause"),
             _number(raw, "tech_cause"),
             cause_txt if isinstance(cause_txt, str) else None,
+            _call_id(gone),
         )
     if kind == "ChannelHangupRequest":
         return HangupRequested(_text(_object(raw, "channel"), "id"), _number(raw, "cause"))

@@ -63,6 +63,7 @@ def media_stats(session: MediaSession) -> MediaStats:
     ending = (figures.ending or Ending.CALLER_LEFT).value
     if session.relay is None:
         return MediaStats(session.target.protocol, ending)
+    latency = figures.added_latency
     return MediaStats(
         session.target.protocol,
         ending,
@@ -72,6 +73,9 @@ def media_stats(session: MediaSession) -> MediaStats:
         flushes=figures.flushes,
         dtmf=figures.dtmf,
         detail=figures.detail or None,
+        late_frames=figures.late_frames,
+        added_latency_ms=round(latency[0] * 1000, 3) if latency else None,
+        max_added_latency_ms=round(latency[1] * 1000, 3) if latency else None,
     )
 
 

@@ -35,6 +35,9 @@ log = logging.getLogger(__name__)
 PARTIAL_WAIT = 0.06
 #: How long a relay waits for its own tasks, and for each WebSocket's close, once the call has ended.
 STOP_WAIT = 2.0
+#: Frames sent after Asterisk had been out of audio for longer than this, while the relay held them, are late: the
+#: caller heard a gap the relay made (one frame: Asterisk plays one every 20 ms).
+LATE_AFTER = 0.02
 
 
 class Ending(enum.Enum):
@@ -50,7 +53,12 @@ class Ending(enum.Enum):
 
 @attrs.define
 class MediaFigures:
-    """What one call's relay carried: frames each way, marks, flushes, keys, and how it ended."""
+    """What one call's relay carried: frames each way, marks, flushes, keys, and how it ended.
+
+    ``late_frames`` were sent to Asterisk after it had run out of audio while the relay held them (:data:`LATE_AFTER`);
+    ``forwarding`` is the seconds each message from Asterisk took to be written to the agent (the latency the relay
+    adds to what the agent hears), summed, with its largest and the number of messages.
+    """
 
     frames_to_agent: int = 0
     frames_to_caller: int = 0
@@ -59,6 +67,15 @@ class MediaFigures:
     dtmf: int = 0
     ending: Ending | None = None
     detail: str = ""
+    late_frames: int = 0
+    forwarding: float = 0.0
+    forwarding_max: float = 0.0
+    forwarded: int = 0
+
+    @property
+    def added_latency(self) -> tuple[float, float] | None:
+        """The mean and largest seconds the relay took to pass Asterisk's audio on (``None`` before any)."""
+        return (self.forwarding / self.forwarded, self.forwarding_max) if self.forwarded else None
 
 
 class TwilioRelay:
@@ -81,6 +98,8 @@ class TwilioRelay:
         self._wake = asyncio.Event()
         self._done = asyncio.Event()
         self._started = time.monotonic()
+        #: Since when what the playout holds has been waiting to be sent (``None`` while it holds nothing).
+        self._held_since: float | None = None
 
     async def begin(self) -> None:
         """Send the agent ``connected`` and ``start``."""
@@ -138,9 +157,14 @@ class TwilioRelay:
     async def _from_asterisk(self) -> None:
         async for message in self.asterisk:
             if message.type is aiohttp.WSMsgType.BINARY:
+                received = time.monotonic()
                 self.figures.frames_to_agent += len(message.data) // 160
-                timestamp = int((time.monotonic() - self._started) * 1000)
+                timestamp = int((received - self._started) * 1000)
                 await self.agent.send_str(self.stream.media(message.data, timestamp))
+                took = time.monotonic() - received
+                self.figures.forwarding += took
+                self.figures.forwarding_max = max(self.figures.forwarding_max, took)
+                self.figures.forwarded += 1
             elif message.type is aiohttp.WSMsgType.TEXT:
                 await self._control(message.data)
             else:
@@ -187,6 +211,8 @@ class TwilioRelay:
     async def _agent_message(self, text: str) -> None:
         message = read_agent_message(text)
         if isinstance(message, AgentAudio):
+            if self._held_since is None:
+                self._held_since = asyncio.get_running_loop().time()
             self.playout.audio(message.payload)
         elif isinstance(message, AgentMark):
             self.playout.mark(message.name)
@@ -202,13 +228,18 @@ class TwilioRelay:
     async def _send(self) -> None:
         loop = asyncio.get_running_loop()
         while not self._done.is_set():
-            due = self.playout.due(loop.time())
+            now = loop.time()
+            late = self._late(now)
+            due = self.playout.due(now)
             for item in due:
                 if isinstance(item, SendMark):
                     await self.asterisk.send_str(f"MARK_MEDIA {item.name}")
                 else:
                     self.figures.frames_to_caller += len(item) // 160
+                    self.figures.late_frames += len(item) // 160 if late else 0
                     await self.asterisk.send_bytes(item)
+            if due:
+                self._held_since = now if self.playout.pending or self.playout.has_partial else None
             self._wake.clear()
             if self.playout.has_partial and not self.playout.pending:
                 # Part of a frame waits for the agent's next audio. It is played padded with silence only once
@@ -216,8 +247,16 @@ class TwilioRelay:
                 # length, completes the frame before then, and nothing is inserted into its speech.
                 if not await self._woken(self.playout.partial_hold(loop.time(), PARTIAL_WAIT)):
                     self.playout.finish_partial()
+                    # Held on purpose (speech may still come): padded now, it is due now, and not late.
+                    self._held_since = loop.time()
                 continue
             await self._woken(self.playout.wait(loop.time()) or 0.02)
+
+    def _late(self, now: float) -> bool:
+        """Whether frames sent now are late: Asterisk ran out more than a frame ago while the relay held audio."""
+        if self._held_since is None or self.playout.xoff or self.playout.queued(now) > 0:
+            return False
+        return now - max(self._held_since, self.playout.dry_at()) > LATE_AFTER
 
     async def _woken(self, seconds: float) -> bool:
         """Wait for the agent's audio or Asterisk's XON, at most ``seconds``; whether they came.

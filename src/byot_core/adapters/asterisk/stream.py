@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 
 from byot_core.adapters.asterisk.ari import AriClient, AriConnected, AriDisconnected, StreamItem
 from byot_core.adapters.asterisk.ari_events import (
+    AriChannel,
     ChannelGone,
     ChannelState,
     ContactStatus,
@@ -45,11 +46,24 @@ __all__ = ["AriEventStream"]
 log = logging.getLogger(__name__)
 
 _REMOTE_ADDR = "CHANNEL(pjsip,remote_addr)"
+#: The channel's audio formats: once a call is answered, the one codec its SIP leg agreed (``(ulaw)``).
+_NATIVE_FORMAT = "CHANNEL(audionativeformat)"
 
 
 def _endpoint_of(channel_name: str) -> str:
     """``PJSIP/byot-<trunk>-gw1-0000002a`` → ``byot-<trunk>-gw1``."""
     return channel_name.partition("/")[2].rpartition("-")[0]
+
+
+def codec_of(native_formats: str) -> str | None:
+    """``(ulaw)`` → ``ulaw``: the first of Asterisk's format list (its preferred), ``None`` for ``(nothing)``.
+
+    The list is how Asterisk writes a format capability (``ast_format_cap_get_names``, ``main/format_cap.c``); with
+    the endpoint defaults the library keeps (``asymmetric_rtp_codec=no``), an answered PJSIP channel's native
+    audio formats hold the one codec agreed (``set_caps``, ``res/res_pjsip_sdp_rtp.c``).
+    """
+    first = native_formats.strip().removeprefix("(").removesuffix(")").split("|")[0].strip()
+    return first if first and first != "nothing" else None
 
 
 def _host(remote_addr: str) -> str | None:
@@ -117,18 +131,21 @@ class AriEventStream:
             return []
         event = read_event(item)
         if isinstance(event, ChannelState):
-            if event.channel.state == "Ringing":
-                return [CallRinging(event.channel.id)]
-            if event.channel.state == "Up":
-                return [CallAnswered(event.channel.id, in_application=event.channel.in_application)]
+            channel = event.channel
+            if channel.state == "Ringing":
+                return [CallRinging(channel.id, sip_call_id=channel.call_id)]
+            if channel.state == "Up":
+                # An inbound call answered by the library: in its application, and its media agreed.
+                codec = await self._codec(client, channel) if channel.in_application else None
+                return [CallAnswered(channel.id, channel.in_application, sip_call_id=channel.call_id, codec=codec)]
         elif isinstance(event, DialStatus) and event.status == "PROGRESS":
             # 183 with early media: the far network reached the callee, as good as ringing for failover.
-            return [CallRinging(event.peer_id)]
+            return [CallRinging(event.peer_id, sip_call_id=event.peer_call_id)]
         elif isinstance(event, ChannelGone):
             self._calls.forget(event.channel_id)
             if self.media.channel_gone(event.channel_id):
                 return []
-            return [CallEnded(event.channel_id, event.cause, event.tech_cause, event.cause_txt)]
+            return [CallEnded(event.channel_id, event.cause, event.tech_cause, event.cause_txt, event.call_id)]
         elif isinstance(event, StasisStarted):
             return await self._stasis_start(client, event)
         elif isinstance(event, HangupRequested):
@@ -153,7 +170,8 @@ class AriEventStream:
             if not originated:
                 # Placed by an instance that is gone: its end must come here after it leaves the application.
                 await self._subscribe(client, channel.id, "outbound")
-            return [CallAnswered(channel.id, in_application=True)]
+            codec = await self._codec(client, channel)
+            return [CallAnswered(channel.id, in_application=True, sip_call_id=channel.call_id, codec=codec)]
         quoted = AriClient.quoted(channel.id)
         source = None
         try:
@@ -170,8 +188,23 @@ class AriEventStream:
                 source=source,
                 caller=channel.caller_number,
                 arrived_on_trunk_id=trunk_of_gateway_object(_endpoint_of(channel.name)),
+                sip_call_id=channel.call_id,
             )
         ]
+
+    async def _codec(self, client: AriClient, channel: AriChannel) -> str | None:
+        """The codec an answered PJSIP channel agreed, read from the channel; ``None`` if it cannot be read."""
+        if not channel.name.startswith("PJSIP/") or self.media.is_media_channel(channel.id):
+            return None
+        try:
+            answer = await client.request(
+                "GET", f"/channels/{AriClient.quoted(channel.id)}/variable", params={"variable": _NATIVE_FORMAT}
+            )
+        except TelephonyUnavailable as error:
+            # The call goes on without it (a channel already gone answers 404).
+            log.info("codec of channel %s not read: %s", channel.id, error.message)
+            return None
+        return codec_of(str(answer.get("value", ""))) if isinstance(answer, dict) else None
 
     @staticmethod
     async def _subscribe(client: AriClient, channel_id: str, kind: str) -> None:

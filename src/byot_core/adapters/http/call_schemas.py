@@ -133,7 +133,17 @@ CALL_SCHEMAS: Json = {
                 "description": "Beyond the guide: billable, from the answer to the end (0 if never answered; null "
                 "while the call goes on)",
             },
-            "attempts": {"type": "array", "items": {"type": "object"}},
+            "sip_call_id": {
+                **nullable("string"),
+                "description": "Beyond the guide: the SIP Call-ID of the caller's leg (the answered attempt's, else "
+                "the last attempt's); null where the telephony does not report it",
+            },
+            "codec": {
+                **nullable("string"),
+                "description": "Beyond the guide: the audio codec the caller's leg agreed (ulaw, alaw, …), once "
+                "answered",
+            },
+            "attempts": {"type": "array", "items": {"$ref": "#/components/schemas/Attempt"}},
             "transfers": {
                 "type": "array",
                 "description": "Beyond the guide: the call's transfers, oldest first",
@@ -184,8 +194,34 @@ CALL_SCHEMAS: Json = {
                     "flushes": nullable("integer"),
                     "dtmf": nullable("integer"),
                     "detail": nullable("string"),
+                    "late_frames": {
+                        **nullable("integer"),
+                        "description": "Agent audio frames sent after Asterisk ran out while the relay held them",
+                    },
+                    "added_latency_ms": {
+                        **nullable("number"),
+                        "description": "Mean time the relay took to pass the caller's audio to the agent",
+                    },
+                    "max_added_latency_ms": nullable("number"),
                 },
             },
+        },
+    },
+    "Attempt": {
+        "type": "object",
+        "description": "One leg of a call: one try through one gateway, or the one inbound channel",
+        "required": ["channel_id", "started_at", "result"],
+        "properties": {
+            "channel_id": {"type": "string"},
+            "gateway_id": nullable("string"),
+            "dialled": nullable("string"),
+            "result": {"type": "string", "enum": ["pending", "answered", "route-failure", "final"]},
+            "sip_code": nullable("integer"),
+            "q850_cause": nullable("integer"),
+            "started_at": TS,
+            "ended_at": TS_NULL,
+            "sip_call_id": {**nullable("string"), "description": "Beyond the guide: the leg's SIP Call-ID"},
+            "codec": {**nullable("string"), "description": "Beyond the guide: the audio codec agreed once answered"},
         },
     },
     "Transfer": {
@@ -202,7 +238,11 @@ CALL_SCHEMAS: Json = {
             "dialled": {"type": "string"},
             "ring_timeout_seconds": nullable("integer"),
             "gateway_plan": {"type": "array", "items": {"type": "string"}},
-            "legs": {"type": "array", "items": {"type": "object"}, "description": "Each attempt to reach the target"},
+            "legs": {
+                "type": "array",
+                "items": {"$ref": "#/components/schemas/Attempt"},
+                "description": "Each attempt to reach the target",
+            },
             "answered_at": TS_NULL,
             "ended_at": TS_NULL,
             "sip_code": nullable("integer"),

@@ -96,6 +96,10 @@ class Playout:
         """Frames estimated in Asterisk's queue at ``now`` (it plays one every 20 ms)."""
         return max(0.0, self._queued - (now - self._queued_at) / FRAME_SECONDS)
 
+    def dry_at(self) -> float:
+        """When Asterisk's queue runs (or ran) out of what was sent, as estimated."""
+        return self._queued_at + self._queued * FRAME_SECONDS
+
     def due(self, now: float) -> list[bytes | SendMark]:
         """What to send now, in order: runs of frames joined into one message each, and marks between them."""
         if self.xoff:

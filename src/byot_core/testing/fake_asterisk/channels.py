@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from byot_core.testing.fake_asterisk.answers import AriError, now
+from byot_core.testing.fake_asterisk.codecs import NATIVE_FORMAT, native_formats
 from byot_core.testing.fake_asterisk.dialling import originate
 from byot_core.testing.fake_asterisk.dialplan import DEFAULT_DIALPLAN, Dialplan
 from byot_core.testing.fake_asterisk.hub import EventHub
@@ -59,8 +60,10 @@ class ChannelBook:
         #: BYE), and how long it takes.
         self.refer_answer = 200
         self.refer_after = 0.2
-        #: What each gateway's callees accept of the media offered (``host:port`` → offer; plain RTP otherwise).
+        #: What each gateway's callees accept of the media offered (``host:port`` → offer; plain RTP otherwise),
+        #: and the codecs they answer with, in their order (:data:`.codecs.DEFAULT_CODECS` otherwise).
         self.callee_media: dict[str, Offer] = {}
+        self.callee_codecs: dict[str, tuple[str, ...]] = {}
         self.channels: dict[str, FakeChannel] = {}
         #: What every new call's far party says once bridged (μ-law).
         self.default_voice = b""
@@ -143,8 +146,10 @@ class ChannelBook:
 
     # -- life of a channel ------------------------------------------------------------------------------------
 
-    def new_pjsip(self, endpoint: str, exten: str, caller: str, context: str, cid: str | None) -> FakeChannel:
-        """A PJSIP channel on ``endpoint``, in state ``Down``."""
+    def new_pjsip(
+        self, endpoint: str, exten: str, caller: str, context: str, cid: str | None, *, call_id: str
+    ) -> FakeChannel:
+        """A PJSIP channel on ``endpoint``, in state ``Down``, for the SIP dialog ``call_id``."""
         channel = FakeChannel(
             id=cid or f"1795780{next(self._ids):03d}.{next(self._seq)}",
             name=f"PJSIP/{endpoint}-{next(self._seq):08x}",
@@ -154,6 +159,7 @@ class ChannelBook:
             exten=exten,
             context=context,
             created=now(),
+            call_id=call_id,
         )
         channel.voice += self.default_voice
         self.channels[channel.id] = channel
@@ -170,6 +176,7 @@ class ChannelBook:
             exten="s",
             context=context,
             created=now(),
+            codecs=("ulaw",),  # the one format the fake's media channels take
         )
         self.channels[channel.id] = channel
         return channel
@@ -240,6 +247,7 @@ class ChannelBook:
         if channel.state != "Up":
             channel.state = "Up"
             channel.sip_answer = 200
+            channel.codecs = channel.codecs[:1]
             self.channel_event(channel, "ChannelStateChange")
 
     def hang_up(self, channel_id: str, reason_code: str | None, reason: str | None) -> None:
@@ -257,6 +265,8 @@ class ChannelBook:
     def variable(self, channel_id: str, name: str) -> str:
         """``GET /ari/channels/{id}/variable``."""
         channel = self.get(channel_id)
+        if name == NATIVE_FORMAT:
+            return native_formats(channel.codecs)
         if name not in channel.variables:
             raise AriError(404, "Provided variable was not found")
         return channel.variables[name]

@@ -14,10 +14,12 @@ names or hanging up as the dialplan says.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from byot_core.testing.fake_asterisk.answers import AriError, now
+from byot_core.testing.fake_asterisk.codecs import DEFAULT_CODECS, agreed
 from byot_core.testing.fake_asterisk.dialplan import HungUp
 from byot_core.testing.fake_asterisk.model import FakeChannel, GatewayPlay
 from byot_core.testing.fake_asterisk.srtp import Offer, callee_answer
@@ -47,7 +49,10 @@ def originate(book: ChannelBook, given: Mapping[str, Any]) -> FakeChannel:
     cid = given.get("channelId")
     if cid in book.channels:
         raise AriError(409, "Channel with given unique ID already exists")
-    channel = book.new_pjsip(endpoint_id, number, str(given.get("callerId", "")), fields["context"], cid)
+    # Asterisk makes the Call-ID of a dialog it starts: a UUID (recorded ``protocol_id``).
+    channel = book.new_pjsip(
+        endpoint_id, number, str(given.get("callerId", "")), fields["context"], cid, call_id=str(uuid.uuid4())
+    )
     variables = given.get("variables")
     if isinstance(variables, Mapping):
         channel.variables.update({str(k): str(v) for k, v in variables.items()})
@@ -64,8 +69,11 @@ def originate(book: ChannelBook, given: Mapping[str, Any]) -> FakeChannel:
     plays = book.scripts.get(gateway)
     play = (plays.popleft() if len(plays) > 1 else plays[0]) if plays else book.default_play
     args = [a for a in str(given.get("appArgs", "")).split(",") if a]
-    if callee_answer(fields, book.callee_media.get(gateway, Offer.RTP)) is not None:
-        # The callee cannot take the media offered (SRTP required by one side only): 488, cause 58, at once.
+    channel.codecs = agreed(fields, book.callee_codecs.get(gateway, DEFAULT_CODECS))
+    no_codec = not channel.codecs and fields.get("allow", "()") != "()"
+    if callee_answer(fields, book.callee_media.get(gateway, Offer.RTP)) is not None or no_codec:
+        # The callee cannot take the media offered (SRTP required by one side only, or no codec in common): 488,
+        # cause 58, at once.
         book.later(book.event_delay, lambda: book.destroy(channel, 58, 488, "CHANUNAVAIL"))
         return channel
     delay = book.timeout_delay if play is GatewayPlay.TIMEOUT else book.event_delay
@@ -99,6 +107,7 @@ def _answered(
     if channel.id not in book.channels:
         return  # hung up while it rang
     channel.state = "Up"
+    channel.codecs = channel.codecs[:1]
     book.channel_event(channel, "ChannelStateChange")
     book.dial_event(channel, dialstatus)
     connected = book.hub.connected_apps()

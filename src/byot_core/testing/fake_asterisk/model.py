@@ -71,6 +71,10 @@ class FakeChannel:
     refers: list[str] = attrs.field(factory=list)
     #: Where an originate into the dialplan (``context``, ``extension``) starts the call once answered.
     entry: tuple[str, str] | None = None
+    #: The SIP Call-ID (ARI's ``protocol_id``): empty for channels that are not PJSIP calls.
+    call_id: str = ""
+    #: The audio codecs the channel can use: those both sides have until it is answered, then the one agreed.
+    codecs: tuple[str, ...] = ()
     #: What the far party says once bridged (μ-law, played 20 ms a tick, then silence) and what it has heard.
     voice: bytearray = attrs.field(factory=bytearray, repr=False)
     heard: bytearray = attrs.field(factory=bytearray, repr=False)
@@ -90,7 +94,7 @@ class FakeChannel:
             "id": self.id,
             "name": self.name,
             "state": self.state,
-            "protocol_id": f"{self.id}@fake",
+            "protocol_id": self.call_id,
             "caller": {"name": "", "number": self.caller},
             "connected": {"name": "", "number": ""},
             "accountcode": "",

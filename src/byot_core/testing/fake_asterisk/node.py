@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
+import os
 from collections import deque
 from collections.abc import Callable
 
@@ -10,6 +12,7 @@ from aiohttp import web
 
 from byot_core.testing.fake_asterisk.answers import now
 from byot_core.testing.fake_asterisk.channels import ChannelBook
+from byot_core.testing.fake_asterisk.codecs import DEFAULT_CODECS
 from byot_core.testing.fake_asterisk.dialplan import Dialplan
 from byot_core.testing.fake_asterisk.hub import EventHub
 from byot_core.testing.fake_asterisk.inbound import arrive
@@ -54,6 +57,7 @@ class FakeAsterisk:
         self.port = port
         self.store = SorceryStore(writable=writable, resolve=resolve)
         self.hub = EventHub()
+        self._call_numbers = itertools.count(1)
         self.book = ChannelBook(
             self.store,
             self.hub,
@@ -136,9 +140,14 @@ class FakeAsterisk:
         port: int = 5060,
         caller: str = "sipp",
         offer: Offer = Offer.RTP,
+        codecs: tuple[str, ...] = DEFAULT_CODECS,
         credentials: tuple[str, str] | None = None,
+        call_id: str | None = None,
     ) -> FakeChannel:
         """A carrier at ``source`` sends an INVITE for ``did``, offering ``offer`` (plain RTP by default).
+
+        ``codecs`` are the offer's, in its order (``ulaw`` alone by default, as SIPp offers); ``call_id`` the
+        INVITE's Call-ID (by default one as SIPp makes them, ``<n>-<pid>@<source>``).
 
         An endpoint with ``auth`` challenges it (401) unless ``credentials`` (username, password) match the auth's.
 
@@ -148,7 +157,11 @@ class FakeAsterisk:
         is connected, or is refused by the cause the dialplan hangs up with (603 when Stasis found no application
         connected, 403 for ``byot-reject``'s cause 21, 404 for an extension the context does not have).
         """
-        return arrive(self.book, did, source, port=port, caller=caller, offer=offer, credentials=credentials)
+        call_id = call_id or f"{next(self._call_numbers)}-{os.getpid()}@{source}"
+        return arrive(
+            self.book, did, source, port=port, caller=caller, offer=offer, codecs=codecs, credentials=credentials,
+            call_id=call_id,
+        )  # fmt: skip
 
     def load_dialplan(self, text: str) -> None:
         """Replace the dialplan (``extensions.conf`` text), as ``dialplan reload`` would.
