@@ -2,10 +2,10 @@
 
 Three processes on loopback, so that the figures are the relay's own:
 
-- the fake Asterisk (``--role asterisk``), whose callers each say a 440 Hz tone for the whole call, 160 bytes every
-  20 ms, and which notes when it wrote each frame to the media WebSocket;
-- the agents (``--role agents``), Twilio-protocol servers that note when each ``media`` arrives and send every frame
-  straight back (an echo);
+- the fake Asterisk (``media_relay_peers.py asterisk``), whose callers each say a 440 Hz tone for the whole call,
+  160 bytes every 20 ms, and which notes when it wrote each frame to the media WebSocket;
+- the agents (``media_relay_peers.py agents``), Twilio-protocol servers that note when each ``media`` arrives and
+  send every frame straight back (an echo);
 - this process: the library (``AriTelephony``, in-memory storage) with a media plan in the ``twilio`` protocol.
 
 All calls arrive at once; after the talking time every caller hangs up. Printed:
@@ -29,145 +29,30 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
-import json
 import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import aiohttp
-from aiohttp import WSMsgType, web
 
 import byot_core
-from byot_core import audio
 from byot_core.adapters.asterisk.ari import AriClient
 from byot_core.adapters.asterisk.telephony import AriTelephony
 from byot_core.adapters.memory import MemoryAgentDirectory, RecordingInboundHandler
 from byot_core.domain.media import MediaPlan, MediaProtocol
 from byot_core.guide_api import GuideApi
 from byot_core.testing import free_port
-from byot_core.testing.fake_asterisk import FakeAsterisk
+from media_relay_peers import ACCOUNT, AGENT, PASSWORD, SOURCE, did
 
-ACCOUNT = "bench"
-AGENT = "agt-bench"
-PASSWORD = "bench-password"  # noqa: S105 - the fake Asterisk's, on loopback for the run
-SOURCE = "10.1.1.1"
-
-
-def caller(i: int) -> str:
-    return f"+1555000{i:04d}"
-
-
-def did(i: int) -> str:
-    return f"+1666000{i:04d}"
-
-
-# -- the fake Asterisk's process ---------------------------------------------------------------------------------
-
-
-async def asterisk_role(port: int, control: int) -> None:
-    """The fake Asterisk, and a control endpoint: ``POST /calls`` starts calls, ``GET /report`` says what flowed."""
-    node = FakeAsterisk("bench", PASSWORD, port=port)
-    node.media.record_frames = True
-    await node.start()
-    calls: dict[str, str] = {}  # caller number → channel id
-    sent: dict[str, list[float]] = {}
-
-    async def start_calls(request: web.Request) -> web.Response:
-        body = await request.json()
-        voice = audio.tone(440, float(body["seconds"]))
-        for i in range(int(body["count"])):
-            channel = node.inbound_call(did(i), SOURCE, caller=caller(i))
-            channel.voice += voice
-            calls[caller(i)] = channel.id
-        return web.json_response({"started": len(calls)})
-
-    async def hang_up(_: web.Request) -> web.Response:
-        for number, channel_id in calls.items():
-            socket = next((s for s in node.media.sockets.values() if _bridged(node, channel_id, s.channel_id)), None)
-            sent[number] = list(socket.sent_at or []) if socket is not None else []
-        heard = {}
-        for number, channel_id in calls.items():
-            frames = audio.frames(node.heard(channel_id))
-            heard[number] = sum(1 for f in frames if f != bytes([audio.SILENCE]) * audio.FRAME_BYTES)
-            node.remote_hang_up(channel_id)
-        return web.json_response({"sent": sent, "heard": heard})
-
-    app = web.Application()
-    app.router.add_post("/calls", start_calls)
-    app.router.add_post("/hang-up", hang_up)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", control).start()
-    print("ready", flush=True)
-    await asyncio.Event().wait()
-
-
-def _bridged(node: FakeAsterisk, caller_channel: str, media_channel: str) -> bool:
-    return any(caller_channel in b.channels and media_channel in b.channels for b in node.media.bridges.values())
-
-
-# -- the agents' process -----------------------------------------------------------------------------------------
-
-
-async def agents_role(port: int) -> None:
-    """Twilio-protocol agents that echo every frame and note when each arrived; ``GET /report`` returns it."""
-    received: dict[str, list[float]] = {}
-    echoed: dict[str, int] = {}
-
-    async def agent(request: web.Request) -> web.StreamResponse:
-        ws = web.WebSocketResponse()
-        await ws.prepare(request)
-        number, stream = "", ""
-        async for message in ws:
-            if message.type is not WSMsgType.TEXT:
-                continue
-            event = json.loads(message.data)
-            if event["event"] == "start":
-                number = event["start"]["customParameters"]["from_number"]
-                stream = event["streamSid"]
-                received[number], echoed[number] = [], 0
-            elif event["event"] == "media":
-                received[number].append(time.monotonic())
-                payload = event["media"]["payload"]
-                await ws.send_str(json.dumps({"event": "media", "streamSid": stream, "media": {"payload": payload}}))
-                echoed[number] += len(base64.b64decode(payload)) // audio.FRAME_BYTES
-        return ws
-
-    async def direct(request: web.Request) -> web.StreamResponse:
-        """Asterisk's own protocol: Asterisk connects here itself, with who the call is as URL parameters."""
-        ws = web.WebSocketResponse(protocols=("media",))
-        await ws.prepare(request)
-        number = request.query["from_number"]
-        received[number], echoed[number] = [], 0
-        async for message in ws:
-            if message.type is WSMsgType.BINARY:
-                received[number].append(time.monotonic())
-                await ws.send_bytes(message.data)
-                echoed[number] += len(message.data) // audio.FRAME_BYTES
-        return ws
-
-    async def report(_: web.Request) -> web.Response:
-        return web.json_response({"received": received, "echoed": echoed})
-
-    app = web.Application()
-    app.router.add_get("/agents/{agent_id}", agent)
-    app.router.add_get("/direct/{agent_id}", direct)
-    app.router.add_get("/report", report)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    print("ready", flush=True)
-    await asyncio.Event().wait()
-
-
-# -- the relay's process -----------------------------------------------------------------------------------------
+#: The program each peer (the fake Asterisk, the agents) runs in.
+PEERS = Path(__file__).with_name("media_relay_peers.py")
 
 
 def start(role: str, *ports: int) -> subprocess.Popen[str]:
-    command = [sys.executable, __file__, "--role", role, *(str(p) for p in ports)]
+    command = [sys.executable, str(PEERS), role, *(str(p) for p in ports)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)  # noqa: S603 - this interpreter, this file
     assert process.stdout is not None
     process.stdout.readline()  # "ready"
@@ -303,15 +188,7 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=100)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--quick", action="store_true", help="10 calls of 3 s, no targets")
-    parser.add_argument("--role", choices=["asterisk", "agents"], help=argparse.SUPPRESS)
-    parser.add_argument("ports", nargs="*", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.role == "asterisk":
-        asyncio.run(asterisk_role(*args.ports))
-        return
-    if args.role == "agents":
-        asyncio.run(agents_role(*args.ports))
-        return
     calls, seconds = (10, 3.0) if args.quick else (args.calls, args.seconds)
     direct = asyncio.run(relay(calls, seconds, MediaProtocol.ASTERISK))
     figures = asyncio.run(relay(calls, seconds, MediaProtocol.TWILIO))
