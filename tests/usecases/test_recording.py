@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from byot_core import ExecutionNotFound
@@ -60,15 +62,32 @@ async def test_a_call_not_asked_to_be_recorded_has_no_recording(world: World) ->
         await world.app.recordings.get(ACCOUNT, placed.id)
 
 
-async def test_an_agent_that_records_calls_has_its_inbound_calls_recorded(world: World) -> None:
-    """``record_calls`` on the agent: its inbound calls are recorded from the answer."""
-    world.agents.register(ACCOUNT, AGENT, telephony_provider="sip-trunk", record_calls=True)
+async def test_an_agent_that_records_calls_has_its_inbound_calls_recorded(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``record_calls`` on the agent: its inbound calls are recorded from the answer.
+
+    The agent directory (which may be another service) is asked once per call, for its events, media and recording.
+    """
+    world.agents.register(
+        ACCOUNT, AGENT, telephony_provider="sip-trunk", record_calls=True, status_callback_url="https://hooks.example/x"
+    )
     trunk = await GuideApi(world.app).trunks.create(ACCOUNT, IP_TRUNK)
     number = await GuideApi(world.app).numbers.add(ACCOUNT, trunk.trunk.id, {"phone_number": "+919876543210"})
     await GuideApi(world.app).inbound.setup(ACCOUNT, {"agent_id": AGENT, "phone_number_id": number.id})
+    asked: list[str] = []
+    get = world.agents.get
+
+    async def counted(account_id: str, agent_id: str) -> Any:
+        asked.append(agent_id)
+        return await get(account_id, agent_id)
+
+    monkeypatch.setattr(world.agents, "get", counted)
     channel = world.telephony.incoming_call("+919876543210", source="15.207.90.192")
     await world.settle()
+    assert asked == [AGENT]
     execution_id = world.handler.offers[0].execution_id
+    assert (await world.app.calls.get(ACCOUNT, execution_id)).status_callback_url == "https://hooks.example/x"
     assert channel in world.telephony.recorder.live
     world.telephony.remote_hang_up(channel)
     await world.settle()

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import attrs
 
 from byot_core.domain import call_flow
-from byot_core.domain.agent import SIP_TRUNK_PROVIDER
+from byot_core.domain.agent import SIP_TRUNK_PROVIDER, Agent
 from byot_core.domain.call_actions import Action, Dial, HandOver, HangUp, Join, Refer
 from byot_core.domain.call_flow import ExecutionEvent
 from byot_core.domain.call_request import CallRequest, call_request
@@ -168,7 +168,8 @@ class CallService:
                     name = f"media-{action.channel_id}"
                     self.deps.background.spawn(self._connect_and_hand_over(execution, action.channel_id), name)
                 else:
-                    await start_recording(self.deps, execution, action.channel_id)
+                    # An outbound call: whether it is recorded was said when it was placed, not by its agent.
+                    await start_recording(self.deps, execution, action.channel_id, None)
                     await handover.hand_over(self.deps, execution, action.channel_id)
             elif isinstance(action, HangUp):
                 await self._hang_up_quietly(action.channel_id, action.q850_cause)
@@ -273,15 +274,17 @@ class CallService:
             # The execution is already stored; the channel's end arrives as an event once telephony is back.
             log.warning("could not hang up %s: %s", channel_id, error.message)
 
-    async def connect_media(self, execution: Execution, channel_id: str) -> bool:
-        """Connect the call's channel to its agent's media, when the deployment has a media plan.
+    async def connect_media(self, execution: Execution, channel_id: str, agent: Agent | None) -> bool:
+        """Connect the call's channel to its ``agent``'s media, when the deployment has a media plan.
 
         Returns whether the call may go on. When the agent's media cannot be connected, the execution ends
         ``failed`` with a reason naming the agent connection and the channel is hung up (cause 41).
         """
-        return await handover.connect_media(self.deps, execution, channel_id, self.handle_event)
+        return await handover.connect_media(self.deps, execution, channel_id, self.handle_event, agent)
 
     async def _connect_and_hand_over(self, execution: Execution, channel_id: str) -> None:
-        if await self.connect_media(execution, channel_id):
-            await start_recording(self.deps, execution, channel_id)
+        # The agent is asked for its media URL only: an outbound call's other choices were made when it was placed.
+        agent = await self.deps.agents.get(execution.account_id, execution.agent_id)
+        if await self.connect_media(execution, channel_id, agent):
+            await start_recording(self.deps, execution, channel_id, agent)
             await handover.hand_over(self.deps, execution, channel_id)

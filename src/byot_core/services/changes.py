@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import attrs
 
+from byot_core.domain.agent import Agent
 from byot_core.domain.callbacks import events_for_change
 from byot_core.domain.execution import Execution
 from byot_core.ports.storage import UnitOfWork
 from byot_core.services.deps import Dependencies
 
-__all__ = ["store_change", "with_agent_callbacks"]
+__all__ = ["change_by_channel", "store_change", "with_agent_callbacks"]
 
 
 async def store_change(deps: Dependencies, uow: UnitOfWork, before: Execution | None, after: Execution) -> None:
@@ -32,13 +35,22 @@ async def store_change(deps: Dependencies, uow: UnitOfWork, before: Execution | 
     deps.metrics.execution_changed(before, after)
 
 
-async def with_agent_callbacks(deps: Dependencies, execution: Execution, channel_id: str) -> Execution:
-    """An inbound call, followed by its agent's ``status_callback_url`` when the agent has one.
+async def change_by_channel(deps: Dependencies, channel_id: str, change: Callable[[Execution], Execution]) -> None:
+    """Change the execution using the channel (read and stored in one transaction), if there is one."""
+    async with deps.storage.unit_of_work() as uow:
+        execution = await uow.executions.find_by_channel(channel_id)
+        if execution is not None:
+            await store_change(deps, uow, execution, change(execution))
+
+
+async def with_agent_callbacks(
+    deps: Dependencies, execution: Execution, channel_id: str, agent: Agent | None
+) -> Execution:
+    """An inbound call, followed by its ``agent``'s ``status_callback_url`` when the agent has one.
 
     Asked once the call is stored (the agent directory is not asked inside a transaction); the first event then
     reports where the call stands.
     """
-    agent = await deps.agents.get(execution.account_id, execution.agent_id)
     url = agent.status_callback_url if agent is not None else None
     if url is None:
         return execution

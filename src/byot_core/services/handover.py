@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
+from byot_core.domain.agent import Agent
 from byot_core.domain.call_flow import ExecutionEvent
 from byot_core.domain.causes import Q850
 from byot_core.domain.errors import MediaUnavailable, TelephonyUnavailable
@@ -29,8 +30,9 @@ async def connect_media(
     execution: Execution,
     channel_id: str,
     handle_event: Callable[[ExecutionEvent], Awaitable[None]],
+    agent: Agent | None,
 ) -> bool:
-    """Connect the call's channel to its agent's media, when the deployment has a media plan.
+    """Connect the call's channel to its ``agent``'s media (its own URL, else the plan's), when there is a media plan.
 
     Returns whether the call may go on. When the agent's media cannot be connected, ``handle_event`` gets
     ``AgentMediaFailed`` (the execution ends ``failed`` with a reason naming the agent connection, and the channel is
@@ -49,7 +51,6 @@ async def connect_media(
         to_number=execution.to_number,
         trunk_id=execution.trunk_id,
     )
-    agent = await deps.agents.get(execution.account_id, execution.agent_id)
     target = plan.target(call, agent.media_url if agent is not None else None)
     try:
         await media.connect_media(call, target, within=plan.answer_within)

@@ -219,14 +219,16 @@ class InboundService:
 
     async def _take(self, execution: Execution, offer: InboundOffer) -> None:
         """Connect the agent's media (a failure refuses the caller), then answer and hand the call over."""
-        execution = await with_agent_callbacks(self.deps, execution, offer.channel_id)
-        if self.calls is not None and not await self.calls.connect_media(execution, offer.channel_id):
+        # The agent is asked once, before the caller hears anything: where its events, its media and its recording go.
+        agent = await self.deps.agents.get(execution.account_id, execution.agent_id)
+        execution = await with_agent_callbacks(self.deps, execution, offer.channel_id, agent)
+        if self.calls is not None and not await self.calls.connect_media(execution, offer.channel_id, agent):
             return
         answered = False
         try:
             await self.deps.telephony.answer(offer.channel_id)
             answered = True
-            await start_recording(self.deps, execution, offer.channel_id)
+            await start_recording(self.deps, execution, offer.channel_id, agent)
             await self.deps.inbound_handler.on_inbound_call(offer)
         except Exception:  # the embedder's handler may fail in any way; the caller must not be left ringing
             log.exception("inbound call %s could not be handed to agent %s", offer.channel_id, offer.agent_id)

@@ -16,8 +16,8 @@ from byot_core.domain.events import RecordingEnded
 from byot_core.domain.execution import Execution
 from byot_core.domain.recording import Recording, RecordingNotFound, RecordingStatus
 from byot_core.services.calls import CallService
+from byot_core.services.changes import change_by_channel
 from byot_core.services.deps import Dependencies
-from byot_core.services.recording_start import store_change
 
 __all__ = ["CallRecordings"]
 
@@ -51,7 +51,7 @@ class CallRecordings:
             recording = stored or Recording(event.name, RecordingStatus.FAILED, started, seconds, detail=detail)
             return attrs.evolve(execution, recording=attrs.evolve(recording, started_at=started), updated_at=now)
 
-        await store_change(self.deps, event.channel_id, finished)
+        await change_by_channel(self.deps, event.channel_id, finished)
 
     async def _keep(self, event: RecordingEnded) -> tuple[str, Recording | None]:
         store = self.deps.recordings
