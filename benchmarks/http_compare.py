@@ -4,7 +4,7 @@ Both servers run on uvicorn, on loopback, each in its own process, first on SQLi
 ``BYOT_TEST_POSTGRES_URL`` names a server (``scripts/postgres.sh start DIR`` prints it):
 
 - ``byot serve`` on a fresh database, with 2,000 trunks created through the API;
-- the plain program (this file with ``--plain``): Starlette, the bearer key checked with one dictionary read, and
+- the plain program (``benchmarks/http_plain.py``): Starlette, the bearer key checked with one dictionary read, and
   the trunk's JSON read by primary key (GET) or the posted JSON inserted in one transaction (POST), with the stdlib
   ``sqlite3`` driver in WAL mode and ``synchronous=NORMAL`` as byot uses, or asyncpg with a pool of 10 connections
   as byot has; the same trunks' JSON copied into it.
@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import os
 import re
@@ -33,10 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 from sqlalchemy.engine import make_url
@@ -44,9 +40,10 @@ from sqlalchemy.engine import make_url
 from byot_core.adapters.fernet_secrets import new_key
 from byot_core.adapters.sql.scratch import scratch_postgres
 from byot_core.testing import free_port, running_server
+from http_plain import ACCOUNT, KEY
 
-KEY = "bn-benchmark-key"
-ACCOUNT = "bench"
+#: The plain program, run in a process of its own.
+PLAIN = Path(__file__).with_name("http_plain.py")
 TRUNK = {
     "name": "load",
     "provider": "bench",
@@ -79,85 +76,6 @@ request = function()
     {["Authorization"] = "Bearer %s", ["Content-Type"] = "application/json"}, body)
 end
 """
-
-
-# -- the plain program -------------------------------------------------------------------------------------------
-
-
-def plain_app(database: str) -> Any:
-    """The least a Starlette server does for the same requests: a key dict, one indexed read or one insert."""
-    from starlette.applications import Starlette
-    from starlette.requests import Request
-    from starlette.responses import JSONResponse, Response
-    from starlette.routing import Route
-
-    keys = {KEY: ACCOUNT}
-    postgres = database.startswith("postgresql://")
-    conn = None if postgres else sqlite3.connect(database, check_same_thread=False, isolation_level=None)
-    if conn is not None:
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-    pools: list[Any] = []
-
-    @contextlib.asynccontextmanager
-    async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        if postgres:
-            import asyncpg
-
-            pools.append(await asyncpg.create_pool(database, min_size=10, max_size=10, command_timeout=30))
-        yield
-        for pool in pools:
-            await pool.close()
-
-    def account(request: Request) -> str | None:
-        return keys.get(request.headers.get("authorization", "").removeprefix("Bearer "))
-
-    async def get_trunk(request: Request) -> Response:
-        who = account(request)
-        if who is None:
-            return JSONResponse({"detail": "Invalid or missing API key"}, 401)
-        trunk_id = request.path_params["trunk_id"]
-        if conn is None:
-            body = await pools[0].fetchval("SELECT body FROM trunks WHERE id = $1 AND account = $2", trunk_id, who)
-        else:
-            row = conn.execute("SELECT body FROM trunks WHERE id = ? AND account = ?", (trunk_id, who)).fetchone()
-            body = row[0] if row is not None else None
-        if body is None:
-            return JSONResponse({"detail": "SIP trunk not found"}, 404)
-        return Response(body, media_type="application/json")
-
-    async def post_trunk(request: Request) -> Response:
-        who = account(request)
-        if who is None:
-            return JSONResponse({"detail": "Invalid or missing API key"}, 401)
-        raw = await request.body()
-        body = json.loads(raw)
-        body["id"] = uuid.uuid4().hex
-        text = json.dumps(body)
-        if conn is None:
-            async with pools[0].acquire() as pooled, pooled.transaction():
-                await pooled.execute(
-                    "INSERT INTO trunks (id, account, body) VALUES ($1, $2, $3)", body["id"], who, text
-                )
-        else:
-            conn.execute("BEGIN IMMEDIATE")
-            conn.execute("INSERT INTO trunks (id, account, body) VALUES (?, ?, ?)", (body["id"], who, text))
-            conn.execute("COMMIT")
-        return Response(text, status_code=201, media_type="application/json")
-
-    return Starlette(
-        routes=[
-            Route("/sip-trunks/trunks/{trunk_id}", get_trunk, methods=["GET"]),
-            Route("/sip-trunks/trunks", post_trunk, methods=["POST"]),
-        ],
-        lifespan=lifespan,
-    )
-
-
-def run_plain(database: str, port: int) -> None:
-    import uvicorn
-
-    uvicorn.run(plain_app(database), host="127.0.0.1", port=port, log_level="warning")
 
 
 # -- load ----------------------------------------------------------------------------------------------------------
@@ -283,7 +201,7 @@ def compare(
         "BYOT_SECRET_KEYS": new_key(),  # PostgreSQL needs them given (SQLite would make a key file)
     }
     port = free_port()
-    plain = subprocess.Popen([sys.executable, __file__, "--plain", plain_db, str(port)])  # noqa: S603
+    plain = subprocess.Popen([sys.executable, str(PLAIN), plain_db, str(port)])  # noqa: S603
     results: dict[tuple[str, str], tuple[float, float]] = {}
     try:
         with running_server(byot_url, env=env, cwd=folder) as server:
@@ -367,12 +285,8 @@ def main() -> int:
     parser.add_argument(
         "--database", choices=("sqlite", "postgresql"), action="append", help="only this one (default: both)"
     )
-    parser.add_argument("--plain", nargs=2, metavar=("DATABASE", "PORT"), help=argparse.SUPPRESS)
     parser.add_argument("--generate", nargs=3, metavar=("URL", "METHOD", "SECONDS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.plain:
-        run_plain(args.plain[0], int(args.plain[1]))
-        return 0
     if args.generate:
         ids = sys.stdin.read().split()
         print(json.dumps(asyncio.run(python_load(args.generate[0], args.generate[1], ids, float(args.generate[2])))))

@@ -26,7 +26,8 @@ from pathlib import Path
 import httpx
 
 from byot_core.testing import running_server
-from http_compare import KEY, POST_LUA, TRUNK, wrk_ms  # the same request, key and wrk script as the HTTP comparison
+from http_compare import POST_LUA, TRUNK, wrk_ms  # the same request and wrk script as the HTTP comparison
+from http_plain import KEY
 
 
 def _wrk_both(urls: list[str], seconds: float, folder: Path) -> list[tuple[float, float, int]]:

@@ -2,29 +2,25 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
-import attrs
 import pytest
 import sqlalchemy as sa
-from sqlalchemy import Connection, event
+from sqlalchemy import event
 
 import byot_core
 from byot_core.adapters.fernet_secrets import FernetSecretBox, SecretsNotConfigured, new_key
-from byot_core.adapters.sql import Database, SchemaOutOfDate, SqlStorage
+from byot_core.adapters.sql import SqlStorage
 from byot_core.adapters.sql import trunk_repository as trunk_repository
-from byot_core.adapters.sql.migrate import check_schema, head_revision, upgrade
 from byot_core.adapters.sql.number_repository import SqlNumberRepository
 from byot_core.adapters.sql.schema import metadata
 from byot_core.adapters.sql.trunk_repository import SqlTrunkRepository
-from byot_core.domain.errors import ByotError, PhoneNumberRemoved, TrunkNotFound
+from byot_core.domain.errors import ByotError, TrunkNotFound
 from byot_core.domain.secret import Secret
 from byot_core.domain.trunk import SyncState
 from byot_core.guide_api import GuideApi
-from tests.backends import SQL_BACKENDS, database_url, empty_database_url, sqlite_url
+from tests.backends import SQL_BACKENDS, database_url
 from tests.support import ACCOUNT, IP_TRUNK, USERPASS_TRUNK, body
 
 PASSWORD = "SuperSecurePassword123"
@@ -194,33 +190,6 @@ async def test_listing_and_getting_do_not_query_per_row(sql: tuple[byot_core.Byo
     assert len(await app.numbers.list(ACCOUNT, bulky.trunk.id)) == 1000
 
 
-async def test_a_database_behind_the_code_is_refused_with_how_to_upgrade(tmp_path: Path) -> None:
-    """A database without the schema is never half-used: the error says to run `byot db upgrade`."""
-    url = sqlite_url(tmp_path)
-    with pytest.raises(SchemaOutOfDate, match="byot db upgrade"):
-        await SqlStorage.open(url)
-    storage = await SqlStorage.open(url, upgrade_schema=True)
-    await storage.close()
-    reopened = await SqlStorage.open(url)
-    await reopened.close()
-
-
-def test_upgrade_from_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """`byot db upgrade --database-url` migrates, and says so; a second run has nothing to do."""
-    import sqlite3
-
-    from byot_core.cli import main
-
-    url = sqlite_url(tmp_path)
-    assert main(["db", "upgrade", "--database-url", url]) == 0
-    assert "upgraded" in capsys.readouterr().out
-    assert main(["db", "upgrade", "--database-url", url]) == 0
-    assert "already at" in capsys.readouterr().out
-    with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
-        tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert {"byot_trunks", "byot_phone_numbers", "alembic_version"} <= tables
-
-
 async def test_number_repository_refuses_unknown_trunks(sql: tuple[byot_core.Byot, SqlStorage]) -> None:
     """A number for a trunk that is not stored is a programming error, not a silent insert."""
     _, storage = sql
@@ -230,51 +199,6 @@ async def test_number_repository_refuses_unknown_trunks(sql: tuple[byot_core.Byo
         assert isinstance(uow.numbers, SqlNumberRepository)
         with pytest.raises(LookupError):
             await uow.numbers.add(sample_number("n1", sample_trunk("nope")))
-
-
-@pytest.fixture
-async def postgres_app(tmp_path: Path) -> AsyncIterator[tuple[byot_core.Byot, SqlStorage]]:
-    """An application on a fresh PostgreSQL database.
-
-    Interleaved units of work are a PostgreSQL matter: on SQLite a unit of work holds the write lock from its first
-    statement, so a second writer waits for it to end and the interleavings below cannot happen.
-    """
-    storage = await SqlStorage.open(await database_url("postgres", tmp_path))
-    try:
-        yield byot_core.build(storage=storage, secrets=FernetSecretBox([new_key()])), storage
-    finally:
-        await storage.close()
-
-
-async def test_a_concurrently_removed_number_is_never_resurrected(
-    postgres_app: tuple[byot_core.Byot, SqlStorage],
-) -> None:
-    """A mapping written after another instance removed the number is refused, not applied to a live copy."""
-    app, storage = postgres_app
-    trunk_id = (await GuideApi(app).trunks.create(ACCOUNT, USERPASS_TRUNK)).trunk.id
-    number = await GuideApi(app).numbers.add(ACCOUNT, trunk_id, {"phone_number": "919876543210"})
-    async with storage.unit_of_work() as slow:
-        stale = await slow.numbers.get(ACCOUNT, number.id)
-        assert stale is not None
-        await app.numbers.remove(ACCOUNT, trunk_id, number.id)
-        with pytest.raises(PhoneNumberRemoved):
-            await slow.numbers.update(attrs.evolve(stale, agent_id="agent-late"))
-    assert list(await app.numbers.list(ACCOUNT, trunk_id)) == []
-
-
-async def test_a_concurrently_deleted_trunk_is_never_resurrected(
-    postgres_app: tuple[byot_core.Byot, SqlStorage],
-) -> None:
-    """An update written after another instance deleted the trunk is refused as not found."""
-    app, storage = postgres_app
-    trunk_id = (await GuideApi(app).trunks.create(ACCOUNT, USERPASS_TRUNK)).trunk.id
-    async with storage.unit_of_work() as slow:
-        stale = await slow.trunks.get(ACCOUNT, trunk_id)
-        assert stale is not None
-        await app.trunks.delete(ACCOUNT, trunk_id)
-        with pytest.raises(TrunkNotFound):
-            await slow.trunks.update(attrs.evolve(stale, description="late"))
-    assert list(await app.trunks.list(ACCOUNT)) == []
 
 
 async def test_database_errors_never_carry_their_parameters(sql: tuple[byot_core.Byot, SqlStorage]) -> None:
@@ -289,40 +213,6 @@ async def test_database_errors_never_carry_their_parameters(sql: tuple[byot_core
         await storage.database.run(fail)
     assert secret not in str(failed.value)
     assert "hidden" in str(failed.value)
-
-
-@pytest.mark.parametrize("backend", SQL_BACKENDS)
-async def test_upgrades_run_at_once_take_turns(backend: str, tmp_path: Path) -> None:
-    """Three `byot db upgrade` at once on an empty database (instances starting together): one migrates, none fails."""
-    url = await empty_database_url(backend, tmp_path)
-    databases = [Database(url) for _ in range(3)]
-    try:
-        results = await asyncio.gather(*(upgrade(d) for d in databases))
-    finally:
-        for database in databases:
-            await database.dispose()
-    head = head_revision()
-    assert sorted(str(before) for before, _ in results) == sorted(["None", head, head])
-    assert {after for _, after in results} == {head}
-
-
-@pytest.mark.parametrize("backend", SQL_BACKENDS)
-async def test_a_newer_schema_is_served_and_an_older_one_refused(backend: str, tmp_path: Path) -> None:
-    """During a rolling upgrade, an instance of the release before serves on the newer (added-to) schema."""
-    url = await database_url(backend, tmp_path)
-    database = Database(url)
-    try:
-
-        def stamp(revision: str) -> Callable[[Connection], object]:
-            return lambda conn: conn.execute(sa.text("UPDATE alembic_version SET version_num = :r"), {"r": revision})
-
-        await database.run(stamp("9001_from_a_later_release"))
-        await check_schema(database)  # accepted, with a warning in the log
-        await database.run(stamp("0007"))
-        with pytest.raises(SchemaOutOfDate, match="byot db upgrade"):
-            await check_schema(database)
-    finally:
-        await database.dispose()
 
 
 @pytest.mark.parametrize("backend", SQL_BACKENDS)
