@@ -21,6 +21,7 @@ from byot_core.adapters.memory import RecordingInboundHandler
 from byot_core.adapters.system import SystemClock, UlidFactory
 from byot_core.domain.call_flow import DROPPED_TEXT, END_NOT_SEEN, NOT_TAKEN
 from byot_core.domain.execution import Execution
+from byot_core.domain.media import MediaPlan
 from byot_core.domain.status import ExecutionStatus
 from byot_core.domain.trunk import SyncState
 from byot_core.guide_api import GuideApi
@@ -33,7 +34,10 @@ from tests.support import ACCOUNT, GUIDE_CALL, IP_TRUNK
 
 @contextlib.asynccontextmanager
 async def another_instance(
-    world: AsteriskWorld, app_name: str, handler: RecordingInboundHandler | None = None
+    world: AsteriskWorld,
+    app_name: str,
+    handler: RecordingInboundHandler | None = None,
+    media_plan: MediaPlan | None = None,
 ) -> AsyncIterator[byot_core.Byot]:
     """A second application on the world's storage, agents and nodes, with its own ARI application and locks."""
     clients = [AriClient(n.url, "byot", ARI_PASSWORD, app_name, timeout=0.5, first_retry=0.05) for n in world.nodes]
@@ -46,6 +50,7 @@ async def another_instance(
         clock=SystemClock(),
         ids=UlidFactory(),
         inbound_handler=handler or RecordingInboundHandler(),
+        media_plan=media_plan,
     )
     events = asyncio.create_task(app.events.run())
     try:

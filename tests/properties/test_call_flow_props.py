@@ -9,7 +9,7 @@ import attrs
 from hypothesis import given
 from hypothesis import strategies as st
 
-from byot_core.domain import call_flow
+from byot_core.domain import call_flow, takeover
 from byot_core.domain.call_flow import END_NOT_SEEN, Dial, ExecutionEvent, FailoverPlan, HandOver, HangUp
 from byot_core.domain.dialplan import order_gateways
 from byot_core.domain.events import AgentDisconnected, CallAnswered, CallEnded, CallRinging
@@ -168,7 +168,7 @@ def test_a_takeover_finishes_what_ended_and_never_goes_back(
         step = call_flow.apply(execution, event, now, plan=failover, new_channel_id=lambda: next(channels))
         execution = step.execution
     later = T0 + timedelta(hours=1)
-    step = call_flow.adopt(execution, channel, later)
+    step = takeover.adopt(execution, channel, later)
     taken = step.execution
     assert not any(isinstance(a, Dial) for a in step.actions)  # a takeover never dials anyone
     assert len(taken.attempts) == len(execution.attempts)
@@ -187,7 +187,7 @@ def test_a_takeover_finishes_what_ended_and_never_goes_back(
         expected = ExecutionStatus.COMPLETED if answered and not inbound_waiting else ExecutionStatus.FAILED
         assert taken.status is advance(execution.status, expected)
         # Once finished, the takeover does nothing more.
-        assert not call_flow.adopt(taken, channel, later).changed
+        assert not takeover.adopt(taken, channel, later).changed
     handed_over = channel is ChannelNow.ANSWERED and _first_take(execution)
     assert [type(a) for a in step.actions] == ([HangUp] if inbound_waiting else [HandOver] if handed_over else [])
 

@@ -11,6 +11,7 @@ from byot_core.adapters.fake_telephony import Outcome
 from byot_core.domain.call_flow import END_NOT_SEEN
 from byot_core.domain.execution import Execution
 from byot_core.domain.status import ExecutionStatus
+from byot_core.domain.transfer import TransferStatus, transfer_request
 from byot_core.guide_api import GuideApi
 from byot_core.services.instances import LEASE_SECONDS
 from tests.support import ACCOUNT, GUIDE_CALL, USERPASS_TRUNK, World
@@ -107,3 +108,60 @@ async def test_calls_are_retried_while_telephony_cannot_say(world: World) -> Non
 
 async def _nothing() -> None:
     """What a stopped instance does with an event: nothing."""
+
+
+async def joined_transfer(world: World) -> tuple[Execution, str, str]:
+    """A call placed by the world's instance (its lease held), transferred and joined with its target."""
+    (call,) = await answered_calls(world, 1)
+    await world.app.control.transfer(ACCOUNT, call.id, transfer_request("+14155550100"))
+    await world.settle()
+    joined = await world.app.calls.get(ACCOUNT, call.id)
+    assert joined.transfers[0].status is TransferStatus.ANSWERED
+    return joined, joined.attempts[0].channel_id, joined.transfers[0].legs[0].channel_id
+
+
+async def test_a_transferred_call_whose_target_hung_up_unseen_is_ended_by_the_heir(world: World) -> None:
+    """The instance stops; the target hangs up meanwhile: the heir completes the transfer and hangs the caller up."""
+    call, caller, target = await joined_transfer(world)
+    world.telephony.remote_hang_up(target)
+    assert await world.telephony.deliver(lambda _: _nothing()) == 1  # the stopped instance sees nothing
+    heir = heir_of(world)
+    world.clock.advance(LEASE_SECONDS + 1)
+    report = await heir.instances.take_over()
+    assert report.adopted == 1
+    await world.telephony.deliver(heir.events.handle)  # the caller's end, once the heir hung it up
+    ended = await heir.calls.get(ACCOUNT, call.id)
+    assert (ended.transfers[0].status, ended.transfers[0].detail) == (TransferStatus.COMPLETED, "The target hung up")
+    assert world.telephony.hangups[caller] == 16  # not left alone in the bridge
+    assert ended.status is ExecutionStatus.COMPLETED
+
+
+async def test_a_transferred_call_is_followed_on_both_sides_by_the_heir(world: World) -> None:
+    """Both sides live at the takeover: the target's later hang-up reaches the heir, which ends the caller's side."""
+    call, caller, target = await joined_transfer(world)
+    heir = heir_of(world)
+    world.clock.advance(LEASE_SECONDS + 1)
+    report = await heir.instances.take_over()
+    assert (report.adopted, report.followed) == (1, 1)
+    assert caller not in world.telephony.hangups
+    world.telephony.remote_hang_up(target)
+    await world.telephony.deliver(heir.events.handle)
+    await world.telephony.deliver(heir.events.handle)
+    ended = await heir.calls.get(ACCOUNT, call.id)
+    assert (ended.status, ended.transfers[0].status) == (ExecutionStatus.COMPLETED, TransferStatus.COMPLETED)
+    assert world.telephony.hangups[caller] == 16
+
+
+async def test_a_transferred_call_whose_caller_left_unseen_hangs_its_target_up(world: World) -> None:
+    """The caller hung up while nobody followed: the heir finishes the call and hangs up the target's leg."""
+    call, caller, target = await joined_transfer(world)
+    world.telephony.remote_hang_up(caller)
+    await world.telephony.deliver(lambda _: _nothing())
+    heir = heir_of(world)
+    world.clock.advance(LEASE_SECONDS + 1)
+    assert (await heir.instances.take_over()).finished == 1
+    ended = await heir.calls.get(ACCOUNT, call.id)
+    assert ended.hangup_reason is not None
+    assert (ended.status, ended.hangup_reason.cause_name) == (ExecutionStatus.COMPLETED, END_NOT_SEEN)
+    assert ended.transfers[0].status is TransferStatus.COMPLETED
+    assert target in world.telephony.hangups

@@ -32,9 +32,8 @@ from byot_core.domain.events import (
     CallRinging,
     MediaEnded,
 )
-from byot_core.domain.execution import Attempt, AttemptResult, Direction, Execution
+from byot_core.domain.execution import Attempt, Direction, Execution
 from byot_core.domain.status import ExecutionStatus, advance
-from byot_core.domain.telephony import ChannelNow
 from byot_core.domain.trunk import Gateway
 
 __all__ = [
@@ -50,7 +49,6 @@ __all__ = [
     "HangUp",
     "Join",
     "Transition",
-    "adopt",
     "apply",
     "start",
     "usable_gateways",
@@ -226,56 +224,6 @@ def _ended(
         status, reason = ExecutionStatus.FAILED, HangupReason(DROPPED_TEXT, NOT_TAKEN)
     final = attrs.evolve(updated, status=advance(updated.status, status), hangup_reason=reason, ended_at=now)
     return Transition(final, leftovers)
-
-
-def adopt(execution: Execution, channel: ChannelNow, now: datetime) -> Transition:
-    """An execution taken over from an instance that stopped, given what its current channel does now.
-
-    What can be known is finished; what cannot is said. A channel still ringing or answered brings the execution up
-    to date (an outbound call answered meanwhile is handed to its agent now), and its later events finish it. A
-    channel that is gone ended the call while nobody followed it: an answered call ends ``completed``, any other
-    ``failed``, both with a reason (cause ``END_NOT_SEEN``) saying that the end was not seen; the moment recorded is
-    the takeover's. An inbound call not yet answered cannot be resumed halfway (its agent was never connected): it
-    is refused to the carrier with ``REFUSE_FOR_NOW`` (503: it may retry elsewhere), and ends ``failed``. A final
-    execution is left alone.
-    """
-    if execution.status.is_terminal:
-        return Transition(execution, changed=False)
-    if not execution.attempts:
-        text = "The instance placing the call stopped before dialling it"
-        status = advance(execution.status, ExecutionStatus.FAILED)
-        reason = HangupReason(text, END_NOT_SEEN)
-        return Transition(attrs.evolve(execution, status=status, hangup_reason=reason, ended_at=now, updated_at=now))
-    index = len(execution.attempts) - 1
-    attempt = execution.attempts[index]
-    if channel is ChannelNow.RINGING:
-        return apply(execution, CallRinging(attempt.channel_id), now)
-    if channel is ChannelNow.ANSWERED:
-        return apply(execution, CallAnswered(attempt.channel_id), now)
-    inbound_waiting = channel is ChannelNow.STARTING and execution.direction is Direction.INBOUND
-    if channel is ChannelNow.STARTING and not inbound_waiting:
-        return Transition(execution, changed=False)
-    answered = attempt.answered or execution.answered_at is not None
-    if inbound_waiting:
-        text = "The instance taking the call stopped before answering it; the caller was refused"
-    elif answered:
-        text = "Call ended while the instance following it was stopped; when and why it ended are unknown"
-    else:
-        text = "The instance following the call stopped; how the call ended is unknown"
-    status = ExecutionStatus.COMPLETED if answered and not inbound_waiting else ExecutionStatus.FAILED
-    ended = attrs.evolve(
-        attempt,
-        ended_at=now,
-        result=AttemptResult.ANSWERED if answered else AttemptResult.FINAL,
-    )
-    finished = attrs.evolve(
-        _with_attempt(execution, index, ended, now),
-        status=advance(execution.status, status),
-        hangup_reason=HangupReason(text, END_NOT_SEEN),
-        ended_at=now,
-    )
-    actions = (HangUp(attempt.channel_id, REFUSE_FOR_NOW),) if inbound_waiting else ()
-    return Transition(finished, actions)
 
 
 def usable_gateways(plan: Sequence[str], gateways: Sequence[Gateway]) -> tuple[Gateway, ...]:

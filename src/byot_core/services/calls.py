@@ -12,9 +12,9 @@ from collections.abc import Sequence
 
 import attrs
 
-from byot_core.domain import call_flow
+from byot_core.domain import call_flow, takeover
 from byot_core.domain.agent import SIP_TRUNK_PROVIDER, Agent
-from byot_core.domain.call_actions import Action, Dial, HandOver, HangUp, Join, Refer
+from byot_core.domain.call_actions import Action, Dial, HandOver, HangUp, Join, Refer, Transition
 from byot_core.domain.call_flow import ExecutionEvent
 from byot_core.domain.call_request import CallRequest, call_request
 from byot_core.domain.destinations import DestinationNotAllowed
@@ -246,12 +246,15 @@ class CallService:
         """Follow an execution adopted from an instance that stopped; return whether it is now final.
 
         Telephony is asked what the call's current channel does now, and the call's events come here from then on
-        (``follow``); the execution is brought up to date (:func:`byot_core.domain.call_flow.adopt`) and what that
+        (``follow``); the execution is brought up to date (:mod:`byot_core.domain.takeover`) and what that
         asks for is done (an outbound call answered meanwhile is handed to its agent). Raises
         ``TelephonyUnavailable`` when telephony cannot say: nothing is changed, and the caller tries again.
         """
         last = execution.attempts[-1].channel_id if execution.attempts else None
         channel = await self.deps.telephony.follow(last) if last is not None else ChannelNow.GONE
+        # A transfer under way: its target's leg is followed too (its end must end the call it took over).
+        leg = execution.transfer.legs[-1].channel_id if execution.transfer and execution.transfer.legs else None
+        leg_now = await self.deps.telephony.follow(leg) if leg is not None else None
         async with self.deps.storage.unit_of_work() as uow:
             # Read again, locked: the call's events may have moved it on since it was adopted.
             current = await (
@@ -261,7 +264,10 @@ class CallService:
             )
             if current is None:
                 return True
-            step = call_flow.adopt(current, channel, self.deps.clock.now())
+            step = takeover.adopt(current, channel, self.deps.clock.now())
+            if leg_now is not None:
+                on_leg = takeover.adopt_leg(step.execution, leg_now, self.deps.clock.now())
+                step = Transition(on_leg.execution, step.actions + on_leg.actions, step.changed or on_leg.changed)
             if step.changed:
                 await store_change(self.deps, uow, current, step.execution)
         await self.carry_out(step.execution, None, step.actions)

@@ -3,7 +3,7 @@
 An instance renews its lease (:meth:`InstanceLeases.renew`) while it lives. Every instance looks for leases that ran
 out (:meth:`InstanceLeases.take_over`): storage gives each stopped instance to one claimer only, which adopts that
 instance's executions not yet ended. For each it asks telephony what the call's current channel does now, taking
-over its events (``follow``), and brings the execution up to date (:func:`byot_core.domain.call_flow.adopt`): a call
+over its events (``follow``), and brings the execution up to date (:func:`byot_core.domain.takeover.adopt`): a call
 that still lives is followed to its end; one that ended unseen is finished, saying so. Telephony is also swept for
 calls a stopped process left without media, and for inbound calls delivered to an instance already gone (which no
 instance routed). So within a lease and a loop period of an instance's death, none of its executions is left
