@@ -78,6 +78,9 @@ async def test_a_calls_events_arrive_in_order_signed_and_deduplicable(world: Wor
     assert final["hangup_reason"] == "Call ended normally"
     assert final["duration_seconds"] == 0.0
     assert final["attempts"] == 1
+    # The caller's leg as telephony reported it (the fake makes its Call-IDs from channel ids).
+    leg = (await world.app.calls.get(ACCOUNT, execution_id)).attempts[0]
+    assert (final["sip_call_id"], final["codec"]) == (f"{leg.channel_id}@byot-fake", "ulaw")
     async with world.storage.unit_of_work(read_only=True) as uow:
         stored = await uow.outbox.for_execution(execution_id)
         assert {e.state for e in stored} == {EventState.DELIVERED}

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import attrs
 
 from byot_core.audio import SAMPLE_RATE, SILENCE, wav
-from byot_core.domain.events import CallEvent, RecordingEnded
+from byot_core.domain.events import CallAnswered, CallEnded, CallEvent, CallRinging, InboundCallArrived, RecordingEnded
 from byot_core.domain.telephony import NOT_REPORTED, GatewayStatus, OriginateRequest, Reachability
 from byot_core.domain.trunk import Trunk
 
@@ -87,8 +87,8 @@ class EventQueue:
         self._arrived = asyncio.Event()
 
     def emit(self, *events: CallEvent) -> None:
-        """Queue events."""
-        self._pending.extend(events)
+        """Queue events, each channel's with a SIP Call-ID of its own, and the codec of an answer (μ-law)."""
+        self._pending.extend(_as_sip_reports(event) for event in events)
         self._arrived.set()
 
     async def deliver(self, handle: Callable[[CallEvent], Awaitable[None]]) -> int:
@@ -132,3 +132,16 @@ class FakeGatewayHealth:
     def unreachable(self, trunk: Trunk) -> frozenset[str]:
         """The trunk's gateways last reported unreachable."""
         return frozenset(g for g, s in self.status(trunk).items() if s.reachability is Reachability.UNREACHABLE)
+
+
+def _as_sip_reports(event: CallEvent) -> CallEvent:
+    """The event with what SIP telephony reports beside it: the leg's Call-ID and, on an answer, the codec.
+
+    The Call-ID is made from the channel's id (this telephony has no SIP); the codec is μ-law, the only audio the
+    fake's agents are given.
+    """
+    if isinstance(event, CallAnswered):
+        return attrs.evolve(event, sip_call_id=f"{event.channel_id}@byot-fake", codec="ulaw")
+    if isinstance(event, CallRinging | CallEnded | InboundCallArrived):
+        return attrs.evolve(event, sip_call_id=f"{event.channel_id}@byot-fake")
+    return event
