@@ -30,6 +30,7 @@ from byot_core.domain.events import (
     CallAnswered,
     CallEnded,
     CallRinging,
+    CodecAgreed,
     MediaEnded,
 )
 from byot_core.domain.execution import Attempt, Direction, Execution
@@ -55,7 +56,9 @@ __all__ = [
 ]
 
 #: The events that change an execution.
-ExecutionEvent = CallRinging | CallAnswered | CallEnded | AgentDisconnected | AgentMediaFailed | MediaEnded
+ExecutionEvent = (
+    CallRinging | CallAnswered | CallEnded | CodecAgreed | AgentDisconnected | AgentMediaFailed | MediaEnded
+)
 
 #: The cause name recorded when the agent's media fails.
 AGENT_MEDIA_FAILED = "AGENT_MEDIA_FAILED"
@@ -112,17 +115,18 @@ def apply(
 
 def _noted(execution: Execution, event: ExecutionEvent, now: datetime) -> Execution:
     """The execution with the Call-ID and codec the event reports for its leg, where the leg had none."""
-    if not isinstance(event, CallRinging | CallAnswered | CallEnded):
+    if not isinstance(event, CallRinging | CallAnswered | CallEnded | CodecAgreed):
         return execution
-    codec = event.codec if isinstance(event, CallAnswered) else None
-    if event.sip_call_id is None and codec is None:
+    codec = event.codec if isinstance(event, CallAnswered | CodecAgreed) else None
+    call_id = None if isinstance(event, CodecAgreed) else event.sip_call_id
+    if call_id is None and codec is None:
         return execution
     index = execution.attempt_for(event.channel_id)
     if index is None:
         where = transfer_flow.transfer_leg(execution, event.channel_id)
-        return execution if where is None else transfer_flow.noting_leg(execution, where, event.sip_call_id, codec, now)
+        return execution if where is None else transfer_flow.noting_leg(execution, where, call_id, codec, now)
     attempt = execution.attempts[index]
-    noted = attempt.noting(event.sip_call_id, codec)
+    noted = attempt.noting(call_id, codec)
     return execution if noted is attempt else _with_attempt(execution, index, noted, now)
 
 
@@ -133,6 +137,8 @@ def _apply(
     plan: FailoverPlan | None,
     new_channel_id: Callable[[], str] | None,
 ) -> Transition:
+    if isinstance(event, CodecAgreed):
+        return Transition(execution, changed=False)  # what it says was noted above; nothing else changes
     index = execution.attempt_for(event.channel_id)
     if isinstance(event, MediaEnded):
         # Figures arrive once the media side is torn down, usually after the call itself has ended.

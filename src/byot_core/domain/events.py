@@ -13,6 +13,7 @@ __all__ = [
     "CallEnded",
     "CallEvent",
     "CallRinging",
+    "CodecAgreed",
     "InboundCallArrived",
     "MediaEnded",
     "RecordingEnded",
@@ -38,13 +39,22 @@ class CallAnswered:
     ``in_application`` says whether the call is in the library's hands: for most telephony an answer is (the
     default). Asterisk reports an originated call's answer first (``False``), then its entry into one of the
     library's applications (``True``); an answered call that never enters one was dropped by the system.
-    ``codec`` is the audio codec the two sides agreed on (``ulaw``, ``alaw``, ``opus``, …), when the adapter knows it.
+    ``codec`` is the audio codec the two sides agreed on (``ulaw``, ``alaw``, ``opus``, …), when the adapter knows it
+    at the answer (else it may report :class:`CodecAgreed` after).
     """
 
     channel_id: str
     in_application: bool = True
     sip_call_id: str | None = None
     codec: str | None = None
+
+
+@attrs.frozen
+class CodecAgreed:
+    """The audio codec an answered channel agreed, reported after its answer by an adapter that must ask for it."""
+
+    channel_id: str
+    codec: str
 
 
 @attrs.frozen
@@ -121,6 +131,7 @@ CallEvent = (
     CallRinging
     | CallAnswered
     | CallEnded
+    | CodecAgreed
     | AgentDisconnected
     | AgentMediaFailed
     | MediaEnded

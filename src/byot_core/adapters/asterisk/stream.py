@@ -37,9 +37,11 @@ from byot_core.domain.events import (
     CallEnded,
     CallEvent,
     CallRinging,
+    CodecAgreed,
     InboundCallArrived,
     TelephonyReconnected,
 )
+from byot_core.tasks import Background
 
 __all__ = ["AriEventStream"]
 
@@ -81,6 +83,8 @@ class AriEventStream:
         self._calls = calls
         self._queues: list[asyncio.Queue[CallEvent]] = []
         self.media = AriMedia(calls, AriRecordings(nodes), self.inject)
+        #: The codec reads under way (:meth:`_read_codec`).
+        self.reads = Background("answered channels' codec reads")
         #: ARI events received from every node so far (a figure for monitoring and benchmarks).
         self.received = 0
 
@@ -135,9 +139,10 @@ class AriEventStream:
             if channel.state == "Ringing":
                 return [CallRinging(channel.id, sip_call_id=channel.call_id)]
             if channel.state == "Up":
-                # An inbound call answered by the library: in its application, and its media agreed.
-                codec = await self._codec(client, channel) if channel.in_application else None
-                return [CallAnswered(channel.id, channel.in_application, sip_call_id=channel.call_id, codec=codec)]
+                if channel.in_application:
+                    # An inbound call answered by the library: in its application, and its media agreed.
+                    self._read_codec(client, channel)
+                return [CallAnswered(channel.id, channel.in_application, sip_call_id=channel.call_id)]
         elif isinstance(event, DialStatus) and event.status == "PROGRESS":
             # 183 with early media: the far network reached the callee, as good as ringing for failover.
             return [CallRinging(event.peer_id, sip_call_id=event.peer_call_id)]
@@ -170,8 +175,8 @@ class AriEventStream:
             if not originated:
                 # Placed by an instance that is gone: its end must come here after it leaves the application.
                 await self._subscribe(client, channel.id, "outbound")
-            codec = await self._codec(client, channel)
-            return [CallAnswered(channel.id, in_application=True, sip_call_id=channel.call_id, codec=codec)]
+            self._read_codec(client, channel)
+            return [CallAnswered(channel.id, in_application=True, sip_call_id=channel.call_id)]
         quoted = AriClient.quoted(channel.id)
         source = None
         try:
@@ -192,19 +197,27 @@ class AriEventStream:
             )
         ]
 
-    async def _codec(self, client: AriClient, channel: AriChannel) -> str | None:
-        """The codec an answered PJSIP channel agreed, read from the channel; ``None`` if it cannot be read."""
-        if not channel.name.startswith("PJSIP/") or self.media.is_media_channel(channel.id):
-            return None
+    def _read_codec(self, client: AriClient, channel: AriChannel) -> None:
+        """Report the codec an answered PJSIP channel agreed (:class:`CodecAgreed`), once read from the channel.
+
+        Read beside the event stream, never on it: a request per answered call would hold up every later event of
+        the node (other calls' media among them) while Asterisk answers.
+        """
+        if channel.name.startswith("PJSIP/") and not self.media.is_media_channel(channel.id):
+            self.reads.spawn(self._codec(client, channel.id), f"codec-{channel.id}")
+
+    async def _codec(self, client: AriClient, channel_id: str) -> None:
         try:
             answer = await client.request(
-                "GET", f"/channels/{AriClient.quoted(channel.id)}/variable", params={"variable": _NATIVE_FORMAT}
+                "GET", f"/channels/{AriClient.quoted(channel_id)}/variable", params={"variable": _NATIVE_FORMAT}
             )
         except TelephonyUnavailable as error:
             # The call goes on without it (a channel already gone answers 404).
-            log.info("codec of channel %s not read: %s", channel.id, error.message)
-            return None
-        return codec_of(str(answer.get("value", ""))) if isinstance(answer, dict) else None
+            log.info("codec of channel %s not read: %s", channel_id, error.message)
+            return
+        codec = codec_of(str(answer.get("value", ""))) if isinstance(answer, dict) else None
+        if codec is not None:
+            self.inject(CodecAgreed(channel_id, codec))
 
     @staticmethod
     async def _subscribe(client: AriClient, channel_id: str, kind: str) -> None:

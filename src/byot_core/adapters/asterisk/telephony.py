@@ -76,6 +76,7 @@ class AriTelephony:
     async def close(self) -> None:
         """Stop background work, end every call's media relay, and close every node's HTTP session."""
         await self.stream.media.close()
+        await self.stream.reads.cancel(within=1.0)
         await self.nodes.close()
 
     async def apply_trunk(self, config: TrunkConfig, *, thorough: bool = True) -> int:
