@@ -93,15 +93,15 @@ def _converter() -> cattrs.Converter:
         }
 
     def execution_json(value: Execution) -> JSON:
-        reason = value.hangup_reason
+        reason, leg = value.hangup_reason, value.leg
         result: JSON = {
             **execution(value),
             "hangup_reason": reason.text if reason else None,
             "hangup_cause": converter.unstructure(reason) if reason else None,
-            "gateway_id": value.gateway_id,
+            "gateway_id": leg.gateway_id if leg is not None else None,
             # Beyond the guide: the caller's leg's SIP Call-ID and agreed codec (each attempt carries its own).
-            "sip_call_id": value.leg.sip_call_id if value.leg is not None else None,
-            "codec": value.leg.codec if value.leg is not None else None,
+            "sip_call_id": leg.sip_call_id if leg is not None else None,
+            "codec": leg.codec if leg is not None else None,
             # Beyond the guide: answered time, billable (null while the call goes on).
             "duration_seconds": value.duration_seconds,
         }

@@ -176,6 +176,7 @@ def _status_body(execution: Execution, event_id: str, sequence: int, at: datetim
         "occurred_at": _iso(at),
     }
     if execution.status.is_terminal:
+        leg = execution.leg
         body |= {
             "answered_at": _iso(execution.answered_at),
             "ended_at": _iso(execution.ended_at),
@@ -185,8 +186,8 @@ def _status_body(execution: Execution, event_id: str, sequence: int, at: datetim
                 {"name": reason.cause_name, "q850": reason.q850_cause, "sip": reason.sip_code} if reason else None
             ),
             "attempts": len(execution.attempts),
-            "sip_call_id": execution.leg.sip_call_id if execution.leg is not None else None,
-            "codec": execution.leg.codec if execution.leg is not None else None,
+            "sip_call_id": leg.sip_call_id if leg is not None else None,
+            "codec": leg.codec if leg is not None else None,
         }
     return body
 

@@ -85,7 +85,8 @@ class Execution:
     @property
     def gateway_id(self) -> str | None:
         """The gateway the call went out through: the answered attempt's, else the last attempt's."""
-        return self.leg.gateway_id if self.leg is not None else None
+        leg = self.leg
+        return leg.gateway_id if leg is not None else None
 
     def attempt_for(self, channel_id: str) -> int | None:
         """The index of the attempt on that channel, if any."""
