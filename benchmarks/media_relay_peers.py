@@ -70,11 +70,7 @@ async def asterisk_role(port: int, control: int) -> None:
     app = web.Application()
     app.router.add_post("/calls", start_calls)
     app.router.add_post("/hang-up", hang_up)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", control).start()
-    print("ready", flush=True)
-    await asyncio.Event().wait()
+    await serve(app, control)
 
 
 def _bridged(node: FakeAsterisk, caller_channel: str, media_channel: str) -> bool:
@@ -128,6 +124,11 @@ async def agents_role(port: int) -> None:
     app.router.add_get("/agents/{agent_id}", agent)
     app.router.add_get("/direct/{agent_id}", direct)
     app.router.add_get("/report", report)
+    await serve(app, port)
+
+
+async def serve(app: web.Application, port: int) -> None:
+    """Serve ``app`` on loopback, say ``ready`` (the benchmark waits for it), and keep serving until killed."""
     runner = web.AppRunner(app)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
