@@ -143,11 +143,7 @@ class _TrunkRepo(_Repositories):
 class _NumberRepo(_Repositories):
     """Numbers, no DID twice on one trunk."""
 
-    __slots__ = ("trunks",)
-
-    def __init__(self, state: State, journal: Journal, trunks: _TrunkRepo) -> None:
-        super().__init__(state, journal)
-        self.trunks = trunks
+    __slots__ = ()
 
     async def add(self, number: PhoneNumber) -> None:
         self._put(number)
@@ -175,8 +171,7 @@ class _NumberRepo(_Repositories):
     async def routing_candidates(self, key: str) -> Sequence[RouteCandidate]:
         state = self.state
         found = []
-        for number_id in state.by_key.get(key, ()):
-            number = state.numbers[number_id]
+        for number in state.by_key.get(key, {}).values():
             trunk = state.trunks[number.trunk_id]
             if not trunk.deleted:
                 found.append(RouteCandidate(number, trunk, _sources(state, trunk)))
@@ -184,13 +179,14 @@ class _NumberRepo(_Repositories):
 
     def _put(self, number: PhoneNumber) -> None:
         state, journal = self.state, self.journal
+        trunks = _TrunkRepo(state, journal)  # the DIDs trunks hold are indexed with the trunks
         trunk = state.trunks[number.trunk_id]
         old = state.numbers.get(number.id)
         was_live = old is not None and not old.deleted
         if not number.deleted and not was_live:
             if (number.trunk_id, number.canonical_key) in state.on_trunk:
                 raise PhoneNumberOnTrunk()
-            holder = self.trunks.holder_trunk(number.canonical_key)
+            holder = trunks.holder_trunk(number.canonical_key)
             if holds_did(number, trunk) and holder is not None and holder != number.trunk_id:
                 raise PhoneNumberConflict()
         journal.set(state.numbers, number.id, number)
@@ -201,8 +197,8 @@ class _NumberRepo(_Repositories):
             journal.remove_from(state.by_key, key, number.id)
         else:
             journal.set(state.on_trunk, (number.trunk_id, key), number.id)
-            journal.add_to(state.by_key, key, number.id)
-        self.trunks.index_holder(number, trunk)
+            journal.add_to(state.by_key, key, number.id, number)
+        trunks.index_holder(number, trunk)
 
 
 def _sources(state: State, trunk: Trunk) -> SourceMatcher:

@@ -25,7 +25,8 @@ class State:
     - ``names``: (account, trunk name key) → trunk id, for live trunks;
     - ``holders``: canonical DID → number id, for live numbers on active trunks (at most one, platform-wide);
     - ``on_trunk``: (trunk id, canonical DID) → number id, for live numbers (no DID twice on one trunk);
-    - ``by_key``: canonical DID → the ids of its live numbers, on any trunk (what routing reads).
+    - ``by_key``: canonical DID → its live numbers by id, on any trunk (what routing reads: the numbers themselves, so
+      that a call reads one index entry, as a database reads a covering index).
     """
 
     def __init__(self) -> None:
@@ -35,7 +36,7 @@ class State:
         self.names: dict[tuple[str, str], str] = {}
         self.holders: dict[str, str] = {}
         self.on_trunk: dict[tuple[str, str], str] = {}
-        self.by_key: dict[str, dict[str, None]] = {}
+        self.by_key: dict[str, dict[str, PhoneNumber]] = {}
         self.by_trunk: dict[str, dict[str, None]] = {}
         self.by_channel: dict[str, str] = {}
         self.by_agent: dict[tuple[str, str], dict[str, None]] = {}
@@ -84,15 +85,15 @@ class Journal:
             self.entries.append((mapping, key, mapping[key]))
             del mapping[key]
 
-    def add_to(self, index: dict[Any, dict[str, None]], key: Any, member: str) -> None:
-        """Add ``member`` to the index entry ``key`` (made if needed), journaled."""
+    def add_to(self, index: dict[Any, dict[str, Any]], key: Any, member: str, value: Any = None) -> None:
+        """Add ``member`` (with ``value``) to the index entry ``key`` (made if needed), journaled."""
         members = index.get(key)
         if members is None:
             members = {}
             self.set(index, key, members)
-        self.set(members, member, None)
+        self.set(members, member, value)
 
-    def remove_from(self, index: dict[Any, dict[str, None]], key: Any, member: str) -> None:
+    def remove_from(self, index: dict[Any, dict[str, Any]], key: Any, member: str) -> None:
         """Remove ``member`` from the index entry ``key`` (dropped when empty), journaled."""
         members = index.get(key)
         if members is not None:

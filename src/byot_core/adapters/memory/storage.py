@@ -18,6 +18,9 @@ from byot_core.adapters.memory.state import Journal, State
 __all__ = ["MemoryStorage", "MemoryUnitOfWork"]
 
 
+_READ_ONLY = Journal(read_only=True)
+
+
 class MemoryUnitOfWork:
     """One transaction on :class:`MemoryStorage`: exclusive while open, undone unless committed.
 
@@ -28,56 +31,40 @@ class MemoryUnitOfWork:
     def __init__(self, state: State, lock: asyncio.Lock, *, read_only: bool = False) -> None:
         self._state = state
         self._lock = lock
-        self._journal = Journal(read_only=read_only)
-        # Repositories are made on first use: most units of work touch one or two of them.
-        self._trunks: _TrunkRepo | None = None
-        self._numbers: _NumberRepo | None = None
-        self._executions: _ExecutionRepo | None = None
-        self._instances: _InstanceRepo | None = None
-        self._accounts: MemoryAccountRepository | None = None
-        self._outbox: MemoryOutboxRepository | None = None
+        # A read-only unit of work records nothing (its writes are refused before they are made): one journal for all.
+        self._journal = _READ_ONLY if read_only else Journal()
+
+    # The repositories hold nothing of their own (the state and this unit's journal): one is made when asked for.
 
     @property
     def trunks(self) -> _TrunkRepo:
         """The trunks, seen through this transaction."""
-        if self._trunks is None:
-            self._trunks = _TrunkRepo(self._state, self._journal)
-        return self._trunks
+        return _TrunkRepo(self._state, self._journal)
 
     @property
     def numbers(self) -> _NumberRepo:
         """The phone numbers, seen through this transaction."""
-        if self._numbers is None:
-            self._numbers = _NumberRepo(self._state, self._journal, self.trunks)
-        return self._numbers
+        return _NumberRepo(self._state, self._journal)
 
     @property
     def executions(self) -> _ExecutionRepo:
         """The executions, seen through this transaction."""
-        if self._executions is None:
-            self._executions = _ExecutionRepo(self._state, self._journal)
-        return self._executions
+        return _ExecutionRepo(self._state, self._journal)
 
     @property
     def instances(self) -> _InstanceRepo:
         """The instances' leases, seen through this transaction."""
-        if self._instances is None:
-            self._instances = _InstanceRepo(self._state, self._journal)
-        return self._instances
+        return _InstanceRepo(self._state, self._journal)
 
     @property
     def accounts(self) -> MemoryAccountRepository:
         """What is kept per account, seen through this transaction."""
-        if self._accounts is None:
-            self._accounts = MemoryAccountRepository(self._state, self._journal)
-        return self._accounts
+        return MemoryAccountRepository(self._state, self._journal)
 
     @property
     def outbox(self) -> MemoryOutboxRepository:
         """Status callbacks, seen through this transaction."""
-        if self._outbox is None:
-            self._outbox = MemoryOutboxRepository(self._state, self._journal)
-        return self._outbox
+        return MemoryOutboxRepository(self._state, self._journal)
 
     async def __aenter__(self) -> Self:
         await self._lock.acquire()
