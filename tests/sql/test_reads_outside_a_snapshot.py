@@ -112,11 +112,22 @@ async def test_connections_kept_between_sessions_are_dropped_when_the_server_dro
     try:
         app = byot_core.build(storage=storage)
         trunk_id = (await GuideApi(app).trunks.create(ACCOUNT, body(IP_TRUNK))).trunk.id
+        await GuideApi(app).numbers.add(ACCOUNT, trunk_id, {"phone_number": NUMBER})
         # Several sessions at once, so that several connections are kept.
         await asyncio.gather(*(app.trunks.get(ACCOUNT, trunk_id) for _ in range(5)))
         await server_ends_every_connection()
         for _ in range(10):
             assert (await app.trunks.get(ACCOUNT, trunk_id)).trunk.id == trunk_id
+        await asyncio.gather(*(app.inbound.explain(NUMBER, "15.207.90.192") for _ in range(5)))
+        await server_ends_every_connection()
+        for _ in range(10):  # routing's select, sent on the driver's connection
+            assert (await app.inbound.explain(NUMBER, "15.207.90.192")).trunk_id == trunk_id
+        await asyncio.gather(*(app.trunks.get(ACCOUNT, trunk_id) for _ in range(5)))
+        await server_ends_every_connection()
+        for _ in range(3):  # the same select first in a writing unit of work (an inbound call's)
+            async with storage.unit_of_work() as uow:
+                (candidate,) = await uow.numbers.routing_candidates(NUMBER[1:])
+                assert candidate.trunk.id == trunk_id
         await asyncio.gather(*(app.trunks.get(ACCOUNT, trunk_id) for _ in range(5)))
         await server_ends_every_connection()
         created = await GuideApi(app).trunks.create(ACCOUNT, body(USERPASS_TRUNK, name="after the restart"))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Engine
@@ -22,6 +22,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from byot_core.adapters.sql import engine as _engine
+from byot_core.adapters.sql.driver_select import DriverSelect
 from byot_core.adapters.sql.engine import (
     POSTGRES_CONNECTIONS,
     SQLITE_READERS,
@@ -50,6 +51,9 @@ class Session(Protocol):
 
     async def run(self, fn: Callable[..., T], *args: Any, write: bool = True) -> T:
         """Run ``fn(connection, *args)`` in this session; ``write=False`` promises ``fn`` only reads."""
+
+    async def select(self, query: DriverSelect, params: Mapping[str, Any]) -> Sequence[Mapping[Any, Any]]:
+        """The rows ``query`` reads with ``params``, each by column name."""
 
     async def commit(self) -> None:
         """Commit what was begun and give the connection back (a later use begins a new transaction)."""
@@ -160,6 +164,32 @@ class PostgresSession:
         # was rolled back by the server when the connection ended.
         await self.close()
         return await (await self._connect()).run_sync(fn, *args)
+
+    async def select(self, query: DriverSelect, params: Mapping[str, Any]) -> Sequence[Mapping[Any, Any]]:
+        """The rows ``query`` reads with ``params``; sent on the driver unless the session reads a snapshot.
+
+        See :mod:`.driver_select`. A snapshot is begun by SQLAlchemy at its first statement, so a select sent past it
+        could read outside the snapshot; every other session sees the latest commit with each statement, whether the
+        select is sent before or inside its transaction.
+        """
+        if self._read_only and self._snapshot:
+            return await self.run(query.read, params, write=False)
+        if self._connection is not None:
+            return await query.fetch(self._connection, params)
+        connection = await self._connect()
+        try:
+            return await query.fetch(connection, params)
+        except Exception:
+            if not await query.connection_lost(connection):
+                raise
+            log.info("a PostgreSQL connection had been dropped by the server: the statement runs on a new one")
+            # As in _run: nothing happened on it, so the select runs again, once, on a new connection. The server
+            # most likely ended the pool's other connections too (a restart): the pool is renewed, as SQLAlchemy
+            # does when it sees a connection lost, so that none of them is given out again.
+            await connection.invalidate()
+        await self.close()
+        await connection.engine.dispose(close=False)
+        return await query.fetch(await self._connect(), params)
 
     async def _connect(self) -> AsyncConnection:
         database = self._database

@@ -20,6 +20,7 @@ from byot_core.adapters.sql.common import (
     read_rows,
 )
 from byot_core.adapters.sql.database import Session
+from byot_core.adapters.sql.driver_select import DriverSelect
 from byot_core.adapters.sql.schema import (
     phone_numbers,
     trunks,
@@ -33,7 +34,6 @@ from byot_core.domain.errors import (
 )
 from byot_core.domain.phone_number import PhoneNumber
 from byot_core.domain.routing import RouteCandidate
-from byot_core.domain.sources import SourceMatcher
 from byot_core.domain.trunk import SyncState, Trunk
 
 __all__ = ["SqlNumberRepository"]
@@ -99,7 +99,8 @@ def _insert_numbers(conn: Connection, numbers: Sequence[PhoneNumber]) -> None:
 
 # A DID's live numbers on live trunks, with what tells whether the trunk is cached: its id, revision and sync state
 # (the only field that changes without a new revision). The trunk itself comes from the cache, or is read on its own.
-_CANDIDATES = (
+# Compiled for asyncpg too: on PostgreSQL a session that reads no snapshot sends it on the driver (driver_select.py).
+_CANDIDATES = DriverSelect.of(
     sa.select(
         phone_numbers,
         trunks.c.id.label("t_id"),
@@ -115,26 +116,26 @@ _CANDIDATES = (
 )
 
 
-def _candidate_trunk(conn: Connection, row: rows.Row, cache: AggregateCache) -> tuple[Trunk, SourceMatcher] | None:
-    """The candidate's trunk at the revision its row names, and its matcher; ``None`` if it changed since."""
-    trunk = cached_trunk(cache, row["t_id"], row["t_revision"], row["t_sync_state"])
-    if trunk is None:
-        trunk = load_trunk(conn, TRUNK_BY_ID, {"id": row["t_id"]}, cache)
-        if trunk is None or trunk.revision != row["t_revision"]:
-            return None  # changed (or deleted) since the candidates were read: read them again
-        if trunk.sync_state.value != row["t_sync_state"]:
-            trunk = attrs.evolve(trunk, sync_state=SyncState(row["t_sync_state"]))
-    return trunk, cache.sources(trunk)
+def _stored_trunk(conn: Connection, row: rows.Row, cache: AggregateCache) -> Trunk | None:
+    """The candidate's trunk read on its own, at the revision its row names; ``None`` if it changed since."""
+    trunk = load_trunk(conn, TRUNK_BY_ID, {"id": row["t_id"]}, cache)
+    if trunk is None or trunk.revision != row["t_revision"]:
+        return None  # changed (or deleted) since the candidates were read: read them again
+    if trunk.sync_state.value != row["t_sync_state"]:
+        trunk = attrs.evolve(trunk, sync_state=SyncState(row["t_sync_state"]))
+    return trunk
 
 
-def _routing_candidates(conn: Connection, key: str, cache: AggregateCache) -> list[RouteCandidate]:
+async def _routing_candidates(session: Session, key: str, cache: AggregateCache) -> list[RouteCandidate]:
     for _ in range(READ_TRIES):
         candidates = []
-        for row in read_rows(conn, _CANDIDATES, {"key": key}):
-            found = _candidate_trunk(conn, row, cache)
-            if found is None:
+        for row in await session.select(_CANDIDATES, {"key": key}):
+            trunk = cached_trunk(cache, row["t_id"], row["t_revision"], row["t_sync_state"])
+            if trunk is None:
+                trunk = await session.run(_stored_trunk, row, cache, write=False)
+            if trunk is None:
                 break  # a trunk changed between the statements (routing reads outside a snapshot): read again
-            candidates.append(RouteCandidate(rows.number_from_row(row), *found))
+            candidates.append(RouteCandidate(rows.number_from_row(row), trunk, cache.sources(trunk)))
         else:
             return candidates
     raise StorageBusy()
@@ -225,4 +226,4 @@ class SqlNumberRepository:
 
     async def routing_candidates(self, key: str) -> Sequence[RouteCandidate]:
         """Live numbers with the key, with their trunks and cached source matchers."""
-        return await self._session.run(_routing_candidates, key, self._cache, write=False)
+        return await _routing_candidates(self._session, key, self._cache)

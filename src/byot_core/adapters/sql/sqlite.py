@@ -11,12 +11,13 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine
 
 from byot_core.adapters.sql import engine as _engine
+from byot_core.adapters.sql.driver_select import DriverSelect
 from byot_core.adapters.sql.engine import conflicts_as_busy
 from byot_core.domain.errors import StorageBusy
 from byot_core.ports.storage import ReadOnlyUnitOfWork
@@ -59,6 +60,10 @@ class SqliteSession:
         connection = self._connection or await self._open()
         with conflicts_as_busy():
             return fn(connection, *args)
+
+    async def select(self, query: DriverSelect, params: Mapping[str, Any]) -> Sequence[Mapping[Any, Any]]:
+        """The rows ``query`` reads with ``params``, each by column name (through SQLAlchemy, as everything here)."""
+        return await self.run(query.read, params, write=False)
 
     async def _open(self) -> Connection:
         await self._turn.acquire()
