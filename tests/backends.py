@@ -26,6 +26,8 @@ SQL_BACKENDS = ["sqlite", "postgres"]
 POSTGRES_URL = os.environ.get("BYOT_TEST_POSTGRES_URL")
 _TEMPLATE = "byot_template"
 _template_ready = False
+#: The databases this test session made, dropped when it ends (a server kept between runs would fill up with them).
+_made: list[str] = []
 
 
 def require_postgres() -> str:
@@ -53,6 +55,16 @@ async def _admin(url: str, *statements: str) -> None:
         await engine.dispose()
 
 
+async def drop_made_databases() -> None:
+    """Drop every database this session made, and the template (connections still open to them are ended)."""
+    global _template_ready
+    if POSTGRES_URL and _made:
+        made = [*_made, _TEMPLATE]
+        _made.clear()
+        _template_ready = False
+        await _admin(POSTGRES_URL, *(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)" for name in made))
+
+
 async def migrate(url: str) -> None:
     """Bring a database to the code's schema."""
     database = Database(url)
@@ -72,6 +84,7 @@ async def fresh_postgres_url() -> str:
         _template_ready = True
     name = f"byot_test_{uuid.uuid4().hex[:12]}"
     await _admin(base, f"CREATE DATABASE {name} TEMPLATE {_TEMPLATE}")
+    _made.append(name)
     return _with_database(base, name)
 
 
@@ -81,6 +94,7 @@ async def empty_database_url(backend: str, folder: Path) -> str:
         base = require_postgres()
         name = f"byot_empty_{uuid.uuid4().hex[:12]}"
         await _admin(base, f"CREATE DATABASE {name}")
+        _made.append(name)
         return _with_database(base, name)
     return sqlite_url(folder)
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -9,12 +10,17 @@ from hypothesis import HealthCheck, settings
 
 from byot_core.ports.storage import Storage
 from byot_core.testing import StorageFactory
-from tests.backends import BACKENDS, new_storage, open_storages
+from tests.backends import BACKENDS, drop_made_databases, new_storage, open_storages
 from tests.support import World, make_world
 
 settings.register_profile("ci", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("dev", max_examples=60, deadline=None)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """The PostgreSQL databases the tests made are dropped: a server kept between runs does not fill up with them."""
+    asyncio.run(drop_made_databases())
 
 
 @pytest.fixture(params=BACKENDS)
