@@ -6,10 +6,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import attrs
+import pytest
+import sqlalchemy as sa
 
 import byot_core
 from byot_core.adapters.sql import SqlStorage
+from byot_core.adapters.sql.driver_select import DriverSelect
 from byot_core.adapters.sql.number_repository import _CANDIDATES
+from byot_core.adapters.sql.schema import UtcDateTime, phone_numbers
 from byot_core.guide_api import GuideApi
 from tests.backends import database_url
 from tests.support import ACCOUNT, IP_TRUNK, body
@@ -59,3 +63,13 @@ async def test_routing_decides_alike_outside_and_inside_a_snapshot(tmp_path: Pat
         assert decision.trunk_id == trunk_id
     finally:
         await storage.close()
+
+
+def test_a_select_whose_parameters_need_converting_is_refused() -> None:
+    """Parameters are sent as given: one SQLAlchemy would convert (a timestamp, to UTC) cannot be sent on the driver."""
+    since = sa.select(phone_numbers.c.id).where(phone_numbers.c.created_at > sa.bindparam("since", type_=UtcDateTime))
+    with pytest.raises(ValueError, match="'since' would need converting"):
+        DriverSelect.of(since)
+    assert DriverSelect.of(
+        sa.select(phone_numbers.c.id).where(phone_numbers.c.id == sa.bindparam("id"))
+    ).parameters == ("id",)

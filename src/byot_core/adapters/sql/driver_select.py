@@ -49,8 +49,11 @@ class DriverSelect:
 
     @classmethod
     def of(cls, statement: sa.Select[Any]) -> DriverSelect:
-        """``statement`` compiled for asyncpg."""
+        """``statement`` compiled for asyncpg; refused if a parameter would need converting (they are sent as given)."""
         compiled = statement.compile(dialect=_DIALECT)
+        for name in compiled.positiontup or ():
+            if compiled.binds[name].type.bind_processor(_DIALECT) is not None:
+                raise ValueError(f"parameter {name!r} would need converting: run this select through SQLAlchemy")
         processors = []
         for index, column in enumerate(statement.selected_columns):
             processor = column.type.result_processor(_DIALECT, None)
@@ -69,7 +72,7 @@ class DriverSelect:
         return connection.execute(self.statement, params).mappings().all()
 
     async def fetch(self, connection: AsyncConnection, params: Mapping[str, Any]) -> Sequence[Mapping[Any, Any]]:
-        """The rows, each by column name, read on ``connection``'s driver connection (which must be in autocommit).
+        """The rows, each by column name, read on ``connection``'s driver connection (see the module for when).
 
         The statement timeout of the connection's settings applies (asyncpg's ``command_timeout``).
         """
