@@ -5,21 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from byot_core.adapters.memory.state import Journal, State
+from byot_core.adapters.memory.state import Through
 from byot_core.domain.callbacks import CallbackEvent, EventState, SigningKeys
 from byot_core.domain.destinations import ACCOUNT_DEFAULT, DestinationPolicy
 
 __all__ = ["MemoryAccountRepository", "MemoryOutboxRepository"]
 
 
-class MemoryAccountRepository:
+class MemoryAccountRepository(Through):
     """Accounts' destination policies and refusal counts, journaled with the unit of work."""
 
-    __slots__ = ("journal", "state")
-
-    def __init__(self, state: State, journal: Journal) -> None:
-        self.state = state
-        self.journal = journal
+    __slots__ = ()
 
     async def destinations(self, account_id: str) -> DestinationPolicy:
         """The account's policy, or the default."""
@@ -46,14 +42,10 @@ class MemoryAccountRepository:
         self.journal.set(self.state.callback_keys, account_id, keys)
 
 
-class MemoryOutboxRepository:
+class MemoryOutboxRepository(Through):
     """Status callbacks, journaled with the unit of work (which holds the store's one lock: claims cannot race)."""
 
-    __slots__ = ("journal", "state")
-
-    def __init__(self, state: State, journal: Journal) -> None:
-        self.state = state
-        self.journal = journal
+    __slots__ = ()
 
     async def add(self, events: Sequence[CallbackEvent]) -> None:
         """Store new events."""

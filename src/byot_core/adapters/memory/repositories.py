@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 import attrs
 
-from byot_core.adapters.memory.state import Journal, State
+from byot_core.adapters.memory.state import State, Through
 from byot_core.domain.errors import PhoneNumberConflict, PhoneNumberOnTrunk, StorageBusy, TrunkNameConflict
 from byot_core.domain.execution import Execution
 from byot_core.domain.pacing import reserve_slot
@@ -26,14 +26,10 @@ from byot_core.ports.storage import TrunkSummary
 __all__: list[str] = []  # the repositories are reached through MemoryUnitOfWork
 
 
-class _Repositories:
-    """What every repository reads and writes through: the state, and the unit of work's journal."""
+class _Repositories(Through):
+    """The trunk, number, execution and instance repositories: the state and journal, and a trunk's live numbers."""
 
-    __slots__ = ("journal", "state")
-
-    def __init__(self, state: State, journal: Journal) -> None:
-        self.state = state
-        self.journal = journal
+    __slots__ = ()
 
     def live_numbers_of(self, trunk_id: str) -> list[PhoneNumber]:
         ids = self.state.by_trunk.get(trunk_id, {})

@@ -14,7 +14,7 @@ from byot_core.domain.sources import SourceMatcher
 from byot_core.domain.trunk import Trunk
 from byot_core.ports.storage import ReadOnlyUnitOfWork
 
-__all__ = ["Journal", "State"]
+__all__ = ["Journal", "State", "Through"]
 
 _ABSENT: Any = object()
 
@@ -109,3 +109,13 @@ class Journal:
             else:
                 mapping[key] = old
         self.entries.clear()
+
+
+class Through:
+    """What every repository reads and writes through: the state, and its unit of work's journal."""
+
+    __slots__ = ("journal", "state")
+
+    def __init__(self, state: State, journal: Journal) -> None:
+        self.state = state
+        self.journal = journal
