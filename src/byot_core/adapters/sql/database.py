@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Engine
@@ -150,20 +150,7 @@ class PostgresSession:
             return await self._run(fn, *args)
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
-        if self._connection is not None:
-            return await self._connection.run_sync(fn, *args)
-        connection = await self._connect()
-        try:
-            return await connection.run_sync(fn, *args)
-        except DBAPIError as error:
-            if not error.connection_invalidated:
-                raise
-            log.info("a PostgreSQL connection had been dropped by the server: the statement runs on a new one")
-        # The connection died before this session had done anything on it (pooled while the server restarted or
-        # dropped it): nothing happened, so the work runs again, once, on a new connection. Whatever it began there
-        # was rolled back by the server when the connection ended.
-        await self.close()
-        return await (await self._connect()).run_sync(fn, *args)
+        return await self._on_connection(lambda connection: connection.run_sync(fn, *args))
 
     async def select(self, query: DriverSelect, params: Mapping[str, Any]) -> Sequence[Mapping[Any, Any]]:
         """The rows ``query`` reads with ``params``; sent on the driver unless the session reads a snapshot.
@@ -174,22 +161,32 @@ class PostgresSession:
         """
         if self._read_only and self._snapshot:
             return await self.run(query.read, params, write=False)
+        return await self._on_connection(lambda connection: query.fetch(connection, params))
+
+    async def _on_connection(self, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+        """``work`` on the session's connection, taken on first use; run again once if that one was found dead."""
         if self._connection is not None:
-            return await query.fetch(self._connection, params)
+            return await work(self._connection)
         connection = await self._connect()
         try:
-            return await query.fetch(connection, params)
-        except Exception:
-            if not await query.connection_lost(connection):
+            return await work(connection)
+        except DBAPIError as error:
+            if not error.connection_invalidated:
                 raise
-            log.info("a PostgreSQL connection had been dropped by the server: the statement runs on a new one")
-            # As in _run: nothing happened on it, so the select runs again, once, on a new connection. The server
-            # most likely ended the pool's other connections too (a restart): the pool is renewed, as SQLAlchemy
-            # does when it sees a connection lost, so that none of them is given out again.
+            # SQLAlchemy saw the connection lost (under a statement it ran) and renewed its pool itself.
+        except Exception:
+            if not await DriverSelect.connection_lost(connection):
+                raise
+            # Lost under a statement sent on the driver: the pool is told, and renewed, as SQLAlchemy would (the
+            # server most likely ended the pool's other connections too), so that none of them is given out again.
             await connection.invalidate()
+            await connection.engine.dispose(close=False)
+        log.info("a PostgreSQL connection had been dropped by the server: the statement runs on a new one")
+        # The connection died before this session had done anything on it (pooled while the server restarted or
+        # dropped it): nothing happened, so the work runs again, once, on a new connection. Whatever it began there
+        # was rolled back by the server when the connection ended.
         await self.close()
-        await connection.engine.dispose(close=False)
-        return await query.fetch(await self._connect(), params)
+        return await work(await self._connect())
 
     async def _connect(self) -> AsyncConnection:
         database = self._database
